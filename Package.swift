@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Upcoming features Hummingbird turns on; we use them everywhere so the
+/// libraries and the services read the same way.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "AlumniCard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "alumnicard", targets: ["alumnicard"]),
+        .library(name: "CardToken", targets: ["CardToken"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
+        .target(
+            name: "CardToken",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "alumnicard",
+            dependencies: [
+                "CardToken",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by the test targets: paths to ../shared, hex, scripted
+        // randomness, running the independent tools. Never linked into a product.
+        .target(
+            name: "TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CardTokenTests",
+            dependencies: ["CardToken", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

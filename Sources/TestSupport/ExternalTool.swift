@@ -1,0 +1,44 @@
+import Foundation
+
+/// Runs an independent tool (a Python interop script, a decoder) as a
+/// separate process, feeding it standard input and collecting its output.
+public enum ExternalTool {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs `executable` with `arguments`, writes `input` to its standard
+    /// input, and returns its standard output; throws with its standard
+    /// error when it exits non-zero.
+    public static func run(_ executable: URL, _ arguments: [String], input: Data = Data()) throws -> Data {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw Failure(description: "\(executable.path) is missing; run the tests with scripts/test, which installs the interop tools into .build/test-venv")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read both pipes while writing, so neither side blocks on a full buffer.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var output = Data(), errors = Data()
+        DispatchQueue.global().async(group: group) { output = stdout.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { errors = stderr.fileHandleForReading.readDataToEndOfFile() }
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        group.wait()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return output
+    }
+
+    /// Runs a script of `Tests/Interop` with the test venv's Python.
+    public static func python(_ script: String, _ arguments: [String] = [], input: Data = Data()) throws -> Data {
+        try run(ProjectPaths.testPython, [ProjectPaths.interopScript(script).path] + arguments, input: input)
+    }
+}

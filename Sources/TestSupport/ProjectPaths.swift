@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where the tests find the project's own files and the shared contracts.
+public enum ProjectPaths {
+    /// The package's root directory, found from this file's path so tests
+    /// work from any working directory.
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        // Sources/TestSupport/ProjectPaths.swift → the package root.
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    /// `../shared` beside the checkout, or `$ALUMNICARD_SHARED` when set.
+    public static let shared: URL = {
+        if let override = ProcessInfo.processInfo.environment["ALUMNICARD_SHARED"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    }()
+
+    /// A file of the AC1 test vectors.
+    public static func ac1Vector(_ name: String) -> URL {
+        shared.appendingPathComponent("vectors/ac1/\(name)")
+    }
+
+    /// The Python of the test virtual environment that `scripts/test` makes.
+    public static let testPython: URL = packageRoot.appendingPathComponent(".build/test-venv/bin/python")
+
+    /// A script of the project's interop tests.
+    public static func interopScript(_ name: String) -> URL {
+        packageRoot.appendingPathComponent("Tests/Interop/\(name)")
+    }
+}
