@@ -26,10 +26,26 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Atomic, 0600 file writes and bounded reads for keys and caches.
+        .target(
+            name: "SecureFiles",
+            swiftSettings: swiftSettings
+        ),
+        // What both command lines share: exit statuses, key files, verdict output.
+        .target(
+            name: "CLISupport",
+            dependencies: [
+                "CardToken",
+                "SecureFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "alumnicard",
             dependencies: [
                 "CardToken",
+                "CLISupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -43,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "CardTokenTests",
             dependencies: ["CardToken", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["alumnicard", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -44,11 +44,12 @@ public enum Base45 {
     /// characters outside the alphabet, a lone final character, triples above
     /// 65535 and final pairs above 255.
     public static func decode(_ text: some StringProtocol) throws(CardTokenError) -> [UInt8] {
-        try decode(utf8: text.utf8)
+        var text = String(text)
+        return try text.withUTF8 { utf8 in Result { () throws(CardTokenError) in try decode(utf8: utf8) } }.get()
     }
 
     /// Decodes Base45 given as its UTF-8 (ASCII) bytes.
-    public static func decode(utf8 text: some Collection<UInt8>) throws(CardTokenError) -> [UInt8] {
+    public static func decode(utf8 text: UnsafeBufferPointer<UInt8>) throws(CardTokenError) -> [UInt8] {
         let count = text.count
         if count % 3 == 1 {
             throw CardTokenError(
@@ -56,52 +57,48 @@ public enum Base45 {
                 "Base45 text of \(count) characters leaves one character over at the end; valid Base45 has a length of 0 or 2 modulo 3"
             )
         }
-        var output = [UInt8]()
-        output.reserveCapacity(count / 3 * 2 + 1)
-        var position = 0
-        var iterator = text.makeIterator()
-        while let c = iterator.next() {
-            let first = try value(of: c, at: position)
-            // The length check above guarantees a second character.
-            let second = try value(of: iterator.next() ?? 0, at: position + 1)
-            if let e = iterator.next() {
-                let third = try value(of: e, at: position + 2)
-                let n = first + second * 45 + third * 2025
-                guard n <= 0xFFFF else {
-                    throw CardTokenError(
-                        .base45ValueOutOfRange,
-                        "Base45 characters \(position)–\(position + 2) decode to \(n), above 65535"
-                    )
+        let fullGroups = count / 3
+        let outputCount = fullGroups * 2 + (count % 3 == 2 ? 1 : 0)
+        return try values.withUnsafeBufferPointer { table throws(CardTokenError) -> [UInt8] in
+            try [UInt8](unsafeUninitializedCapacity: outputCount) { output, initialized throws(CardTokenError) in
+                for group in 0..<fullGroups {
+                    let position = group * 3
+                    let n = try value(text[position], at: position, table)
+                        + (try value(text[position + 1], at: position + 1, table)) * 45
+                        + (try value(text[position + 2], at: position + 2, table)) * 2025
+                    guard n <= 0xFFFF else {
+                        throw CardTokenError(.base45ValueOutOfRange, "Base45 characters \(position)–\(position + 2) decode to \(n), above 65535")
+                    }
+                    output[group * 2] = UInt8(n >> 8)
+                    output[group * 2 + 1] = UInt8(n & 0xFF)
+                    initialized = group * 2 + 2
                 }
-                output.append(UInt8(n >> 8))
-                output.append(UInt8(n & 0xFF))
-                position += 3
-            } else {
-                let n = first + second * 45
-                guard n <= 0xFF else {
-                    throw CardTokenError(
-                        .base45ValueOutOfRange,
-                        "the final Base45 pair at \(position) decodes to \(n), above 255"
-                    )
+                if count % 3 == 2 {
+                    let position = fullGroups * 3
+                    let n = try value(text[position], at: position, table) + (try value(text[position + 1], at: position + 1, table)) * 45
+                    guard n <= 0xFF else {
+                        throw CardTokenError(.base45ValueOutOfRange, "the final Base45 pair at \(position) decodes to \(n), above 255")
+                    }
+                    output[fullGroups * 2] = UInt8(n)
                 }
-                output.append(UInt8(n))
-                position += 2
+                initialized = outputCount
             }
         }
-        return output
     }
 
     @inline(__always)
-    private static func value(of character: UInt8, at position: Int) throws(CardTokenError) -> Int {
-        let value = values[Int(character)]
-        guard value >= 0 else {
-            let shown = character >= 0x20 && character < 0x7F
-                ? "'\(Character(Unicode.Scalar(character)))'" : "byte 0x\(String(character, radix: 16))"
-            throw CardTokenError(
-                .base45InvalidCharacter,
-                "\(shown) at position \(position) is not in the Base45 alphabet (0-9, A-Z, space, $%*+-./:)"
-            )
-        }
+    private static func value(_ character: UInt8, at position: Int, _ table: UnsafeBufferPointer<Int8>) throws(CardTokenError) -> Int {
+        let value = table[Int(character)]
+        guard value >= 0 else { throw invalidCharacter(character, at: position) }
         return Int(value)
+    }
+
+    private static func invalidCharacter(_ character: UInt8, at position: Int) -> CardTokenError {
+        let shown = character >= 0x20 && character < 0x7F
+            ? "'\(Character(Unicode.Scalar(character)))'" : "byte 0x\(String(character, radix: 16))"
+        return CardTokenError(
+            .base45InvalidCharacter,
+            "\(shown) at position \(position) is not in the Base45 alphabet (0-9, A-Z, space, $%*+-./:)"
+        )
     }
 }

@@ -165,7 +165,11 @@ public struct CBORReader: Sendable {
 
     /// Checks that `range` holds valid UTF-8 and returns it as a string.
     func text(in range: Range<Int>, _ what: @autoclosure () -> String) throws(CardTokenError) -> String {
-        guard let text = String(validating: bytes[range], as: UTF8.self) else {
+        let text: String? = bytes.withUnsafeBufferPointer { buffer in
+            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            return UTF8Validation.isValid(slice) ? String(decoding: slice, as: UTF8.self) : nil
+        }
+        guard let text else {
             throw CardTokenError(.cborInvalidUTF8, "\(what()) at offset \(range.lowerBound) is not valid UTF-8")
         }
         return text
@@ -251,22 +255,45 @@ public struct CBORReader: Sendable {
         return start..<position
     }
 
+    /// Reads a map key that is expected to be an integer, checking the
+    /// deterministic order against `previous` as ``readMapKey(after:depth:)``
+    /// does. Returns nil (having read past it) for any other key, or for an
+    /// integer outside `Int64`.
+    public mutating func readIntegerMapKey(after previous: inout Range<Int>?, depth: Int = 0) throws(CardTokenError) -> Int64? {
+        let start = position
+        let key: Int64?
+        let range: Range<Int>
+        switch nextMajorType {
+        case .unsignedInteger, .negativeInteger:
+            key = try readInteger()
+            range = start..<position
+            if let previous { try checkOrder(previous, range) }
+        default:
+            key = nil
+            range = try readMapKey(after: previous, depth: depth)
+        }
+        previous = range
+        return key
+    }
+
     /// Reads past a map key and checks that its encoding sorts strictly after
     /// `previous`, the previous key's encoding: core deterministic order is
     /// bytewise lexicographic (RFC 8949 §4.2.1), and an equal key is a duplicate.
     public mutating func readMapKey(after previous: Range<Int>?, depth: Int = 0) throws(CardTokenError) -> Range<Int> {
         let key = try skipItem(depth: depth)
-        if let previous {
-            switch compareEncodings(previous, key) {
-            case .orderedAscending:
-                break
-            case .orderedSame:
-                throw CardTokenError(.cborDuplicateMapKey, "the map key at offset \(key.lowerBound) repeats an earlier key")
-            case .orderedDescending:
-                throw CardTokenError(.cborUnsortedMapKeys, "the map key at offset \(key.lowerBound) sorts before the key ahead of it")
-            }
-        }
+        if let previous { try checkOrder(previous, key) }
         return key
+    }
+
+    private func checkOrder(_ previous: Range<Int>, _ key: Range<Int>) throws(CardTokenError) {
+        switch compareEncodings(previous, key) {
+        case .orderedAscending:
+            break
+        case .orderedSame:
+            throw CardTokenError(.cborDuplicateMapKey, "the map key at offset \(key.lowerBound) repeats an earlier key")
+        case .orderedDescending:
+            throw CardTokenError(.cborUnsortedMapKeys, "the map key at offset \(key.lowerBound) sorts before the key ahead of it")
+        }
     }
 
     private enum Ordering { case orderedAscending, orderedSame, orderedDescending }

@@ -31,6 +31,25 @@ public struct CBORWriter: Sendable {
         }
     }
 
+    /// Writes a head into `buffer` at `offset`, which has room for 9 bytes,
+    /// and returns the offset after it. For building to-be-signed bytes
+    /// without a heap allocation.
+    static func writeHead(_ major: CBORMajorType, _ argument: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        let type = major.rawValue << 5
+        let (info, length): (UInt8, Int) = switch argument {
+        case 0..<24: (UInt8(argument), 0)
+        case 24...0xFF: (24, 1)
+        case 0x100...0xFFFF: (25, 2)
+        case 0x1_0000...0xFFFF_FFFF: (26, 4)
+        default: (27, 8)
+        }
+        buffer[offset] = type | info
+        for index in 0..<length {
+            buffer[offset + 1 + index] = UInt8(truncatingIfNeeded: argument >> UInt64(8 * (length - 1 - index)))
+        }
+        return offset + 1 + length
+    }
+
     private mutating func appendBigEndian(_ value: UInt64, count: Int) {
         for shift in stride(from: (count - 1) * 8, through: 0, by: -8) {
             bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))

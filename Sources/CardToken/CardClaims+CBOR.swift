@@ -83,10 +83,8 @@ extension CardClaims {
         var extra: [CBORMapEntry] = []
         var previousKey: Range<Int>? = nil
         for _ in 0..<count {
-            let keyRange = try reader.readMapKey(after: previousKey, depth: 2)
-            previousKey = keyRange
-            var keyReader = CBORReader(reader.bytes, range: keyRange)
-            let key = keyRange.count <= 9 ? try? keyReader.readInteger() : nil
+            let keyStart = reader.position
+            let key = try reader.readIntegerMapKey(after: &previousKey, depth: 2)
             switch key {
             case ClaimKey.cardHolderName:
                 let text = try reader.readTextString("the card holder name")
@@ -95,7 +93,7 @@ extension CardClaims {
                 validThrough = try reader.readUnsigned("the card valid-through")
             default:
                 // Unknown card entries are allowed; keep them so a re-encoding stays faithful.
-                var keyTree = CBORReader(reader.bytes, range: keyRange)
+                var keyTree = CBORReader(reader.bytes, range: keyStart..<reader.position)
                 let keyValue = try CBORValue(reading: &keyTree, depth: 2)
                 let value = try CBORValue(reading: &reader, depth: 2)
                 extra.append(CBORMapEntry(key: keyValue, value: value))
@@ -110,14 +108,11 @@ extension CardClaims {
     /// Reads a map key that must be an integer in `Int64` range, checking the
     /// deterministic order against the previous key.
     static func readIntegerKey(_ reader: inout CBORReader, after previous: inout Range<Int>?, in what: String) throws(CardTokenError) -> Int64? {
-        let range = try reader.readMapKey(after: previous, depth: 1)
-        previous = range
-        var keyReader = CBORReader(reader.bytes, range: range)
-        do {
-            return try keyReader.readInteger()
-        } catch {
-            throw invalid("the \(what) has a key that is not an integer at offset \(range.lowerBound)")
+        let start = reader.position
+        guard let key = try reader.readIntegerMapKey(after: &previous, depth: 1) else {
+            throw invalid("the \(what) has a key at offset \(start) that is not an integer in 64-bit range")
         }
+        return key
     }
 
     private static func invalid(_ message: String) -> CardTokenError {

@@ -52,8 +52,25 @@ public struct CardDate: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// once the zone's offset is known, so it is cheap enough for every verify.
     public static func yyyymmdd(atEpochSeconds epochSeconds: Int64, in timeZone: TimeZone) -> UInt64 {
         let offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(epochSeconds))))
-        let local = epochSeconds + offset
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        return utcYYYYMMDD(epochSeconds + offset)
+    }
+
+    /// Whether a card valid through `validThrough` (YYYYMMDD) has expired at
+    /// `epochSeconds` in `timeZone`: its date is before today there.
+    ///
+    /// Every zone's offset lies within −12 h…+14 h of UTC, so unless the date
+    /// is within a day of UTC's, plain arithmetic decides and the zone's
+    /// rules (a Foundation look-up) are consulted only near the boundary.
+    public static func hasExpired(validThrough: UInt64, atEpochSeconds epochSeconds: Int64, in timeZone: TimeZone) -> Bool {
+        let earliestToday = utcYYYYMMDD(epochSeconds - 12 * 3_600)
+        let latestToday = utcYYYYMMDD(epochSeconds + 14 * 3_600)
+        if validThrough >= latestToday { return false }
+        if validThrough < earliestToday { return true }
+        return validThrough < yyyymmdd(atEpochSeconds: epochSeconds, in: timeZone)
+    }
+
+    private static func utcYYYYMMDD(_ seconds: Int64) -> UInt64 {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let (year, month, day) = civilDate(daysSinceEpoch: days)
         return UInt64(max(0, year)) * 10_000 + UInt64(month) * 100 + UInt64(day)
     }

@@ -51,8 +51,9 @@ public struct JSONWebKey: Codable, Hashable, Sendable {
             self.init(kty: "OKP", crv: "Ed25519", alg: key.algorithm.jwkName, kid: key.id.base64URL,
                       x: Base64URL.encode(publicKey.rawRepresentation),
                       nbf: window.notBefore, exp: window.expires, status: status)
-        case .hmac(let secret, _):
+        case .hmac(let prepared):
             guard includingSecret else { return nil }
+            let secret = prepared.secret
             self.init(kty: "oct", alg: key.algorithm.jwkName, kid: key.id.base64URL,
                       k: Base64URL.encode(secret.withUnsafeBytes { Array($0) }),
                       nbf: window.notBefore, exp: window.expires, status: status)
@@ -185,7 +186,7 @@ public struct JSONWebKeySet: Codable, Hashable, Sendable {
     /// The set as pretty, stable JSON.
     public func json() -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)) ?? Data()
     }
 

@@ -31,7 +31,14 @@ public struct ParsedToken: Sendable {
     /// Parses QR text: the length bound, the `AC1:` prefix, Base45, then the
     /// COSE structure, the headers and the claims, all strictly.
     public init(text: String) throws(CardTokenError) {
-        let utf8 = text.utf8
+        var text = text
+        let cose = try text.withUTF8 { utf8 in
+            Result { () throws(CardTokenError) in try Self.decodeText(utf8) }
+        }.get()
+        try self.init(cose: cose)
+    }
+
+    private static func decodeText(_ utf8: UnsafeBufferPointer<UInt8>) throws(CardTokenError) -> [UInt8] {
         guard utf8.count <= TokenFormat.maximumTextLength else {
             // Non-ASCII text is never valid Base45, so counting bytes is enough.
             throw CardTokenError(.tokenTooLong, "the text has \(utf8.count) bytes; an AC1 token has at most \(TokenFormat.maximumTextLength) characters")
@@ -39,8 +46,7 @@ public struct ParsedToken: Sendable {
         guard utf8.starts(with: TokenFormat.prefixBytes) else {
             throw CardTokenError(.missingPrefix, "the text does not start with \"\(TokenFormat.prefix)\" (upper case), so it is not an AC1 token")
         }
-        let cose = try Base45.decode(utf8: utf8.dropFirst(TokenFormat.prefixBytes.count))
-        try self.init(cose: cose)
+        return try Base45.decode(utf8: UnsafeBufferPointer(rebasing: utf8[TokenFormat.prefixBytes.count...]))
     }
 
     /// Parses COSE bytes (the Base45-decoded part of the text).
@@ -129,16 +135,57 @@ public struct ParsedToken: Sendable {
     /// `MAC_structure` (RFC 9052 §4.4, §6.3) built from the received
     /// protected header and payload, with empty external data.
     public func toBeSigned() -> [UInt8] {
-        Self.toBeSigned(tag: coseTag, protected: cose[protectedRange], payload: cose[payloadRange])
+        withToBeSigned { Array($0) }
     }
 
-    static func toBeSigned(tag: UInt64, protected: some Collection<UInt8>, payload: some Collection<UInt8>) -> [UInt8] {
-        var writer = CBORWriter(capacity: 24 + protected.count + payload.count)
-        writer.writeArrayHeader(count: 4)
-        writer.writeTextString(tag == CoseTag.sign1 ? "Signature1" : "MAC0")
-        writer.writeByteString(protected)
-        writer.writeByteString(EmptyCollection<UInt8>())
-        writer.writeByteString(payload)
-        return writer.bytes
+    /// Calls `body` with the to-be-signed bytes in a temporary buffer, which
+    /// spares every verification a heap allocation.
+    func withToBeSigned<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        cose.withUnsafeBufferPointer { source in
+            let protected = UnsafeBufferPointer(rebasing: source[protectedRange])
+            let payload = UnsafeBufferPointer(rebasing: source[payloadRange])
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.toBeSignedCapacity(protected, payload)) { buffer in
+                let count = Self.writeToBeSigned(tag: coseTag, protected: protected, payload: payload, into: buffer)
+                return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[..<count])))
+            }
+        }
+    }
+
+    /// The to-be-signed bytes for an issuer that has just encoded `protected` and `payload`.
+    static func toBeSigned(tag: UInt64, protected: [UInt8], payload: [UInt8]) -> [UInt8] {
+        protected.withUnsafeBufferPointer { protected in
+            payload.withUnsafeBufferPointer { payload in
+                [UInt8](unsafeUninitializedCapacity: toBeSignedCapacity(protected, payload)) { buffer, count in
+                    count = writeToBeSigned(tag: tag, protected: protected, payload: payload, into: buffer)
+                }
+            }
+        }
+    }
+
+    private static func toBeSignedCapacity(_ protected: UnsafeBufferPointer<UInt8>, _ payload: UnsafeBufferPointer<UInt8>) -> Int {
+        // Four heads of at most 9 bytes, the 10-byte context string, and the contents.
+        4 * 9 + 10 + protected.count + payload.count
+    }
+
+    /// `[context, protected, h'', payload]` in deterministic CBOR; returns the length.
+    private static func writeToBeSigned(
+        tag: UInt64, protected: UnsafeBufferPointer<UInt8>, payload: UnsafeBufferPointer<UInt8>,
+        into buffer: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
+        let context: StaticString = tag == CoseTag.sign1 ? "Signature1" : "MAC0"
+        var offset = CBORWriter.writeHead(.array, 4, into: buffer, at: 0)
+        offset = CBORWriter.writeHead(.textString, UInt64(context.utf8CodeUnitCount), into: buffer, at: offset)
+        offset = copy(UnsafeBufferPointer(start: context.utf8Start, count: context.utf8CodeUnitCount), into: buffer, at: offset)
+        offset = CBORWriter.writeHead(.byteString, UInt64(protected.count), into: buffer, at: offset)
+        offset = copy(protected, into: buffer, at: offset)
+        offset = CBORWriter.writeHead(.byteString, 0, into: buffer, at: offset)
+        offset = CBORWriter.writeHead(.byteString, UInt64(payload.count), into: buffer, at: offset)
+        return copy(payload, into: buffer, at: offset)
+    }
+
+    private static func copy(_ bytes: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return offset }
+        (buffer.baseAddress! + offset).initialize(from: base, count: bytes.count)
+        return offset + bytes.count
     }
 }

@@ -44,7 +44,7 @@ public struct TokenVerifier: Sendable {
         guard key.algorithm == algorithm else {
             return TokenVerdict(.unknownKey, "kid \(kid) names a key for \(key.algorithm), but the token uses \(algorithm)", keyID: kid, algorithm: algorithm)
         }
-        guard key.isValid(signature: token.signature, for: token.toBeSigned()) else {
+        guard token.withToBeSigned({ key.isValid(signature: token.signature, for: $0) }) else {
             return TokenVerdict(.badSignature, "the \(algorithm.isSymmetric ? "tag" : "signature") does not verify under key \(kid)", keyID: kid, algorithm: algorithm)
         }
 
@@ -66,8 +66,8 @@ public struct TokenVerifier: Sendable {
         if exp + slack < current {
             return refuse(.expired, "expired at \(claims.expiresAt), \(current - exp) s before now; the leeway is \(leeway) s")
         }
-        let today = CardDate.yyyymmdd(atEpochSeconds: now, in: issuerTimeZone)
-        if claims.validThrough < today {
+        if CardDate.hasExpired(validThrough: claims.validThrough, atEpochSeconds: now, in: issuerTimeZone) {
+            let today = CardDate.yyyymmdd(atEpochSeconds: now, in: issuerTimeZone)
             return refuse(.cardExpired, "the card was valid through \(claims.validThroughDate?.description ?? String(claims.validThrough)); today is \(today) in \(issuerTimeZone.identifier)")
         }
         if keys.revokedCards.contains(claims.cardNumber.rawValue) {

@@ -8,7 +8,18 @@ public struct TrustedKey: Sendable {
         case ed25519(Curve25519.Signing.PublicKey)
         /// The secret and an HMAC already keyed with it: a verifier prepares
         /// the inner and outer pads once, not once per token.
-        case hmac(SymmetricKey, HMAC<SHA256>)
+        case hmac(PreparedHMAC)
+    }
+
+    /// Boxed so that copying a key (every dictionary lookup does) costs one
+    /// reference count, not one per hash state inside the HMAC.
+    final class PreparedHMAC: Sendable {
+        let secret: SymmetricKey
+        let keyed: HMAC<SHA256>
+        init(_ secret: SymmetricKey) {
+            self.secret = secret
+            keyed = HMAC<SHA256>(key: secret)
+        }
     }
 
     public let id: KeyID
@@ -54,7 +65,7 @@ public struct TrustedKey: Sendable {
         self.algorithm = algorithm
         self.signingWindow = signingWindow
         self.status = status
-        self.material = .hmac(secret, HMAC<SHA256>(key: secret))
+        self.material = .hmac(PreparedHMAC(secret))
     }
 
     /// The raw Ed25519 public key; nil for HMAC keys.
@@ -65,13 +76,13 @@ public struct TrustedKey: Sendable {
 
     /// Whether `signature` is this key's signature or tag over `message`,
     /// compared in constant time.
-    func isValid(signature: ArraySlice<UInt8>, for message: [UInt8]) -> Bool {
+    func isValid(signature: ArraySlice<UInt8>, for message: UnsafeRawBufferPointer) -> Bool {
         switch material {
         case .ed25519(let publicKey):
             return publicKey.isValidSignature(signature, for: message)
-        case .hmac(_, let prepared):
+        case .hmac(let prepared):
             guard signature.count == algorithm.tagLength else { return false }
-            var mac = prepared
+            var mac = prepared.keyed
             mac.update(data: message)
             let tag = mac.finalize()
             return tag.withUnsafeBytes { full in

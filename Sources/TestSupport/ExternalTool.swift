@@ -11,12 +11,31 @@ public enum ExternalTool {
     /// input, and returns its standard output; throws with its standard
     /// error when it exits non-zero.
     public static func run(_ executable: URL, _ arguments: [String], input: Data = Data()) throws -> Data {
+        let result = try runCollecting(executable, arguments, input: input)
+        guard result.status == 0 else {
+            throw Failure(description: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
+        }
+        return result.standardOutput
+    }
+
+    /// What a finished process left behind.
+    public struct Result: Sendable {
+        public let status: Int32
+        public let standardOutput: Data
+        public let standardError: String
+        public var output: String { String(decoding: standardOutput, as: UTF8.self) }
+    }
+
+    /// Runs `executable` and returns its exit status and output, whatever the status.
+    public static func runCollecting(_ executable: URL, _ arguments: [String], input: Data = Data(), environment: [String: String]? = nil, currentDirectory: URL? = nil) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw Failure(description: "\(executable.path) is missing; run the tests with scripts/test, which installs the interop tools into .build/test-venv")
         }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -31,10 +50,7 @@ public enum ExternalTool {
         try stdin.fileHandleForWriting.close()
         group.wait()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return output
+        return Result(status: process.terminationStatus, standardOutput: output, standardError: String(decoding: errors, as: UTF8.self))
     }
 
     /// Runs a script of `Tests/Interop` with the test venv's Python.

@@ -32,3 +32,20 @@ public enum ProjectPaths {
         packageRoot.appendingPathComponent("Tests/Interop/\(name)")
     }
 }
+
+extension ProjectPaths {
+    /// An executable this package builds, found beside the running test
+    /// bundle (so `swift test -c release` finds release builds).
+    public static func builtProduct(_ name: String) -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return packageRoot.appendingPathComponent(".build/debug/\(name)")
+    }
+
+    /// A fresh temporary directory for one test, removed by the caller.
+    public static func temporaryDirectory(_ label: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("alumnicard-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Unbuffered writes to standard output and error.
+public struct FileHandleOutput: Sendable {
+    let handle: FileHandle
+
+    public static let standardOutput = FileHandleOutput(handle: .standardOutput)
+    public static let standardError = FileHandleOutput(handle: .standardError)
+
+    public func write(_ text: String) {
+        handle.write(Data(text.utf8))
+    }
+
+    public func write(_ data: Data) {
+        handle.write(data)
+    }
+}

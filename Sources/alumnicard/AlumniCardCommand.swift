@@ -1,0 +1,16 @@
+import ArgumentParser
+import CLISupport
+
+/// `alumnicard`: the issuer's command line.
+@main
+struct AlumniCardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alumnicard",
+        abstract: "Issue and check AlumniCard AC1 tokens, and manage the issuer's keys.",
+        subcommands: [KeysCommand.self, TokenCommand.self]
+    )
+
+    static func main() async {
+        await runWithExitStatuses()
+    }
+}
