@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "alumnicard", targets: ["alumnicard"]),
         .library(name: "CardToken", targets: ["CardToken"]),
+        .library(name: "QREncoder", targets: ["QREncoder"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -24,6 +25,11 @@ let package = Package(
         .target(
             name: "CardToken",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
+        .target(
+            name: "QREncoder",
             swiftSettings: swiftSettings
         ),
         // Atomic, 0600 file writes and bounded reads for keys and caches.
@@ -59,6 +65,11 @@ let package = Package(
         .testTarget(
             name: "CardTokenTests",
             dependencies: ["CardToken", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QREncoderTests",
+            dependencies: ["QREncoder", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

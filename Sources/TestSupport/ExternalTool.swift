@@ -5,6 +5,7 @@ import Foundation
 public enum ExternalTool {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `executable` with `arguments`, writes `input` to its standard
