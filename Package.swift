@@ -51,6 +51,8 @@ let package = Package(
             name: "alumnicard",
             dependencies: [
                 "CardToken",
+                "QREncoder",
+                "SecureFiles",
                 "CLISupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

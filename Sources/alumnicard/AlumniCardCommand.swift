@@ -6,8 +6,8 @@ import CLISupport
 struct AlumniCardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alumnicard",
-        abstract: "Issue and check AlumniCard AC1 tokens, and manage the issuer's keys.",
-        subcommands: [KeysCommand.self, TokenCommand.self]
+        abstract: "Issue and check AlumniCard AC1 tokens, draw them as QR codes, and manage the issuer's keys.",
+        subcommands: [KeysCommand.self, TokenCommand.self, QRCommand.self]
     )
 
     static func main() async {
