@@ -11,10 +11,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
+        // libqrencode, the C peer of the QR benchmark (apt-get install libqrencode-dev).
+        .systemLibrary(
+            name: "CQREncode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         .executableTarget(
             name: "alumnicard-bench",
             dependencies: [
+                "CQREncode",
                 .product(name: "CardToken", package: "AlumniCard"),
+                .product(name: "QREncoder", package: "AlumniCard"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -23,7 +23,68 @@ struct MaskEvaluation: Sendable, Equatable {
 /// Applying masks and choosing the best one (§7.8).
 enum QRMaskSelection {
     /// The mask with the lowest penalty; the lowest number wins a tie.
+    /// `unmasked` is the symbol with its data placed and, as in the
+    /// template, its format areas light.
     static func best(_ unmasked: [UInt8], template: QRTemplate, level: QRErrorCorrection, evaluation: MaskEvaluation) -> QRMask {
+        guard evaluation.countsOverlappingPatterns else {
+            return bestByModules(unmasked, template: template, level: level, evaluation: evaluation)
+        }
+        return bestByBitLines(unmasked, template: template, level: level, drawsFormatAndVersion: evaluation.drawsFormatAndVersion)
+    }
+
+    /// Scores each mask on bit lines (``QRPackedPenalty``): the unmasked
+    /// symbol is packed once, and each mask is a table lookup and XOR away.
+    static func bestByBitLines(_ unmasked: [UInt8], template: QRTemplate, level: QRErrorCorrection, drawsFormatAndVersion: Bool) -> QRMask {
+        let size = template.size, margin = QRBitLine.margin
+        var rows = [QRBitLine](repeating: QRBitLine(), count: size)
+        var columns = rows
+        unmasked.withUnsafeBufferPointer { m in
+            for y in 0..<size {
+                for x in 0..<size where m[y * size + x] != 0 {
+                    rows[y].set(x + margin)
+                    columns[x].set(y + margin)
+                }
+            }
+        }
+        if !drawsFormatAndVersion {
+            for index in 0..<size {
+                rows[index] = rows[index] & ~template.informationRows[index]
+                columns[index] = columns[index] & ~template.informationColumns[index]
+            }
+        }
+        var maskedRows = rows, maskedColumns = columns
+        var bestMask = QRMask.all[0]
+        var bestScore = Int.max
+        for mask in QRMask.all {
+            let maskRows = template.maskRows[mask.number], maskColumns = template.maskColumns[mask.number]
+            for index in 0..<size {
+                maskedRows[index] = rows[index] ^ maskRows[index]
+                maskedColumns[index] = columns[index] ^ maskColumns[index]
+            }
+            if drawsFormatAndVersion {
+                let bits = QRFormatBits.formatBits(level, mask)
+                for bit in 0..<15 where (bits >> bit) & 1 == 1 {
+                    for position in [template.formatPositions.first[bit], template.formatPositions.second[bit]] {
+                        let y = Int(position) / size, x = Int(position) % size
+                        maskedRows[y].set(x + margin)
+                        maskedColumns[x].set(y + margin)
+                    }
+                }
+            }
+            let score = maskedRows.withUnsafeBufferPointer { r in
+                maskedColumns.withUnsafeBufferPointer { c in QRPackedPenalty.score(rows: r, columns: c, bounds: template.bounds) }
+            }
+            if score < bestScore {
+                bestScore = score
+                bestMask = mask
+            }
+        }
+        return bestMask
+    }
+
+    /// Scores each masked symbol module by module (``QRPenalty``); the only
+    /// way to score without counting overlapping finder-like sequences.
+    static func bestByModules(_ unmasked: [UInt8], template: QRTemplate, level: QRErrorCorrection, evaluation: MaskEvaluation) -> QRMask {
         var bestMask = QRMask.all[0]
         var bestScore = Int.max
         var scratch = unmasked

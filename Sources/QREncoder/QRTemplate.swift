@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What every symbol of one version shares: the function patterns, the
 /// version information, and the order in which data modules are filled.
 /// Built once per version and reused by every encode.
@@ -13,10 +15,26 @@ struct QRTemplate: Sendable {
     /// Flat indices of both blocks of version information (versions 7 and up).
     let versionPositions: [Int32]
 
-    /// Every version's template, built on first use.
-    static let all: [QRTemplate] = QRVersion.all.map(QRTemplate.init)
+    /// For each mask, the modules it inverts (data modules only), as rows
+    /// and as columns of bits.
+    let maskRows: [[QRBitLine]]
+    let maskColumns: [[QRBitLine]]
+    /// Format and version information and the dark module, as rows and columns.
+    let informationRows: [QRBitLine]
+    let informationColumns: [QRBitLine]
+    let bounds: QRPackedPenalty.Bounds
 
-    static func of(_ version: QRVersion) -> QRTemplate { all[version.number - 1] }
+    /// Templates built so far; each version is built on first use.
+    private static let cache = Mutex<[QRTemplate?]>(Array(repeating: nil, count: 40))
+
+    static func of(_ version: QRVersion) -> QRTemplate {
+        cache.withLock { templates in
+            if let template = templates[version.number - 1] { return template }
+            let template = QRTemplate(version: version)
+            templates[version.number - 1] = template
+            return template
+        }
+    }
 
     private init(version: QRVersion) {
         self.version = version
@@ -108,5 +126,33 @@ struct QRTemplate: Sendable {
         precondition(positions.count == version.rawDataModules, "placement does not match the version's data modules")
         self.modules = modules
         self.dataPositions = positions
+
+        let margin = QRBitLine.margin
+        var maskRows: [[QRBitLine]] = [], maskColumns: [[QRBitLine]] = []
+        for mask in QRMask.all {
+            var rows = [QRBitLine](repeating: QRBitLine(), count: size)
+            var columns = rows
+            for position in positions {
+                let y = Int(position) / size, x = Int(position) % size
+                if mask.inverts(x: x, y: y) {
+                    rows[y].set(x + margin)
+                    columns[x].set(y + margin)
+                }
+            }
+            maskRows.append(rows)
+            maskColumns.append(columns)
+        }
+        self.maskRows = maskRows
+        self.maskColumns = maskColumns
+        var informationRows = [QRBitLine](repeating: QRBitLine(), count: size)
+        var informationColumns = informationRows
+        for position in first + second + versionPositions + [Int32((size - 8) * size + 8)] {
+            let y = Int(position) / size, x = Int(position) % size
+            informationRows[y].set(x + margin)
+            informationColumns[x].set(y + margin)
+        }
+        self.informationRows = informationRows
+        self.informationColumns = informationColumns
+        self.bounds = QRPackedPenalty.Bounds(size: size)
     }
 }

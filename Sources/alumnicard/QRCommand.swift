@@ -48,6 +48,9 @@ struct QRCommand: AsyncParsableCommand {
     @Flag(help: "Raise the error correction as far as the chosen version allows.")
     var boostEcc = false
 
+    @Flag(help: "Print the symbol's version, error correction, mask and size to standard error.")
+    var info = false
+
     @Flag(help: "For term: light modules drawn dark, without colours (for a light-on-dark terminal that ignores colours).")
     var invert = false
 
@@ -70,6 +73,9 @@ struct QRCommand: AsyncParsableCommand {
             throw CommandFailure.failed(error.message)
         }
 
+        if info {
+            printError("version \(code.version), error correction \(code.errorCorrection), mask \(code.mask), \(code.size)×\(code.size) modules, \(content.utf8.count) bytes of text")
+        }
         let chosen = format ?? out.flatMap { Format(rawValue: URL(fileURLWithPath: $0).pathExtension.lowercased()) } ?? .term
         let output: Data
         switch chosen {

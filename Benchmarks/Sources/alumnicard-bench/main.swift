@@ -7,6 +7,9 @@ let all = selected.isEmpty
 if all || selected.contains("token") {
     print(TokenBenchmark.run(), terminator: "")
 }
+if all || selected.contains("qr") {
+    print(QRBenchmark.run(), terminator: "")
+}
 if selected.contains("token-sample") {
     let sample = TokenBenchmark.sample()
     print(sample.token)
@@ -15,4 +18,7 @@ if selected.contains("token-sample") {
 }
 if selected.contains("profile-hmac") {
     TokenBenchmark.profileHMAC()
+}
+if selected.contains("profile-qr") {
+    QRBenchmark.profile()
 }

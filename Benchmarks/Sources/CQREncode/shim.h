@@ -1,0 +1,2 @@
+// libqrencode (Debian libqrencode-dev), the peer of the QR benchmark.
+#include <qrencode.h>
