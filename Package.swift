@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "alumnicard", targets: ["alumnicard"]),
         .library(name: "CardToken", targets: ["CardToken"]),
         .library(name: "QREncoder", targets: ["QREncoder"]),
+        .library(name: "CardKeys", targets: ["CardKeys"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -25,6 +26,12 @@ let package = Package(
         .target(
             name: "CardToken",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Signing keys, the rotation schedule and the root-signed key set (pure).
+        .target(
+            name: "CardKeys",
+            dependencies: ["CardToken", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
@@ -67,6 +74,11 @@ let package = Package(
         .testTarget(
             name: "CardTokenTests",
             dependencies: ["CardToken", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CardKeysTests",
+            dependencies: ["CardKeys", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

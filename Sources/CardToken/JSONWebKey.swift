@@ -190,7 +190,7 @@ public struct JSONWebKeySet: Codable, Hashable, Sendable {
         return (try? encoder.encode(self)) ?? Data()
     }
 
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, _): "the member \"\(key.stringValue)\" is missing"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
