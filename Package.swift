@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
@@ -32,6 +33,16 @@ let package = Package(
         .target(
             name: "CardKeys",
             dependencies: ["CardToken", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The issuer's SQLite database (GRDB): keys sealed under the KEK, key set seq, audit log.
+        .target(
+            name: "IssuerStore",
+            dependencies: [
+                "CardKeys", "CardToken", "SecureFiles",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
@@ -58,6 +69,8 @@ let package = Package(
             name: "alumnicard",
             dependencies: [
                 "CardToken",
+                "CardKeys",
+                "IssuerStore",
                 "QREncoder",
                 "SecureFiles",
                 "CLISupport",
@@ -79,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "CardKeysTests",
             dependencies: ["CardKeys", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IssuerStoreTests",
+            dependencies: ["IssuerStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

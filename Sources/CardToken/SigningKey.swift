@@ -88,8 +88,9 @@ public struct SigningKey: Sendable {
         }
     }
 
-    /// The raw private material, for writing key files.
-    var privateBytes: [UInt8] {
+    /// The raw private material (the Ed25519 seed or the HMAC secret), for
+    /// key files and for sealing at rest; never log or send it.
+    public var privateBytes: [UInt8] {
         switch material {
         case .ed25519(let privateKey): Array(privateKey.rawRepresentation)
         case .hmac(let secret): secret.withUnsafeBytes { Array($0) }

@@ -7,7 +7,7 @@ struct AlumniCardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alumnicard",
         abstract: "Issue and check AlumniCard AC1 tokens, draw them as QR codes, and manage the issuer's keys.",
-        subcommands: [KeysCommand.self, TokenCommand.self, QRCommand.self]
+        subcommands: [KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self]
     )
 
     static func main() async {

@@ -6,8 +6,8 @@ import Foundation
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Make token signing keys and print the public keys verifiers load.",
-        subcommands: [Generate.self, Public.self]
+        abstract: "Manage token signing keys: the issuer's rotating keys, key files and the root key.",
+        subcommands: [List.self, Rotate.self, Revoke.self, Root.self, Generate.self, Public.self]
     )
 
     /// The algorithms by their command-line names.

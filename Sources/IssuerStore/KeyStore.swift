@@ -1,0 +1,231 @@
+import CardKeys
+import CardToken
+import Foundation
+import GRDB
+
+/// The issuer's signing keys in the database: every change one IMMEDIATE
+/// transaction with its audit rows, private keys sealed under the KEK, and
+/// the key set's `seq` kept so that it never goes backwards.
+public struct KeyStore: Sendable {
+    public let database: AppDatabase
+    let kek: KeyEncryptionKey
+    public let policy: RotationPolicy
+
+    private static let checkPlaintext = Array("AlumniCard key-encryption key check".utf8)
+    private static let checkContext = Array("kek-check".utf8)
+
+    /// Opens the store, proving the KEK is the one this database was made
+    /// with (a fresh database adopts it).
+    public init(database: AppDatabase, kek: KeyEncryptionKey, policy: RotationPolicy = .default) throws(IssuerStoreError) {
+        self.database = database
+        self.kek = kek
+        self.policy = policy
+        let matches: Bool
+        do {
+            matches = try database.writer.write { db in
+                if let state = try KeySetStateRecord.fetchOne(db, key: 1) {
+                    return kek.open(Array(state.kekCheck), context: Self.checkContext) == Self.checkPlaintext
+                }
+                try KeySetStateRecord(seq: 0, kekCheck: Data(kek.seal(Self.checkPlaintext, context: Self.checkContext))).insert(db)
+                return true
+            }
+        } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot read the key store: \(error)")
+        }
+        guard matches else {
+            throw IssuerStoreError(.kekMismatch, "the key-encryption key does not open this database's keys: it is not the key the database was created with. Point --kek (or the \(KeyEncryptionKey.credentialName) credential) at the right file; the keys cannot be recovered without it")
+        }
+    }
+
+    /// The keys as a ring.
+    public func ring() throws(IssuerStoreError) -> KeyRing {
+        try read { db in try Self.loadRing(db, policy: policy) }
+    }
+
+    /// The audit log, newest first.
+    public func auditEvents(limit: Int = 100) throws(IssuerStoreError) -> [AuditEvent] {
+        try read { db in try AuditEvent.order(Column("id").desc).limit(limit).fetchAll(db) }
+    }
+
+    /// Rotates as ``KeyRing/rotate(now:force:newKey:)`` does. With
+    /// `ifDue`, does nothing unless the ring is due. `beforeCommit` runs
+    /// inside the transaction after every write (a crash-test hook).
+    @discardableResult
+    public func rotate(now: Int64, force: Bool = false, ifDue: Bool = false, actor: String,
+                       algorithm: CoseAlgorithm = .edDSA, beforeCommit: (@Sendable () -> Void)? = nil) throws(IssuerStoreError) -> [KeyChange] {
+        try change(actor: actor, now: now, beforeCommit: beforeCommit) { ring, newKey throws(CardKeysError) in
+            if ifDue && !ring.isDue(at: now) { return [] }
+            return try ring.rotate(now: now, force: force) { newKey(algorithm) }
+        }
+    }
+
+    /// Revokes a key; if it was active, the standby takes over at once.
+    @discardableResult
+    public func revoke(_ id: KeyID, reason: String, now: Int64, actor: String) throws(IssuerStoreError) -> [KeyChange] {
+        try change(actor: actor, now: now, beforeCommit: nil) { ring, newKey throws(CardKeysError) in
+            let algorithm = ring[id]?.algorithm ?? .edDSA
+            return try ring.revoke(id, reason: reason, now: now) { newKey(algorithm) }
+        }
+    }
+
+    /// The private key of the active key.
+    public func activeSigningKey() throws(IssuerStoreError) -> SigningKey {
+        try read { db in
+            guard let record = try SigningKeyRecord.filter(Column("state") == "active").fetchOne(db) else {
+                throw IssuerStoreError(.keyChangeRefused, "there is no active signing key; run `alumnicard keys rotate` to make one")
+            }
+            return try unseal(record)
+        }
+    }
+
+    /// The key set document for now, with a new `seq`: at least one more
+    /// than any before, and at least `now` (so a database restored from an
+    /// old backup still moves forward; see docs/key-rotation.md).
+    public func nextKeySetDocument(issuer: String, now: Int64, validity: Int64, revokedCards: [String] = []) throws(IssuerStoreError) -> KeySetDocument {
+        try write { db in
+            var state = try KeySetStateRecord.fetchOne(db, key: 1)!
+            state.seq = max(state.seq + 1, now)
+            try state.update(db)
+            do {
+                return try KeySetDocument(ring: Self.loadRing(db, policy: policy), issuer: issuer, seq: UInt64(state.seq),
+                                          now: now, validity: validity, revokedCards: revokedCards)
+            } catch let error as CardKeysError {
+                throw IssuerStoreError(.keySetRefused, error.message)
+            }
+        }
+    }
+
+    /// Signs the next document with the root key on this host and keeps it
+    /// as the one served.
+    public func signKeySet(root: RootSigningKey, issuer: String, now: Int64, validity: Int64, revokedCards: [String] = []) throws(IssuerStoreError) -> String {
+        let document = try nextKeySetDocument(issuer: issuer, now: now, validity: validity, revokedCards: revokedCards)
+        let jws = KeySetSigner.sign(document, with: root)
+        try install(jws, pinnedRoots: [root.publicKey], now: now)
+        return jws
+    }
+
+    /// Keeps a key set signed elsewhere (an offline root) as the one
+    /// served, after checking it as a verifier would.
+    public func install(_ jws: String, pinnedRoots: [RootPublicKey], now: Int64) throws(IssuerStoreError) {
+        try write { db in
+            var state = try KeySetStateRecord.fetchOne(db, key: 1)!
+            let held: UInt64? = try state.document.flatMap { current in
+                KeySetVerifier(pinnedRoots: pinnedRoots).verify(current, heldSeq: nil, now: Int64.min + 1).document?.seq
+            }
+            let verdict = KeySetVerifier(pinnedRoots: pinnedRoots).verify(jws, heldSeq: held, now: now)
+            guard verdict.isOK, let document = verdict.document else {
+                throw IssuerStoreError(.keySetRefused, "the key set was refused (\(verdict.reason.rawValue)): \(verdict.detail)")
+            }
+            state.seq = max(state.seq, Int64(document.seq))
+            state.document = jws
+            state.signedAt = document.iat
+            try state.update(db)
+            try AuditEvent(at: now, actor: "keyset", action: "keyset_installed", subject: "seq \(document.seq)", detail: "expires \(document.exp)").insert(db)
+        }
+    }
+
+    /// The signed key set being served, if any.
+    public func currentKeySet() throws(IssuerStoreError) -> String? {
+        try read { db in try KeySetStateRecord.fetchOne(db, key: 1)?.document }
+    }
+
+    /// The highest `seq` handed out.
+    public func currentSeq() throws(IssuerStoreError) -> UInt64 {
+        try read { db in UInt64(try KeySetStateRecord.fetchOne(db, key: 1)?.seq ?? 0) }
+    }
+
+    // MARK: - Internals
+
+    private func change(actor: String, now: Int64, beforeCommit: (@Sendable () -> Void)?,
+                        _ operation: (inout KeyRing, (CoseAlgorithm) -> KeyRing.NewKey) throws(CardKeysError) -> [KeyChange]) throws(IssuerStoreError) -> [KeyChange] {
+        do {
+            return try database.writer.writeWithoutTransaction { db in
+                var changes: [KeyChange] = []
+                // IMMEDIATE: a second process waits here, then sees this one's keys.
+                try db.inTransaction(.immediate) {
+                    var records = Dictionary(uniqueKeysWithValues: try SigningKeyRecord.fetchAll(db).map { ($0.kid, $0) })
+                    var ring = KeyRing(keys: try records.values.map { try $0.managedKey() }, policy: policy)
+                    var made: [KeyID: SigningKey] = [:]
+                    do {
+                        changes = try operation(&ring) { algorithm in
+                            let key = SigningKey.generate(algorithm)
+                            made[key.id] = key
+                            return KeyRing.NewKey(id: key.id, algorithm: algorithm, publicKey: key.ed25519PublicKey)
+                        }
+                    } catch let error as CardKeysError {
+                        throw IssuerStoreError(.keyChangeRefused, error.message)
+                    }
+                    guard !changes.isEmpty else { return .rollback }
+                    // Retirements and revocations first, so the one-active and
+                    // one-standby indexes hold after every statement.
+                    let ordered = ring.keys.sorted { Self.writeOrder($0.state) < Self.writeOrder($1.state) }
+                    for key in ordered {
+                        let kid = key.id.base64URL
+                        if var record = records[kid] {
+                            guard try record.managedKey() != key else { continue }
+                            record.update(from: key)
+                            try record.update(db)
+                            records[kid] = record
+                        } else if let secret = made[key.id] {
+                            let sealed = kek.seal(secret.privateBytes, context: SigningKeyRecord.sealContext(kid: kid, alg: key.algorithm.rawValue))
+                            try SigningKeyRecord(key, sealedPrivateKey: Data(sealed)).insert(db)
+                        }
+                    }
+                    for change in changes {
+                        try AuditEvent(at: change.at, actor: actor, action: "key_\(change.kind.rawValue)", subject: change.id.base64URL, detail: change.detail).insert(db)
+                    }
+                    var state = try KeySetStateRecord.fetchOne(db, key: 1)!
+                    state.seq = max(state.seq + 1, now) // the served set is out of date
+                    try state.update(db)
+                    beforeCommit?()
+                    return .commit
+                }
+                return changes
+            }
+        } catch let error as IssuerStoreError {
+            throw error
+        } catch {
+            throw IssuerStoreError(.databaseUnavailable, "the key change was not saved: \(error)")
+        }
+    }
+
+    private static func writeOrder(_ state: KeyState) -> Int {
+        switch state {
+        case .retiring, .revoked, .removed: 0
+        case .active: 1
+        case .published: 2
+        }
+    }
+
+    static func loadRing(_ db: Database, policy: RotationPolicy) throws -> KeyRing {
+        KeyRing(keys: try SigningKeyRecord.fetchAll(db).map { try $0.managedKey() }, policy: policy)
+    }
+
+    private func unseal(_ record: SigningKeyRecord) throws(IssuerStoreError) -> SigningKey {
+        guard let secret = kek.open(Array(record.sealedPrivateKey), context: SigningKeyRecord.sealContext(kid: record.kid, alg: record.alg)),
+              let algorithm = CoseAlgorithm(rawValue: record.alg), let id = try? KeyID(base64URL: record.kid) else {
+            throw IssuerStoreError(.corruptKey, "the private key of \(record.kid) does not decrypt under this key-encryption key")
+        }
+        do {
+            let key = algorithm == .edDSA ? try SigningKey(ed25519Seed: secret) : try SigningKey(hmacSecret: secret, algorithm: algorithm, id: id)
+            guard key.id == id else { throw IssuerStoreError(.corruptKey, "the private key stored as \(record.kid) has another kid") }
+            return key
+        } catch let error as IssuerStoreError {
+            throw error
+        } catch {
+            throw IssuerStoreError(.corruptKey, "the private key of \(record.kid) is not valid: \(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
+        do { return try database.writer.read(body) } catch let error as IssuerStoreError { throw error } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot read the database: \(error)")
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
+        do { return try database.writer.write(body) } catch let error as IssuerStoreError { throw error } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot write the database: \(error)")
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import ArgumentParser
+import CLISupport
+import CardKeys
+import CardToken
+import Foundation
+import IssuerStore
+import SecureFiles
+
+/// `alumnicard keyset`: the published, root-signed key set (keyset.md).
+struct KeySetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyset",
+        abstract: "Export, sign, install and verify the root-signed key set merchants trust.",
+        subcommands: [Export.self, Sign.self, Install.self, Verify.self]
+    )
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the next key set: signed with --root, or --unsigned for a root kept offline.",
+            discussion: "Each export takes a new seq. A signed export is also installed as the document the daemon serves. An unsigned one is signed elsewhere with `alumnicard keyset sign` and brought back with `alumnicard keyset install`."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "The root key file (default: the systemd credential alumnicard-root).")
+        var root: String?
+
+        @Flag(help: "Write the unsigned payload instead, for signing on another machine.")
+        var unsigned = false
+
+        @Option(help: "The issuer name (iss).")
+        var issuer = "ntu-alumni"
+
+        @Option(help: "Seconds until the set is stale (exp − iat).")
+        var validity: Int64 = 86_400
+
+        @Option(help: "Write to this file instead of standard output.")
+        var out: String?
+
+        func run() throws {
+            guard validity > 0 else { throw CommandFailure.usage("--validity must be positive") }
+            let keyStore = try store.openStore()
+            let output: Data
+            if unsigned {
+                let document: KeySetDocument
+                do { document = try keyStore.nextKeySetDocument(issuer: issuer, now: store.time, validity: validity) } catch {
+                    throw CommandFailure.failed(error.message)
+                }
+                output = Data(document.json()) + Data("\n".utf8)
+            } else {
+                let rootKey = try RootKeyFiles.signingKey(at: root)
+                do {
+                    output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity).utf8) + Data("\n".utf8)
+                } catch {
+                    throw CommandFailure.failed(error.message)
+                }
+            }
+            try write(output, to: out)
+            for key in try keyStore.ring().publishedKeys {
+                printError("\(key.id) \(key.state.rawValue), signs \(describeTime(key.notBefore)) → \(describeTime(key.notAfter))")
+            }
+        }
+    }
+
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign an unsigned key set with the root key (runs anywhere; needs no database).",
+            discussion: "With --endorse-new-root, --root is the old root and --new-root the new one: the document is signed by the new root and carries the old root's endorsement, so verifiers pinning either accept it."
+        )
+
+        @Option(help: "The root key file.")
+        var root: String
+
+        @Option(name: .customLong("in"), help: "The unsigned key set from `alumnicard keyset export --unsigned`.")
+        var input: String
+
+        @Option(help: "For a root rotation: the new root key file, which signs; --root endorses it.")
+        var newRoot: String?
+
+        @Option(help: "Act as of this time (epoch seconds) for the endorsement.")
+        var now: Int64?
+
+        @Option(help: "Write to this file instead of standard output.")
+        var out: String?
+
+        func run() throws {
+            var document: KeySetDocument
+            do {
+                document = try JSONDecoder().decode(KeySetDocument.self, from: RootKeyFiles.read(input))
+            } catch let error as CommandFailure { throw error } catch {
+                throw CommandFailure.usage("\(input) is not an unsigned key set: \(JSONWebKeySet.describe(error))")
+            }
+            var signer = try RootKeyFiles.signingKey(at: root)
+            if let newRoot {
+                let successor = try RootKeyFiles.signingKey(at: newRoot)
+                let endorsement = KeySetSigner.endorse(successor.publicKey, by: signer, at: now ?? Int64(Date().timeIntervalSince1970))
+                document.rootRotation = RootRotation(endorsement: endorsement)
+                signer = successor
+            }
+            try write(Data(KeySetSigner.sign(document, with: signer).utf8) + Data("\n".utf8), to: out)
+        }
+    }
+
+    struct Install: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Install a key set signed elsewhere as the one the daemon serves.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The signed key set (compact JWS).")
+        var file: String
+
+        @Option(help: "The root public JWK (or JWK Set) it must verify under.")
+        var rootPublic: String
+
+        func run() throws {
+            let jws = String(decoding: try RootKeyFiles.read(file), as: UTF8.self)
+            do {
+                try store.openStore().install(jws, pinnedRoots: RootKeyFiles.publicKeys(at: rootPublic), now: store.time)
+            } catch let error as CommandFailure { throw error } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+            print("installed")
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a key set as a merchant's verifier does.",
+            discussion: "Answers with keyset.md's reason: ok, malformed, untrusted_root, bad_signature, rollback or stale. Exits 0 for ok, 1 otherwise, 2 on a usage error."
+        )
+
+        @Argument(help: "The key set file (compact JWS); - for standard input.")
+        var file: String
+
+        @Option(help: "The pinned root public JWK (or a JWK Set of several).")
+        var root: String
+
+        @Option(help: "The seq of the key set already held, to detect rollback.")
+        var heldSeq: UInt64?
+
+        @Option(help: "Check as of this time, in epoch seconds (default: now).")
+        var now: Int64?
+
+        @Flag(help: "Print JSON; its reason field holds the code.")
+        var json = false
+
+        func run() throws {
+            let data = file == "-" ? FileHandle.standardInput.readData(ofLength: 1 << 20) : try RootKeyFiles.read(file)
+            let verdict = KeySetVerifier(pinnedRoots: try RootKeyFiles.publicKeys(at: root))
+                .verify(String(decoding: data, as: UTF8.self), heldSeq: heldSeq, now: now ?? Int64(Date().timeIntervalSince1970))
+            if json {
+                var object: [String: Any] = ["reason": verdict.reason.rawValue, "ok": verdict.isOK]
+                if !verdict.detail.isEmpty { object["detail"] = verdict.detail }
+                if let document = verdict.document {
+                    object["seq"] = document.seq
+                    object["iat"] = document.iat
+                    object["exp"] = document.exp
+                    object["keys"] = document.keys.map { ["kid": $0.kid ?? "", "status": $0.status ?? "active"] }
+                }
+                if let signer = verdict.signer { object["root"] = signer.id.base64URL }
+                if let newRoot = verdict.newRoot { object["new_root"] = newRoot.id.base64URL }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                FileHandleOutput.standardOutput.write(data + Data("\n".utf8))
+            } else if verdict.isOK, let document = verdict.document {
+                print("OK: key set seq \(document.seq), \(document.keys.count) keys, valid until \(describeTime(document.exp))")
+                for key in document.keys { print("  \(key.kid ?? "?") \(key.status ?? "active")") }
+                if let newRoot = verdict.newRoot { print("  announces new root \(newRoot.id), endorsed by the pinned root") }
+            } else {
+                print("REFUSED: \(verdict.reason.rawValue): \(verdict.reason.explanation)\(verdict.detail.isEmpty ? "" : " (\(verdict.detail))")")
+            }
+            if !verdict.isOK { throw ExitCode(ExitStatus.refused) }
+        }
+    }
+}
+
+private func write(_ data: Data, to path: String?) throws(CommandFailure) {
+    guard let path else {
+        FileHandleOutput.standardOutput.write(data)
+        return
+    }
+    do { try SecureFile.write(data, to: path, mode: 0o644, replacing: true) } catch { throw .failed(error.message) }
+}

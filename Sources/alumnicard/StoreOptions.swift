@@ -1,0 +1,97 @@
+import ArgumentParser
+import CLISupport
+import CardKeys
+import CardToken
+import Foundation
+import IssuerStore
+import SecureFiles
+
+/// Where the issuer's database, KEK and root key are, shared by the commands
+/// that touch them. Each has a default that suits the systemd unit.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The issuer database (default: $ALUMNICARD_DATABASE, else /var/lib/alumnicard/issuer.sqlite).")
+    var database: String?
+
+    @Option(help: "The key-encryption key file (default: the systemd credential \(KeyEncryptionKey.credentialName), else /etc/alumnicard/kek).")
+    var kek: String?
+
+    @Option(help: "Who to record in the audit log (default: cli:$USER).")
+    var actor: String?
+
+    @Option(help: "Act as of this time, in seconds since the Unix epoch (default: now). For drills and tests.")
+    var now: Int64?
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var time: Int64 { now ?? Int64(Date().timeIntervalSince1970) }
+    var auditActor: String { actor ?? "cli:\(environment["USER"] ?? "unknown")" }
+
+    func openStore() throws(CommandFailure) -> KeyStore {
+        let path = database ?? environment["ALUMNICARD_DATABASE"] ?? "/var/lib/alumnicard/issuer.sqlite"
+        do {
+            let kek = try KeyEncryptionKey.locate(explicitPath: kek, fallbackPath: "/etc/alumnicard/kek", environment: environment)
+            return try KeyStore(database: AppDatabase.open(path: path), kek: kek)
+        } catch {
+            throw .failed(error.message)
+        }
+    }
+}
+
+/// Loading root keys from files or the systemd credential.
+enum RootKeyFiles {
+    static let credentialName = "alumnicard-root"
+
+    static func signingKey(at path: String?) throws(CommandFailure) -> RootSigningKey {
+        let environment = ProcessInfo.processInfo.environment
+        guard let resolved = path ?? environment["CREDENTIALS_DIRECTORY"].map({ $0 + "/" + credentialName }) else {
+            throw .usage("give the root key with --root FILE (or as the systemd credential \(credentialName))")
+        }
+        if SecureFile.isExposed(resolved) {
+            printError("warning: \(resolved) can be read by other users; run `chmod 600 \(resolved)`")
+        }
+        do {
+            return try RootSigningKey(jwk: JSONDecoder().decode(JSONWebKey.self, from: read(resolved)))
+        } catch let error as CardKeysError {
+            throw .usage("\(resolved): \(error.message)")
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw .usage("\(resolved) is not a JWK: \(JSONWebKeySet.describe(error))")
+        }
+    }
+
+    /// Pinned roots: a JWK, or a JWK Set of several (during a root rotation).
+    static func publicKeys(at path: String) throws(CommandFailure) -> [RootPublicKey] {
+        let data = try read(path)
+        do {
+            let set = try JSONWebKeySet(json: data)
+            return try set.keys.map { jwk throws(CardKeysError) in try RootPublicKey(jwk: jwk) }
+        } catch let error as CardKeysError {
+            throw .usage("\(path): \(error.message)")
+        } catch {
+            throw .usage("\(path): \(error)")
+        }
+    }
+
+    static func read(_ path: String) throws(CommandFailure) -> Data {
+        do { return try SecureFile.read(path, limit: 1 << 20) } catch { throw .usage("cannot read \(path): \(error.message)") }
+    }
+
+    static func writeJSON(_ value: some Encodable, to path: String, replacing: Bool) throws(CommandFailure) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data()
+        do {
+            try SecureFile.write(data + Data("\n".utf8), to: path, mode: 0o600, replacing: replacing)
+        } catch where error.code == .alreadyExists {
+            throw .failed("\(path) already exists and was left untouched; pass --force to replace it")
+        } catch {
+            throw .failed(error.message)
+        }
+    }
+}
+
+/// Times for people: ISO 8601 in UTC beside the epoch seconds.
+func describeTime(_ epoch: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    return "\(formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))) (\(epoch))"
+}
