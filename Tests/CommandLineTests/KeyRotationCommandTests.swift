@@ -1,0 +1,154 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `alumnicard keys` and `alumnicard keyset` against a real database file,
+/// including a process killed mid-rotation and two rotating at once.
+@Suite struct KeyRotationCommandTests {
+    let alumnicard = ProjectPaths.builtProduct("alumnicard")
+    static let start: Int64 = 1_764_036_000
+    static let due = start + 40 * 86_400
+
+    /// A directory with a KEK, a root key, and a database holding the first keys.
+    func prepared() throws -> URL {
+        let directory = try ProjectPaths.temporaryDirectory("rotation")
+        for arguments in [["kek", "generate", "--out", "kek"], ["keys", "root", "--generate", "--out", "root.jwk"],
+                          ["keys", "rotate", "--now", "\(Self.start)"] + store] {
+            let result = try run(arguments, in: directory)
+            #expect(result.status == 0, "\(arguments): \(result.standardError)")
+        }
+        return directory
+    }
+
+    var store: [String] { ["--database", "issuer.sqlite", "--kek", "kek"] }
+
+    func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> ExternalTool.Result {
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return try ExternalTool.runCollecting(alumnicard, arguments, environment: merged, currentDirectory: directory)
+    }
+
+    func keys(in directory: URL) throws -> [[String: String]] {
+        let list = try run(["keys", "list", "--json"] + store, in: directory)
+        #expect(list.status == 0, "\(list.standardError)")
+        return try JSONSerialization.jsonObject(with: list.standardOutput) as? [[String: String]] ?? []
+    }
+
+    @Test func rotateThenExportShowsTheNewKeyPublishedWithItsActivationTime() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rotate = try run(["keys", "rotate", "--if-due", "--now", "\(Self.due)"] + store, in: directory)
+        #expect(rotate.status == 0)
+        #expect(rotate.output.contains("activated"))
+        let export = try run(["keyset", "export", "--root", "root.jwk", "--now", "\(Self.due + 60)", "--out", "set.jws"] + store, in: directory)
+        #expect(export.status == 0, "\(export.standardError)")
+        #expect(export.standardError.contains("published, signs"))
+
+        let publicRoot = try run(["keys", "root", "--public", "--root", "root.jwk"], in: directory)
+        try publicRoot.standardOutput.write(to: directory.appendingPathComponent("root.pub.json"))
+        let verify = try run(["keyset", "verify", "set.jws", "--root", "root.pub.json", "--now", "\(Self.due + 120)", "--json"], in: directory)
+        #expect(verify.status == 0)
+        let report = try JSONSerialization.jsonObject(with: verify.standardOutput) as? [String: Any]
+        #expect(report?["reason"] as? String == "ok")
+        let statuses = (report?["keys"] as? [[String: String]] ?? []).compactMap { $0["status"] }.sorted()
+        #expect(statuses == ["active", "published", "retiring"])
+
+        // Rollback and staleness answer with their codes and exit 1.
+        let rollback = try run(["keyset", "verify", "set.jws", "--root", "root.pub.json", "--now", "\(Self.due + 120)", "--held-seq", "\(UInt64.max)", "--json"], in: directory)
+        #expect(rollback.status == 1)
+        #expect(rollback.output.contains("\"reason\":\"rollback\""))
+        let stale = try run(["keyset", "verify", "set.jws", "--root", "root.pub.json", "--now", "\(Self.due + 10 * 86_400)"], in: directory)
+        #expect(stale.status == 1)
+        #expect(stale.output.contains("stale"))
+    }
+
+    @Test func aRotationKilledBeforeCommitLeavesTheOldKeys() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let before = try keys(in: directory)
+        #expect(before.filter { $0["state"] == "active" }.count == 1)
+
+        let marker = directory.appendingPathComponent("inside-transaction").path
+        let process = Process()
+        process.executableURL = alumnicard
+        process.arguments = ["keys", "rotate", "--if-due", "--now", "\(Self.due)"] + store
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(["ALUMNICARD_FAILPOINT_ROTATE_BEFORE_COMMIT": marker]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait for the process to reach the failpoint (an event, not a time).
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: marker) && waited < 3_000 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(FileManager.default.fileExists(atPath: marker), "the rotation never reached its commit")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let after = try keys(in: directory)
+        #expect(after == before, "a killed rotation changed the keys")
+        // And the next run completes the rotation.
+        #expect(try run(["keys", "rotate", "--if-due", "--now", "\(Self.due)"] + store, in: directory).status == 0)
+        let rotated = try keys(in: directory)
+        #expect(rotated.filter { $0["state"] == "active" }.count == 1)
+        #expect(rotated.first { $0["state"] == "active" }?["kid"] != before.first { $0["state"] == "active" }?["kid"])
+    }
+
+    @Test func twoConcurrentRotationsMakeExactlyOneNewKey() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let processes = (0..<2).map { _ in
+            let process = Process()
+            process.executableURL = alumnicard
+            process.arguments = ["keys", "rotate", "--if-due", "--now", "\(Self.due)"] + store
+            process.currentDirectoryURL = directory
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            return process
+        }
+        for process in processes { try process.run() }
+        var outputs: [String] = []
+        for process in processes {
+            let data = (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            outputs.append(String(decoding: data, as: UTF8.self))
+        }
+        #expect(outputs.filter { $0.contains("activated") }.count == 1, "\(outputs)")
+        #expect(outputs.filter { $0.contains("nothing is due") }.count == 1, "\(outputs)")
+        let after = try keys(in: directory)
+        #expect(after.count == 3)
+        #expect(after.filter { $0["state"] == "active" }.count == 1)
+        #expect(after.filter { $0["state"] == "published" }.count == 1)
+    }
+
+    @Test func revokingTheActiveKeyPromotesTheStandbyAndSaysWhatVerifiersSee() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let before = try keys(in: directory)
+        let active = try #require(before.first { $0["state"] == "active" }?["kid"])
+        let standby = try #require(before.first { $0["state"] == "published" }?["kid"])
+        let revoke = try run(["keys", "revoke", active, "--reason", "laptop stolen", "--root", "root.jwk", "--now", "\(Self.start + 5 * 86_400)"] + store, in: directory)
+        #expect(revoke.status == 0, "\(revoke.standardError)")
+        #expect(revoke.output.contains("revoked \(active)"))
+        #expect(revoke.output.contains("already published"))
+        #expect(revoke.output.contains("Signed and installed key set seq"))
+        let after = try keys(in: directory)
+        #expect(after.first { $0["kid"] == active }?["state"] == "revoked")
+        #expect(after.first { $0["kid"] == standby }?["state"] == "active")
+        #expect(try run(["keys", "revoke", "AAAAAAAAAAA", "--reason", "x"] + store, in: directory).status == 1)
+    }
+
+    @Test func aWrongKEKStopsTheCommandWithAClearMessage() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["kek", "generate", "--out", "other"], in: directory).status == 0)
+        let wrong = try run(["keys", "list", "--database", "issuer.sqlite", "--kek", "other"], in: directory)
+        #expect(wrong.status == 1)
+        #expect(wrong.standardError.contains("does not open this database's keys"))
+        let missing = try run(["keys", "list", "--database", "issuer.sqlite", "--kek", "nope"], in: directory)
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("alumnicard kek generate"))
+    }
+}
