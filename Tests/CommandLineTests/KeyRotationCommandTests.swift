@@ -140,6 +140,39 @@ import Testing
         #expect(try run(["keys", "revoke", "AAAAAAAAAAA", "--reason", "x"] + store, in: directory).status == 1)
     }
 
+    /// The offline-root path and a root rotation: export unsigned, sign on
+    /// "another machine" with the old root endorsing the new, install, and
+    /// check under either root.
+    @Test func anOfflineRootSignsARootRotationThatBothPinsAccept() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let now = "\(Self.start + 600)"
+        let steps: [[String]] = [
+            ["keys", "root", "--generate", "--out", "root-2.jwk"],
+            ["keyset", "export", "--unsigned", "--now", now, "--out", "unsigned.json"] + store,
+            ["keyset", "sign", "--root", "root.jwk", "--new-root", "root-2.jwk", "--in", "unsigned.json", "--now", now, "--out", "set.jws"],
+        ]
+        for step in steps {
+            let result = try run(step, in: directory)
+            #expect(result.status == 0, "\(step): \(result.standardError)")
+        }
+        for (name, file) in [("root.pub.json", "root.jwk"), ("root-2.pub.json", "root-2.jwk")] {
+            try run(["keys", "root", "--public", "--root", file], in: directory).standardOutput.write(to: directory.appendingPathComponent(name))
+        }
+        let install = try run(["keyset", "install", "set.jws", "--root-public", "root.pub.json", "--now", now] + store, in: directory)
+        #expect(install.status == 0, "\(install.standardError)")
+        let underOld = try run(["keyset", "verify", "set.jws", "--root", "root.pub.json", "--now", now, "--json"], in: directory)
+        #expect(underOld.status == 0)
+        #expect(underOld.output.contains("\"new_root\""))
+        #expect(try run(["keyset", "verify", "set.jws", "--root", "root-2.pub.json", "--now", now], in: directory).status == 0)
+        // A root nobody endorsed is refused.
+        #expect(try run(["keys", "root", "--generate", "--out", "root-3.jwk"], in: directory).status == 0)
+        #expect(try run(["keyset", "sign", "--root", "root-3.jwk", "--in", "unsigned.json", "--out", "rogue.jws"], in: directory).status == 0)
+        let rogue = try run(["keyset", "verify", "rogue.jws", "--root", "root.pub.json", "--now", now], in: directory)
+        #expect(rogue.status == 1)
+        #expect(rogue.output.contains("untrusted_root"))
+    }
+
     @Test func aWrongKEKStopsTheCommandWithAClearMessage() throws {
         let directory = try prepared()
         defer { try? FileManager.default.removeItem(at: directory) }
