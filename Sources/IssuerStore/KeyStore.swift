@@ -97,16 +97,16 @@ public struct KeyStore: Sendable {
 
     /// Signs the next document with the root key on this host and keeps it
     /// as the one served.
-    public func signKeySet(root: RootSigningKey, issuer: String, now: Int64, validity: Int64, revokedCards: [String] = []) throws(IssuerStoreError) -> String {
+    public func signKeySet(root: RootSigningKey, issuer: String, now: Int64, validity: Int64, revokedCards: [String] = [], actor: String) throws(IssuerStoreError) -> String {
         let document = try nextKeySetDocument(issuer: issuer, now: now, validity: validity, revokedCards: revokedCards)
         let jws = KeySetSigner.sign(document, with: root)
-        try install(jws, pinnedRoots: [root.publicKey], now: now)
+        try install(jws, pinnedRoots: [root.publicKey], now: now, actor: actor)
         return jws
     }
 
     /// Keeps a key set signed elsewhere (an offline root) as the one
     /// served, after checking it as a verifier would.
-    public func install(_ jws: String, pinnedRoots: [RootPublicKey], now: Int64) throws(IssuerStoreError) {
+    public func install(_ jws: String, pinnedRoots: [RootPublicKey], now: Int64, actor: String) throws(IssuerStoreError) {
         try write { db in
             var state = try KeySetStateRecord.fetchOne(db, key: 1)!
             let held: UInt64? = try state.document.flatMap { current in
@@ -120,7 +120,7 @@ public struct KeyStore: Sendable {
             state.document = jws
             state.signedAt = document.iat
             try state.update(db)
-            try AuditEvent(at: now, actor: "keyset", action: "keyset_installed", subject: "seq \(document.seq)", detail: "expires \(document.exp)").insert(db)
+            try AuditEvent(at: now, actor: actor, action: "keyset_installed", subject: "seq \(document.seq)", detail: "expires \(document.exp)").insert(db)
         }
     }
 

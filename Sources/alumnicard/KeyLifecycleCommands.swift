@@ -121,7 +121,7 @@ extension KeysCommand {
                 print("- The new active key \(active.id) was already published: every synced verifier accepts its tokens now.")
             }
             if let root {
-                let jws = try keyStore.signKeySet(root: RootKeyFiles.signingKey(at: root), issuer: issuer, now: now, validity: 86_400)
+                let jws = try keyStore.signKeySet(root: RootKeyFiles.signingKey(at: root), issuer: issuer, now: now, validity: 86_400, actor: store.auditActor)
                 print("- Signed and installed key set seq \(try keyStore.currentSeq()) (\(jws.count) bytes).")
             } else {
                 print("- Next: `alumnicard keyset export --root FILE` (or sign offline) to publish key set seq \(try keyStore.currentSeq()) or later.")

@@ -50,7 +50,7 @@ struct KeySetCommand: AsyncParsableCommand {
             } else {
                 let rootKey = try RootKeyFiles.signingKey(at: root)
                 do {
-                    output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity).utf8) + Data("\n".utf8)
+                    output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity, actor: store.auditActor).utf8) + Data("\n".utf8)
                 } catch {
                     throw CommandFailure.failed(error.message)
                 }
@@ -115,7 +115,7 @@ struct KeySetCommand: AsyncParsableCommand {
         func run() throws {
             let jws = String(decoding: try RootKeyFiles.read(file), as: UTF8.self)
             do {
-                try store.openStore().install(jws, pinnedRoots: RootKeyFiles.publicKeys(at: rootPublic), now: store.time)
+                try store.openStore().install(jws, pinnedRoots: RootKeyFiles.publicKeys(at: rootPublic), now: store.time, actor: store.auditActor)
             } catch let error as CommandFailure { throw error } catch {
                 throw CommandFailure.failed("\(error)")
             }

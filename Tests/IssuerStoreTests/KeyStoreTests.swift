@@ -87,11 +87,12 @@ import Testing
         let a = try store.nextKeySetDocument(issuer: "ntu-alumni", now: Self.start + 120, validity: 86_400)
         let b = try store.nextKeySetDocument(issuer: "ntu-alumni", now: Self.start - 86_400, validity: 86_400)
         #expect(b.seq > a.seq)
-        let jws = try store.signKeySet(root: root, issuer: "ntu-alumni", now: Self.start + 180, validity: 86_400)
+        let jws = try store.signKeySet(root: root, issuer: "ntu-alumni", now: Self.start + 180, validity: 86_400, actor: "carol")
         #expect(try store.currentKeySet() == jws)
+        #expect(try store.auditEvents(limit: 1).first?.actor == "carol")
         // An older signed document cannot replace the served one.
         let stale = KeySetSigner.sign(a, with: root)
-        #expect(throws: IssuerStoreError(.keySetRefused, "")) { try store.install(stale, pinnedRoots: [root.publicKey], now: Self.start + 180) }
+        #expect(throws: IssuerStoreError(.keySetRefused, "")) { try store.install(stale, pinnedRoots: [root.publicKey], now: Self.start + 180, actor: "carol") }
     }
 
     /// After a restore from an old backup, the next document's seq still
