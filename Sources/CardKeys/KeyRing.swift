@@ -65,13 +65,7 @@ public struct KeyRing: Sendable, Equatable {
                 changes += promote(standby.id, now: now)
             } else {
                 // The first key: no verifier holds anything yet, so it signs at once.
-                let made = newKey()
-                var key = ManagedKey(id: made.id, algorithm: made.algorithm, publicKey: made.publicKey, state: .active, publishedAt: now,
-                                     notBefore: now, notAfter: now + policy.rotationPeriod + policy.windowSlack,
-                                     plannedHandoff: now + policy.rotationPeriod)
-                key.activatedAt = now
-                keys.append(key)
-                changes.append(KeyChange(kind: .created, id: key.id, at: now, detail: "first key, active at once"))
+                changes.append(addActiveKey(newKey(), now: now, detail: "first key, active at once"))
             }
         } else if let active, force || active.plannedHandoff <= now {
             guard let standby else {
@@ -112,17 +106,21 @@ public struct KeyRing: Sendable, Equatable {
                 }
                 changes += promote(standby.id, now: now)
             } else {
-                let made = newKey()
-                var key = ManagedKey(id: made.id, algorithm: made.algorithm, publicKey: made.publicKey, state: .active, publishedAt: now,
-                                     notBefore: now, notAfter: now + policy.rotationPeriod + policy.windowSlack,
-                                     plannedHandoff: now + policy.rotationPeriod)
-                key.activatedAt = now
-                keys.append(key)
-                changes.append(KeyChange(kind: .created, id: key.id, at: now, detail: "no standby existed; active at once, verifiers accept it after their next sync"))
+                changes.append(addActiveKey(newKey(), now: now, detail: "no standby existed; active at once, verifiers accept it after their next sync"))
             }
         }
         changes += ensureStandby(now: now, newKey: newKey)
         return changes
+    }
+
+    /// A new key that signs from `now`, for when no published key can take over.
+    private mutating func addActiveKey(_ made: NewKey, now: Int64, detail: String) -> KeyChange {
+        var key = ManagedKey(id: made.id, algorithm: made.algorithm, publicKey: made.publicKey, state: .active, publishedAt: now,
+                             notBefore: now, notAfter: now + policy.rotationPeriod + policy.windowSlack,
+                             plannedHandoff: now + policy.rotationPeriod)
+        key.activatedAt = now
+        keys.append(key)
+        return KeyChange(kind: .created, id: key.id, at: now, detail: detail)
     }
 
     private mutating func promote(_ id: KeyID, now: Int64) -> [KeyChange] {

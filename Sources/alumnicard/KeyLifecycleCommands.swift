@@ -85,8 +85,12 @@ extension KeysCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The kid of the key to revoke, as `alumnicard keys list` shows it.")
-        var kid: String
+        // A kid is base64url and may begin with "-", which would otherwise
+        // read as an option; unrecognised words are collected here instead.
+        @Argument(parsing: .allUnrecognized, help: "The kid of the key to revoke, as `alumnicard keys list` shows it.")
+        var kids: [String] = []
+
+        var kid: String { kids.first ?? "" }
 
         @Option(help: "Why, for the audit log.")
         var reason: String
@@ -96,6 +100,10 @@ extension KeysCommand {
 
         @Option(help: "The issuer name in the key set.")
         var issuer = "ntu-alumni"
+
+        func validate() throws {
+            guard kids.count == 1 else { throw ValidationError("give exactly one kid to revoke, not \(kids.count): \(kids.joined(separator: " "))") }
+        }
 
         func run() throws {
             let id: KeyID

@@ -138,6 +138,11 @@ import Testing
         #expect(after.first { $0["kid"] == active }?["state"] == "revoked")
         #expect(after.first { $0["kid"] == standby }?["state"] == "active")
         #expect(try run(["keys", "revoke", "AAAAAAAAAAA", "--reason", "x"] + store, in: directory).status == 1)
+        // Kids may start with "-" (base64url); they must still be accepted as the argument.
+        let dashed = try run(["keys", "revoke", "-09L2a7ABKw", "--reason", "x"] + store, in: directory)
+        #expect(dashed.status == 1)
+        #expect(dashed.standardError.contains("no key has kid -09L2a7ABKw"))
+        #expect(try run(["keys", "revoke", "--reason", "x"] + store, in: directory).status == 2)
     }
 
     /// The offline-root path and a root rotation: export unsigned, sign on
