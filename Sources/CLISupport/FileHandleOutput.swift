@@ -15,3 +15,10 @@ public struct FileHandleOutput: Sendable {
         handle.write(data)
     }
 }
+
+/// Pretty, stable JSON as the CLI writes key files and JWKs, newline-terminated.
+public func prettyJSON(_ value: some Encodable) -> Data? {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(value)).map { $0 + Data("\n".utf8) }
+}

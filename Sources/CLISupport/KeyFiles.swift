@@ -42,13 +42,11 @@ public enum KeyFiles {
     /// Writes a private key file with mode 0600, refusing to replace an
     /// existing file unless `replacing` says so.
     public static func write(_ key: SigningKey, to path: String, replacing: Bool) throws(CommandFailure) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(JSONWebKey(privateKey: key)) else {
+        guard let data = prettyJSON(JSONWebKey(privateKey: key)) else {
             throw .failed("cannot encode the key")
         }
         do {
-            try SecureFile.write(data + Data("\n".utf8), to: path, mode: 0o600, replacing: replacing)
+            try SecureFile.write(data, to: path, mode: 0o600, replacing: replacing)
         } catch where error.code == .alreadyExists {
             throw .failed("\(path) already exists and was left untouched; choose another --out, or pass --force to replace it")
         } catch {

@@ -171,9 +171,7 @@ extension KeysCommand {
                 return
             }
             let key = try RootKeyFiles.signingKey(at: root)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandleOutput.standardOutput.write(try encoder.encode(key.publicKey.jwk) + Data("\n".utf8))
+            FileHandleOutput.standardOutput.write(prettyJSON(key.publicKey.jwk) ?? Data())
         }
     }
 }

@@ -77,11 +77,9 @@ enum RootKeyFiles {
     }
 
     static func writeJSON(_ value: some Encodable, to path: String, replacing: Bool) throws(CommandFailure) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data()
+        guard let data = prettyJSON(value) else { throw .failed("cannot encode \(path)") }
         do {
-            try SecureFile.write(data + Data("\n".utf8), to: path, mode: 0o600, replacing: replacing)
+            try SecureFile.write(data, to: path, mode: 0o600, replacing: replacing)
         } catch where error.code == .alreadyExists {
             throw .failed("\(path) already exists and was left untouched; pass --force to replace it")
         } catch {
