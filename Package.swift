@@ -21,6 +21,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
@@ -65,6 +72,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What both daemons share: YAML configuration with environment
+        // overrides, JSON errors, sd_notify, Prometheus metrics, request logs.
+        .target(
+            name: "DaemonSupport",
+            dependencies: [
+                "CardToken",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The issuer daemon: accounts, cards, sessions, tokens and QR codes,
+        // the published key set, online verify, the admin API.
+        .target(
+            name: "IssuerService",
+            dependencies: [
+                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "alumnicard",
             dependencies: [
@@ -74,7 +113,11 @@ let package = Package(
                 "QREncoder",
                 "SecureFiles",
                 "CLISupport",
+                "IssuerService",
+                "DaemonSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -102,6 +145,21 @@ let package = Package(
         .testTarget(
             name: "QREncoderTests",
             dependencies: ["QREncoder", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IssuerServiceTests",
+            dependencies: [
+                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["alumnicard", "CardToken", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,6 +23,14 @@ public struct VerdictReport: Codable, Hashable, Sendable {
     public var secondsLeft: Int64?
     /// The token id, in hexadecimal.
     public var tokenID: String?
+    /// The `seq` of the key set the verdict was reached with (daemons only).
+    public var keysetSeq: UInt64?
+    /// Seconds since that key set was signed (its `iat`).
+    public var keysetAgeSeconds: Int64?
+    /// Whether this token was presented before (the merchant verifier's replay cache).
+    public var seenBefore: Bool?
+    /// When it was first presented, seconds since the Unix epoch.
+    public var firstSeenAt: Int64?
 
     enum CodingKeys: String, CodingKey {
         case verdict, reason, message, detail, kid, alg
@@ -33,6 +41,10 @@ public struct VerdictReport: Codable, Hashable, Sendable {
         case expiresAt = "expires_at"
         case secondsLeft = "seconds_left"
         case tokenID = "token_id"
+        case keysetSeq = "keyset_seq"
+        case keysetAgeSeconds = "keyset_age_seconds"
+        case seenBefore = "seen_before"
+        case firstSeenAt = "first_seen_at"
     }
 
     /// The report of `verdict`, reached at `now`. Claims appear only when the

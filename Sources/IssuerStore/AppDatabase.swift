@@ -87,6 +87,64 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX audit_event_at ON audit_event(at);
                 """)
         }
+        migrator.registerMigration("v2: holders, cards, sessions, admin tokens, issued tokens") { db in
+            try db.execute(sql: """
+                -- Names and e-mail addresses are personal data: sealed under a key
+                -- derived from the KEK. E-mail is found through a keyed hash.
+                CREATE TABLE holder (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    student_id TEXT NOT NULL UNIQUE CHECK (length(student_id) BETWEEN 1 AND 32),
+                    sealed_name BLOB NOT NULL,
+                    sealed_email BLOB,
+                    email_index BLOB UNIQUE CHECK (email_index IS NULL OR length(email_index) = 32),
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+                    password_hash TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE card (
+                    number TEXT PRIMARY KEY NOT NULL CHECK (length(CAST(number AS BLOB)) BETWEEN 1 AND 32),
+                    holder_id INTEGER NOT NULL REFERENCES holder(id) ON DELETE RESTRICT,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'revoked')),
+                    valid_through INTEGER NOT NULL CHECK (valid_through BETWEEN 19000101 AND 99991231),
+                    status_reason TEXT,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX card_holder ON card(holder_id);
+
+                -- Bearer tokens are stored only as SHA-256 hashes.
+                CREATE TABLE session (
+                    token_hash BLOB PRIMARY KEY NOT NULL CHECK (length(token_hash) = 32),
+                    holder_id INTEGER NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+                );
+                CREATE INDEX session_holder ON session(holder_id);
+                CREATE INDEX session_expires ON session(expires_at);
+
+                CREATE TABLE admin_token (
+                    name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+                    token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+
+                -- The token of each card for each refresh window, so every request
+                -- (and every instance) in a window answers the same token.
+                CREATE TABLE issued_token (
+                    card_number TEXT NOT NULL REFERENCES card(number) ON DELETE CASCADE,
+                    window_start INTEGER NOT NULL,
+                    token TEXT NOT NULL,
+                    kid TEXT NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL CHECK (expires_at > issued_at),
+                    PRIMARY KEY (card_number, window_start)
+                ) WITHOUT ROWID;
+                CREATE INDEX issued_token_expires ON issued_token(expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -13,6 +13,13 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
         case corruptKey
         /// A signed key set that cannot be installed.
         case keySetRefused
+        /// A stored holder record whose sealed fields do not open.
+        case corruptRecord
+        /// No such holder, card or administrator token.
+        case notFound
+        /// A change the data does not allow (a rejected import row, a
+        /// duplicate, a status change that makes no sense).
+        case invalidChange
     }
 
     public let code: Code

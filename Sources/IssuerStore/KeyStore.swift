@@ -8,7 +8,7 @@ import GRDB
 /// the key set's `seq` kept so that it never goes backwards.
 public struct KeyStore: Sendable {
     public let database: AppDatabase
-    let kek: KeyEncryptionKey
+    public let kek: KeyEncryptionKey
     public let policy: RotationPolicy
 
     private static let checkPlaintext = Array("AlumniCard key-encryption key check".utf8)
@@ -201,7 +201,7 @@ public struct KeyStore: Sendable {
         KeyRing(keys: try SigningKeyRecord.fetchAll(db).map { try $0.managedKey() }, policy: policy)
     }
 
-    private func unseal(_ record: SigningKeyRecord) throws(IssuerStoreError) -> SigningKey {
+    func unseal(_ record: SigningKeyRecord) throws(IssuerStoreError) -> SigningKey {
         guard let secret = kek.open(Array(record.sealedPrivateKey), context: SigningKeyRecord.sealContext(kid: record.kid, alg: record.alg)),
               let algorithm = CoseAlgorithm(rawValue: record.alg), let id = try? KeyID(base64URL: record.kid) else {
             throw IssuerStoreError(.corruptKey, "the private key of \(record.kid) does not decrypt under this key-encryption key")

@@ -6,8 +6,9 @@ import CLISupport
 struct AlumniCardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alumnicard",
-        abstract: "Issue and check AlumniCard AC1 tokens, draw them as QR codes, and manage the issuer's keys.",
-        subcommands: [KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self]
+        abstract: "The AlumniCard issuer: run the daemon, manage cards, accounts and keys, issue and check AC1 tokens, draw QR codes.",
+        subcommands: [ServeCommand.self, DemoCommand.self, CardsCommand.self, AccountsCommand.self, AdminTokensCommand.self,
+                      KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self]
     )
 
     static func main() async {

@@ -3,16 +3,24 @@ import CLISupport
 import CardKeys
 import CardToken
 import Foundation
+import IssuerService
 import IssuerStore
 import SecureFiles
 
-/// Where the issuer's database, KEK and root key are, shared by the commands
-/// that touch them. Each has a default that suits the systemd unit.
+/// Where the issuer's configuration, database and KEK are, shared by the
+/// commands that touch them. Each has a default that suits the systemd
+/// unit; `--config` and `--data-dir` let several instances run side by side.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The issuer database (default: $ALUMNICARD_DATABASE, else /var/lib/alumnicard/issuer.sqlite).")
+    @Option(help: "The configuration file (default: $ALUMNICARD_CONFIG, else /etc/alumnicard/issuer.yaml if it exists).")
+    var config: String?
+
+    @Option(help: "The data directory: the database is <dir>/issuer.sqlite (overrides storage.data_dir).")
+    var dataDir: String?
+
+    @Option(help: "The issuer database (default: $ALUMNICARD_DATABASE, else storage.database, else <data_dir>/issuer.sqlite).")
     var database: String?
 
-    @Option(help: "The key-encryption key file (default: the systemd credential \(KeyEncryptionKey.credentialName), else /etc/alumnicard/kek).")
+    @Option(help: "The key-encryption key file (default: secrets.kek_file, else the systemd credential \(KeyEncryptionKey.credentialName), else /etc/alumnicard/kek).")
     var kek: String?
 
     @Option(help: "Who to record in the audit log (default: cli:$USER).")
@@ -25,14 +33,46 @@ struct StoreOptions: ParsableArguments {
     var time: Int64 { now ?? Int64(Date().timeIntervalSince1970) }
     var auditActor: String { actor ?? "cli:\(environment["USER"] ?? "unknown")" }
 
-    func openStore() throws(CommandFailure) -> KeyStore {
-        let path = database ?? environment["ALUMNICARD_DATABASE"] ?? "/var/lib/alumnicard/issuer.sqlite"
+    /// The configuration file to read, if any.
+    var configPath: String? {
+        if let config { return config }
+        if let path = environment["ALUMNICARD_CONFIG"], !path.isEmpty { return path }
+        let system = "/etc/alumnicard/issuer.yaml"
+        return FileManager.default.fileExists(atPath: system) ? system : nil
+    }
+
+    /// The configuration with this command's flags applied.
+    func configuration() throws(CommandFailure) -> IssuerConfiguration {
+        var configuration: IssuerConfiguration
         do {
-            let kek = try KeyEncryptionKey.locate(explicitPath: kek, fallbackPath: "/etc/alumnicard/kek", environment: environment)
-            return try KeyStore(database: AppDatabase.open(path: path), kek: kek)
+            configuration = try IssuerConfiguration.load(path: configPath, environment: environment)
         } catch {
-            throw .failed(error.message)
+            throw .usage("invalid configuration: \(error)")
         }
+        if let dataDir { configuration.dataDirectory = dataDir; configuration.databasePath = nil }
+        if let path = database ?? (dataDir == nil ? environment["ALUMNICARD_DATABASE"] : nil) { configuration.databasePath = path }
+        if let kek { configuration.kekFile = kek }
+        return configuration
+    }
+
+    func openStore() throws(CommandFailure) -> KeyStore {
+        let configuration = try configuration()
+        do {
+            let kek = try KeyEncryptionKey.locate(explicitPath: configuration.kekFile, fallbackPath: "/etc/alumnicard/kek", environment: environment)
+            try FileManager.default.createDirectory(atPath: (configuration.database as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return try KeyStore(database: AppDatabase.open(path: configuration.database), kek: kek, policy: configuration.rotationPolicy)
+        } catch let error as IssuerStoreError {
+            throw .failed(error.message)
+        } catch {
+            throw .failed("cannot create the directory of \(configuration.database): \(error.localizedDescription)")
+        }
+    }
+
+    /// The holders-and-cards store of the same database.
+    func openAccounts() throws(CommandFailure) -> (keys: KeyStore, accounts: AccountStore) {
+        let keys = try openStore()
+        return (keys, AccountStore(database: keys.database, kek: keys.kek))
     }
 }
 

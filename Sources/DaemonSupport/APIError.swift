@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error a daemon answers with: an HTTP status, a stable machine code
+/// and a sentence for people, sent as
+/// `{"error": {"code": "...", "message": "..."}}`.
+///
+/// Codes are part of the API (docs/openapi.yaml); messages may change.
+public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    /// Extra headers, e.g. `Retry-After` or `WWW-Authenticate`.
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.jsonResponse(status: status, code: code, message: message, headers: headers)
+    }
+
+    /// The JSON error body every daemon error uses.
+    public static func jsonResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
+        struct Body: Encodable {
+            struct Detail: Encodable { let code: String; let message: String }
+            let error: Detail
+        }
+        let data = (try? JSONEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // Common answers.
+    public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message) }
+    public static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message) }
+    public static func unauthorized(_ message: String) -> APIError {
+        APIError(.unauthorized, code: "unauthorized", message, headers: [.wwwAuthenticate: "Bearer"])
+    }
+    public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Turns every error into a JSON error body: ``APIError`` as it is,
+/// Hummingbird's own errors (unknown route, body too large, wrong method)
+/// with their status, and anything else as a logged 500 whose body says
+/// nothing about the inside.
+public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return error.jsonResponse()
+        } catch let error as HTTPError {
+            return APIError.jsonResponse(status: error.status, code: Self.code(for: error.status),
+                                         message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch is NIOTooManyBytesError {
+            return APIError.jsonResponse(status: .contentTooLarge, code: "body_too_large", message: "the request body is larger than this endpoint accepts")
+        } catch let error as any HTTPResponseError {
+            return APIError.jsonResponse(status: error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
+        } catch {
+            // The type only: messages of unexpected errors may carry input.
+            context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+            return APIError.jsonResponse(status: .internalServerError, code: "internal_error", message: "the server failed to answer; the failure is logged")
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 413: "body_too_large"
+        case 415: "unsupported_media_type"
+        case 429: "too_many_requests"
+        default: status.code >= 500 ? "internal_error" : "error_\(status.code)"
+        }
+    }
+}
+
+extension APIError {
+    func jsonResponse() -> Response {
+        APIError.jsonResponse(status: status, code: code, message: message, headers: headers)
+    }
+}

@@ -1,0 +1,234 @@
+import CardKeys
+import CardToken
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import NIOCore
+
+/// The administrators' API under `/v1/admin`, behind administrator bearer
+/// tokens with roles (auditor < operator < admin). Every change is written
+/// to the audit log with the token's name as the actor, in the same
+/// transaction as the change.
+struct AdminController: Sendable {
+    let services: IssuerServices
+
+    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
+        group.get("keys", use: listKeys)
+        group.post("keys/rotate", use: rotateKeys)
+        group.post("keys/:kid/revoke", use: revokeKey)
+        group.post("cards/import", use: importCards)
+        group.get("cards/:number", use: showCard)
+        group.post("cards/:number/:action", use: changeCard)
+        group.get("audit", use: auditLog)
+    }
+
+    struct KeyBody: Encodable {
+        let kid: String
+        let alg: String
+        let state: String
+        let publishedAt: Int64
+        let nbf: Int64
+        let exp: Int64
+        let plannedHandoff: Int64
+        let revokedAt: Int64?
+        let revocationReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kid, alg, state, nbf, exp
+            case publishedAt = "published_at"
+            case plannedHandoff = "planned_handoff"
+            case revokedAt = "revoked_at"
+            case revocationReason = "revocation_reason"
+        }
+
+        init(_ key: ManagedKey) {
+            kid = key.id.base64URL
+            alg = key.algorithm.jwkName
+            state = key.state.rawValue
+            publishedAt = key.publishedAt
+            nbf = key.notBefore
+            exp = key.notAfter
+            plannedHandoff = key.plannedHandoff
+            revokedAt = key.revokedAt
+            revocationReason = key.revocationReason
+        }
+    }
+
+    struct KeysResponse: Encodable {
+        let keys: [KeyBody]
+        let changes: [String]?
+        let keysetSeq: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case keys, changes
+            case keysetSeq = "keyset_seq"
+        }
+    }
+
+    private func keysResponse(changes: [KeyChange]?) throws -> Response {
+        let ring = try services.keyStore.ring()
+        return try JSONBody.response(KeysResponse(keys: ring.keys.map(KeyBody.init), changes: changes.map { $0.map(\.description) },
+                                                  keysetSeq: try services.keyStore.currentSeq()))
+    }
+
+    @Sendable func listKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        _ = try services.authenticatedAdministrator(request, minimum: .auditor)
+        return try keysResponse(changes: nil)
+    }
+
+    struct RotateRequest: Decodable {
+        let ifDue: Bool?
+        enum CodingKeys: String, CodingKey { case ifDue = "if_due" }
+    }
+
+    @Sendable func rotateKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let admin = try services.authenticatedAdministrator(request, minimum: .admin)
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let input = body.readableBytes == 0 ? RotateRequest(ifDue: nil) : try JSONBody.decode(RotateRequest.self, from: body, allowedKeys: ["if_due"])
+        let ifDue = input.ifDue ?? false
+        let changes = try refusedAsConflict("rotation_refused") { () throws(IssuerStoreError) in
+            try services.keyStore.rotate(now: services.clock.now(), force: !ifDue, ifDue: ifDue, actor: "admin:\(admin.name)",
+                                         algorithm: services.configuration.algorithm)
+        }
+        for _ in changes { services.metrics.keyChange("admin_rotation") }
+        try services.keysChanged(actor: "admin:\(admin.name)")
+        return try keysResponse(changes: changes)
+    }
+
+    struct RevokeRequest: Decodable { let reason: String }
+
+    @Sendable func revokeKey(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let admin = try services.authenticatedAdministrator(request, minimum: .admin)
+        let kidText = try context.parameters.require("kid")
+        guard let kid = try? KeyID(base64URL: kidText) else {
+            throw APIError.badRequest("invalid_value", "the kid must be the base64url of 8 bytes (11 characters)")
+        }
+        let reason = try await reasonField(request)
+        guard try services.keyStore.ring()[kid] != nil else { throw APIError.notFound("there is no key \(kidText)") }
+        let changes = try refusedAsConflict("revocation_refused") { () throws(IssuerStoreError) in
+            try services.keyStore.revoke(kid, reason: reason, now: services.clock.now(), actor: "admin:\(admin.name)")
+        }
+        services.metrics.keyChange("revocation")
+        try services.keysChanged(actor: "admin:\(admin.name)")
+        return try keysResponse(changes: changes)
+    }
+
+    /// A key change the ring refuses is a 409 that says why.
+    private func refusedAsConflict<T>(_ code: String, _ body: () throws(IssuerStoreError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            guard error.code == .keyChangeRefused else { throw error }
+            throw APIError(.conflict, code: code, error.message)
+        }
+    }
+
+    private func reasonField(_ request: Request) async throws -> String {
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let reason = try JSONBody.decode(RevokeRequest.self, from: body, allowedKeys: ["reason"]).reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...500).contains(reason.utf8.count) else {
+            throw APIError.badRequest("invalid_value", "reason is required: 1–500 bytes saying why, for the audit log")
+        }
+        return reason
+    }
+
+    struct CardBody: Encodable {
+        let cardNumber: String
+        let status: String
+        let validThrough: String
+        let statusReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status
+            case cardNumber = "card_number"
+            case validThrough = "valid_through"
+            case statusReason = "status_reason"
+        }
+
+        init(_ card: Card) {
+            cardNumber = card.number.rawValue
+            status = card.status.rawValue
+            validThrough = card.validThrough.description
+            statusReason = card.statusReason
+        }
+    }
+
+    @Sendable func showCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        _ = try services.authenticatedAdministrator(request, minimum: .auditor)
+        let number = try context.parameters.require("number")
+        guard let card = try services.accounts.card(number: number) else { throw APIError.notFound("there is no card \(number.prefix(40))") }
+        return try JSONBody.response(CardBody(card))
+    }
+
+    @Sendable func changeCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let admin = try services.authenticatedAdministrator(request, minimum: .operator)
+        let number = try context.parameters.require("number")
+        let status: CardStatus
+        switch try context.parameters.require("action") {
+        case "suspend": status = .suspended
+        case "revoke": status = .revoked
+        case "reinstate": status = .active
+        default: throw APIError.notFound("the card actions are suspend, revoke and reinstate")
+        }
+        let reason = try await reasonField(request)
+        do {
+            let card = try services.accounts.setCardStatus(number: number, status: status, reason: reason, now: services.clock.now(), actor: "admin:\(admin.name)")
+            services.tokens.cardChanged(number)
+            return try JSONBody.response(CardBody(card))
+        } catch let error as IssuerStoreError where error.code == .notFound {
+            throw APIError.notFound("there is no card \(number.prefix(40))")
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
+            throw APIError(.conflict, code: "card_change_refused", error.message)
+        }
+    }
+
+    @Sendable func importCards(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let admin = try services.authenticatedAdministrator(request, minimum: .operator)
+        let dryRun: Bool
+        switch request.uri.queryParameters["dry_run"].map(String.init) {
+        case nil, "false": dryRun = false
+        case "true": dryRun = true
+        default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
+        }
+        let body = try await JSONBody.collect(request, limit: services.configuration.importMaxBytes)
+        let report = try importReport(Data(body.readableBytesView), actor: "admin:\(admin.name)", dryRun: dryRun)
+        if report.applied { services.tokens.keysChanged() } // statuses may have changed
+        return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
+    }
+
+    /// A file that cannot be read as the registrar's CSV is a 422 that says why.
+    private func importReport(_ data: Data, actor: String, dryRun: Bool) throws -> CardImportReport {
+        do {
+            return try services.accounts.importCSV(data, now: services.clock.now(), actor: actor, dryRun: dryRun)
+        } catch {
+            guard error.code == .invalidChange else { throw error }
+            throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
+        }
+    }
+
+    struct AuditBody: Encodable {
+        let id: Int64?
+        let at: Int64
+        let actor: String
+        let action: String
+        let subject: String?
+        let detail: String
+    }
+
+    @Sendable func auditLog(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        _ = try services.authenticatedAdministrator(request, minimum: .auditor)
+        var limit = 100
+        if let text = request.uri.queryParameters["limit"] {
+            guard let value = Int(text), (1...1_000).contains(value) else {
+                throw APIError.badRequest("invalid_value", "limit must be a whole number from 1 to 1000")
+            }
+            limit = value
+        }
+        let events = try services.audit.recent(limit: limit).map {
+            AuditBody(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, detail: $0.detail)
+        }
+        return try JSONBody.response(["events": events])
+    }
+}

@@ -1,0 +1,234 @@
+import CardToken
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import Logging
+import NIOCore
+import NIOPosix
+import QREncoder
+
+/// The alumni app's API: log in and out, my card, my current token and
+/// its QR code.
+struct AlumniAppController: Sendable {
+    let services: IssuerServices
+
+    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
+        group.post("session", use: login)
+        group.delete("session", use: logout)
+        group.get("card", use: card)
+        group.get("card/token", use: token)
+        group.get("card/token/qr", use: qr)
+    }
+
+    struct LoginRequest: Decodable {
+        let login: String
+        let password: String
+    }
+
+    struct LoginResponse: Encodable {
+        let sessionToken: String
+        let tokenType = "Bearer"
+        let expiresAt: Int64
+        let studentID: String
+
+        enum CodingKeys: String, CodingKey {
+            case sessionToken = "session_token"
+            case tokenType = "token_type"
+            case expiresAt = "expires_at"
+            case studentID = "student_id"
+        }
+    }
+
+    @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password"])
+        guard (1...254).contains(input.login.utf8.count), (1...1_024).contains(input.password.utf8.count) else {
+            throw APIError.badRequest("invalid_value", "login is 1–254 bytes and password 1–1024 bytes")
+        }
+        let now = services.clock.now()
+        if case .refused(let retryAfter) = services.throttle.attempt(account: input.login, address: context.clientAddress, now: now) {
+            services.metrics.login("throttled")
+            throw APIError(.tooManyRequests, code: "too_many_attempts",
+                           "too many login attempts; try again in \(retryAfter) s", headers: [.retryAfter: String(retryAfter)])
+        }
+        let holder = try services.accounts.holder(login: input.login)
+        let hasher = services.hasher
+        let hash = holder?.passwordHash
+        let password = input.password
+        // bcrypt takes a quarter of a second at cost 12: keep it off the
+        // cooperative pool.
+        let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
+        guard matches, let holder else {
+            services.throttle.failed(account: input.login, now: now)
+            services.metrics.login("invalid_credentials")
+            // The same answer for an unknown account and a wrong password.
+            throw APIError(.unauthorized, code: "invalid_credentials", "the student ID, e-mail or password is not right")
+        }
+        services.throttle.succeeded(account: input.login)
+        guard holder.status == .active else {
+            services.metrics.login("suspended")
+            throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        let token = "acs_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let expires = now + services.configuration.sessionLifetime
+        try services.accounts.createSession(holderID: holder.id, tokenHash: AccountStore.tokenHash(token), now: now, expiresAt: expires)
+        services.metrics.login("ok")
+        context.logger.info("login", metadata: ["student_id": "\(holder.studentID)"])
+        return try JSONBody.response(LoginResponse(sessionToken: token, expiresAt: expires, studentID: holder.studentID), status: .created)
+    }
+
+    @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let token = try Authentication.bearerToken(request)
+        try services.accounts.deleteSession(tokenHash: AccountStore.tokenHash(token))
+        return Response(status: .noContent)
+    }
+
+    struct CardResponse: Encodable {
+        let cardNumber: String
+        let status: String
+        let validThrough: String
+        let holderName: String
+        let maskedName: String
+        let studentID: String
+        let email: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status, email
+            case cardNumber = "card_number"
+            case validThrough = "valid_through"
+            case holderName = "holder_name"
+            case maskedName = "masked_name"
+            case studentID = "student_id"
+        }
+    }
+
+    @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let (holder, _) = try services.authenticatedHolder(request)
+        guard let card = try services.accounts.cards(holderID: holder.id).first else {
+            throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
+        }
+        return try JSONBody.response(CardResponse(
+            cardNumber: card.number.rawValue, status: card.status.rawValue, validThrough: card.validThrough.description,
+            holderName: holder.displayName, maskedName: HolderNameMasking.mask(holder.displayName),
+            studentID: holder.studentID, email: holder.email))
+    }
+
+    struct TokenBody: Encodable {
+        let token: String
+        let kid: String
+        let issuedAt: Int64
+        let refreshAt: Int64
+        let expiresAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case token, kid
+            case issuedAt = "issued_at"
+            case refreshAt = "refresh_at"
+            case expiresAt = "expires_at"
+        }
+
+        init(_ stored: StoredCardToken, window: TokenSchedule.Window) {
+            token = stored.token
+            kid = stored.kid
+            issuedAt = stored.issuedAt
+            refreshAt = window.refreshAt
+            expiresAt = stored.expiresAt
+        }
+    }
+
+    struct TokenResponse: Encodable {
+        let current: TokenBody
+        let next: TokenBody?
+        let secondsToRefresh: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case token, kid, next
+            case issuedAt = "issued_at"
+            case refreshAt = "refresh_at"
+            case expiresAt = "expires_at"
+            case secondsToRefresh = "seconds_to_refresh"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(current.token, forKey: .token)
+            try container.encode(current.kid, forKey: .kid)
+            try container.encode(current.issuedAt, forKey: .issuedAt)
+            try container.encode(current.refreshAt, forKey: .refreshAt)
+            try container.encode(current.expiresAt, forKey: .expiresAt)
+            try container.encode(secondsToRefresh, forKey: .secondsToRefresh)
+            try container.encodeIfPresent(next, forKey: .next)
+        }
+    }
+
+    /// The card's offer, or the refusal that says why there is none.
+    private func offer(_ request: Request) throws -> TokenOffer {
+        let (holder, _) = try services.authenticatedHolder(request)
+        guard let card = try services.accounts.cards(holderID: holder.id).first else {
+            throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
+        }
+        let now = services.clock.now()
+        switch card.status {
+        case .suspended:
+            throw APIError(.forbidden, code: "card_suspended", "card \(card.number) is suspended; contact the alumni centre")
+        case .revoked:
+            throw APIError(.forbidden, code: "card_revoked", "card \(card.number) has been revoked")
+        case .active:
+            break
+        }
+        if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: services.configuration.timeZone) {
+            throw APIError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
+        }
+        return try services.tokens.offer(card: card, holderName: holder.displayName, now: now)
+    }
+
+    @Sendable func token(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let offer = try offer(request)
+        services.metrics.tokenServed(format: "json")
+        let now = services.clock.now()
+        return try JSONBody.response(TokenResponse(
+            current: TokenBody(offer.current, window: offer.window),
+            next: zip(offer.next, offer.nextWindow).map { TokenBody($0, window: $1) },
+            secondsToRefresh: max(0, offer.window.refreshAt - now)))
+    }
+
+    @Sendable func qr(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let format = request.uri.queryParameters["format"].map(String.init) ?? "svg"
+        guard format == "svg" || format == "png" else {
+            throw APIError.badRequest("invalid_value", "format must be svg or png")
+        }
+        var scale = format == "svg" ? 8 : 6
+        if let text = request.uri.queryParameters["scale"] {
+            guard let value = Int(text), (1...32).contains(value) else {
+                throw APIError.badRequest("invalid_value", "scale must be a whole number from 1 to 32")
+            }
+            scale = value
+        }
+        for name in request.uri.queryParameters.map({ String($0.key) }) where !["format", "scale"].contains(name) {
+            throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: format, scale")
+        }
+        let offer = try offer(request)
+        let code = try QRCode.encode(text: offer.current.token, errorCorrection: .medium)
+        services.metrics.tokenServed(format: format)
+        var headers: HTTPFields = [.cacheControl: "no-store"]
+        headers[HTTPField.Name("X-Refresh-At")!] = String(offer.window.refreshAt)
+        headers[HTTPField.Name("X-Expires-At")!] = String(offer.current.expiresAt)
+        if format == "png" {
+            headers[.contentType] = "image/png"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try code.png(moduleSize: scale))))
+        }
+        headers[.contentType] = "image/svg+xml"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: code.svg(moduleSize: scale))))
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

@@ -1,0 +1,65 @@
+import Crypto
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+
+/// Bearer tokens on requests: holders' sessions and administrators' tokens.
+enum Authentication {
+    /// The longest bearer token read; ours are under 64 characters.
+    static let maximumTokenLength = 512
+
+    static func bearerToken(_ request: Request) throws -> String {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.unauthorized("this endpoint needs an Authorization: Bearer header")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= maximumTokenLength else {
+            throw APIError.unauthorized("the Authorization header must be \"Bearer <token>\"")
+        }
+        return String(parts[1])
+    }
+}
+
+extension IssuerServices {
+    /// The holder behind the request's session token.
+    func authenticatedHolder(_ request: Request) throws -> (holder: Holder, tokenHash: [UInt8]) {
+        let token = try Authentication.bearerToken(request)
+        let hash = AccountStore.tokenHash(token)
+        guard let session = try accounts.session(tokenHash: hash, now: clock.now()),
+              let holder = try accounts.holder(id: session.holderID) else {
+            throw APIError.unauthorized("the session has expired or was ended; log in again")
+        }
+        guard holder.status == .active else {
+            throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
+        }
+        return (holder, hash)
+    }
+
+    /// The administrator behind the request's token, if their role is at
+    /// least `minimum`. The bootstrap token (from the configuration) is an
+    /// `admin` named "bootstrap".
+    func authenticatedAdministrator(_ request: Request, minimum: AdminRole) throws -> (name: String, role: AdminRole) {
+        let token = try Authentication.bearerToken(request)
+        let hash = AccountStore.tokenHash(token)
+        let found: (name: String, role: AdminRole)?
+        if let bootstrap = secrets.bootstrapAdminTokenHash, constantTimeEqual(bootstrap, hash) {
+            found = ("bootstrap", .admin)
+        } else {
+            found = try adminTokens.lookup(token)
+        }
+        guard let found else { throw APIError.unauthorized("the administrator token is not valid") }
+        guard found.role >= minimum else {
+            throw APIError.forbidden("this needs the \(minimum.rawValue) role; the token \(found.name) has \(found.role.rawValue)")
+        }
+        return found
+    }
+
+    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

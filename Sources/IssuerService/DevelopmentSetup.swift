@@ -1,0 +1,67 @@
+import CardKeys
+import CardToken
+import Crypto
+import Foundation
+import IssuerStore
+import SecureFiles
+
+/// `alumnicard serve --dev`: everything a first run needs, made on the spot
+/// in a local data directory: a KEK, a root key, an administrator token.
+/// Loud about it, because none of it is fit for production.
+public enum DevelopmentSetup {
+    public static let defaultDirectory = ".alumnicard-dev"
+
+    /// Points `configuration` at the development secrets in its data
+    /// directory, creating any that are missing (0600). Returns the paths
+    /// made on this run.
+    public static func prepare(_ configuration: inout IssuerConfiguration) throws -> [String] {
+        let directory = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var made: [String] = []
+        let kek = (directory as NSString).appendingPathComponent("kek")
+        if !FileManager.default.fileExists(atPath: kek) {
+            try SecureFile.write(KeyEncryptionKey.generate().fileContents, to: kek, mode: 0o600, replacing: false)
+            made.append(kek)
+        }
+        let root = (directory as NSString).appendingPathComponent("root.jwk")
+        let rootPublic = (directory as NSString).appendingPathComponent("root.pub.jwk")
+        if !FileManager.default.fileExists(atPath: root) {
+            let key = RootSigningKey.generate()
+            try SecureFile.write(try json(key.privateJWK), to: root, mode: 0o600, replacing: false)
+            try SecureFile.write(try json(key.publicKey.jwk), to: rootPublic, mode: 0o644, replacing: true)
+            made.append(root)
+        }
+        let admin = (directory as NSString).appendingPathComponent("admin-token")
+        if !FileManager.default.fileExists(atPath: admin) {
+            try SecureFile.write(Data((randomToken(prefix: "acadm_") + "\n").utf8), to: admin, mode: 0o600, replacing: false)
+            made.append(admin)
+        }
+        configuration.kekFile = configuration.kekFile ?? kek
+        configuration.rootKeyFile = configuration.rootKeyFile ?? root
+        configuration.adminTokenFile = configuration.adminTokenFile ?? admin
+        configuration.development = true
+        return made
+    }
+
+    /// Makes the first signing key and signs the first key set when the
+    /// database has none.
+    public static func ensureKeys(_ services: IssuerServices) throws -> Bool {
+        guard try services.keyStore.ring().active == nil else { return false }
+        try services.keyStore.rotate(now: services.clock.now(), force: true, actor: "dev-setup", algorithm: services.configuration.algorithm)
+        try services.keysChanged(actor: "dev-setup")
+        return true
+    }
+
+    /// 32 random bytes as base64url after `prefix`.
+    public static func randomToken(prefix: String) -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return prefix + bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func json(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value) + Data("\n".utf8)
+    }
+}

@@ -1,0 +1,46 @@
+import DaemonSupport
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Builds the issuer daemon from its composed services: the router with
+/// every controller, the rotation loop and the systemd notifier. `@main`
+/// runs it; tests call the same function and drive it with
+/// HummingbirdTesting (in-process or over a real socket).
+public func buildApplication(
+    _ services: IssuerServices,
+    notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let configuration = services.configuration
+    var background: [any Service] = [SystemdNotifyService(notifier: notifier)]
+    if configuration.rotateInDaemon {
+        background.append(PeriodicService(name: "key-rotation", interval: .seconds(configuration.checkInterval), runAtStart: true,
+                                          logger: services.logger) { services.rotationTick() })
+    }
+    return Application(
+        router: buildRouter(services),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: background,
+        onServerRunning: { channel in
+            notifier.notify("READY=1")
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: services.logger
+    )
+}
+
+/// The routes (see docs/openapi.yaml).
+public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestContext> {
+    let router = Router(context: IssuerRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics.service))
+    OperationsController(services: services).addRoutes(to: router)
+    WellKnownController(services: services).addRoutes(to: router)
+    let v1 = router.group("v1")
+    AlumniAppController(services: services).addRoutes(to: v1)
+    VerifyController(services: services).addRoutes(to: v1)
+    AdminController(services: services).addRoutes(to: v1.group("admin"))
+    return router
+}

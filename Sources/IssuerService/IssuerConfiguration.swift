@@ -1,0 +1,146 @@
+import CardKeys
+import CardToken
+import DaemonSupport
+import Foundation
+
+/// Everything `alumnicard serve` and the admin commands read from
+/// `Config/issuer.yaml`, `ALUMNICARD_*` environment variables and flags.
+/// Config/issuer.yaml documents every key; the defaults here are the same.
+public struct IssuerConfiguration: Sendable {
+    // server
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The address clients use (printed at start-up; default http://host:port).
+    public var publicURL: String?
+    public var maxBodyBytes = 16 * 1024
+    public var importMaxBytes = 16 << 20
+
+    // storage
+    public var dataDirectory = "/var/lib/alumnicard"
+    /// Default: `<data_dir>/issuer.sqlite`.
+    public var databasePath: String?
+
+    // secrets (files; each falls back to its systemd credential)
+    public var kekFile: String?
+    public var rootKeyFile: String?
+    public var adminTokenFile: String?
+
+    // issuer
+    public var issuerName = "ntu-alumni"
+    public var timeZone = TimeZone(identifier: "Asia/Taipei")!
+    public var algorithm = CoseAlgorithm.edDSA
+
+    // tokens
+    public var refreshInterval: Int64 = 300
+    public var tokenGrace: Int64 = 60
+    public var nextTokenLead: Int64 = 60
+
+    // keys
+    public var rotationPeriod: Int64 = 30 * 86_400
+    public var keySetRefreshInterval: Int64 = 600
+    public var offlineGrace: Int64 = 3 * 86_400
+    public var safetyMargin: Int64 = 3_600
+    public var leeway: Int64 = 90
+    public var checkInterval: Int64 = 3_600
+    public var keySetValidity: Int64 = 86_400
+    public var rotateInDaemon = true
+
+    // login
+    public var sessionLifetime: Int64 = 12 * 3_600
+    public var maxLoginFailures = 5
+    public var lockout: Int64 = 15 * 60
+    public var addressAttemptsPerMinute = 30
+    public var bcryptCost = 12
+
+    // logging
+    public var logLevel = "info"
+
+    /// Development mode (`serve --dev`): keys made on the spot, demo alumnus.
+    public var development = false
+
+    public init() {}
+
+    public var database: String { databasePath ?? (dataDirectory as NSString).appendingPathComponent("issuer.sqlite") }
+    public var tokenLifetime: Int64 { refreshInterval + tokenGrace }
+    public var baseURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    /// The rotation policy these settings describe (docs/key-rotation.md).
+    public var rotationPolicy: RotationPolicy {
+        RotationPolicy(tokenLifetime: tokenLifetime, refreshInterval: keySetRefreshInterval, offlineGrace: offlineGrace,
+                       safetyMargin: safetyMargin, rotationPeriod: rotationPeriod, leeway: leeway, checkInterval: checkInterval)
+    }
+
+    /// Reads `path` (nil: defaults only) with `ALUMNICARD_*` overrides.
+    public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> IssuerConfiguration {
+        let reader = try ConfigurationReader(path: path, environment: environment, environmentPrefix: "ALUMNICARD")
+        var c = IssuerConfiguration()
+        c.host = try reader.string("server.host", default: c.host)
+        c.port = try reader.integer("server.port", default: c.port, in: 0...65_535)
+        c.publicURL = try reader.optionalString("server.public_url")
+        c.maxBodyBytes = try reader.integer("server.max_body_bytes", default: c.maxBodyBytes, in: 1_024...(1 << 20))
+        c.importMaxBytes = try reader.integer("server.import_max_bytes", default: c.importMaxBytes, in: 1_024...(64 << 20))
+
+        c.dataDirectory = try reader.string("storage.data_dir", default: c.dataDirectory)
+        c.databasePath = try reader.optionalString("storage.database")
+
+        c.kekFile = try reader.optionalString("secrets.kek_file")
+        c.rootKeyFile = try reader.optionalString("secrets.root_key_file")
+        c.adminTokenFile = try reader.optionalString("secrets.admin_token_file")
+
+        c.issuerName = try reader.string("issuer.name", default: c.issuerName)
+        let zone = try reader.string("issuer.time_zone", default: c.timeZone.identifier)
+        guard let timeZone = TimeZone(identifier: zone) else {
+            throw ConfigurationError(key: "issuer.time_zone", "\"\(zone)\" is not an IANA time zone such as Asia/Taipei")
+        }
+        c.timeZone = timeZone
+        let algorithm = try reader.choice("issuer.algorithm", default: "ed25519", from: ["ed25519", "hs256", "hs256-64"])
+        c.algorithm = ["ed25519": .edDSA, "hs256": .hmac256, "hs256-64": .hmac256Truncated64][algorithm]!
+
+        c.refreshInterval = try reader.seconds("tokens.refresh_interval", default: c.refreshInterval, in: 30...3_600)
+        c.tokenGrace = try reader.seconds("tokens.grace", default: c.tokenGrace, in: 0...3_600)
+        c.nextTokenLead = try reader.seconds("tokens.next_token_lead", default: c.nextTokenLead, in: 0...3_600)
+
+        c.rotationPeriod = try reader.seconds("keys.rotation_period", default: c.rotationPeriod, in: 3_600...(400 * 86_400))
+        c.keySetRefreshInterval = try reader.seconds("keys.keyset_refresh_interval", default: c.keySetRefreshInterval, in: 10...86_400)
+        c.offlineGrace = try reader.seconds("keys.offline_grace", default: c.offlineGrace, in: 0...(60 * 86_400))
+        c.safetyMargin = try reader.seconds("keys.safety_margin", default: c.safetyMargin, in: 0...86_400)
+        c.leeway = try reader.seconds("keys.leeway", default: c.leeway, in: 0...3_600)
+        c.checkInterval = try reader.seconds("keys.check_interval", default: c.checkInterval, in: 10...(7 * 86_400))
+        c.keySetValidity = try reader.seconds("keys.keyset_validity", default: c.keySetValidity, in: 600...(90 * 86_400))
+        c.rotateInDaemon = try reader.bool("keys.rotate_in_daemon", default: c.rotateInDaemon)
+
+        c.sessionLifetime = try reader.seconds("login.session_lifetime", default: c.sessionLifetime, in: 60...(90 * 86_400))
+        c.maxLoginFailures = try reader.integer("login.max_failures", default: c.maxLoginFailures, in: 1...100)
+        c.lockout = try reader.seconds("login.lockout", default: c.lockout, in: 1...86_400)
+        c.addressAttemptsPerMinute = try reader.integer("login.address_attempts_per_minute", default: c.addressAttemptsPerMinute, in: 1...100_000)
+        c.bcryptCost = try reader.integer("login.bcrypt_cost", default: c.bcryptCost, in: 4...16)
+
+        c.logLevel = try reader.choice("logging.level", default: c.logLevel, from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        try reader.finish()
+        try c.validate()
+        return c
+    }
+
+    /// Checks the settings together; flags applied after ``load(path:environment:)``
+    /// are checked again by the caller.
+    public func validate() throws(ConfigurationError) {
+        if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
+            throw ConfigurationError(key: "server.public_url", "\"\(publicURL)\" must start with http:// or https://")
+        }
+        guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "storage.data_dir", "must not be empty") }
+        guard nextTokenLead < refreshInterval else {
+            throw ConfigurationError(key: "tokens.next_token_lead", "\(nextTokenLead) s must be shorter than tokens.refresh_interval (\(refreshInterval) s)")
+        }
+        guard tokenGrace <= refreshInterval else {
+            throw ConfigurationError(key: "tokens.grace", "\(tokenGrace) s is longer than the refresh interval (\(refreshInterval) s); tokens would overlap for more than a window")
+        }
+        do {
+            try rotationPolicy.validate()
+        } catch {
+            throw ConfigurationError(key: "keys.rotation_period", error.message)
+        }
+        guard keySetValidity > keySetRefreshInterval else {
+            throw ConfigurationError(key: "keys.keyset_validity", "\(keySetValidity) s must be longer than keys.keyset_refresh_interval (\(keySetRefreshInterval) s), or verifiers go stale between fetches")
+        }
+    }
+}

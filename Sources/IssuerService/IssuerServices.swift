@@ -1,0 +1,112 @@
+import CardKeys
+import CardToken
+import DaemonSupport
+import Foundation
+import IssuerStore
+import Logging
+
+/// The issuer's parts, composed once from configuration and shared by the
+/// HTTP controllers, the background loops and the admin commands.
+public struct IssuerServices: Sendable {
+    public let configuration: IssuerConfiguration
+    public let clock: IssuerClock
+    public let logger: Logger
+    public let database: AppDatabase
+    public let keyStore: KeyStore
+    public let accounts: AccountStore
+    public let adminTokens: AdminTokenStore
+    public let audit: AuditLog
+    public let secrets: IssuerSecrets
+    public let hasher: PasswordHasher
+    public let throttle: LoginThrottle
+    public let metrics: IssuerMetrics
+    public let tokens: CardTokenService
+    public let publisher: KeySetPublisher
+    public let verifier: OnlineVerifier
+
+    /// Opens the database (file, or `database` when given, e.g. in memory)
+    /// and composes the services.
+    public init(configuration: IssuerConfiguration, secrets: IssuerSecrets, clock: IssuerClock = .system,
+                database: AppDatabase? = nil, logger: Logger = Logger(label: "alumnicard")) throws(IssuerServiceError) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.secrets = secrets
+        do {
+            let opened: AppDatabase
+            if let database {
+                opened = database
+            } else {
+                try FileManager.default.createDirectory(atPath: (configuration.database as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                opened = try AppDatabase.open(path: configuration.database)
+            }
+            self.database = opened
+            keyStore = try KeyStore(database: opened, kek: secrets.kek, policy: configuration.rotationPolicy)
+        } catch let error as IssuerStoreError {
+            throw IssuerServiceError(.storage, error.message)
+        } catch {
+            throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")
+        }
+        accounts = AccountStore(database: self.database, kek: secrets.kek)
+        adminTokens = AdminTokenStore(database: self.database)
+        audit = AuditLog(database: self.database)
+        hasher = PasswordHasher(cost: configuration.bcryptCost)
+        throttle = LoginThrottle(limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout,
+                                               addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
+        metrics = IssuerMetrics(service: ServiceMetrics())
+        tokens = CardTokenService(keyStore: keyStore, accounts: accounts,
+                                  schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
+                                                          nextTokenLead: configuration.nextTokenLead),
+                                  metrics: metrics)
+        publisher = KeySetPublisher(keyStore: keyStore, rootKey: secrets.rootKey, issuer: configuration.issuerName,
+                                    validity: configuration.keySetValidity, logger: logger)
+        verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone)
+    }
+
+    /// After any key change: forget cached keys, re-sign the key set if
+    /// this host holds the root.
+    public func keysChanged(actor: String) throws(IssuerStoreError) {
+        tokens.keysChanged()
+        verifier.keysChanged()
+        try publisher.refreshIfNeeded(now: clock.now(), actor: actor)
+    }
+
+    /// One run of the daemon's rotation timer: rotate when due, keep the
+    /// key set fresh, drop tokens of ended windows from memory.
+    @discardableResult
+    public func rotationTick(actor: String = "daemon") -> [KeyChange] {
+        let now = clock.now()
+        var changes: [KeyChange] = []
+        do {
+            changes = try keyStore.rotate(now: now, ifDue: true, actor: actor, algorithm: configuration.algorithm)
+            for change in changes {
+                logger.notice("key change", metadata: ["change": "\(change)"])
+                metrics.keyChange("rotation")
+            }
+            if !changes.isEmpty {
+                tokens.keysChanged()
+                verifier.keysChanged()
+            }
+            try publisher.refreshIfNeeded(now: now, actor: actor)
+        } catch {
+            logger.error("key rotation check failed", metadata: ["error": "\(error.message)"])
+        }
+        tokens.prune(now: now)
+        return changes
+    }
+
+    /// Whether the daemon can answer token requests: the database answers
+    /// and a key is active. Returns the problems otherwise.
+    public func readinessProblems() -> [String] {
+        guard database.isReachable() else { return ["the database does not answer"] }
+        var problems: [String] = []
+        do {
+            if try keyStore.ring().active == nil { problems.append("there is no active signing key") }
+            if try publisher.current(now: clock.now()) == nil { problems.append("no key set has been signed or installed") }
+        } catch {
+            problems.append(error.message)
+        }
+        return problems
+    }
+}

@@ -1,0 +1,167 @@
+import CardToken
+import Foundation
+import GRDB
+
+/// Whether a holder may log in.
+public enum HolderStatus: String, Sendable, Codable, CaseIterable {
+    case active, suspended
+}
+
+/// A card's state: only `active` cards get tokens.
+public enum CardStatus: String, Sendable, Codable, CaseIterable {
+    case active, suspended, revoked
+}
+
+/// An alumnus, with the personal fields already unsealed.
+public struct Holder: Sendable, Equatable {
+    public let id: Int64
+    public let studentID: String
+    public let displayName: String
+    public let email: String?
+    public let status: HolderStatus
+    /// The password hash (bcrypt), or nil when no password is set yet.
+    public let passwordHash: String?
+}
+
+/// An alumni card.
+public struct Card: Sendable, Equatable {
+    public let number: CardNumber
+    public let holderID: Int64
+    public let status: CardStatus
+    public let validThrough: CardDate
+    /// Why the card was last suspended, revoked or reinstated.
+    public let statusReason: String?
+}
+
+/// A token kept for one card and refresh window.
+public struct StoredCardToken: Sendable, Equatable {
+    public let cardNumber: String
+    public let windowStart: Int64
+    public let token: String
+    public let kid: String
+    public let issuedAt: Int64
+    public let expiresAt: Int64
+
+    public init(cardNumber: String, windowStart: Int64, token: String, kid: String, issuedAt: Int64, expiresAt: Int64) {
+        self.cardNumber = cardNumber
+        self.windowStart = windowStart
+        self.token = token
+        self.kid = kid
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+    }
+}
+
+struct HolderRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "holder"
+    var id: Int64?
+    var studentID: String
+    var sealedName: Data
+    var sealedEmail: Data?
+    var emailIndex: Data?
+    var status: String
+    var passwordHash: String?
+    var createdAt: Int64
+    var updatedAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, status
+        case studentID = "student_id"
+        case sealedName = "sealed_name"
+        case sealedEmail = "sealed_email"
+        case emailIndex = "email_index"
+        case passwordHash = "password_hash"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+struct CardRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "card"
+    var number: String
+    var holderID: Int64
+    var status: String
+    var validThrough: Int64
+    var statusReason: String?
+    var updatedAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case number, status
+        case holderID = "holder_id"
+        case validThrough = "valid_through"
+        case statusReason = "status_reason"
+        case updatedAt = "updated_at"
+    }
+
+    func card() throws(IssuerStoreError) -> Card {
+        guard let number = try? CardNumber(self.number), let status = CardStatus(rawValue: status),
+              validThrough >= 0, let date = try? CardDate(yyyymmdd: UInt64(validThrough)) else {
+            throw IssuerStoreError(.corruptRecord, "the stored card \(self.number) has an unreadable number, status or date")
+        }
+        return Card(number: number, holderID: holderID, status: status, validThrough: date, statusReason: statusReason)
+    }
+}
+
+struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "session"
+    var tokenHash: Data
+    var holderID: Int64
+    var createdAt: Int64
+    var expiresAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case tokenHash = "token_hash"
+        case holderID = "holder_id"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+}
+
+struct IssuedTokenRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "issued_token"
+    var cardNumber: String
+    var windowStart: Int64
+    var token: String
+    var kid: String
+    var issuedAt: Int64
+    var expiresAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case token, kid
+        case cardNumber = "card_number"
+        case windowStart = "window_start"
+        case issuedAt = "issued_at"
+        case expiresAt = "expires_at"
+    }
+
+    init(_ stored: StoredCardToken) {
+        cardNumber = stored.cardNumber
+        windowStart = stored.windowStart
+        token = stored.token
+        kid = stored.kid
+        issuedAt = stored.issuedAt
+        expiresAt = stored.expiresAt
+    }
+
+    var stored: StoredCardToken {
+        StoredCardToken(cardNumber: cardNumber, windowStart: windowStart, token: token, kid: kid, issuedAt: issuedAt, expiresAt: expiresAt)
+    }
+}
+
+struct AdminTokenRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "admin_token"
+    var name: String
+    var role: String
+    var tokenHash: Data
+    var createdAt: Int64
+    var revokedAt: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case name, role
+        case tokenHash = "token_hash"
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+    }
+}

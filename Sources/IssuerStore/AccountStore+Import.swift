@@ -1,0 +1,162 @@
+import CardToken
+import Foundation
+import GRDB
+
+/// What an import did, row by row.
+public struct CardImportReport: Sendable, Codable, Equatable {
+    public enum Action: String, Sendable, Codable {
+        case created, updated, unchanged, rejected
+    }
+
+    public struct Row: Sendable, Codable, Equatable {
+        public let line: Int
+        public let studentID: String?
+        public let cardNumber: String?
+        public let action: Action
+        /// What changed, or why the row was rejected.
+        public let detail: String
+
+        enum CodingKeys: String, CodingKey {
+            case line, action, detail
+            case studentID = "student_id"
+            case cardNumber = "card_number"
+        }
+    }
+
+    public let rows: [Row]
+    /// Whether the changes were written: false after any rejected row
+    /// (nothing is half-imported) and for a dry run.
+    public let applied: Bool
+
+    public var rejected: Int { rows.filter { $0.action == .rejected }.count }
+    public func count(_ action: Action) -> Int { rows.filter { $0.action == action }.count }
+}
+
+extension AccountStore {
+    /// Imports the registrar's CSV in one transaction: every row is
+    /// checked against the database as it stands with the rows before it,
+    /// and if any row is rejected nothing is written.
+    public func importCSV(_ data: Data, now: Int64, actor: String, dryRun: Bool = false) throws(IssuerStoreError) -> CardImportReport {
+        let lines = try RegistrarCSV.parse(data)
+        return try importLines(lines, now: now, actor: actor, dryRun: dryRun)
+    }
+
+    func importRows(_ rows: [RegistrarRow], now: Int64, actor: String, dryRun: Bool) throws(IssuerStoreError) -> CardImportReport {
+        try importLines(rows.enumerated().map { RegistrarCSV.Line(number: $0.offset + 2, row: $0.element, problem: nil) },
+                        now: now, actor: actor, dryRun: dryRun)
+    }
+
+    private struct Rollback: Error { let report: CardImportReport }
+
+    private func importLines(_ lines: [RegistrarCSV.Line], now: Int64, actor: String, dryRun: Bool) throws(IssuerStoreError) -> CardImportReport {
+        do {
+            return try database.writer.write { db in
+                var report: [CardImportReport.Row] = []
+                var cardsInFile: [String: Int] = [:]
+                for line in lines {
+                    guard let row = line.row else {
+                        report.append(.init(line: line.number, studentID: nil, cardNumber: nil, action: .rejected, detail: line.problem ?? "unreadable"))
+                        continue
+                    }
+                    if let earlier = cardsInFile[row.cardNumber.rawValue] {
+                        report.append(.init(line: line.number, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .rejected,
+                                            detail: "card \(row.cardNumber) is also on line \(earlier); a card appears once per file"))
+                        continue
+                    }
+                    cardsInFile[row.cardNumber.rawValue] = line.number
+                    report.append(try apply(row, line: line.number, now: now, db: db))
+                }
+                let result = CardImportReport(rows: report, applied: false)
+                if dryRun || result.rejected > 0 { throw Rollback(report: result) }
+                try AuditEvent(at: now, actor: actor, action: "cards_imported", subject: nil,
+                               detail: "\(result.count(.created)) created, \(result.count(.updated)) updated, \(result.count(.unchanged)) unchanged").insert(db)
+                return CardImportReport(rows: report, applied: true)
+            }
+        } catch let rollback as Rollback {
+            return rollback.report
+        } catch let error as IssuerStoreError {
+            throw error
+        } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot write the import: \(error)")
+        }
+    }
+
+    private func apply(_ row: RegistrarRow, line: Int, now: Int64, db: Database) throws -> CardImportReport.Row {
+        func reject(_ why: String) -> CardImportReport.Row {
+            .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .rejected, detail: why)
+        }
+        let emailIndex = row.email.map { seal.emailIndex($0) }
+        var changes: [String] = []
+        var created = false
+
+        var holderRecord = try HolderRecord.filter(Column("student_id") == row.studentID).fetchOne(db)
+        if let emailIndex, let owner = try HolderRecord.filter(Column("email_index") == emailIndex).fetchOne(db),
+           owner.studentID != row.studentID {
+            return reject("the e-mail address already belongs to student \(owner.studentID)")
+        }
+        if var existing = holderRecord {
+            let current = try holder(existing)
+            if current.displayName != row.displayName {
+                existing.sealedName = seal.seal(row.displayName, field: "name", studentID: row.studentID)
+                changes.append("name")
+            }
+            if current.email.map(PersonalDataSeal.normalise) != row.email.map(PersonalDataSeal.normalise) {
+                existing.sealedEmail = row.email.map { seal.seal($0, field: "email", studentID: row.studentID) }
+                existing.emailIndex = emailIndex
+                changes.append("email")
+            }
+            if !changes.isEmpty {
+                existing.updatedAt = now
+                try existing.update(db)
+            }
+            holderRecord = existing
+        } else {
+            var record = HolderRecord(
+                id: nil, studentID: row.studentID,
+                sealedName: seal.seal(row.displayName, field: "name", studentID: row.studentID),
+                sealedEmail: row.email.map { seal.seal($0, field: "email", studentID: row.studentID) },
+                emailIndex: emailIndex, status: HolderStatus.active.rawValue, passwordHash: nil,
+                createdAt: now, updatedAt: now)
+            try record.insert(db)
+            holderRecord = record
+            created = true
+        }
+        guard let holderID = holderRecord?.id else { return reject("the holder could not be stored") }
+
+        if var card = try CardRecord.fetchOne(db, key: row.cardNumber.rawValue) {
+            guard card.holderID == holderID else {
+                let owner = try HolderRecord.fetchOne(db, key: card.holderID)?.studentID ?? "?"
+                return reject("card \(row.cardNumber) belongs to student \(owner); a card number is never moved to another holder")
+            }
+            if card.status == CardStatus.revoked.rawValue && row.status != .revoked {
+                return reject("card \(row.cardNumber) is revoked and cannot be made \(row.status.rawValue); issue a new card number")
+            }
+            if card.validThrough != Int64(row.validThrough.yyyymmdd) {
+                card.validThrough = Int64(row.validThrough.yyyymmdd)
+                changes.append("valid-through \(row.validThrough)")
+            }
+            if card.status != row.status.rawValue {
+                changes.append("status \(card.status) → \(row.status.rawValue)")
+                card.status = row.status.rawValue
+                card.statusReason = "registrar import"
+                try IssuedTokenRecord.filter(Column("card_number") == card.number).deleteAll(db)
+            }
+            if !changes.isEmpty {
+                card.updatedAt = now
+                try card.update(db)
+            }
+        } else {
+            try CardRecord(number: row.cardNumber.rawValue, holderID: holderID, status: row.status.rawValue,
+                           validThrough: Int64(row.validThrough.yyyymmdd), statusReason: nil, updatedAt: now).insert(db)
+            if !created { changes.append("new card") }
+            created = created || changes == ["new card"]
+        }
+        if created {
+            return .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .created, detail: "new holder and card")
+        }
+        if changes.isEmpty {
+            return .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .unchanged, detail: "")
+        }
+        return .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .updated, detail: changes.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,190 @@
+import CardToken
+import Crypto
+import Foundation
+import GRDB
+
+/// Holders, their cards and their sessions. Personal fields are sealed on
+/// the way in and unsealed on the way out; every administrative change is
+/// one transaction with its audit row.
+public struct AccountStore: Sendable {
+    public let database: AppDatabase
+    let seal: PersonalDataSeal
+
+    public init(database: AppDatabase, kek: KeyEncryptionKey) {
+        self.database = database
+        seal = PersonalDataSeal(kek: kek)
+    }
+
+    // MARK: - Holders
+
+    /// The holder whose student ID or e-mail address is `login`.
+    public func holder(login: String) throws(IssuerStoreError) -> Holder? {
+        let trimmed = login.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 254 else { return nil }
+        let index = seal.emailIndex(trimmed)
+        let record = try database.read { db in
+            try HolderRecord.filter(Column("student_id") == trimmed).fetchOne(db)
+                ?? HolderRecord.filter(Column("email_index") == index).fetchOne(db)
+        }
+        return try record.map(holder)
+    }
+
+    public func holder(id: Int64) throws(IssuerStoreError) -> Holder? {
+        try database.read { db in try HolderRecord.fetchOne(db, key: id) }.map(holder)
+    }
+
+    public func holder(studentID: String) throws(IssuerStoreError) -> Holder? {
+        try database.read { db in try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) }.map(holder)
+    }
+
+    /// Sets a holder's password hash (the caller hashes; the store never
+    /// sees a password) and ends their sessions.
+    public func setPasswordHash(studentID: String, hash: String, now: Int64, actor: String) throws(IssuerStoreError) {
+        try database.write { db in
+            guard var record = try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) else {
+                throw IssuerStoreError(.notFound, "there is no holder with student ID \(studentID)")
+            }
+            record.passwordHash = hash
+            record.updatedAt = now
+            try record.update(db)
+            try SessionRecord.filter(Column("holder_id") == record.id).deleteAll(db)
+            try AuditEvent(at: now, actor: actor, action: "password_set", subject: studentID, detail: "").insert(db)
+        }
+    }
+
+    /// Suspends or reinstates a holder's account. Suspending ends their sessions.
+    public func setHolderStatus(studentID: String, status: HolderStatus, reason: String, now: Int64, actor: String) throws(IssuerStoreError) {
+        try database.write { db in
+            guard var record = try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) else {
+                throw IssuerStoreError(.notFound, "there is no holder with student ID \(studentID)")
+            }
+            record.status = status.rawValue
+            record.updatedAt = now
+            try record.update(db)
+            if status == .suspended {
+                try SessionRecord.filter(Column("holder_id") == record.id).deleteAll(db)
+            }
+            try AuditEvent(at: now, actor: actor, action: "holder_\(status.rawValue)", subject: studentID, detail: reason).insert(db)
+        }
+    }
+
+    /// Adds or updates one holder and card outside an import (the demo
+    /// alumnus, tests).
+    @discardableResult
+    public func upsert(_ row: RegistrarRow, now: Int64, actor: String) throws(IssuerStoreError) -> CardImportReport {
+        try importRows([row], now: now, actor: actor, dryRun: false)
+    }
+
+    // MARK: - Cards
+
+    /// A holder's cards: active ones first, then by latest valid-through.
+    public func cards(holderID: Int64) throws(IssuerStoreError) -> [Card] {
+        let records = try database.read { db in
+            try CardRecord.filter(Column("holder_id") == holderID).fetchAll(db)
+        }
+        return try records.map { record throws(IssuerStoreError) in try record.card() }.sorted { a, b in
+            if (a.status == .active) != (b.status == .active) { return a.status == .active }
+            if a.validThrough != b.validThrough { return a.validThrough > b.validThrough }
+            return a.number < b.number
+        }
+    }
+
+    public func card(number: String) throws(IssuerStoreError) -> Card? {
+        try database.read { db in try CardRecord.fetchOne(db, key: number) }.map { record throws(IssuerStoreError) in try record.card() }
+    }
+
+    /// Suspends, revokes or reinstates a card. A revoked card stays
+    /// revoked: issue a new card instead. Forgets the card's stored tokens,
+    /// so no further request is answered with one.
+    @discardableResult
+    public func setCardStatus(number: String, status: CardStatus, reason: String, now: Int64, actor: String) throws(IssuerStoreError) -> Card {
+        try database.write { db in
+            guard var record = try CardRecord.fetchOne(db, key: number) else {
+                throw IssuerStoreError(.notFound, "there is no card \(number)")
+            }
+            if record.status == CardStatus.revoked.rawValue && status != .revoked {
+                throw IssuerStoreError(.invalidChange, "card \(number) is revoked, and a revoked card is never reinstated; issue a new card number instead")
+            }
+            let before = record.status
+            record.status = status.rawValue
+            record.statusReason = reason
+            record.updatedAt = now
+            try record.update(db)
+            try IssuedTokenRecord.filter(Column("card_number") == number).deleteAll(db)
+            let action = status == .active ? "card_reinstated" : "card_\(status.rawValue)"
+            try AuditEvent(at: now, actor: actor, action: action, subject: number, detail: "\(before) → \(status.rawValue): \(reason)").insert(db)
+            return try record.card()
+        }
+    }
+
+    // MARK: - Sessions
+
+    /// Stores a new session under the SHA-256 of its bearer token.
+    public func createSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64) throws(IssuerStoreError) {
+        try database.write { db in
+            // Expired sessions are pruned as new ones arrive.
+            try SessionRecord.filter(Column("expires_at") <= now).deleteAll(db)
+            try SessionRecord(tokenHash: Data(tokenHash), holderID: holderID, createdAt: now, expiresAt: expiresAt).insert(db)
+        }
+    }
+
+    /// The holder of a live session, and when it ends.
+    public func session(tokenHash: [UInt8], now: Int64) throws(IssuerStoreError) -> (holderID: Int64, expiresAt: Int64)? {
+        let record = try database.read { db in try SessionRecord.fetchOne(db, key: Data(tokenHash)) }
+        guard let record, record.expiresAt > now else { return nil }
+        return (record.holderID, record.expiresAt)
+    }
+
+    /// Ends a session; ending one that does not exist is not an error.
+    public func deleteSession(tokenHash: [UInt8]) throws(IssuerStoreError) {
+        _ = try database.write { db in try SessionRecord.deleteOne(db, key: Data(tokenHash)) }
+    }
+
+    // MARK: - Tokens per refresh window
+
+    /// The token kept for `card` in the window starting at `windowStart`.
+    public func storedToken(card: String, windowStart: Int64) throws(IssuerStoreError) -> StoredCardToken? {
+        try database.read { db in
+            try IssuedTokenRecord.fetchOne(db, key: ["card_number": card, "window_start": windowStart])?.stored
+        }
+    }
+
+    /// Keeps `token` unless another request kept one for the same card and
+    /// window first; returns the one kept, so racing requests agree.
+    public func keep(_ token: StoredCardToken, pruneBefore: Int64) throws(IssuerStoreError) -> StoredCardToken {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO issued_token (card_number, window_start, token, kid, issued_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [token.cardNumber, token.windowStart, token.token, token.kid, token.issuedAt, token.expiresAt])
+            try IssuedTokenRecord.filter(Column("expires_at") < pruneBefore).deleteAll(db)
+            return try IssuedTokenRecord.fetchOne(db, key: ["card_number": token.cardNumber, "window_start": token.windowStart])?.stored ?? token
+        }
+    }
+
+    // MARK: - Counts
+
+    /// How many holders and cards there are (for status output).
+    public func counts() throws(IssuerStoreError) -> (holders: Int, cards: Int) {
+        try database.read { db in (try HolderRecord.fetchCount(db), try CardRecord.fetchCount(db)) }
+    }
+
+    // MARK: - Internals
+
+    func holder(_ record: HolderRecord) throws(IssuerStoreError) -> Holder {
+        guard let id = record.id, let status = HolderStatus(rawValue: record.status) else {
+            throw IssuerStoreError(.corruptRecord, "the stored holder \(record.studentID) has no id or an unknown status")
+        }
+        return Holder(
+            id: id, studentID: record.studentID,
+            displayName: try seal.open(record.sealedName, field: "name", studentID: record.studentID),
+            email: try record.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: record.studentID) },
+            status: status, passwordHash: record.passwordHash
+        )
+    }
+
+    /// SHA-256, as bearer tokens are stored.
+    public static func tokenHash(_ token: String) -> [UInt8] {
+        Array(SHA256.hash(data: Data(token.utf8)))
+    }
+}

@@ -1,0 +1,27 @@
+import GRDB
+
+extension AppDatabase {
+    /// Reads, turning GRDB's errors into ``IssuerStoreError``.
+    func read<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
+        do { return try writer.read(body) } catch let error as IssuerStoreError { throw error } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot read the database: \(error)")
+        }
+    }
+
+    /// Writes in one transaction, turning GRDB's errors into ``IssuerStoreError``.
+    func write<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
+        do { return try writer.write(body) } catch let error as IssuerStoreError { throw error } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot write the database: \(error)")
+        }
+    }
+
+    /// Whether the database answers a trivial query (for readiness probes).
+    public func isReachable() -> Bool {
+        (try? writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    /// `PRAGMA integrity_check`'s answer: `ok`, or the first problem.
+    public func integrityCheck() throws(IssuerStoreError) -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+}

@@ -1,0 +1,42 @@
+import Crypto
+import Foundation
+
+/// Seals holders' personal data (names, e-mail addresses) at rest with
+/// AES-256-GCM, and makes the keyed hashes that find a holder by e-mail
+/// without storing the address in the clear. Both keys are derived from
+/// the KEK with HKDF-SHA256 (RFC 5869), each for one purpose.
+struct PersonalDataSeal: Sendable {
+    private let sealingKey: SymmetricKey
+    private let indexKey: SymmetricKey
+
+    init(kek: KeyEncryptionKey) {
+        sealingKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: kek.key, info: Data("alumnicard personal data v1".utf8), outputByteCount: 32)
+        indexKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: kek.key, info: Data("alumnicard lookup index v1".utf8), outputByteCount: 32)
+    }
+
+    /// Seals `text`, bound to the field and the row's student ID, so a
+    /// value copied onto another holder or field does not open.
+    func seal(_ text: String, field: String, studentID: String) -> Data {
+        let context = Data("\(field)|\(studentID)".utf8)
+        return try! AES.GCM.seal(Data(text.utf8), using: sealingKey, authenticating: context).combined!
+    }
+
+    func open(_ sealed: Data, field: String, studentID: String) throws(IssuerStoreError) -> String {
+        let context = Data("\(field)|\(studentID)".utf8)
+        guard let box = try? AES.GCM.SealedBox(combined: sealed),
+              let plain = try? AES.GCM.open(box, using: sealingKey, authenticating: context),
+              let text = String(data: plain, encoding: .utf8) else {
+            throw IssuerStoreError(.corruptRecord, "the \(field) of holder \(studentID) does not decrypt under this KEK")
+        }
+        return text
+    }
+
+    /// HMAC-SHA256 of the normalised (trimmed, lower-cased) address.
+    func emailIndex(_ email: String) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(Self.normalise(email).utf8), using: indexKey))
+    }
+
+    static func normalise(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import IssuerService
+import IssuerStore
+
+/// `alumnicard accounts`: passwords and account status.
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accounts",
+        abstract: "Set an alumnus's password; suspend or reinstate an account.",
+        subcommands: [SetPassword.self, Suspend.self, Reinstate.self]
+    )
+
+    struct SetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-password",
+            abstract: "Set a password, read as one line from standard input (never from the command line, where other users can see it).")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The student ID.")
+        var studentID: String
+
+        func run() throws {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                throw CommandFailure.usage("give the password as one line on standard input")
+            }
+            if let problem = PasswordHasher.problem(with: line) { throw CommandFailure.usage(problem) }
+            let configuration = try store.configuration()
+            do {
+                let hash = PasswordHasher(cost: configuration.bcryptCost).hash(line)
+                try store.openAccounts().accounts.setPasswordHash(studentID: studentID, hash: hash, now: store.time, actor: store.auditActor)
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+            print("password set for \(studentID); their sessions were ended")
+        }
+    }
+
+    struct StatusChange: ParsableArguments {
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The student ID.")
+        var studentID: String
+
+        @Option(help: "Why, for the audit log.")
+        var reason: String
+
+        func apply(_ status: HolderStatus) throws {
+            do {
+                try store.openAccounts().accounts.setHolderStatus(studentID: studentID, status: status, reason: reason, now: store.time, actor: store.auditActor)
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+            print("account \(studentID) is now \(status.rawValue)")
+        }
+    }
+
+    struct Suspend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Suspend an account: it cannot log in, and its sessions end.")
+        @OptionGroup var change: StatusChange
+        func run() throws { try change.apply(.suspended) }
+    }
+
+    struct Reinstate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reinstate a suspended account.")
+        @OptionGroup var change: StatusChange
+        func run() throws { try change.apply(.active) }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import IssuerService
+import IssuerStore
+import SecureFiles
+
+/// `alumnicard admin-tokens`: administrator bearer tokens for the admin API.
+struct AdminTokensCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin-tokens",
+        abstract: "Create, list and revoke administrator tokens (roles: auditor, operator, admin).",
+        subcommands: [Create.self, List.self, Revoke.self, Generate.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a named token; it is printed once and only its hash is kept.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "A name for the token (who or what holds it).")
+        var name: String
+
+        @Option(help: "auditor (read keys and audit), operator (also cards and import) or admin (also keys).")
+        var role: String
+
+        func run() throws {
+            guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, operator or admin") }
+            do {
+                let token = try AdminTokenStore(database: store.openStore().database).create(
+                    name: name, role: parsed, now: store.time, actor: store.auditActor,
+                    random: { Array(DevelopmentSetup.randomToken(prefix: "").utf8.prefix(32)) })
+                print(token)
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List administrator tokens (names and roles, never the tokens).")
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let tokens: [AdminTokenInfo]
+            do { tokens = try AdminTokenStore(database: store.openStore().database).list() } catch let error as CommandFailure { throw error } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+            if tokens.isEmpty { print("no administrator tokens; `alumnicard admin-tokens create NAME --role admin` makes one") }
+            for token in tokens {
+                print("\(token.name)  \(token.role.rawValue)  created \(describeTime(token.createdAt))\(token.revokedAt.map { ", revoked \(describeTime($0))" } ?? "")")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by name.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The token's name.")
+        var name: String
+
+        func run() throws {
+            do { try AdminTokenStore(database: store.openStore().database).revoke(name: name, now: store.time, actor: store.auditActor) } catch let error as CommandFailure { throw error } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+            print("revoked \(name)")
+        }
+    }
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new bootstrap admin token to a 0600 file, for secrets.admin_token_file or the systemd credential \(IssuerSecrets.adminTokenCredential).")
+        @Option(help: "The file to write (must not exist).")
+        var out: String
+
+        func run() throws {
+            do {
+                try SecureFile.write(Data((DevelopmentSetup.randomToken(prefix: "acadm_") + "\n").utf8), to: out, mode: 0o600, replacing: false)
+            } catch {
+                throw CommandFailure.failed(error.message)
+            }
+            print("wrote \(out)")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import IssuerService
+import IssuerStore
+import SecureFiles
+
+/// `alumnicard cards`: holders and cards from the registrar, and card status.
+struct CardsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cards",
+        abstract: "Import holders and cards from the registrar's CSV; suspend, revoke or reinstate a card.",
+        subcommands: [Import.self, Suspend.self, Revoke.self, Reinstate.self]
+    )
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load or update holders and cards from a CSV file, all or nothing.",
+            discussion: "Columns: student_id, display_name, card_number, valid_through (YYYY-MM-DD), and optionally email and status. Every row is reported; if any row is rejected nothing is written (exit 1)."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The CSV file ('-' for standard input).")
+        var file: String
+
+        @Flag(help: "Check every row and report, but write nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        func run() throws {
+            let data: Data
+            if file == "-" {
+                data = FileHandle.standardInput.readData(ofLength: RegistrarCSV.maximumBytes + 1)
+            } else {
+                do { data = try SecureFile.read(file, limit: RegistrarCSV.maximumBytes + 1) } catch {
+                    throw CommandFailure.usage("cannot read \(file): \(error.message)")
+                }
+            }
+            let report: CardImportReport
+            do {
+                report = try store.openAccounts().accounts.importCSV(data, now: store.time, actor: store.auditActor, dryRun: dryRun)
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(file): \(error)")
+            }
+            if json {
+                guard let encoded = prettyJSON(report) else { throw CommandFailure.failed("cannot encode the report") }
+                FileHandleOutput.standardOutput.write(encoded + Data("\n".utf8))
+            } else {
+                for row in report.rows {
+                    let who = [row.studentID, row.cardNumber].compactMap { $0 }.joined(separator: " / ")
+                    print("line \(row.line): \(row.action.rawValue)\(who.isEmpty ? "" : " \(who)")\(row.detail.isEmpty ? "" : ": \(row.detail)")")
+                }
+                let summary = "\(report.count(.created)) created, \(report.count(.updated)) updated, \(report.count(.unchanged)) unchanged, \(report.rejected) rejected"
+                if report.applied {
+                    print("imported: \(summary)")
+                } else if report.rejected > 0 {
+                    print("nothing imported (\(summary)); fix the rejected rows and run the import again")
+                } else {
+                    print("dry run, nothing written: \(summary)")
+                }
+            }
+            if report.rejected > 0 { throw ExitCode(ExitStatus.refused) }
+        }
+    }
+
+    struct StatusChange: ParsableArguments {
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The card number.")
+        var number: String
+
+        @Option(help: "Why, for the audit log.")
+        var reason: String
+
+        func apply(_ status: CardStatus) throws {
+            do {
+                let card = try store.openAccounts().accounts.setCardStatus(number: number, status: status, reason: reason, now: store.time, actor: store.auditActor)
+                print("card \(card.number) is now \(card.status.rawValue)")
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+        }
+    }
+
+    struct Suspend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Suspend a card: no new tokens until it is reinstated.")
+        @OptionGroup var change: StatusChange
+        func run() throws { try change.apply(.suspended) }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a card for good: no new tokens, ever.")
+        @OptionGroup var change: StatusChange
+        func run() throws { try change.apply(.revoked) }
+    }
+
+    struct Reinstate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reinstate a suspended card.")
+        @OptionGroup var change: StatusChange
+        func run() throws { try change.apply(.active) }
+    }
+}

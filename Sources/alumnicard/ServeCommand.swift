@@ -1,0 +1,103 @@
+import ArgumentParser
+import CLISupport
+import CardKeys
+import DaemonSupport
+import Foundation
+import Hummingbird
+import IssuerService
+import IssuerStore
+import Logging
+
+/// `alumnicard serve`: the issuer daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the issuer daemon: the alumni app API, tokens and QR codes, the published key set, the admin API.",
+        discussion: """
+            Settings come from --config (Config/issuer.yaml documents every key), then ALUMNICARD_* environment \
+            variables, then these flags. With --dev, everything a first run needs is made in a local data \
+            directory (default \(DevelopmentSetup.defaultDirectory)): KEK, root key, admin token, a signing key and \
+            the demo alumnus. Never use --dev in production.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The address to listen on (overrides server.host).")
+    var host: String?
+
+    @Option(help: "The port to listen on; 0 picks a free one (overrides server.port).")
+    var port: Int?
+
+    @Flag(help: "Development mode: make keys and the demo alumnus in a local data directory. Not for production.")
+    var dev = false
+
+    func run() async throws {
+        var configuration = try store.configuration()
+        if let host { configuration.host = host }
+        if let port {
+            guard (0...65_535).contains(port) else { throw CommandFailure.usage("--port must be 0…65535") }
+            configuration.port = port
+        }
+        var made: [String] = []
+        if dev {
+            if store.dataDir == nil && store.config == nil { configuration.dataDirectory = DevelopmentSetup.defaultDirectory; configuration.databasePath = nil }
+            configuration.bcryptCost = min(configuration.bcryptCost, 10)
+            made = try DevelopmentSetup.prepare(&configuration)
+        }
+        do { try configuration.validate() } catch { throw CommandFailure.usage("invalid configuration: \(error)") }
+
+        LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info)
+        let logger = Logger(label: "alumnicard")
+        let services = try openServices(configuration, logger: logger)
+        if dev {
+            let madeKey = try DevelopmentSetup.ensureKeys(services)
+            try DemoAlumnus.seed(into: services, actor: "dev-setup")
+            printDevelopmentBanner(configuration, made: made, madeKey: madeKey)
+        } else {
+            if services.secrets.rootKey == nil, try services.keyStore.currentKeySet() == nil {
+                logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
+            }
+            if try services.keyStore.ring().active == nil {
+                logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
+            }
+        }
+        try services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")
+        let announced = configuration
+        let app = buildApplication(services, notifier: SystemdNotifier(environment: store.environment)) { port in
+            var base = announced
+            base.port = port
+            // Unbuffered, so scripts and tests waiting for the line see it at once.
+            FileHandleOutput.standardOutput.write("""
+                alumnicard: listening on \(base.baseURL)
+                  alumni app API:   \(base.baseURL)/v1/session, /v1/card, /v1/card/token, /v1/card/token/qr
+                  key set:          \(base.baseURL)/.well-known/alumni-card/keyset.jws
+                  health, metrics:  \(base.baseURL)/readyz, /metrics; API: \(base.baseURL)/openapi.yaml
+
+                """)
+        }
+        try await app.runService()
+    }
+
+    private func openServices(_ configuration: IssuerConfiguration, logger: Logger) throws(CommandFailure) -> IssuerServices {
+        do {
+            let secrets = try IssuerSecrets.load(configuration, environment: store.environment)
+            return try IssuerServices(configuration: configuration, secrets: secrets, logger: logger)
+        } catch {
+            throw .failed(error.message)
+        }
+    }
+
+    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool) {
+        let rule = String(repeating: "!", count: 78)
+        print(rule)
+        print("!!  DEVELOPMENT MODE: the keys in \(configuration.dataDirectory) were made on this machine.")
+        print("!!  They are NOT FOR PRODUCTION. Never pin this root key in a real verifier.")
+        print(rule)
+        for path in made { print("made \(path)") }
+        if madeKey { print("made the first signing key and signed a key set") }
+        print("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
+        print("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
+        print("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")
+    }
+}
