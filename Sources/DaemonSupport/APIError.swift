@@ -33,7 +33,11 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             struct Detail: Encodable { let code: String; let message: String }
             let error: Detail
         }
-        let data = (try? JSONEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data()
+        // Sorted keys: equal errors are equal bytes (a wrong password and an
+        // unknown account must not be told apart by the answer).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Body(error: .init(code: code, message: message)))) ?? Data()
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"

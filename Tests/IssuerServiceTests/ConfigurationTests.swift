@@ -1,0 +1,72 @@
+import DaemonSupport
+import CardKeys
+import CardToken
+import Foundation
+import GRDB
+import NIOCore
+import IssuerService
+import TestSupport
+import Testing
+
+@Suite("Issuer configuration")
+struct ConfigurationTests {
+    func write(_ text: String) throws -> String {
+        let path = try ProjectPaths.temporaryDirectory("config").appendingPathComponent("issuer.yaml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func theDocumentedFileStatesTheDefaults() throws {
+        let documented = try IssuerConfiguration.load(path: ProjectPaths.packageRoot.appendingPathComponent("Config/issuer.yaml").path, environment: [:])
+        let defaults = try IssuerConfiguration.load(path: nil, environment: [:])
+        #expect(documented.rotationPolicy == defaults.rotationPolicy)
+        #expect(documented.port == defaults.port && documented.host == defaults.host)
+        #expect(documented.refreshInterval == 300 && documented.tokenGrace == 60 && documented.nextTokenLead == 60)
+        #expect(documented.sessionLifetime == defaults.sessionLifetime && documented.bcryptCost == defaults.bcryptCost)
+        #expect(documented.dataDirectory == defaults.dataDirectory && documented.timeZone == defaults.timeZone)
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let path = try write("server:\n  port: 9000\nkeys:\n  rotation_period: 45d\n")
+        let configuration = try IssuerConfiguration.load(path: path, environment: ["ALUMNICARD_SERVER_PORT": "9100", "ALUMNICARD_LOGIN_LOCKOUT": "20m"])
+        #expect(configuration.port == 9100)
+        #expect(configuration.rotationPeriod == 45 * 86_400)
+        #expect(configuration.lockout == 1_200)
+    }
+
+    @Test(arguments: [
+        ("server:\n  port: eighty\n", "server.port"),
+        ("server:\n  port: 70000\n", "server.port"),
+        ("server:\n  prot: 80\n", "server.prot"),
+        ("issuer:\n  time_zone: Mars/Olympus\n", "issuer.time_zone"),
+        ("issuer:\n  algorithm: rsa\n", "issuer.algorithm"),
+        ("tokens:\n  next_token_lead: 400\n", "tokens.next_token_lead"),
+        ("keys:\n  rotation_period: 2h\n", "keys.rotation_period"),
+        ("keys:\n  check_interval: soon\n", "keys.check_interval"),
+        ("server: 8080\n", "server"),
+    ])
+    func invalidSettingsNameTheirKey(yaml: String, key: String) throws {
+        let path = try write(yaml)
+        #expect { try IssuerConfiguration.load(path: path, environment: [:]) } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+    }
+
+    @Test func badEnvironmentValuesNameTheVariable() throws {
+        #expect { try IssuerConfiguration.load(path: nil, environment: ["ALUMNICARD_TOKENS_GRACE": "a while"]) } throws: { error in
+            let error = error as? ConfigurationError
+            return error?.key == "tokens.grace" && error?.problem.contains("$ALUMNICARD_TOKENS_GRACE") == true
+        }
+    }
+
+    @Test func durationsTakeUnits() {
+        #expect(ConfigurationReader.parseDuration("90") == 90)
+        #expect(ConfigurationReader.parseDuration("90s") == 90)
+        #expect(ConfigurationReader.parseDuration("5m") == 300)
+        #expect(ConfigurationReader.parseDuration("12h") == 43_200)
+        #expect(ConfigurationReader.parseDuration("30d") == 2_592_000)
+        #expect(ConfigurationReader.parseDuration("-5m") == nil)
+        #expect(ConfigurationReader.parseDuration("5w") == nil)
+        #expect(ConfigurationReader.parseDuration("99999999999999999999d") == nil)
+    }
+}

@@ -1,0 +1,111 @@
+import CardKeys
+import CardToken
+import Foundation
+import GRDB
+import NIOCore
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IssuerService
+import IssuerStore
+import Synchronization
+import Testing
+
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let time: Mutex<Int64>
+    init(_ start: Int64) { time = Mutex(start) }
+    var now: Int64 { time.withLock { $0 } }
+    func advance(by seconds: Int64) { time.withLock { $0 += seconds } }
+    func set(_ value: Int64) { time.withLock { $0 = value } }
+    var issuerClock: IssuerClock { IssuerClock { [self] in now } }
+}
+
+/// An issuer with an in-memory database, a root key on the host, a first
+/// signing key, one alumnus with a password, and a bootstrap admin token.
+struct IssuerHarness {
+    static let start: Int64 = 1_800_000_000 // 2027-01-15T08:00:00Z; a window boundary (divisible by 300)
+    static let password = "correct horse battery"
+    static let adminToken = "acadm_bootstrap-token-for-tests-0123456789"
+    static let studentID = "B07000001"
+    static let email = "mei@alumni.example.org"
+    static let cardNumber = "A000000042"
+
+    let services: IssuerServices
+    let clock: ManualClock
+    let root: RootSigningKey
+
+    init(start: Int64 = IssuerHarness.start, configure: (inout IssuerConfiguration) -> Void = { _ in }) throws {
+        var configuration = IssuerConfiguration()
+        configuration.bcryptCost = 4
+        configuration.rotateInDaemon = false
+        configuration.port = 0
+        configure(&configuration)
+        clock = ManualClock(start)
+        root = RootSigningKey.generate()
+        let secrets = IssuerSecrets(kek: KeyEncryptionKey.generate().key, rootKey: root,
+                                    bootstrapAdminTokenHash: AccountStore.tokenHash(Self.adminToken))
+        services = try IssuerServices(configuration: configuration, secrets: secrets, clock: clock.issuerClock, database: AppDatabase.inMemory())
+        try services.keyStore.rotate(now: start, force: true, actor: "test")
+        try services.keysChanged(actor: "test")
+        try addHolder(studentID: Self.studentID, name: "陳美玲", email: Self.email, card: Self.cardNumber, validThrough: "2030-06-30")
+    }
+
+    func addHolder(studentID: String, name: String, email: String?, card: String, validThrough: String, password: String = IssuerHarness.password) throws {
+        let row = RegistrarRow(studentID: studentID, displayName: name, email: email, cardNumber: try CardNumber(card),
+                               validThrough: try CardDate(iso8601: validThrough))
+        let report = try services.accounts.upsert(row, now: clock.now, actor: "test")
+        #expect(report.applied)
+        try services.accounts.setPasswordHash(studentID: studentID, hash: services.hasher.hash(password), now: clock.now, actor: "test")
+    }
+
+    var application: some ApplicationProtocol { buildApplication(services) }
+
+    /// The trusted keys a merchant would hold after fetching the served key set.
+    func merchantKeys() throws -> TrustedKeySet {
+        let jws = try #require(try services.publisher.current(now: clock.now)).jws
+        let verdict = KeySetVerifier(pinnedRoots: [root.publicKey]).verify(jws, heldSeq: nil, now: clock.now)
+        #expect(verdict.isOK, "\(verdict.detail)")
+        return try #require(verdict.document).trustedKeys()
+    }
+}
+
+extension TestClientProtocol {
+    /// Logs in and returns the session token.
+    func login(_ login: String = IssuerHarness.studentID, password: String = IssuerHarness.password) async throws -> String {
+        try await execute(uri: "/v1/session", method: .post, headers: [.contentType: "application/json"],
+                          body: json(["login": login, "password": password])) { response in
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            return try #require(try jsonObject(response.body)["session_token"] as? String)
+        }
+    }
+
+    /// GET with a bearer token.
+    func get<T>(_ uri: String, bearer: String?, _ check: @escaping (TestResponse) async throws -> T) async throws -> T {
+        var headers: HTTPFields = [:]
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        return try await execute(uri: uri, method: .get, headers: headers, body: nil, testCallback: check)
+    }
+
+    /// POST JSON with an optional bearer token.
+    func post<T>(_ uri: String, bearer: String? = nil, body: ByteBuffer?, contentType: String = "application/json",
+                 _ check: @escaping (TestResponse) async throws -> T) async throws -> T {
+        var headers: HTTPFields = [.contentType: contentType]
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        return try await execute(uri: uri, method: .post, headers: headers, body: body, testCallback: check)
+    }
+}
+
+func json(_ object: Any) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
+
+func jsonObject(_ buffer: ByteBuffer) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+}
+
+/// The `error.code` of a JSON error body.
+func errorCode(_ response: TestResponse) throws -> String? {
+    let body = try jsonObject(response.body)
+    return (body["error"] as? [String: Any])?["code"] as? String
+}

@@ -1,0 +1,89 @@
+import CardToken
+import CardKeys
+import Foundation
+import GRDB
+import NIOCore
+import IssuerService
+import IssuerStore
+import TestSupport
+import Testing
+
+@Suite("Registrar CSV import and personal data at rest")
+struct RegistrarImportTests {
+    func store() throws -> (AccountStore, AppDatabase) {
+        let database = try AppDatabase.inMemory()
+        return (AccountStore(database: database, kek: KeyEncryptionKey.generate().key), database)
+    }
+
+    @Test func rowsAreCreatedUpdatedOrLeftAloneAndReportedOneByOne() throws {
+        let (accounts, _) = try store()
+        let first = """
+            student_id,display_name,email,card_number,valid_through,status
+            B01000001,"Chen, Mei-ling",mei@example.org,A000000001,2030-06-30,active
+            B01000002,王大明,,A000000002,2029-01-31,
+            """
+        let report = try accounts.importCSV(Data(first.utf8), now: 100, actor: "test")
+        #expect(report.applied)
+        #expect(report.rows.map(\.action) == [.created, .created])
+        try #expect(accounts.holder(studentID: "B01000001")?.displayName == "Chen, Mei-ling")
+
+        let second = "\u{FEFF}student_id,display_name,email,card_number,valid_through,status\r\nB01000001,\"Chen, Mei-ling\",MEI@example.org,A000000001,2031-06-30,active\r\nB01000002,王大明,,A000000002,2029-01-31,suspended\r\nB01000002,王大明,,A000000003,2032-01-31,active\r\nB01000001,\"Chen, Mei-ling\",mei@example.org,A000000001,2031-06-30,active\r\n"
+        let again = try accounts.importCSV(Data(second.utf8), now: 200, actor: "test", dryRun: false)
+        #expect(again.rows.map(\.action) == [.updated, .updated, .created, .rejected])
+        #expect(again.rows[3].detail.contains("line 2"))
+        #expect(!again.applied)
+        // The rejected row stopped the whole file.
+        try #expect(accounts.card(number: "A000000001")?.validThrough.description == "2030-06-30")
+    }
+
+    @Test(arguments: [
+        ("B1,Name,,A1,2030-13-01", "valid_through"),
+        ("B 1,Name,,A1,2030-01-01", "student_id"),
+        ("B1,Name,not-an-address,A1,2030-01-01", "email"),
+        ("B1,Name,,a-lower-case,2030-01-01", "card_number"),
+        ("B1,,,A1,2030-01-01", "display_name"),
+        ("B1,Name,,A1", "fields"),
+    ])
+    func badRowsAreRejectedWithTheReason(row: String, word: String) throws {
+        let (accounts, _) = try store()
+        let report = try accounts.importCSV(Data("student_id,display_name,email,card_number,valid_through\n\(row)\n".utf8), now: 1, actor: "test")
+        #expect(report.rows.count == 1)
+        #expect(report.rows[0].action == .rejected)
+        #expect(report.rows[0].detail.contains(word))
+        #expect(!report.applied)
+        try #expect(accounts.counts().holders == 0)
+    }
+
+    @Test func aCardNumberNeverMovesToAnotherHolder() throws {
+        let (accounts, _) = try store()
+        _ = try accounts.importCSV(Data("student_id,display_name,card_number,valid_through\nB1,甲,A1,2030-01-01\n".utf8), now: 1, actor: "t")
+        let report = try accounts.importCSV(Data("student_id,display_name,card_number,valid_through\nB2,乙,A1,2030-01-01\n".utf8), now: 2, actor: "t")
+        #expect(report.rows[0].action == .rejected)
+        #expect(report.rows[0].detail.contains("belongs to student B1"))
+        try #expect(accounts.holder(studentID: "B2") == nil)
+    }
+
+    @Test(arguments: ["", "name,student_id\n", "student_id,display_name,card_number,valid_through,shoe_size\n", "student_id,display_name,card_number,valid_through\n\"unterminated\n"])
+    func filesThatAreNotTheRegistrarsCSVAreRefusedWhole(text: String) throws {
+        let (accounts, _) = try store()
+        #expect(throws: IssuerStoreError.self) { try accounts.importCSV(Data(text.utf8), now: 1, actor: "t") }
+    }
+
+    @Test func namesAndEmailsAreNotStoredInTheClear() throws {
+        let directory = try ProjectPaths.temporaryDirectory("pii")
+        let path = directory.appendingPathComponent("issuer.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        let accounts = AccountStore(database: database, kek: KeyEncryptionKey.generate().key)
+        _ = try accounts.importCSV(Data("student_id,display_name,email,card_number,valid_through\nB1,Zhang Wei-Unique,wei.unique@example.org,A1,2030-01-01\n".utf8), now: 1, actor: "t")
+        try #expect(accounts.holder(login: "WEI.UNIQUE@example.org")?.studentID == "B1")
+        try database.writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        var bytes = Data()
+        for suffix in ["", "-wal", "-shm"] {
+            bytes += (try? Data(contentsOf: URL(fileURLWithPath: path + suffix))) ?? Data()
+        }
+        for secret in ["Zhang Wei-Unique", "wei.unique@example.org", "wei.unique"] {
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) is in the database file")
+        }
+        #expect(bytes.range(of: Data("B1".utf8)) != nil) // the student ID is a lookup key, stored as is
+    }
+}
