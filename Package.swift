@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "CardToken", targets: ["CardToken"]),
         .library(name: "QREncoder", targets: ["QREncoder"]),
         .library(name: "CardKeys", targets: ["CardKeys"]),
+        .library(name: "IssuerStore", targets: ["IssuerStore"]),
+        .library(name: "IssuerService", targets: ["IssuerService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
@@ -159,7 +162,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["alumnicard", "CardToken", "TestSupport"],
+            dependencies: [
+                "alumnicard", "CardToken", "CardKeys", "IssuerStore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "AlumniCard", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // libqrencode, the C peer of the QR benchmark (apt-get install libqrencode-dev).
@@ -23,6 +24,9 @@ let package = Package(
                 .product(name: "CardToken", package: "AlumniCard"),
                 .product(name: "QREncoder", package: "AlumniCard"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "IssuerService", package: "AlumniCard"),
+                .product(name: "IssuerStore", package: "AlumniCard"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
     ],

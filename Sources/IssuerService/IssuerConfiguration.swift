@@ -144,3 +144,10 @@ public struct IssuerConfiguration: Sendable {
         }
     }
 }
+
+/// The directory a file path lies in ("." for a bare file name), to create
+/// before the file.
+public func parentDirectory(of path: String) -> String {
+    let parent = (path as NSString).deletingLastPathComponent
+    return parent.isEmpty ? "." : parent
+}

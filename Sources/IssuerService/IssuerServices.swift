@@ -37,7 +37,7 @@ public struct IssuerServices: Sendable {
             if let database {
                 opened = database
             } else {
-                try FileManager.default.createDirectory(atPath: (configuration.database as NSString).deletingLastPathComponent,
+                try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
                                                         withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 opened = try AppDatabase.open(path: configuration.database)
             }

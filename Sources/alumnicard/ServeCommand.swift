@@ -90,14 +90,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool) {
         let rule = String(repeating: "!", count: 78)
-        print(rule)
-        print("!!  DEVELOPMENT MODE: the keys in \(configuration.dataDirectory) were made on this machine.")
-        print("!!  They are NOT FOR PRODUCTION. Never pin this root key in a real verifier.")
-        print(rule)
-        for path in made { print("made \(path)") }
-        if madeKey { print("made the first signing key and signed a key set") }
-        print("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
-        print("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
-        print("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")
+        var lines = [
+            rule,
+            "!!  DEVELOPMENT MODE: the keys in \(configuration.dataDirectory) were made on this machine.",
+            "!!  They are NOT FOR PRODUCTION. Never pin this root key in a real verifier.",
+            rule,
+        ]
+        lines += made.map { "made \($0)" }
+        if madeKey { lines.append("made the first signing key and signed a key set") }
+        lines.append("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
+        lines.append("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
+        lines.append("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")
+        FileHandleOutput.standardOutput.write(lines.joined(separator: "\n") + "\n")
     }
 }

@@ -59,7 +59,7 @@ struct StoreOptions: ParsableArguments {
         let configuration = try configuration()
         do {
             let kek = try KeyEncryptionKey.locate(explicitPath: configuration.kekFile, fallbackPath: "/etc/alumnicard/kek", environment: environment)
-            try FileManager.default.createDirectory(atPath: (configuration.database as NSString).deletingLastPathComponent,
+            try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
                                                     withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             return try KeyStore(database: AppDatabase.open(path: configuration.database), kek: kek, policy: configuration.rotationPolicy)
         } catch let error as IssuerStoreError {

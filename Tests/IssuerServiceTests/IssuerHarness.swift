@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import Logging
 import Synchronization
 import Testing
 
@@ -45,7 +46,9 @@ struct IssuerHarness {
         root = RootSigningKey.generate()
         let secrets = IssuerSecrets(kek: KeyEncryptionKey.generate().key, rootKey: root,
                                     bootstrapAdminTokenHash: AccountStore.tokenHash(Self.adminToken))
-        services = try IssuerServices(configuration: configuration, secrets: secrets, clock: clock.issuerClock, database: AppDatabase.inMemory())
+        var logger = Logger(label: "issuer-test")
+        logger.logLevel = .warning
+        services = try IssuerServices(configuration: configuration, secrets: secrets, clock: clock.issuerClock, database: AppDatabase.inMemory(), logger: logger)
         try services.keyStore.rotate(now: start, force: true, actor: "test")
         try services.keysChanged(actor: "test")
         try addHolder(studentID: Self.studentID, name: "陳美玲", email: Self.email, card: Self.cardNumber, validThrough: "2030-06-30")

@@ -1,6 +1,7 @@
 import Foundation
 
-// alumnicard-bench [token|qr|token-sample|profile-hmac]…
+// alumnicard-bench [token|qr|token-sample|profile-hmac|profile-qr]…
+//   alumnicard-bench issuer-seed DIR CARDS | minimal-server PORT
 // Prints rates and ratios; Benchmarks/run records them in docs/performance.md.
 let selected = Set(CommandLine.arguments.dropFirst())
 let all = selected.isEmpty
@@ -21,4 +22,10 @@ if selected.contains("profile-hmac") {
 }
 if selected.contains("profile-qr") {
     QRBenchmark.profile()
+}
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "issuer-seed", let cards = Int(CommandLine.arguments[3]) {
+    try IssuerBenchmark.seed(directory: CommandLine.arguments[2], cards: cards)
+}
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "minimal-server", let port = Int(CommandLine.arguments[2]) {
+    try await IssuerBenchmark.minimalServer(port: port)
 }

@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+
+/// A daemon started as a real process for end-to-end tests: waits for the
+/// line in which it announces its address, keeps everything it prints,
+/// and stops it with a signal.
+public final class RunningDaemon: Sendable {
+    public let process: Process
+    public let port: Int
+    private let output: SharedText
+
+    /// Text appended by the pipe's reader thread and read by the test.
+    final class SharedText: Sendable {
+        private let text = Mutex("")
+        func append(_ data: Data) -> String { text.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 } }
+        var value: String { text.withLock { $0 } }
+    }
+
+    final class SharedPort: Sendable {
+        private let port = Mutex<Int?>(nil)
+        var value: Int? { port.withLock { $0 } }
+        func set(_ value: Int) { port.withLock { $0 = value } }
+    }
+
+    /// Starts `executable` and waits up to `timeout` for a line containing
+    /// `listening on http://…:PORT`.
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let output = SharedText()
+        let announced = DispatchSemaphore(value: 0)
+        let port = SharedPort()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; announced.signal(); return }
+            let text = output.append(data)
+            if port.value == nil, let found = Self.announcedPort(in: text) {
+                port.set(found)
+                announced.signal()
+            }
+        }
+        try process.run()
+        let (seconds, attoseconds) = timeout.components
+        _ = announced.wait(timeout: .now() + .seconds(Int(seconds)) + .nanoseconds(Int(attoseconds / 1_000_000_000)))
+        guard let found = port.value else {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            throw ExternalTool.Failure(description: "\(executable.lastPathComponent) did not announce its address:\n\(output.value)")
+        }
+        self.process = process
+        self.port = found
+        self.output = output
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var printed: String { output.value }
+
+    /// Sends `signal` (default SIGTERM) and waits for the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    static func announcedPort(in text: String) -> Int? {
+        guard let range = text.range(of: "listening on http://") else { return nil }
+        let rest = text[range.upperBound...]
+        guard let line = rest.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first,
+              rest.contains("\n"), let colon = line.lastIndex(of: ":") else { return nil }
+        return Int(line[line.index(after: colon)...].prefix { $0.isNumber })
+    }
+}
