@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "alumnicard", targets: ["alumnicard"]),
+        .executable(name: "alumnicard-verifier", targets: ["alumnicard-verifier"]),
         .library(name: "CardToken", targets: ["CardToken"]),
         .library(name: "QREncoder", targets: ["QREncoder"]),
         .library(name: "CardKeys", targets: ["CardKeys"]),
@@ -107,6 +108,31 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // The merchant verifier: key set sync and cache, offline verify, replay
+        // cache, audit log, scanner page. Knows nothing of the issuer's database.
+        .target(
+            name: "VerifierService",
+            dependencies: [
+                "CardToken", "CardKeys", "SecureFiles", "DaemonSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "alumnicard-verifier",
+            dependencies: [
+                "VerifierService", "DaemonSupport", "CLISupport", "CardToken", "CardKeys",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "alumnicard",
             dependencies: [
@@ -161,9 +187,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "VerifierServiceTests",
+            dependencies: [
+                "VerifierService", "CardToken", "CardKeys", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "alumnicard", "CardToken", "CardKeys", "IssuerStore", "TestSupport",
+                "alumnicard", "alumnicard-verifier", "VerifierService", "CardToken", "CardKeys", "IssuerStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

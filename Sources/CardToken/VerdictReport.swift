@@ -31,6 +31,9 @@ public struct VerdictReport: Codable, Hashable, Sendable {
     public var seenBefore: Bool?
     /// When it was first presented, seconds since the Unix epoch.
     public var firstSeenAt: Int64?
+    /// Set when this device's clock is behind a time it has seen proven
+    /// (a key set's or a token's), by more than the leeway.
+    public var clockWarning: String?
 
     enum CodingKeys: String, CodingKey {
         case verdict, reason, message, detail, kid, alg
@@ -45,6 +48,15 @@ public struct VerdictReport: Codable, Hashable, Sendable {
         case keysetAgeSeconds = "keyset_age_seconds"
         case seenBefore = "seen_before"
         case firstSeenAt = "first_seen_at"
+        case clockWarning = "clock_warning"
+    }
+
+    /// A report of a daemon's own answer (e.g. `keyset_stale`), with no token facts.
+    public init(verdict: String, reason: String, message: String, detail: String) {
+        self.verdict = verdict
+        self.reason = reason
+        self.message = message
+        self.detail = detail
     }
 
     /// The report of `verdict`, reached at `now`. Claims appear only when the

@@ -1,3 +1,4 @@
+import DaemonSupport
 import CardToken
 import IssuerStore
 

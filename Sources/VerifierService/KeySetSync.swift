@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import CoreMetrics
+import CardKeys
+import DaemonSupport
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Fetches the issuer's key set (keyset.md §3): `If-None-Match`, the JWS
+/// checked under a pinned root, rollback refused, root rotation followed,
+/// the new set persisted before it is used.
+public struct KeySetSync: Sendable {
+    /// What one fetch did.
+    public enum Outcome: Sendable, Equatable {
+        case updated(seq: UInt64)
+        case unchanged
+        case failed(String)
+
+        public var isFailure: Bool { if case .failed = self { true } else { false } }
+    }
+
+    let configuration: VerifierConfiguration
+    let state: VerifierState
+    let client: HTTPClient
+    let clock: EpochClock
+    let logger: Logger
+    let metrics: ServiceMetrics
+
+    public init(configuration: VerifierConfiguration, state: VerifierState, client: HTTPClient, clock: EpochClock,
+                logger: Logger, metrics: ServiceMetrics) {
+        self.configuration = configuration
+        self.state = state
+        self.client = client
+        self.clock = clock
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// One fetch, recorded in the state's sync status.
+    @discardableResult
+    public func syncOnce() async -> Outcome {
+        let now = clock.now()
+        let outcome: Outcome
+        do {
+            outcome = try await fetch(now: now)
+        } catch {
+            outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
+        }
+        state.updateSync { status in
+            status.lastAttempt = now
+            switch outcome {
+            case .failed(let reason):
+                status.lastError = reason
+                status.consecutiveFailures += 1
+            case .updated, .unchanged:
+                status.lastError = nil
+                status.lastSuccess = now
+                status.consecutiveFailures = 0
+            }
+        }
+        switch outcome {
+        case .updated(let seq):
+            metrics.counter("alumnicard_verifier_keyset_syncs_total", [("result", "updated")]).increment()
+            logger.info("key set updated", metadata: ["seq": "\(seq)"])
+        case .unchanged:
+            metrics.counter("alumnicard_verifier_keyset_syncs_total", [("result", "unchanged")]).increment()
+        case .failed(let reason):
+            metrics.counter("alumnicard_verifier_keyset_syncs_total", [("result", "failed")]).increment()
+            logger.warning("key set sync failed", metadata: ["reason": "\(reason)"])
+        }
+        return outcome
+    }
+
+    private func fetch(now: Int64) async throws -> Outcome {
+        guard let url = configuration.keySetURL else { return .failed("no issuer.keyset_url is configured") }
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/jose")
+        request.headers.add(name: "User-Agent", value: "alumnicard-verifier")
+        if state.held != nil, let etag = state.sync.etag {
+            request.headers.add(name: "If-None-Match", value: etag)
+        }
+        let response = try await client.execute(request, timeout: .seconds(20))
+        if response.status == .notModified { return .unchanged }
+        guard response.status == .ok else {
+            return .failed("the issuer answered HTTP \(response.status.code) for \(url)")
+        }
+        let body = try await response.body.collect(upTo: KeySetCache.maximumBytes)
+        let jws = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+        return apply(jws: jws, etag: response.headers.first(name: "ETag"), now: now)
+    }
+
+    /// Checks a fetched document and, if it is good and new, keeps it.
+    public func apply(jws: String, etag: String?, now: Int64) -> Outcome {
+        let held = state.held
+        let verdict = KeySetVerifier(pinnedRoots: state.pinnedRoots).verify(jws, heldSeq: held?.document.seq, now: now)
+        guard verdict.isOK, let document = verdict.document, let signer = verdict.signer else {
+            return .failed("the fetched key set was refused (\(verdict.reason.rawValue)): \(verdict.detail)")
+        }
+        if let held, held.jws == jws {
+            state.updateSync { $0.etag = etag }
+            return .unchanged
+        }
+        let fresh: HeldKeySet
+        do { fresh = try HeldKeySet(jws: jws, document: document, signer: signer) } catch {
+            return .failed("the fetched key set lists unusable keys: \(error)")
+        }
+        do {
+            // Persist first: a crash after this point restarts with the new set.
+            try KeySetCache.save(fresh, path: configuration.cachePath)
+            if let newRoot = verdict.newRoot, let roots = state.learn(newRoot) {
+                try KeySetCache.saveLearnedRoots(roots.filter { root in (try? configuration.pinnedRoots().contains(root)) != true },
+                                                 path: configuration.learnedRootsPath)
+                logger.notice("followed a root rotation endorsed by a pinned root", metadata: ["new_root": "\(newRoot.id)"])
+            }
+        } catch {
+            return .failed(error.message)
+        }
+        state.replace(with: fresh, etag: etag)
+        return .updated(seq: document.seq)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,77 @@
+import CardToken
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Builds the merchant verifier daemon: the scanner page, `/v1/verify`,
+/// status and probes, and the key set sync loop.
+public func buildVerifierApplication(
+    _ services: VerifierServices,
+    syncInBackground: Bool = true,
+    notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    var background: [any Service] = [SystemdNotifyService(notifier: notifier)]
+    if syncInBackground { background.append(KeySetSyncService(services: services)) }
+    let configuration = services.configuration
+    return Application(
+        router: buildVerifierRouter(services),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: background,
+        onServerRunning: { channel in
+            notifier.notify("READY=1")
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: services.logger
+    )
+}
+
+/// The verifier's routes.
+public func buildVerifierRouter(_ services: VerifierServices) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+
+    router.get("/") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                         .contentSecurityPolicy: "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"],
+                 body: .init(byteBuffer: ByteBuffer(string: ScannerPage.html(merchant: services.configuration.merchantName))))
+    }
+    router.post("v1/verify") { request, _ in
+        let body = try await JSONBody.collect(request, limit: 4_096)
+        let token: String
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false {
+            struct Input: Decodable { let token: String }
+            token = try JSONBody.decode(Input.self, from: body, allowedKeys: ["token"]).token
+        } else {
+            token = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return try answer(token, services)
+    }
+    router.get("v1/verify") { request, _ in
+        try answer(request.uri.queryParameters["token"].map(String.init) ?? "", services)
+    }
+    router.get("v1/status") { _, _ in try JSONBody.response(services.status()) }
+    router.get("healthz") { _, _ in try JSONBody.response(["status": "ok"]) }
+    router.get("readyz") { _, _ in
+        if services.isReady { return try JSONBody.response(["status": "ready"]) }
+        let why = services.state.held == nil ? "no key set has been fetched yet" : "the key set is past its exp; sync is failing: \(services.state.sync.lastError ?? "not tried yet")"
+        return try JSONBody.response(["status": "not_ready", "problem": why], status: .serviceUnavailable)
+    }
+    router.get("metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.exposition())))
+    }
+    return router
+}
+
+private func answer(_ token: String, _ services: VerifierServices) throws -> Response {
+    guard !token.isEmpty else {
+        throw APIError.badRequest("missing_token", "send the token as {\"token\": \"AC1:…\"}, as the plain-text body, or as ?token=")
+    }
+    return try JSONBody.response(services.verification.verify(token))
+}

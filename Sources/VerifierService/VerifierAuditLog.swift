@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+import GRDB
+import SecureFiles
+
+/// Every verification, for the merchant's discount reconciliation: time,
+/// kid, the card number as a keyed hash (HMAC-SHA256 under a key kept in
+/// the data directory, so the log alone names no card), and the verdict.
+/// Rows older than the retention are deleted as new ones arrive.
+public final class VerifierAuditLog: Sendable {
+    let writer: any DatabaseWriter
+    let key: SymmetricKey
+    let retention: Int64
+
+    public struct Entry: Sendable, Equatable {
+        public let at: Int64
+        public let kid: String?
+        public let cardHash: String?
+        public let verdict: String
+        public let reason: String
+    }
+
+    /// Opens (creating) the audit database and its hashing key in `directory`.
+    public init(databasePath: String, keyPath: String, retentionDays: Int) throws(VerifierError) {
+        retention = Int64(retentionDays) * 86_400
+        do {
+            if !FileManager.default.fileExists(atPath: keyPath) {
+                let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+                try SecureFile.write(bytes.base64EncodedData(), to: keyPath, mode: 0o600, replacing: false)
+            }
+            let text = String(decoding: try SecureFile.read(keyPath, limit: 1_024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let bytes = Data(base64Encoded: text), bytes.count == 32 else {
+                throw VerifierError(.storage, "\(keyPath) is not a 32-byte base64 key; restore it from backup (without it, old card hashes cannot be matched)")
+            }
+            key = SymmetricKey(data: bytes)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            let previous = umask(0o077)
+            defer { umask(previous) }
+            let pool = try DatabasePool(path: databasePath, configuration: configuration)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1: verifications") { db in
+                try db.execute(sql: """
+                    CREATE TABLE verification (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        kid TEXT,
+                        card_hash TEXT,
+                        verdict TEXT NOT NULL,
+                        reason TEXT NOT NULL
+                    );
+                    CREATE INDEX verification_at ON verification(at);
+                    """)
+            }
+            try migrator.migrate(pool)
+            writer = pool
+        } catch let error as VerifierError {
+            throw error
+        } catch let error as SecureFileError {
+            throw VerifierError(.storage, "the audit log's key: \(error.message)")
+        } catch {
+            throw VerifierError(.storage, "cannot open the audit log \(databasePath): \(error)")
+        }
+    }
+
+    /// The keyed hash of a card number, as stored.
+    public func cardHash(_ number: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: key).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Records one verification. A failure to write is logged by the caller's
+    /// metrics, never turned into a refused card.
+    @discardableResult
+    public func record(at: Int64, kid: String?, cardNumber: String?, verdict: String, reason: String) -> Bool {
+        let hash = cardNumber.map(cardHash)
+        do {
+            try writer.write { db in
+                try db.execute(sql: "INSERT INTO verification (at, kid, card_hash, verdict, reason) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [at, kid, hash, verdict, reason])
+                // Prune about once in a thousand writes.
+                if db.lastInsertedRowID % 1_000 == 0 {
+                    try db.execute(sql: "DELETE FROM verification WHERE at < ?", arguments: [at - retention])
+                }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Entries at or after `since`, oldest first.
+    public func entries(since: Int64) throws(VerifierError) -> [Entry] {
+        do {
+            return try writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT at, kid, card_hash, verdict, reason FROM verification WHERE at >= ? ORDER BY id", arguments: [since]).map {
+                    Entry(at: $0["at"], kid: $0["kid"], cardHash: $0["card_hash"], verdict: $0["verdict"], reason: $0["reason"])
+                }
+            }
+        } catch {
+            throw VerifierError(.storage, "cannot read the audit log: \(error)")
+        }
+    }
+
+    /// The entries as CSV (RFC 4180), with an ISO 8601 UTC time column.
+    public static func csv(_ entries: [Entry]) -> String {
+        let formatter = ISO8601DateFormatter()
+        var text = "time,epoch,kid,card_hash,verdict,reason\r\n"
+        for entry in entries {
+            let fields = [formatter.string(from: Date(timeIntervalSince1970: TimeInterval(entry.at))), String(entry.at),
+                          entry.kid ?? "", entry.cardHash ?? "", entry.verdict, entry.reason]
+            text += fields.map { field in
+                field.contains(where: { ",\"\r\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+            }.joined(separator: ",") + "\r\n"
+        }
+        return text
+    }
+}

@@ -1,0 +1,148 @@
+import CardToken
+import AsyncHTTPClient
+import CardKeys
+import DaemonSupport
+import Foundation
+import Logging
+
+/// The verifier's parts, composed once from configuration: shared by the
+/// HTTP controllers, the sync loop and the command line.
+public struct VerifierServices: Sendable {
+    public let configuration: VerifierConfiguration
+    public let clock: EpochClock
+    public let logger: Logger
+    public let state: VerifierState
+    public let replay: ReplayCache
+    public let audit: VerifierAuditLog
+    public let metrics: ServiceMetrics
+    public let sync: KeySetSync
+    public let verification: VerificationService
+
+    /// Loads the pinned roots and the cached key set (refusing a damaged
+    /// cache), and opens the audit log. `client` fetches key sets.
+    public init(configuration: VerifierConfiguration, client: HTTPClient = .shared, clock: EpochClock = .system,
+                logger: Logger = Logger(label: "alumnicard-verifier")) throws(VerifierError) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        let pinned: [RootPublicKey]
+        do { pinned = try configuration.pinnedRoots() } catch {
+            throw VerifierError(.configuration, "\(error)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw VerifierError(.storage, "cannot create the data directory \(configuration.dataDirectory): \((error as NSError).localizedDescription)")
+        }
+        let roots = pinned + KeySetCache.loadLearnedRoots(path: configuration.learnedRootsPath).filter { !pinned.contains($0) }
+        let held = try KeySetCache.load(path: configuration.cachePath, pinnedRoots: roots)
+        state = VerifierState(held: held, pinnedRoots: roots)
+        replay = ReplayCache(capacity: configuration.replayCapacity)
+        audit = try VerifierAuditLog(databasePath: configuration.auditDatabasePath, keyPath: configuration.auditKeyPath,
+                                     retentionDays: configuration.auditRetentionDays)
+        metrics = ServiceMetrics()
+        sync = KeySetSync(configuration: configuration, state: state, client: client, clock: clock, logger: logger, metrics: metrics)
+        verification = VerificationService(configuration: configuration, state: state, replay: replay, audit: audit, clock: clock, metrics: metrics)
+    }
+
+    /// Ready: a key set is held and not past its `exp`.
+    public var isReady: Bool {
+        guard let held = state.held else { return false }
+        return clock.now() <= held.document.exp
+    }
+
+    /// The status the scanner page, `/v1/status` and `alumnicard-verifier status` show.
+    public func status() -> VerifierStatus {
+        VerifierStatus(services: self, now: clock.now())
+    }
+}
+
+/// What the verifier knows about itself, as JSON.
+public struct VerifierStatus: Codable, Sendable {
+    public struct KeySet: Codable, Sendable {
+        public let seq: UInt64
+        public let iat: Int64
+        public let exp: Int64
+        public let ageSeconds: Int64
+        /// Seconds until the set is past `exp` + offline grace (negative: stale).
+        public let usableForSeconds: Int64
+        public let fresh: Bool
+        public let stale: Bool
+        public let keys: [Key]
+
+        enum CodingKeys: String, CodingKey {
+            case seq, iat, exp, fresh, stale, keys
+            case ageSeconds = "age_seconds"
+            case usableForSeconds = "usable_for_seconds"
+        }
+    }
+
+    public struct Key: Codable, Sendable {
+        public let kid: String
+        public let status: String
+        public let nbf: Int64?
+        public let exp: Int64?
+    }
+
+    public struct Sync: Codable, Sendable {
+        public let url: String?
+        public let lastAttempt: Int64?
+        public let lastSuccess: Int64?
+        public let lastError: String?
+        public let consecutiveFailures: Int
+
+        enum CodingKeys: String, CodingKey {
+            case url
+            case lastAttempt = "last_attempt"
+            case lastSuccess = "last_success"
+            case lastError = "last_error"
+            case consecutiveFailures = "consecutive_failures"
+        }
+    }
+
+    public struct Clock: Codable, Sendable {
+        public let now: Int64
+        public let latestTrustedTime: Int64
+        public let behindSeconds: Int64
+        public let ok: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case now, ok
+            case latestTrustedTime = "latest_trusted_time"
+            case behindSeconds = "behind_seconds"
+        }
+    }
+
+    public let merchant: String
+    public let keyset: KeySet?
+    public let sync: Sync
+    public let clock: Clock
+    public let replayPolicy: String
+
+    enum CodingKeys: String, CodingKey {
+        case merchant, keyset, sync, clock
+        case replayPolicy = "replay_policy"
+    }
+
+    init(services: VerifierServices, now: Int64) {
+        let configuration = services.configuration
+        merchant = configuration.merchantName
+        if let held = services.state.held {
+            let document = held.document
+            keyset = KeySet(seq: document.seq, iat: document.iat, exp: document.exp, ageSeconds: max(0, now - document.iat),
+                            usableForSeconds: document.exp + configuration.offlineGrace - now,
+                            fresh: now <= document.exp, stale: held.isStale(at: now, offlineGrace: configuration.offlineGrace),
+                            keys: document.keys.map { Key(kid: $0.kid ?? "", status: $0.status ?? "active", nbf: $0.nbf, exp: $0.exp) })
+        } else {
+            keyset = nil
+        }
+        let status = services.state.sync
+        sync = Sync(url: configuration.keySetURL, lastAttempt: status.lastAttempt, lastSuccess: status.lastSuccess,
+                    lastError: status.lastError, consecutiveFailures: status.consecutiveFailures)
+        let trusted = services.state.latestTrustedTime
+        clock = Clock(now: now, latestTrustedTime: trusted, behindSeconds: max(0, trusted - now),
+                      ok: now + configuration.leeway >= trusted)
+        replayPolicy = configuration.replayPolicy.rawValue
+    }
+}
