@@ -47,7 +47,7 @@ public struct KeySetSync: Sendable {
         } catch {
             outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
         }
-        state.updateSync { status in
+        let status = state.updateSync { status in
             status.lastAttempt = now
             switch outcome {
             case .failed(let reason):
@@ -59,6 +59,8 @@ public struct KeySetSync: Sendable {
                 status.consecutiveFailures = 0
             }
         }
+        // Kept on disk so `alumnicard-verifier status` can tell what the daemon saw.
+        SyncStatusFile.save(status, path: configuration.syncStatusPath)
         switch outcome {
         case .updated(let seq):
             metrics.counter("alumnicard_verifier_keyset_syncs_total", [("result", "updated")]).increment()

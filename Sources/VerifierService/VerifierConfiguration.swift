@@ -32,6 +32,7 @@ public struct VerifierConfiguration: Sendable {
     public var cachePath: String { (dataDirectory as NSString).appendingPathComponent("keyset.jws") }
     public var learnedRootsPath: String { (dataDirectory as NSString).appendingPathComponent("learned-roots.json") }
     public var auditDatabasePath: String { (dataDirectory as NSString).appendingPathComponent("audit.sqlite") }
+    public var syncStatusPath: String { (dataDirectory as NSString).appendingPathComponent("sync-status.json") }
     public var auditKeyPath: String { (dataDirectory as NSString).appendingPathComponent("audit.key") }
 
     public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> VerifierConfiguration {

@@ -37,7 +37,7 @@ public struct VerifierServices: Sendable {
         }
         let roots = pinned + KeySetCache.loadLearnedRoots(path: configuration.learnedRootsPath).filter { !pinned.contains($0) }
         let held = try KeySetCache.load(path: configuration.cachePath, pinnedRoots: roots)
-        state = VerifierState(held: held, pinnedRoots: roots)
+        state = VerifierState(held: held, pinnedRoots: roots, sync: SyncStatusFile.load(path: configuration.syncStatusPath))
         replay = ReplayCache(capacity: configuration.replayCapacity)
         audit = try VerifierAuditLog(databasePath: configuration.auditDatabasePath, keyPath: configuration.auditKeyPath,
                                      retentionDays: configuration.auditRetentionDays)

@@ -5,7 +5,7 @@ import Synchronization
 /// handlers and its status page.
 public final class VerifierState: Sendable {
     /// The key set sync's record.
-    public struct SyncStatus: Sendable, Equatable {
+    public struct SyncStatus: Sendable, Equatable, Codable {
         public var lastAttempt: Int64?
         public var lastSuccess: Int64?
         /// Why the last attempt failed; nil after a success.
@@ -13,6 +13,16 @@ public final class VerifierState: Sendable {
         public var consecutiveFailures = 0
         /// The ETag of the held set, for `If-None-Match`.
         public var etag: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case etag
+            case lastAttempt = "last_attempt"
+            case lastSuccess = "last_success"
+            case lastError = "last_error"
+            case consecutiveFailures = "consecutive_failures"
+        }
     }
 
     private struct Contents {
@@ -26,8 +36,8 @@ public final class VerifierState: Sendable {
 
     private let contents: Mutex<Contents>
 
-    public init(held: HeldKeySet?, pinnedRoots: [RootPublicKey]) {
-        contents = Mutex(Contents(held: held, pinnedRoots: pinnedRoots, latestTrustedTime: held?.document.iat ?? 0))
+    public init(held: HeldKeySet?, pinnedRoots: [RootPublicKey], sync: SyncStatus = SyncStatus()) {
+        contents = Mutex(Contents(held: held, pinnedRoots: pinnedRoots, sync: sync, latestTrustedTime: held?.document.iat ?? 0))
     }
 
     public var held: HeldKeySet? { contents.withLock { $0.held } }
@@ -51,8 +61,9 @@ public final class VerifierState: Sendable {
         }
     }
 
-    func updateSync(_ change: (inout SyncStatus) -> Void) {
-        contents.withLock { change(&$0.sync) }
+    @discardableResult
+    func updateSync(_ change: (inout SyncStatus) -> Void) -> SyncStatus {
+        contents.withLock { change(&$0.sync); return $0.sync }
     }
 
     func sawTrustedTime(_ time: Int64) {

@@ -1,3 +1,4 @@
+import DaemonSupport
 import CardKeys
 import CardToken
 import Foundation
