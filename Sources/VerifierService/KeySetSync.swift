@@ -82,7 +82,7 @@ public struct KeySetSync: Sendable {
         if state.held != nil, let etag = state.sync.etag {
             request.headers.add(name: "If-None-Match", value: etag)
         }
-        let response = try await client.execute(request, timeout: .seconds(20))
+        let response = try await client.execute(request, timeout: .seconds(configuration.fetchTimeout))
         if response.status == .notModified { return .unchanged }
         guard response.status == .ok else {
             return .failed("the issuer answered HTTP \(response.status.code) for \(url)")

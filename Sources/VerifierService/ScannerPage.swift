@@ -90,7 +90,10 @@ enum ScannerPage {
       const d = new Date(epoch * 1000);
       return d.toLocaleTimeString("zh-TW", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
     }
+    let scannedAt = 0;
     function show(answer) {
+      // How long from Enter to the verdict on screen, for the page test and the curious.
+      panel.dataset.ms = String(Math.round(performance.now() - scannedAt));
       const reason = REASONS[answer.reason] || [answer.reason, answer.message || answer.reason];
       panel.className = answer.verdict;
       panel.dataset.verdict = answer.verdict;
@@ -120,6 +123,7 @@ enum ScannerPage {
       event.preventDefault();
       const token = input.value.trim();
       input.value = "";
+      scannedAt = performance.now();
       if (token) check(token);
     });
     // Keep the field focused: the scanner types wherever the focus is.

@@ -26,6 +26,8 @@ public struct VerifierConfiguration: Sendable {
     public var logLevel = "info"
     /// The longest wait between failed fetches (backoff doubles up to this).
     public var maximumBackoff: Int64 = 600
+    /// How long one fetch of the key set may take.
+    public var fetchTimeout: Int64 = 20
 
     public init() {}
 
@@ -47,6 +49,7 @@ public struct VerifierConfiguration: Sendable {
         c.timeZone = timeZone
         c.refreshInterval = try reader.seconds("sync.refresh_interval", default: c.refreshInterval, in: 1...86_400)
         c.maximumBackoff = try reader.seconds("sync.maximum_backoff", default: c.maximumBackoff, in: 1...86_400)
+        c.fetchTimeout = try reader.seconds("sync.timeout", default: c.fetchTimeout, in: 1...600)
         c.offlineGrace = try reader.seconds("sync.offline_grace", default: c.offlineGrace, in: 0...(90 * 86_400))
         c.leeway = try reader.seconds("verify.leeway", default: c.leeway, in: 0...3_600)
         let policy = try reader.choice("verify.replay_policy", default: c.replayPolicy.rawValue, from: ReplayPolicy.allCases.map(\.rawValue))
