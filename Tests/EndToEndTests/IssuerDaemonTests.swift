@@ -134,22 +134,24 @@ struct IssuerDaemonTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test func theSystemdUnitValidates() throws {
+    @Test(arguments: [("alumnicard.service", "alumnicard"), ("alumnicard-verifier.service", "alumnicard-verifier")])
+    func theSystemdUnitsValidate(unitName: String, product: String) throws {
         let analyze = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
         try #require(FileManager.default.isExecutableFile(atPath: analyze.path), "systemd-analyze is not installed")
         let directory = try ProjectPaths.temporaryDirectory("unit")
         defer { try? FileManager.default.removeItem(at: directory) }
         // `verify` checks that ExecStart exists: point it at the built binary.
-        let unit = try String(contentsOf: ProjectPaths.packageRoot.appendingPathComponent("systemd/alumnicard.service"), encoding: .utf8)
-            .replacingOccurrences(of: "/usr/local/bin/alumnicard", with: ProjectPaths.builtProduct("alumnicard").path)
-        let path = directory.appendingPathComponent("alumnicard.service")
+        let unit = try String(contentsOf: ProjectPaths.packageRoot.appendingPathComponent("systemd/\(unitName)"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/\(product) ", with: ProjectPaths.builtProduct(product).path + " ")
+        let path = directory.appendingPathComponent(unitName)
         try unit.write(to: path, atomically: true, encoding: .utf8)
         let verify = try ExternalTool.runCollecting(analyze, ["verify", path.path])
         #expect(verify.status == 0, "\(verify.standardError)")
-        #expect(!verify.standardError.contains("alumnicard.service"), "\(verify.standardError)")
+        #expect(!verify.standardError.contains(unitName), "\(verify.standardError)")
         let security = try ExternalTool.runCollecting(analyze, ["security", "--offline=true", "--no-pager", path.path])
         let line = try #require(security.output.split(separator: "\n").last { $0.contains("Overall exposure level") })
         let score = try #require(Double(line.split(separator: ":").last!.split(separator: " ").first!))
         #expect(score < 5.0, "\(line)") // systemd calls below 5 "OK", below 2 "SAFE"
     }
+
 }
