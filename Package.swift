@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CardKeys", targets: ["CardKeys"]),
         .library(name: "IssuerStore", targets: ["IssuerStore"]),
         .library(name: "IssuerService", targets: ["IssuerService"]),
+        .library(name: "VerifierService", targets: ["VerifierService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),

@@ -15,7 +15,7 @@ public func buildVerifierApplication(
     notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    var background: [any Service] = [SystemdNotifyService(notifier: notifier)]
+    var background: [any Service] = [SystemdNotifyService(notifier: notifier), AuditFlushService(audit: services.audit)]
     if syncInBackground { background.append(KeySetSyncService(services: services)) }
     let configuration = services.configuration
     return Application(

@@ -23,6 +23,12 @@ if selected.contains("profile-hmac") {
 if selected.contains("profile-qr") {
     QRBenchmark.profile()
 }
+if selected.contains("verifier") {
+    print(VerifierBenchmark.run(), terminator: "")
+}
+if selected.contains("verifier-memory") {
+    print(VerifierBenchmark.memory(), terminator: "")
+}
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "issuer-seed", let cards = Int(CommandLine.arguments[3]) {
     try IssuerBenchmark.seed(directory: CommandLine.arguments[2], cards: cards)
 }
