@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "TestSupport",
+                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "VerifierServiceTests",
             dependencies: [
-                "VerifierService", "CardToken", "CardKeys", "TestSupport",
+                "VerifierService", "CardToken", "CardKeys", "DaemonSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

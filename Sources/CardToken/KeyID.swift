@@ -49,7 +49,7 @@ public struct KeyID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var base64URL: String { Base64URL.encode(bytes) }
 
     /// Lowercase hexadecimal, as the test vectors write kids.
-    public var hex: String { bytes.map { CardToken.hex($0) }.joined() }
+    public var hex: String { Hexadecimal.encode(bytes) }
 
     public var description: String { base64URL }
 

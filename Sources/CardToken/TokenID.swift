@@ -29,7 +29,7 @@ public struct TokenID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Lowercase hexadecimal.
-    public var hex: String { bytes.map { CardToken.hex($0) }.joined() }
+    public var hex: String { Hexadecimal.encode(bytes) }
 
     public var description: String { hex }
 }

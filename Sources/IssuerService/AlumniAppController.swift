@@ -71,11 +71,7 @@ struct AlumniAppController: Sendable {
             services.metrics.login("suspended")
             throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
         }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = generator.next() }
-        let token = "acs_" + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + services.configuration.sessionLifetime
         try services.accounts.createSession(holderID: holder.id, tokenHash: AccountStore.tokenHash(token), now: now, expiresAt: expires)
         services.metrics.login("ok")
@@ -85,7 +81,9 @@ struct AlumniAppController: Sendable {
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let token = try Authentication.bearerToken(request)
-        try services.accounts.deleteSession(tokenHash: AccountStore.tokenHash(token))
+        let hash = AccountStore.tokenHash(token)
+        try services.accounts.deleteSession(tokenHash: hash)
+        services.sessions.forget(hash)
         return Response(status: .noContent)
     }
 
@@ -109,8 +107,8 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, _) = try services.authenticatedHolder(request)
-        guard let card = try services.accounts.cards(holderID: holder.id).first else {
+        let (holder, cards, _) = try services.authenticatedHolder(request)
+        guard let card = cards.first else {
             throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
         }
         return try JSONBody.response(CardResponse(
@@ -169,8 +167,8 @@ struct AlumniAppController: Sendable {
 
     /// The card's offer, or the refusal that says why there is none.
     private func offer(_ request: Request) throws -> TokenOffer {
-        let (holder, _) = try services.authenticatedHolder(request)
-        guard let card = try services.accounts.cards(holderID: holder.id).first else {
+        let (holder, cards, _) = try services.authenticatedHolder(request)
+        guard let card = cards.first else {
             throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
         }
         let now = services.clock.now()

@@ -23,18 +23,26 @@ enum Authentication {
 }
 
 extension IssuerServices {
-    /// The holder behind the request's session token.
-    func authenticatedHolder(_ request: Request) throws -> (holder: Holder, tokenHash: [UInt8]) {
+    /// The holder behind the request's session token, with their cards
+    /// (active first).
+    func authenticatedHolder(_ request: Request) throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
         let token = try Authentication.bearerToken(request)
         let hash = AccountStore.tokenHash(token)
-        guard let session = try accounts.session(tokenHash: hash, now: clock.now()),
-              let holder = try accounts.holder(id: session.holderID) else {
-            throw APIError.unauthorized("the session has expired or was ended; log in again")
+        let now = clock.now()
+        let entry: SessionCache.Entry
+        if let cached = sessions.entry(hash, now: now) {
+            entry = cached
+        } else {
+            guard let found = try accounts.sessionContext(tokenHash: hash, now: now) else {
+                throw APIError.unauthorized("the session has expired or was ended; log in again")
+            }
+            entry = SessionCache.Entry(holder: found.holder, cards: found.cards, expiresAt: found.expiresAt, loadedAt: now)
+            sessions.store(entry, for: hash)
         }
-        guard holder.status == .active else {
+        guard entry.holder.status == .active else {
             throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
         }
-        return (holder, hash)
+        return (entry.holder, entry.cards, hash)
     }
 
     /// The administrator behind the request's token, if their role is at

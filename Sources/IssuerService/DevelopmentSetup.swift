@@ -34,7 +34,7 @@ public enum DevelopmentSetup {
         }
         let admin = (directory as NSString).appendingPathComponent("admin-token")
         if !FileManager.default.fileExists(atPath: admin) {
-            try SecureFile.write(Data((randomToken(prefix: "acadm_") + "\n").utf8), to: admin, mode: 0o600, replacing: false)
+            try SecureFile.write(Data((BearerToken.generate(prefix: BearerToken.adminPrefix) + "\n").utf8), to: admin, mode: 0o600, replacing: false)
             made.append(admin)
         }
         configuration.kekFile = configuration.kekFile ?? kek
@@ -51,13 +51,6 @@ public enum DevelopmentSetup {
         try services.keyStore.rotate(now: services.clock.now(), force: true, actor: "dev-setup", algorithm: services.configuration.algorithm)
         try services.keysChanged(actor: "dev-setup")
         return true
-    }
-
-    /// 32 random bytes as base64url after `prefix`.
-    public static func randomToken(prefix: String) -> String {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return prefix + bytes.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     private static func json(_ value: some Encodable) throws -> Data {

@@ -14,21 +14,13 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = services.configuration
-    var background: [any Service] = [SystemdNotifyService(notifier: notifier)]
+    var background: [any Service] = []
     if configuration.rotateInDaemon {
         background.append(PeriodicService(name: "key-rotation", interval: .seconds(configuration.checkInterval), runAtStart: true,
                                           logger: services.logger) { services.rotationTick() })
     }
-    return Application(
-        router: buildRouter(services),
-        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: background,
-        onServerRunning: { channel in
-            notifier.notify("READY=1")
-            await onServerRunning(channel.localAddress?.port ?? configuration.port)
-        },
-        logger: services.logger
-    )
+    return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port, services: background,
+                                 notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
 }
 
 /// The routes (see docs/openapi.yaml).

@@ -1,31 +1,42 @@
 import CoreMetrics
+import CardToken
 import DaemonSupport
 
 /// The issuer's own figures on `/metrics`, beside the per-route request
 /// counts and latencies of ``RequestMetricsMiddleware``.
 public struct IssuerMetrics: Sendable {
     public let service: ServiceMetrics
+    private let signed: CounterFamily
+    private let served: CounterFamily
+    private let logins: CounterFamily
+    private let verifications: CounterFamily
 
-    public init(service: ServiceMetrics) { self.service = service }
+    public init(service: ServiceMetrics) {
+        self.service = service
+        signed = CounterFamily("alumnicard_tokens_issued_total", by: "alg", values: CoseAlgorithm.allCases.map(\.jwkName), metrics: service)
+        served = CounterFamily("alumnicard_tokens_served_total", by: "format", values: ["json", "svg", "png"], metrics: service)
+        logins = CounterFamily("alumnicard_logins_total", by: "result", values: ["ok", "invalid_credentials", "throttled", "suspended"], metrics: service)
+        verifications = CounterFamily("alumnicard_verifications_total", by: "reason", values: VerificationReason.allCases.map(\.code), metrics: service)
+    }
 
     /// A token was signed (not served from the window's store).
     func tokenSigned(algorithm: String) {
-        service.counter("alumnicard_tokens_issued_total", [("alg", algorithm)]).increment()
+        signed.increment(algorithm)
     }
 
     /// A token was served to the app (signed now or kept for the window).
     func tokenServed(format: String) {
-        service.counter("alumnicard_tokens_served_total", [("format", format)]).increment()
+        served.increment(format)
     }
 
     /// A login attempt: `ok`, `invalid_credentials` or `throttled`.
     func login(_ result: String) {
-        service.counter("alumnicard_logins_total", [("result", result)]).increment()
+        logins.increment(result)
     }
 
     /// An online verification's reason code.
     func verification(_ reason: String) {
-        service.counter("alumnicard_verifications_total", [("reason", reason)]).increment()
+        verifications.increment(reason)
     }
 
     /// A key change made by the daemon's rotation timer or the admin API.

@@ -23,6 +23,7 @@ public struct IssuerServices: Sendable {
     public let tokens: CardTokenService
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
+    let sessions = SessionCache()
 
     /// Opens the database (file, or `database` when given, e.g. in memory)
     /// and composes the services.
@@ -62,6 +63,13 @@ public struct IssuerServices: Sendable {
         publisher = KeySetPublisher(keyStore: keyStore, rootKey: secrets.rootKey, issuer: configuration.issuerName,
                                     validity: configuration.keySetValidity, logger: logger)
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone)
+    }
+
+    /// After a change to cards or accounts made in this process: forget
+    /// what the caches hold about them.
+    public func accountsChanged() {
+        sessions.forgetAll()
+        verifier.cardsChanged()
     }
 
     /// After any key change: forget cached keys, re-sign the key set if

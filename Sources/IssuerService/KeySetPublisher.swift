@@ -101,6 +101,6 @@ public final class KeySetPublisher: Sendable {
     }
 
     private static func hexPrefix(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+        Hexadecimal.encode(SHA256.hash(data: bytes).prefix(12))
     }
 }

@@ -26,15 +26,34 @@ public final class OnlineVerifier: Sendable {
 
     public func keysChanged() { held.withLock { $0 = nil } }
 
+    /// Card statuses read in the last few seconds (a verify per scan must
+    /// not each read the database); forgotten on changes in this process.
+    private struct KnownCard { let status: CardStatus?; let loadedAt: Int64 }
+    private let cards = Mutex<[String: KnownCard]>([:])
+
+    public func cardsChanged() { cards.withLock { $0.removeAll() } }
+
+    private func status(of number: String, now: Int64) throws -> CardStatus? {
+        if let known = cards.withLock({ $0[number] }), now >= known.loadedAt, now - known.loadedAt < reloadAfter {
+            return known.status
+        }
+        let status = try accounts.card(number: number)?.status
+        cards.withLock { cards in
+            if cards.count >= 100_000 { cards.removeAll(keepingCapacity: true) }
+            cards[number] = KnownCard(status: status, loadedAt: now)
+        }
+        return status
+    }
+
     public func verify(_ text: String, now: Int64) throws -> VerdictReport {
         let verdict = try verifier(now: now).verify(text, now: now)
         var report = VerdictReport(verdict, now: now)
         if verdict.isOK, let number = verdict.claims?.cardNumber.rawValue,
-           let card = try accounts.card(number: number), card.status != .active {
+           let status = try status(of: number, now: now), status != .active {
             report.verdict = "refused"
             report.reason = VerificationReason.cardRevoked.code
             report.message = VerificationReason.cardRevoked.explanation
-            report.detail = "the issuer's records show card \(number) as \(card.status.rawValue)"
+            report.detail = "the issuer's records show card \(number) as \(status.rawValue)"
         }
         return report
     }

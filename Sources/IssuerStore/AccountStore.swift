@@ -82,11 +82,7 @@ public struct AccountStore: Sendable {
         let records = try database.read { db in
             try CardRecord.filter(Column("holder_id") == holderID).fetchAll(db)
         }
-        return try records.map { record throws(IssuerStoreError) in try record.card() }.sorted { a, b in
-            if (a.status == .active) != (b.status == .active) { return a.status == .active }
-            if a.validThrough != b.validThrough { return a.validThrough > b.validThrough }
-            return a.number < b.number
-        }
+        return Self.preferred(try records.map { record throws(IssuerStoreError) in try record.card() })
     }
 
     public func card(number: String) throws(IssuerStoreError) -> Card? {
@@ -133,6 +129,28 @@ public struct AccountStore: Sendable {
         let record = try database.read { db in try SessionRecord.fetchOne(db, key: Data(tokenHash)) }
         guard let record, record.expiresAt > now else { return nil }
         return (record.holderID, record.expiresAt)
+    }
+
+    /// A live session's holder and their cards (active first), read in one
+    /// transaction: what every request of the alumni app needs.
+    public func sessionContext(tokenHash: [UInt8], now: Int64) throws(IssuerStoreError) -> (holder: Holder, cards: [Card], expiresAt: Int64)? {
+        let found = try database.read { db -> (HolderRecord, [CardRecord], Int64)? in
+            guard let session = try SessionRecord.fetchOne(db, key: Data(tokenHash)), session.expiresAt > now,
+                  let holder = try HolderRecord.fetchOne(db, key: session.holderID) else { return nil }
+            return (holder, try CardRecord.filter(Column("holder_id") == session.holderID).fetchAll(db), session.expiresAt)
+        }
+        guard let (record, cardRecords, expiresAt) = found else { return nil }
+        let cards = try cardRecords.map { record throws(IssuerStoreError) in try record.card() }
+        return (try holder(record), Self.preferred(cards), expiresAt)
+    }
+
+    /// Active cards first, then by latest valid-through.
+    static func preferred(_ cards: [Card]) -> [Card] {
+        cards.sorted { a, b in
+            if (a.status == .active) != (b.status == .active) { return a.status == .active }
+            if a.validThrough != b.validThrough { return a.validThrough > b.validThrough }
+            return a.number < b.number
+        }
     }
 
     /// Ends a session; ending one that does not exist is not an error.

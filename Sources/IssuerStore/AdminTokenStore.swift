@@ -44,12 +44,11 @@ public struct AdminTokenStore: Sendable {
 
     /// Makes a token for `name` and returns it; it is shown once and only
     /// its hash is kept.
-    public func create(name: String, role: AdminRole, now: Int64, actor: String, random: () -> [UInt8]) throws(IssuerStoreError) -> String {
+    public func create(name: String, role: AdminRole, now: Int64, actor: String) throws(IssuerStoreError) -> String {
         guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
             throw IssuerStoreError(.invalidChange, "a token name is 1–64 letters, digits, '-', '_', '.' or '@'")
         }
-        let token = "acadm_" + Data(random()).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = BearerToken.generate(prefix: BearerToken.adminPrefix)
         try database.write { db in
             if try AdminTokenRecord.fetchOne(db, key: name) != nil {
                 throw IssuerStoreError(.invalidChange, "there is already a token named \(name); revoke it first or choose another name")

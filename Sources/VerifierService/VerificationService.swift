@@ -13,7 +13,7 @@ public struct VerificationService: Sendable {
     let replay: ReplayCache
     let audit: VerifierAuditLog?
     let clock: EpochClock
-    let metrics: ServiceMetrics
+    let verdicts: CounterFamily
 
     public init(configuration: VerifierConfiguration, state: VerifierState, replay: ReplayCache, audit: VerifierAuditLog?,
                 clock: EpochClock, metrics: ServiceMetrics) {
@@ -22,7 +22,8 @@ public struct VerificationService: Sendable {
         self.replay = replay
         self.audit = audit
         self.clock = clock
-        self.metrics = metrics
+        verdicts = CounterFamily("alumnicard_verifier_verifications_total", by: "reason",
+                                 values: VerificationReason.allCases.map(\.code) + [LocalReason.keySetStale, LocalReason.replayed], metrics: metrics)
     }
 
     /// The reason codes this verifier adds to the spec's (ac1-token.md §4).
@@ -54,7 +55,7 @@ public struct VerificationService: Sendable {
         if now + configuration.leeway < trusted {
             report.clockWarning = "this device's clock is at least \(trusted - now) s behind a time already proven (key set or card); set the clock right"
         }
-        metrics.counter("alumnicard_verifier_verifications_total", [("reason", report.reason)]).increment()
+        verdicts.increment(report.reason)
         audit?.record(at: now, kid: report.kid, cardNumber: cardNumber, verdict: report.verdict, reason: report.reason)
         return report
     }

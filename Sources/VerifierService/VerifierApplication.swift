@@ -15,19 +15,11 @@ public func buildVerifierApplication(
     notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    var background: [any Service] = [SystemdNotifyService(notifier: notifier), AuditFlushService(audit: services.audit)]
+    var background: [any Service] = [AuditFlushService(audit: services.audit)]
     if syncInBackground { background.append(KeySetSyncService(services: services)) }
     let configuration = services.configuration
-    return Application(
-        router: buildVerifierRouter(services),
-        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: background,
-        onServerRunning: { channel in
-            notifier.notify("READY=1")
-            await onServerRunning(channel.localAddress?.port ?? configuration.port)
-        },
-        logger: services.logger
-    )
+    return makeDaemonApplication(router: buildVerifierRouter(services), host: configuration.host, port: configuration.port,
+                                 services: background, notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
 }
 
 /// The verifier's routes.

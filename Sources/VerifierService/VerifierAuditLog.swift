@@ -1,3 +1,4 @@
+import CardToken
 import Crypto
 import Foundation
 import GRDB
@@ -76,7 +77,7 @@ public final class VerifierAuditLog: Sendable {
 
     /// The keyed hash of a card number, as stored.
     public func cardHash(_ number: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: key).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hexadecimal.encode(HMAC<SHA256>.authenticationCode(for: Array(number.utf8), using: key).prefix(16))
     }
 
     /// Records one verification (written with the next batch).

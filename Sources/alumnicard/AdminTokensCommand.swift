@@ -28,8 +28,7 @@ struct AdminTokensCommand: AsyncParsableCommand {
             guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, operator or admin") }
             do {
                 let token = try AdminTokenStore(database: store.openStore().database).create(
-                    name: name, role: parsed, now: store.time, actor: store.auditActor,
-                    random: { Array(DevelopmentSetup.randomToken(prefix: "").utf8.prefix(32)) })
+                    name: name, role: parsed, now: store.time, actor: store.auditActor)
                 print(token)
             } catch let error as CommandFailure {
                 throw error
@@ -77,7 +76,7 @@ struct AdminTokensCommand: AsyncParsableCommand {
 
         func run() throws {
             do {
-                try SecureFile.write(Data((DevelopmentSetup.randomToken(prefix: "acadm_") + "\n").utf8), to: out, mode: 0o600, replacing: false)
+                try SecureFile.write(Data((BearerToken.generate(prefix: BearerToken.adminPrefix) + "\n").utf8), to: out, mode: 0o600, replacing: false)
             } catch {
                 throw CommandFailure.failed(error.message)
             }

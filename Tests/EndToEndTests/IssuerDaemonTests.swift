@@ -19,16 +19,8 @@ struct IssuerDaemonTests {
     }
 
     static func request(_ method: HTTPMethod, _ url: String, bearer: String? = nil, json: [String: Any]? = nil) async throws -> (status: Int, body: Data) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), Data(body.readableBytesView))
+        let answer = try await LoopbackHTTP.request(method, url, bearer: bearer, json: json)
+        return (answer.status, answer.data)
     }
 
     static func object(_ data: Data) throws -> [String: Any] {

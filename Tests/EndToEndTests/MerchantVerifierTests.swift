@@ -59,20 +59,8 @@ struct MerchantVerifierTests {
     }
 
     static func request(_ method: HTTPMethod, _ url: String, bearer: String? = nil, json: [String: Any]? = nil, text: String? = nil) async throws -> (status: Int, body: [String: Any]) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
-        } else if let text {
-            request.headers.add(name: "Content-Type", value: "text/plain")
-            request.body = .bytes(ByteBuffer(string: text))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
-        return (Int(response.status.code), object)
+        let answer = try await LoopbackHTTP.request(method, url, bearer: bearer, json: json, text: text)
+        return (answer.status, answer.object)
     }
 
     static func cardToken(_ issuer: RunningDaemon) async throws -> (token: String, kid: String) {

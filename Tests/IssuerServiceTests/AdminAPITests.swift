@@ -1,3 +1,4 @@
+import TestSupport
 import CardKeys
 import CardToken
 import Foundation
@@ -14,10 +15,8 @@ struct AdminAPITests {
     @Test func rolesDecideWhatATokenMayDoAndEveryChangeIsAudited() async throws {
         let harness = try IssuerHarness()
         let store = harness.services.adminTokens
-        var counter: UInt8 = 0
-        let random: () -> [UInt8] = { counter &+= 1; return [UInt8](repeating: counter, count: 32) }
-        let auditor = try store.create(name: "auditor-1", role: .auditor, now: harness.clock.now, actor: "test", random: random)
-        let operatorToken = try store.create(name: "desk-1", role: .operator, now: harness.clock.now, actor: "test", random: random)
+        let auditor = try store.create(name: "auditor-1", role: .auditor, now: harness.clock.now, actor: "test")
+        let operatorToken = try store.create(name: "desk-1", role: .operator, now: harness.clock.now, actor: "test")
         try await harness.application.test(.router) { client in
             try await client.get("/v1/admin/keys", bearer: nil) { #expect($0.status == .unauthorized) }
             try await client.get("/v1/admin/keys", bearer: "acadm_wrong") { #expect($0.status == .unauthorized) }

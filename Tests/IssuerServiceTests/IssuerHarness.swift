@@ -11,16 +11,11 @@ import IssuerService
 import IssuerStore
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
-/// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let time: Mutex<Int64>
-    init(_ start: Int64) { time = Mutex(start) }
-    var now: Int64 { time.withLock { $0 } }
-    func advance(by seconds: Int64) { time.withLock { $0 += seconds } }
-    func set(_ value: Int64) { time.withLock { $0 = value } }
-    var issuerClock: IssuerClock { IssuerClock { [self] in now } }
+extension ManualClock {
+    var epochClock: EpochClock { EpochClock { [self] in now } }
 }
 
 /// An issuer with an in-memory database, a root key on the host, a first
@@ -49,7 +44,7 @@ struct IssuerHarness {
                                     bootstrapAdminTokenHash: AccountStore.tokenHash(Self.adminToken))
         var logger = Logger(label: "issuer-test")
         logger.logLevel = .warning
-        services = try IssuerServices(configuration: configuration, secrets: secrets, clock: clock.issuerClock, database: AppDatabase.inMemory(), logger: logger)
+        services = try IssuerServices(configuration: configuration, secrets: secrets, clock: clock.epochClock, database: AppDatabase.inMemory(), logger: logger)
         try services.keyStore.rotate(now: start, force: true, actor: "test")
         try services.keysChanged(actor: "test")
         try addHolder(studentID: Self.studentID, name: "陳美玲", email: Self.email, card: Self.cardNumber, validThrough: "2030-06-30")

@@ -20,7 +20,7 @@ struct OperationsTests {
         }
         let empty = try IssuerServices(configuration: harness.services.configuration,
                                        secrets: IssuerSecrets(kek: KeyEncryptionKey.generate().key, rootKey: nil, bootstrapAdminTokenHash: nil),
-                                       clock: harness.clock.issuerClock, database: AppDatabase.inMemory())
+                                       clock: harness.clock.epochClock, database: AppDatabase.inMemory())
         try await buildApplication(empty).test(.router) { client in
             try await client.get("/healthz", bearer: nil) { #expect($0.status == .ok) }
             try await client.get("/readyz", bearer: nil) { response in

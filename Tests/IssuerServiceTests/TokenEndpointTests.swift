@@ -1,3 +1,4 @@
+import TestSupport
 import CardKeys
 import CardToken
 import Foundation

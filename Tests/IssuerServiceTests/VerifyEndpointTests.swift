@@ -1,3 +1,4 @@
+import TestSupport
 import CardKeys
 import CardToken
 import Foundation
@@ -37,7 +38,9 @@ struct VerifyEndpointTests {
                 }
             }
             // The issuer knows what an offline verifier cannot: the card's status now.
-            try harness.services.accounts.setCardStatus(number: IssuerHarness.cardNumber, status: .suspended, reason: "test", now: harness.clock.now, actor: "test")
+            try await client.post("/v1/admin/cards/\(IssuerHarness.cardNumber)/suspend", bearer: IssuerHarness.adminToken, body: json(["reason": "lost"])) {
+                #expect($0.status == .ok)
+            }
             try await client.post("/v1/verify", body: json(["token": token])) { response in
                 let body = try jsonObject(response.body)
                 #expect(body["verdict"] as? String == "refused")

@@ -11,12 +11,7 @@ import Synchronization
 import TestSupport
 import VerifierService
 
-/// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let time: Mutex<Int64>
-    init(_ start: Int64) { time = Mutex(start) }
-    var now: Int64 { time.withLock { $0 } }
-    func set(_ value: Int64) { time.withLock { $0 = value } }
+extension ManualClock {
     var epochClock: EpochClock { EpochClock { [self] in now } }
 }
 

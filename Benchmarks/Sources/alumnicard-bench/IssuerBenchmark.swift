@@ -29,7 +29,7 @@ enum IssuerBenchmark {
         let now = services.clock.now()
         for index in 0..<cards {
             guard let holder = try services.accounts.holder(studentID: String(format: "B%08d", index)) else { continue }
-            let token = DevelopmentSetup.randomToken(prefix: "acs_")
+            let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
             try services.accounts.createSession(holderID: holder.id, tokenHash: AccountStore.tokenHash(token), now: now, expiresAt: now + 86_400)
             sessions.append(token)
         }

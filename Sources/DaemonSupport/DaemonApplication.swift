@@ -1,0 +1,25 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The application both daemons run: their router on `host:port`, their
+/// background services beside the systemd notifier, and `READY=1` once the
+/// socket listens (then `onServerRunning` with the bound port, which
+/// differs from `port` when that is 0).
+public func makeDaemonApplication<Context: RequestContext>(
+    router: Router<Context>, host: String, port: Int, services: [any Service],
+    notifier: SystemdNotifier, logger: Logger,
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void
+) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
+    Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+        services: [SystemdNotifyService(notifier: notifier)] + services,
+        onServerRunning: { channel in
+            notifier.notify("READY=1")
+            await onServerRunning(channel.localAddress?.port ?? port)
+        },
+        logger: logger
+    )
+}
