@@ -212,17 +212,15 @@ struct AlumniAppController: Sendable {
             throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: format, scale")
         }
         let offer = try offer(request)
-        let code = try QRCode.encode(text: offer.current.token, errorCorrection: .medium)
+        let image = try services.qrImages.image(card: offer.current.cardNumber, token: offer.current.token, variant: "\(format)@\(scale)") {
+            let code = try QRCode.encode(text: offer.current.token, errorCorrection: .medium)
+            return format == "png" ? ByteBuffer(bytes: try code.png(moduleSize: scale)) : ByteBuffer(string: code.svg(moduleSize: scale))
+        }
         services.metrics.tokenServed(format: format)
-        var headers: HTTPFields = [.cacheControl: "no-store"]
+        var headers: HTTPFields = [.cacheControl: "no-store", .contentType: format == "png" ? "image/png" : "image/svg+xml"]
         headers[HTTPField.Name("X-Refresh-At")!] = String(offer.window.refreshAt)
         headers[HTTPField.Name("X-Expires-At")!] = String(offer.current.expiresAt)
-        if format == "png" {
-            headers[.contentType] = "image/png"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try code.png(moduleSize: scale))))
-        }
-        headers[.contentType] = "image/svg+xml"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: code.svg(moduleSize: scale))))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: image))
     }
 }
 

@@ -24,6 +24,7 @@ public struct IssuerServices: Sendable {
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
     let sessions = SessionCache()
+    let qrImages = QRImageCache()
 
     /// Opens the database (file, or `database` when given, e.g. in memory)
     /// and composes the services.
