@@ -52,7 +52,7 @@ extension IssuerServices {
         let token = try Authentication.bearerToken(request)
         let hash = AccountStore.tokenHash(token)
         let found: (name: String, role: AdminRole)?
-        if let bootstrap = secrets.bootstrapAdminTokenHash, constantTimeEqual(bootstrap, hash) {
+        if let bootstrap = credentials.bootstrapAdminTokenHash, constantTimeEqual(bootstrap, hash) {
             found = ("bootstrap", .admin)
         } else {
             found = try adminTokens.lookup(token)

@@ -16,7 +16,7 @@ public struct IssuerServices: Sendable {
     public let accounts: AccountStore
     public let adminTokens: AdminTokenStore
     public let audit: AuditLog
-    public let secrets: IssuerSecrets
+    public let credentials: IssuerCredentials
     public let hasher: PasswordHasher
     public let throttle: LoginThrottle
     public let metrics: IssuerMetrics
@@ -28,12 +28,12 @@ public struct IssuerServices: Sendable {
 
     /// Opens the database (file, or `database` when given, e.g. in memory)
     /// and composes the services.
-    public init(configuration: IssuerConfiguration, secrets: IssuerSecrets, clock: IssuerClock = .system,
+    public init(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock = .system,
                 database: AppDatabase? = nil, logger: Logger = Logger(label: "alumnicard")) throws(IssuerServiceError) {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        self.secrets = secrets
+        self.credentials = credentials
         do {
             let opened: AppDatabase
             if let database {
@@ -44,13 +44,13 @@ public struct IssuerServices: Sendable {
                 opened = try AppDatabase.open(path: configuration.database)
             }
             self.database = opened
-            keyStore = try KeyStore(database: opened, kek: secrets.kek, policy: configuration.rotationPolicy)
+            keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy)
         } catch let error as IssuerStoreError {
             throw IssuerServiceError(.storage, error.message)
         } catch {
             throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")
         }
-        accounts = AccountStore(database: self.database, kek: secrets.kek)
+        accounts = AccountStore(database: self.database, kek: credentials.kek)
         adminTokens = AdminTokenStore(database: self.database)
         audit = AuditLog(database: self.database)
         hasher = PasswordHasher(cost: configuration.bcryptCost)
@@ -61,7 +61,7 @@ public struct IssuerServices: Sendable {
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
                                   metrics: metrics)
-        publisher = KeySetPublisher(keyStore: keyStore, rootKey: secrets.rootKey, issuer: configuration.issuerName,
+        publisher = KeySetPublisher(keyStore: keyStore, rootKey: credentials.rootKey, issuer: configuration.issuerName,
                                     validity: configuration.keySetValidity, logger: logger)
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone)
     }

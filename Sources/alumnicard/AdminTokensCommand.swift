@@ -70,7 +70,7 @@ struct AdminTokensCommand: AsyncParsableCommand {
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a new bootstrap admin token to a 0600 file, for secrets.admin_token_file or the systemd credential \(IssuerSecrets.adminTokenCredential).")
+            abstract: "Write a new bootstrap admin token to a 0600 file, for secrets.admin_token_file or the systemd credential \(IssuerCredentials.adminTokenCredential).")
         @Option(help: "The file to write (must not exist).")
         var out: String
 

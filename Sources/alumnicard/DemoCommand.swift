@@ -15,7 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
         let services: IssuerServices
         do {
             let kek = try store.openStore().kek
-            services = try IssuerServices(configuration: configuration, secrets: IssuerSecrets(kek: kek, rootKey: nil, bootstrapAdminTokenHash: nil))
+            services = try IssuerServices(configuration: configuration, credentials: IssuerCredentials(kek: kek, rootKey: nil, bootstrapAdminTokenHash: nil))
             try DemoAlumnus.seed(into: services, actor: store.auditActor)
         } catch let error as CommandFailure {
             throw error

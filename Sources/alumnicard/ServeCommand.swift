@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             try DemoAlumnus.seed(into: services, actor: "dev-setup")
             printDevelopmentBanner(configuration, made: made, madeKey: madeKey)
         } else {
-            if services.secrets.rootKey == nil, try services.keyStore.currentKeySet() == nil {
+            if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
                 logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
             }
             if try services.keyStore.ring().active == nil {
@@ -81,8 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func openServices(_ configuration: IssuerConfiguration, logger: Logger) throws(CommandFailure) -> IssuerServices {
         do {
-            let secrets = try IssuerSecrets.load(configuration, environment: store.environment)
-            return try IssuerServices(configuration: configuration, secrets: secrets, logger: logger)
+            let secrets = try IssuerCredentials.load(configuration, environment: store.environment)
+            return try IssuerServices(configuration: configuration, credentials: secrets, logger: logger)
         } catch {
             throw .failed(error.message)
         }

@@ -40,11 +40,11 @@ struct IssuerHarness {
         configure(&configuration)
         clock = ManualClock(start)
         root = RootSigningKey.generate()
-        let secrets = IssuerSecrets(kek: KeyEncryptionKey.generate().key, rootKey: root,
+        let secrets = IssuerCredentials(kek: KeyEncryptionKey.generate().key, rootKey: root,
                                     bootstrapAdminTokenHash: AccountStore.tokenHash(Self.adminToken))
         var logger = Logger(label: "issuer-test")
         logger.logLevel = .warning
-        services = try IssuerServices(configuration: configuration, secrets: secrets, clock: clock.epochClock, database: AppDatabase.inMemory(), logger: logger)
+        services = try IssuerServices(configuration: configuration, credentials: secrets, clock: clock.epochClock, database: AppDatabase.inMemory(), logger: logger)
         try services.keyStore.rotate(now: start, force: true, actor: "test")
         try services.keysChanged(actor: "test")
         try addHolder(studentID: Self.studentID, name: "陳美玲", email: Self.email, card: Self.cardNumber, validThrough: "2030-06-30")

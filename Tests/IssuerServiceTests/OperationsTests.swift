@@ -19,7 +19,7 @@ struct OperationsTests {
             try await client.get("/readyz", bearer: nil) { #expect($0.status == .ok) }
         }
         let empty = try IssuerServices(configuration: harness.services.configuration,
-                                       secrets: IssuerSecrets(kek: KeyEncryptionKey.generate().key, rootKey: nil, bootstrapAdminTokenHash: nil),
+                                       credentials: IssuerCredentials(kek: KeyEncryptionKey.generate().key, rootKey: nil, bootstrapAdminTokenHash: nil),
                                        clock: harness.clock.epochClock, database: AppDatabase.inMemory())
         try await buildApplication(empty).test(.router) { client in
             try await client.get("/healthz", bearer: nil) { #expect($0.status == .ok) }

@@ -17,7 +17,7 @@ enum IssuerBenchmark {
         configuration.bcryptCost = 4
         _ = try DevelopmentSetup.prepare(&configuration)
         let services = try IssuerServices(configuration: configuration,
-                                          secrets: try IssuerSecrets.load(configuration, environment: [:]))
+                                          credentials: try IssuerCredentials.load(configuration, environment: [:]))
         _ = try DevelopmentSetup.ensureKeys(services)
         var csv = "student_id,display_name,email,card_number,valid_through\n"
         for index in 0..<cards {

@@ -7,7 +7,7 @@ import SecureFiles
 /// The secrets the daemon needs, each from a file named in the
 /// configuration or else from its systemd credential
 /// (`$CREDENTIALS_DIRECTORY/<name>`, see `LoadCredential=`).
-public struct IssuerSecrets: Sendable {
+public struct IssuerCredentials: Sendable {
     public static let rootCredential = "alumnicard-root"
     public static let adminTokenCredential = "alumnicard-admin-token"
 
@@ -24,7 +24,7 @@ public struct IssuerSecrets: Sendable {
         self.bootstrapAdminTokenHash = bootstrapAdminTokenHash
     }
 
-    public static func load(_ configuration: IssuerConfiguration, environment: [String: String]) throws(IssuerServiceError) -> IssuerSecrets {
+    public static func load(_ configuration: IssuerConfiguration, environment: [String: String]) throws(IssuerServiceError) -> IssuerCredentials {
         let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
         func locate(_ explicit: String?, credential: String) -> String? {
             if let explicit { return explicit }
@@ -50,7 +50,7 @@ public struct IssuerSecrets: Sendable {
             }
             adminHash = AccountStore.tokenHash(token)
         }
-        return IssuerSecrets(kek: kek, rootKey: root, bootstrapAdminTokenHash: adminHash)
+        return IssuerCredentials(kek: kek, rootKey: root, bootstrapAdminTokenHash: adminHash)
     }
 
     static func readRoot(_ path: String) throws(IssuerServiceError) -> RootSigningKey {
