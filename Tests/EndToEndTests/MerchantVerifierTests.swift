@@ -33,7 +33,7 @@ struct MerchantVerifierTests {
                           ["serve", "--keyset-url", "http://127.0.0.1:\(issuerPort)/.well-known/alumni-card/keyset.jws", "--root", root,
                            "--data-dir", directory.appendingPathComponent("verifier").path, "--host", "127.0.0.1", "--port", "0"],
                           environment: ["PATH": "/usr/bin:/bin", "ALUMNICARD_VERIFIER_LOGGING_LEVEL": "warning",
-                                        "ALUMNICARD_VERIFIER_SYNC_REFRESH_INTERVAL": "1", "ALUMNICARD_VERIFIER_SYNC_TIMEOUT": "2",
+                                        "ALUMNICARD_VERIFIER_SYNC_REFRESH_INTERVAL": "1", "ALUMNICARD_VERIFIER_SYNC_TIMEOUT": "5",
                                         "ALUMNICARD_VERIFIER_VERIFY_REPLAY_POLICY": replay, "ALUMNICARD_VERIFIER_MERCHANT_NAME": "台大校友咖啡"])
     }
 

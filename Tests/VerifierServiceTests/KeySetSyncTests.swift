@@ -25,7 +25,7 @@ struct KeySetSyncTests {
             server.serve(issuer.keySet(seq: 11))
             #expect(await verifier.sync.syncOnce() == .updated(seq: 11))
             // A restart (no network: the port is wrong) loads the set from disk.
-            let restarted = try makeVerifier(issuer, port: 9, clock: clock, directory: directory)
+            let restarted = try makeVerifier(issuer, port: 9, clock: clock, directory: directory) { $0.fetchTimeout = 2 }
             #expect(restarted.state.held?.document.seq == 11)
             #expect(restarted.verification.verify(try issuer.token(at: clock.now)).reason == "ok")
             #expect(await restarted.sync.syncOnce().isFailure)
