@@ -16,20 +16,8 @@ struct VerifyController: Sendable {
         group.post("verify", use: verify)
     }
 
-    struct VerifyRequest: Decodable { let token: String }
-
     @Sendable func verify(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        // Tokens are at most 1,024 characters; JSON around one fits in 4 KiB.
-        let body = try await JSONBody.collect(request, limit: 4_096)
-        let token: String
-        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false {
-            token = try JSONBody.decode(VerifyRequest.self, from: body, allowedKeys: ["token"]).token
-        } else {
-            token = String(decoding: body.readableBytesView, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        guard !token.isEmpty else {
-            throw APIError.badRequest("missing_token", "send the token as {\"token\": \"AC1:…\"} or as the plain-text body")
-        }
+        let token = try await VerificationRequest.token(from: request)
         let now = services.clock.now()
         var report = try services.verifier.verify(token, now: now)
         if let published = try services.publisher.current(now: now) {
@@ -37,6 +25,6 @@ struct VerifyController: Sendable {
             report.keysetAgeSeconds = max(0, now - published.document.iat)
         }
         services.metrics.verification(report.reason)
-        return try JSONBody.response(report)
+        return VerificationRequest.response(report)
     }
 }

@@ -34,18 +34,10 @@ public func buildVerifierRouter(_ services: VerifierServices) -> Router<BasicReq
                  body: .init(byteBuffer: ByteBuffer(string: ScannerPage.html(merchant: services.configuration.merchantName))))
     }
     router.post("v1/verify") { request, _ in
-        let body = try await JSONBody.collect(request, limit: 4_096)
-        let token: String
-        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false {
-            struct Input: Decodable { let token: String }
-            token = try JSONBody.decode(Input.self, from: body, allowedKeys: ["token"]).token
-        } else {
-            token = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return try answer(token, services)
+        VerificationRequest.response(services.verification.verify(try await VerificationRequest.token(from: request)))
     }
     router.get("v1/verify") { request, _ in
-        try answer(request.uri.queryParameters["token"].map(String.init) ?? "", services)
+        VerificationRequest.response(services.verification.verify(try await VerificationRequest.token(from: request)))
     }
     router.get("v1/status") { _, _ in try JSONBody.response(services.status()) }
     router.get("healthz") { _, _ in try JSONBody.response(["status": "ok"]) }
@@ -59,11 +51,4 @@ public func buildVerifierRouter(_ services: VerifierServices) -> Router<BasicReq
                  body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.exposition())))
     }
     return router
-}
-
-private func answer(_ token: String, _ services: VerifierServices) throws -> Response {
-    guard !token.isEmpty else {
-        throw APIError.badRequest("missing_token", "send the token as {\"token\": \"AC1:…\"}, as the plain-text body, or as ?token=")
-    }
-    return try JSONBody.response(services.verification.verify(token))
 }

@@ -1,0 +1,53 @@
+import CardToken
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// What both daemons' `/v1/verify` share: reading the token from a JSON
+/// body (`{"token": "AC1:…"}`), a plain-text body or `?token=`, and
+/// answering the verdict JSON.
+public enum VerificationRequest {
+    /// Tokens are at most 1,024 characters; JSON around one fits in 4 KiB.
+    public static let bodyLimit = 4_096
+
+    /// The token sent with `request`; 400 `missing_token` when there is none.
+    public static func token(from request: Request) async throws -> String {
+        var token: String
+        if request.method == .get {
+            token = request.uri.queryParameters["token"].map(String.init) ?? ""
+        } else {
+            let body = try await JSONBody.collect(request, limit: bodyLimit)
+            if request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false {
+                token = try jsonToken(body)
+            } else {
+                token = String(buffer: body)
+            }
+        }
+        token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else {
+            throw APIError.badRequest("missing_token", "send the token as {\"token\": \"AC1:…\"}, as the plain-text body, or as ?token=")
+        }
+        return token
+    }
+
+    /// `{"token": "…"}` and nothing else, in one parse.
+    static func jsonToken(_ body: ByteBuffer) throws -> String {
+        guard body.readableBytes > 0,
+              let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw APIError.badRequest("invalid_json", "the request body must be a JSON object like {\"token\": \"AC1:…\"}")
+        }
+        if let unknown = object.keys.first(where: { $0 != "token" }) {
+            throw APIError.badRequest("unknown_field", "unknown field \"\(unknown.prefix(64))\"; allowed: token")
+        }
+        guard let value = object["token"] else { throw APIError.badRequest("missing_field", "the field \"token\" is required") }
+        guard let token = value as? String else { throw APIError.badRequest("wrong_type", "the field \"token\" must be a string") }
+        return token
+    }
+
+    /// The verdict as the answer: 200 whatever the verdict.
+    public static func response(_ report: VerdictReport) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: report.sortedJSON())))
+    }
+}
