@@ -119,7 +119,8 @@ struct IssuerDaemonTests {
                 "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
                 "--max-examples", "25", "--seed", "20261124",
                 "-H", "Authorization: Bearer \(bearer)",
-            ] + extra, environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path, "SCHEMATHESIS_HOOKS": ""])
+            ] + extra, environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path, "SCHEMATHESIS_HOOKS": ""],
+               currentDirectory: directory) // schemathesis keeps a cache in its working directory
             #expect(result.status == 0, "\(result.output.suffix(4_000))")
             #expect(result.output.contains("passed"))
         }
