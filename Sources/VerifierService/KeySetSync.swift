@@ -122,8 +122,7 @@ public struct KeySetSync: Sendable {
         return .updated(seq: document.seq)
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
-        return "\(error)"
-    }
+    /// AsyncHTTPClient's and NIO's errors describe themselves (connection
+    /// refused, timeout, TLS); nothing to add.
+    static func describe(_ error: any Error) -> String { "\(error)" }
 }
