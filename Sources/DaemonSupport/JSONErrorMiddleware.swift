@@ -18,7 +18,7 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.jsonResponse()
         } catch let error as HTTPError {
             return APIError.jsonResponse(status: error.status, code: Self.code(for: error.status),
-                                         message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+                                         message: error.body ?? Self.message(for: error.status, request), headers: error.headers)
         } catch is NIOTooManyBytesError {
             return APIError.jsonResponse(status: .contentTooLarge, code: "body_too_large", message: "the request body is larger than this endpoint accepts")
         } catch let error as any HTTPResponseError {
@@ -27,6 +27,16 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The type only: messages of unexpected errors may carry input.
             context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
             return APIError.jsonResponse(status: .internalServerError, code: "internal_error", message: "the server failed to answer; the failure is logged")
+        }
+    }
+
+    /// Hummingbird's own refusals carry only a reason phrase; say what to do.
+    static func message(for status: HTTPResponse.Status, _ request: Request) -> String {
+        let path = String(request.uri.path.prefix(200))
+        switch status.code {
+        case 404: return "there is no endpoint at \(path); check the path (the issuer describes its API at /openapi.yaml)"
+        case 405: return "\(path) does not take \(request.method.rawValue); check the method"
+        default: return status.reasonPhrase
         }
     }
 

@@ -49,10 +49,6 @@ public struct ServiceMetrics: Sendable {
         return timer
     }
 
-    public func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
-        CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
-    }
-
     /// The Prometheus text exposition of everything recorded.
     public func exposition() -> [UInt8] {
         registry.emitToBuffer()

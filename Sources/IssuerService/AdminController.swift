@@ -175,7 +175,6 @@ struct AdminController: Sendable {
         let reason = try await reasonField(request)
         do {
             let card = try services.accounts.setCardStatus(number: number, status: status, reason: reason, now: services.clock.now(), actor: "admin:\(admin.name)")
-            services.tokens.cardChanged(number)
             services.accountsChanged()
             return try JSONBody.response(CardBody(card))
         } catch let error as IssuerStoreError where error.code == .notFound {
@@ -195,10 +194,7 @@ struct AdminController: Sendable {
         }
         let body = try await JSONBody.collect(request, limit: services.configuration.importMaxBytes)
         let report = try importReport(Data(body.readableBytesView), actor: "admin:\(admin.name)", dryRun: dryRun)
-        if report.applied { // statuses may have changed
-            services.tokens.keysChanged()
-            services.accountsChanged()
-        }
+        if report.applied { services.accountsChanged() }
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 

@@ -47,9 +47,9 @@ public final class CardTokenService: Sendable {
         recent.withLock { $0.removeAll() }
     }
 
-    /// Forgets a card's tokens (after its status changed).
-    public func cardChanged(_ number: String) {
-        _ = recent.withLock { $0.removeValue(forKey: number) }
+    /// Forgets the tokens held in memory (after cards changed).
+    public func cardsChanged() {
+        recent.withLock { $0.removeAll() }
     }
 
     /// The offer for `card` at `now`. The caller has checked that the card

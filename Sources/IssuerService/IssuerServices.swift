@@ -70,6 +70,7 @@ public struct IssuerServices: Sendable {
     /// what the caches hold about them.
     public func accountsChanged() {
         sessions.forgetAll()
+        tokens.cardsChanged()
         verifier.cardsChanged()
     }
 

@@ -41,8 +41,6 @@ public final class KeySetPublisher: Sendable {
         self.logger = logger
     }
 
-    public var signsLocally: Bool { rootKey != nil }
-
     /// The document being served, if any.
     public func current(now: Int64) throws(IssuerStoreError) -> PublishedKeySet? {
         if let held = held.withLock({ $0 }), now - held.loadedAt < reloadAfter, now >= held.loadedAt {

@@ -29,10 +29,6 @@ public struct AccountStore: Sendable {
         return try record.map(holder)
     }
 
-    public func holder(id: Int64) throws(IssuerStoreError) -> Holder? {
-        try database.read { db in try HolderRecord.fetchOne(db, key: id) }.map(holder)
-    }
-
     public func holder(studentID: String) throws(IssuerStoreError) -> Holder? {
         try database.read { db in try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) }.map(holder)
     }
@@ -76,14 +72,6 @@ public struct AccountStore: Sendable {
     }
 
     // MARK: - Cards
-
-    /// A holder's cards: active ones first, then by latest valid-through.
-    public func cards(holderID: Int64) throws(IssuerStoreError) -> [Card] {
-        let records = try database.read { db in
-            try CardRecord.filter(Column("holder_id") == holderID).fetchAll(db)
-        }
-        return Self.preferred(try records.map { record throws(IssuerStoreError) in try record.card() })
-    }
 
     public func card(number: String) throws(IssuerStoreError) -> Card? {
         try database.read { db in try CardRecord.fetchOne(db, key: number) }.map { record throws(IssuerStoreError) in try record.card() }

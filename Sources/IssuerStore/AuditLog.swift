@@ -1,15 +1,11 @@
 import GRDB
 
-/// Appending to and reading the audit log outside key changes (which
-/// write their own rows inside their transactions).
+/// Reading the audit log (every change writes its own rows inside its
+/// transaction).
 public struct AuditLog: Sendable {
     public let database: AppDatabase
 
     public init(database: AppDatabase) { self.database = database }
-
-    public func record(_ event: AuditEvent) throws(IssuerStoreError) {
-        try database.write { db in try event.insert(db) }
-    }
 
     /// The newest `limit` events, newest first.
     public func recent(limit: Int) throws(IssuerStoreError) -> [AuditEvent] {

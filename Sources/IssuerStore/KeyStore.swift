@@ -72,16 +72,6 @@ public struct KeyStore: Sendable {
         return changes
     }
 
-    /// The private key of the active key.
-    public func activeSigningKey() throws(IssuerStoreError) -> SigningKey {
-        try read { db in
-            guard let record = try SigningKeyRecord.filter(Column("state") == "active").fetchOne(db) else {
-                throw IssuerStoreError(.keyChangeRefused, "there is no active signing key; run `alumnicard keys rotate` to make one")
-            }
-            return try unseal(record)
-        }
-    }
-
     /// The key set document for now, with a new `seq`: at least one more
     /// than any before, and at least `now` (so a database restored from an
     /// old backup still moves forward; see docs/key-rotation.md).

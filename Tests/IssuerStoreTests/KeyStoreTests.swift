@@ -22,7 +22,7 @@ import Testing
             let kek = KeyEncryptionKey.generate().key
             let store = try KeyStore(database: AppDatabase.open(path: path), kek: kek)
             try store.rotate(now: Self.start, actor: "test")
-            let secret = try store.activeSigningKey().privateBytes
+            let secret = try store.activeKey().signing.privateBytes
             #expect(secret.count == 32)
             // Checkpoint so everything is in the main file, then read every file SQLite wrote.
             try store.database.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
@@ -49,7 +49,7 @@ import Testing
                 #expect(error.message.contains("not the key the database was created with"))
             }
             // The right one still opens, and its keys decrypt.
-            #expect(try KeyStore(database: AppDatabase.open(path: path), kek: right).activeSigningKey().algorithm == .edDSA)
+            #expect(try KeyStore(database: AppDatabase.open(path: path), kek: right).activeKey().signing.algorithm == .edDSA)
         }
     }
 
