@@ -72,9 +72,11 @@ func makeVerifier(_ issuer: IssuerFixture, port: Int?, clock: ManualClock, direc
     configuration.dataDirectory = directory.appendingPathComponent("data").path
     configuration.keySetURL = "http://127.0.0.1:\(port ?? 9)/.well-known/alumni-card/keyset.jws"
     configuration.rootKeyFiles = [try issuer.writeRoot(to: directory)]
-    // Generous: the whole suite runs in parallel on two cores. Tests of "no
-    // network" shorten it (a port nobody answers on waits for the timeout).
-    configuration.fetchTimeout = 15
+    // Generous: the whole suite runs in parallel on two cores, and the
+    // fixture server answers on the same cooperative threads that blocking
+    // tests occupy. Tests of "no network" shorten it (a port nobody answers
+    // on waits for the timeout).
+    configuration.fetchTimeout = 90
     configure(&configuration)
     try configuration.validate()
     var logger = Logger(label: "verifier-test")
