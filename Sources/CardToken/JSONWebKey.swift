@@ -151,15 +151,19 @@ extension TrustedKey {
 public struct JSONWebKeySet: Codable, Hashable, Sendable {
     public var keys: [JSONWebKey]
     public var revokedCards: [String]?
+    /// The longest token lifetime, in seconds (ac1-token.md §4, `M`).
+    public var maxTokenLifetime: Int64?
 
     enum CodingKeys: String, CodingKey {
         case keys
         case revokedCards = "revoked_cards"
+        case maxTokenLifetime = "max_token_lifetime"
     }
 
-    public init(keys: [JSONWebKey], revokedCards: [String]? = nil) {
+    public init(keys: [JSONWebKey], revokedCards: [String]? = nil, maxTokenLifetime: Int64? = nil) {
         self.keys = keys
         self.revokedCards = revokedCards
+        self.maxTokenLifetime = maxTokenLifetime
     }
 
     /// The largest key file or set this reads: far more than any real set.
@@ -207,14 +211,15 @@ extension TrustedKeySet {
         var keys: [TrustedKey] = []
         keys.reserveCapacity(jwkSet.keys.count)
         for jwk in jwkSet.keys { keys.append(try TrustedKey(jwk: jwk)) }
-        try self.init(keys: keys, revokedCards: jwkSet.revokedCards ?? [])
+        try self.init(keys: keys, revokedCards: jwkSet.revokedCards ?? [], maxTokenLifetime: jwkSet.maxTokenLifetime)
     }
 
     /// The JWK Set of these keys. HMAC secrets are left out unless asked for.
     public func jwkSet(includingSecrets: Bool = false) -> JSONWebKeySet {
         JSONWebKeySet(
             keys: sortedKeys.compactMap { JSONWebKey(trustedKey: $0, includingSecret: includingSecrets) },
-            revokedCards: revokedCards.isEmpty ? nil : revokedCards.sorted()
+            revokedCards: revokedCards.isEmpty ? nil : revokedCards.sorted(),
+            maxTokenLifetime: maxTokenLifetime
         )
     }
 }

@@ -8,6 +8,8 @@ public enum TokenFormat {
     public static let defaultLifetime: Int64 = 360
     /// The default clock leeway of a verifier (§4).
     public static let defaultLeeway: Int64 = 90
+    /// `M` when neither the key set nor the key file gives one (ac1-token.md §4).
+    public static let defaultMaxTokenLifetime: Int64 = 3_600
     /// The issuer's default time zone, for `card_expired` (§4).
     public static let defaultTimeZoneIdentifier = "Asia/Taipei"
 

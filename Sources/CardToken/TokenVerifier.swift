@@ -60,6 +60,12 @@ public struct TokenVerifier: Sendable {
         }
         let iat = Int128(claims.issuedAt), exp = Int128(claims.expiresAt)
         let current = Int128(now), slack = Int128(leeway)
+        // Order 7: `iat` is the signer's choice, so only a bound on the
+        // lifetime stops a key thief's back-dated, far-future token.
+        let maximum = keys.effectiveMaxTokenLifetime
+        if exp < iat || exp - iat > Int128(maximum) {
+            return refuse(.lifetimeExceeded, "exp − iat is \(exp - iat) s; a genuine token lives between 0 and \(maximum) s")
+        }
         if iat > current + slack {
             return refuse(.notYetValid, "issued at \(claims.issuedAt), \(iat - current) s after now; the leeway is \(leeway) s")
         }

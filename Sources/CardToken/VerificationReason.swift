@@ -7,6 +7,7 @@ public enum VerificationReason: String, Sendable, Codable, CaseIterable {
     case badSignature = "bad_signature"
     case keyRevoked = "key_revoked"
     case keyNotValid = "key_not_valid"
+    case lifetimeExceeded = "lifetime_exceeded"
     case notYetValid = "not_yet_valid"
     case expired
     case cardExpired = "card_expired"
@@ -26,6 +27,7 @@ public enum VerificationReason: String, Sendable, Codable, CaseIterable {
         case .badSignature: "The code's signature does not match: it may be forged or altered."
         case .keyRevoked: "The code was signed by a key that has been revoked."
         case .keyNotValid: "The code was signed outside its key's validity period."
+        case .lifetimeExceeded: "The code claims to live longer than any genuine code does: it may be forged with a stolen key."
         case .notYetValid: "The code is dated in the future: check this device's clock."
         case .expired: "The code has expired. Ask the holder to refresh the card."
         case .cardExpired: "The alumni card itself has expired."

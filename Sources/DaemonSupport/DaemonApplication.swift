@@ -6,14 +6,18 @@ import ServiceLifecycle
 /// The application both daemons run: their router on `host:port`, their
 /// background services beside the systemd notifier, and `READY=1` once the
 /// socket listens (then `onServerRunning` with the bound port, which
-/// differs from `port` when that is 0).
+/// differs from `port` when that is 0). Connections idle for
+/// `idleTimeout` seconds are closed.
 public func makeDaemonApplication<Context: RequestContext>(
-    router: Router<Context>, host: String, port: Int, services: [any Service],
+    router: Router<Context>, host: String, port: Int, idleTimeout: Int64, services: [any Service],
     notifier: SystemdNotifier, logger: Logger,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void
 ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
     Application(
         router: router,
+        // Hummingbird's idle timer counts HTTP parts, not bytes: a client
+        // trickling a request head is cut off after it too.
+        server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         services: [SystemdNotifyService(notifier: notifier)] + services,
         onServerRunning: { channel in

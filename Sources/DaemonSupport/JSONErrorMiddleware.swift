@@ -23,9 +23,19 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError.jsonResponse(status: .contentTooLarge, code: "body_too_large", message: "the request body is larger than this endpoint accepts")
         } catch let error as any HTTPResponseError {
             return APIError.jsonResponse(status: error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
+        } catch let error as any CodedError {
+            if let answer = error.apiError {
+                if answer.status.code >= 500 {
+                    context.logger.warning("request refused", metadata: ["error_code": "\(error.logCode)", "route": "\(context.endpointPath ?? "unmatched")"])
+                }
+                return answer.jsonResponse()
+            }
+            context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "error_code": "\(error.logCode)",
+                                                              "route": "\(context.endpointPath ?? "unmatched")"])
+            return APIError.jsonResponse(status: .internalServerError, code: "internal_error", message: "the server failed to answer; the failure is logged")
         } catch {
             // The type only: messages of unexpected errors may carry input.
-            context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+            context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "route": "\(context.endpointPath ?? "unmatched")"])
             return APIError.jsonResponse(status: .internalServerError, code: "internal_error", message: "the server failed to answer; the failure is logged")
         }
     }

@@ -67,15 +67,16 @@ struct AdminController: Sendable {
         }
     }
 
-    private func keysResponse(changes: [KeyChange]?) throws -> Response {
-        let ring = try services.keyStore.ring()
+    private func keysResponse(changes: [KeyChange]?) async throws -> Response {
+        let keyStore = services.keyStore
+        let (ring, seq) = try await services.databaseThreads.read { (try keyStore.ring(), try keyStore.currentSeq()) }
         return try JSONBody.response(KeysResponse(keys: ring.keys.map(KeyBody.init), changes: changes.map { $0.map(\.description) },
-                                                  keysetSeq: try services.keyStore.currentSeq()))
+                                                  keysetSeq: seq))
     }
 
     @Sendable func listKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try services.authenticatedAdministrator(request, minimum: .auditor)
-        return try keysResponse(changes: nil)
+        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
+        return try await keysResponse(changes: nil)
     }
 
     struct RotateRequest: Decodable {
@@ -84,43 +85,44 @@ struct AdminController: Sendable {
     }
 
     @Sendable func rotateKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try services.authenticatedAdministrator(request, minimum: .admin)
+        let admin = try await services.authenticatedAdministrator(request, minimum: .admin)
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = body.readableBytes == 0 ? RotateRequest(ifDue: nil) : try JSONBody.decode(RotateRequest.self, from: body, allowedKeys: ["if_due"])
         let ifDue = input.ifDue ?? false
-        let changes = try refusedAsConflict("rotation_refused") { () throws(IssuerStoreError) in
-            try services.keyStore.rotate(now: services.clock.now(), force: !ifDue, ifDue: ifDue, actor: "admin:\(admin.name)",
+        let keyStore = services.keyStore, now = services.clock.now()
+        let changes = try await refusedAsConflict("rotation_refused") {
+            try keyStore.rotate(now: now, force: !ifDue, ifDue: ifDue, actor: "admin:\(admin.name)",
                                          algorithm: services.configuration.algorithm)
         }
         for _ in changes { services.metrics.keyChange("admin_rotation") }
-        try services.keysChanged(actor: "admin:\(admin.name)")
-        return try keysResponse(changes: changes)
+        try await services.keysChanged(actor: "admin:\(admin.name)")
+        return try await keysResponse(changes: changes)
     }
 
     struct RevokeRequest: Decodable { let reason: String }
 
     @Sendable func revokeKey(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try services.authenticatedAdministrator(request, minimum: .admin)
+        let admin = try await services.authenticatedAdministrator(request, minimum: .admin)
         let kidText = try context.parameters.require("kid")
         guard let kid = try? KeyID(base64URL: kidText) else {
             throw APIError.badRequest("invalid_value", "the kid must be the base64url of 8 bytes (11 characters)")
         }
         let reason = try await reasonField(request)
-        guard try services.keyStore.ring()[kid] != nil else { throw APIError.notFound("there is no key \(kidText)") }
-        let changes = try refusedAsConflict("revocation_refused") { () throws(IssuerStoreError) in
-            try services.keyStore.revoke(kid, reason: reason, now: services.clock.now(), actor: "admin:\(admin.name)")
+        let keyStore = services.keyStore, now = services.clock.now()
+        guard try await services.databaseThreads.read({ try keyStore.ring()[kid] }) != nil else { throw APIError.notFound("there is no key \(kidText)") }
+        let changes = try await refusedAsConflict("revocation_refused") {
+            try keyStore.revoke(kid, reason: reason, now: now, actor: "admin:\(admin.name)")
         }
         services.metrics.keyChange("revocation")
-        try services.keysChanged(actor: "admin:\(admin.name)")
-        return try keysResponse(changes: changes)
+        try await services.keysChanged(actor: "admin:\(admin.name)")
+        return try await keysResponse(changes: changes)
     }
 
     /// A key change the ring refuses is a 409 that says why.
-    private func refusedAsConflict<T>(_ code: String, _ body: () throws(IssuerStoreError) -> T) throws -> T {
+    private func refusedAsConflict<T: Sendable>(_ code: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try body()
-        } catch {
-            guard error.code == .keyChangeRefused else { throw error }
+            return try await services.databaseThreads.write(body)
+        } catch let error as IssuerStoreError where error.code == .keyChangeRefused {
             throw APIError(.conflict, code: code, error.message)
         }
     }
@@ -156,14 +158,17 @@ struct AdminController: Sendable {
     }
 
     @Sendable func showCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try services.authenticatedAdministrator(request, minimum: .auditor)
+        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
         let number = try context.parameters.require("number")
-        guard let card = try services.accounts.card(number: number) else { throw APIError.notFound("there is no card \(number.prefix(40))") }
+        let accounts = services.accounts
+        guard let card = try await services.databaseThreads.read({ try accounts.card(number: number) }) else {
+            throw APIError.notFound("there is no card \(number.prefix(40))")
+        }
         return try JSONBody.response(CardBody(card))
     }
 
     @Sendable func changeCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try services.authenticatedAdministrator(request, minimum: .operator)
+        let admin = try await services.authenticatedAdministrator(request, minimum: .operator)
         let number = try context.parameters.require("number")
         let status: CardStatus
         switch try context.parameters.require("action") {
@@ -174,7 +179,10 @@ struct AdminController: Sendable {
         }
         let reason = try await reasonField(request)
         do {
-            let card = try services.accounts.setCardStatus(number: number, status: status, reason: reason, now: services.clock.now(), actor: "admin:\(admin.name)")
+            let accounts = services.accounts, now = services.clock.now()
+            let card = try await services.databaseThreads.write {
+                try accounts.setCardStatus(number: number, status: status, reason: reason, now: now, actor: "admin:\(admin.name)")
+            }
             services.accountsChanged()
             return try JSONBody.response(CardBody(card))
         } catch let error as IssuerStoreError where error.code == .notFound {
@@ -185,7 +193,7 @@ struct AdminController: Sendable {
     }
 
     @Sendable func importCards(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try services.authenticatedAdministrator(request, minimum: .operator)
+        let admin = try await services.authenticatedAdministrator(request, minimum: .operator)
         let dryRun: Bool
         switch request.uri.queryParameters["dry_run"].map(String.init) {
         case nil, "false": dryRun = false
@@ -193,17 +201,17 @@ struct AdminController: Sendable {
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
         let body = try await JSONBody.collect(request, limit: services.configuration.importMaxBytes)
-        let report = try importReport(Data(body.readableBytesView), actor: "admin:\(admin.name)", dryRun: dryRun)
+        let report = try await importReport(Data(body.readableBytesView), actor: "admin:\(admin.name)", dryRun: dryRun)
         if report.applied { services.accountsChanged() }
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 
     /// A file that cannot be read as the registrar's CSV is a 422 that says why.
-    private func importReport(_ data: Data, actor: String, dryRun: Bool) throws -> CardImportReport {
+    private func importReport(_ data: Data, actor: String, dryRun: Bool) async throws -> CardImportReport {
+        let accounts = services.accounts, now = services.clock.now()
         do {
-            return try services.accounts.importCSV(data, now: services.clock.now(), actor: actor, dryRun: dryRun)
-        } catch {
-            guard error.code == .invalidChange else { throw error }
+            return try await services.databaseThreads.write { try accounts.importCSV(data, now: now, actor: actor, dryRun: dryRun) }
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
         }
     }
@@ -218,7 +226,7 @@ struct AdminController: Sendable {
     }
 
     @Sendable func auditLog(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try services.authenticatedAdministrator(request, minimum: .auditor)
+        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
         var limit = 100
         if let text = request.uri.queryParameters["limit"] {
             guard let value = Int(text), (1...1_000).contains(value) else {
@@ -226,7 +234,8 @@ struct AdminController: Sendable {
             }
             limit = value
         }
-        let events = try services.audit.recent(limit: limit).map {
+        let audit = services.audit, count = limit
+        let events = try await services.databaseThreads.read { try audit.recent(limit: count) }.map {
             AuditBody(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, detail: $0.detail)
         }
         return try JSONBody.response(["events": events])

@@ -44,16 +44,29 @@ struct AlumniAppController: Sendable {
     @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password"])
-        guard (1...254).contains(input.login.utf8.count), (1...1_024).contains(input.password.utf8.count) else {
-            throw APIError.badRequest("invalid_value", "login is 1–254 bytes and password 1–1024 bytes")
+        guard let login = LoginName(input.login), (1...1_024).contains(input.password.utf8.count) else {
+            throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters, and password 1–1024 bytes")
+        }
+        guard PasswordHasher.isAcceptableAtLogin(input.password) else {
+            throw APIError.badRequest("invalid_value", "a password holds no control characters (NUL, tab, line breaks…)")
         }
         let now = services.clock.now()
-        if case .refused(let retryAfter) = services.throttle.attempt(account: input.login, address: context.clientAddress, now: now) {
+        let client = services.clientAddress(of: request, context: context)
+        let throttle = services.throttle
+        if case .refused(let retryAfter) = throttle.admit(client: client, now: now) {
             services.metrics.login("throttled")
-            throw APIError(.tooManyRequests, code: "too_many_attempts",
-                           "too many login attempts; try again in \(retryAfter) s", headers: [.retryAfter: String(retryAfter)])
+            context.logger.notice("login refused: too many attempts from this client", metadata: ["login": "\(login)", "client": "\(client)"])
+            throw Self.tooManyAttempts(retryAfter)
         }
-        let holder = try services.accounts.holder(login: input.login)
+        let accounts = services.accounts
+        let holder = try await services.databaseThreads.read { try accounts.holder(login: login) }
+        // Counted by the account when it exists, so every spelling of it shares one count.
+        let account = holder.map { "holder:\($0.id)" } ?? "name:\(login)"
+        if case .refused(let retryAfter) = throttle.check(account: account, client: client, now: now) {
+            services.metrics.login("throttled")
+            context.logger.notice("login refused: this client is locked out of the account", metadata: ["login": "\(login)", "client": "\(client)"])
+            throw Self.tooManyAttempts(retryAfter)
+        }
         let hasher = services.hasher
         let hash = holder?.passwordHash
         let password = input.password
@@ -61,28 +74,40 @@ struct AlumniAppController: Sendable {
         // cooperative pool.
         let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
         guard matches, let holder else {
-            services.throttle.failed(account: input.login, now: now)
+            let lockout = throttle.failed(account: account, client: client, now: now)
             services.metrics.login("invalid_credentials")
+            context.logger.notice("login failed", metadata: ["login": "\(login)", "client": "\(client)"])
+            if let lockout {
+                services.metrics.login("locked_out")
+                context.logger.warning("login lockout", metadata: ["login": "\(login)", "client": "\(client)", "seconds": "\(lockout.seconds)"])
+            }
             // The same answer for an unknown account and a wrong password.
             throw APIError(.unauthorized, code: "invalid_credentials", "the student ID, e-mail or password is not right")
         }
-        services.throttle.succeeded(account: input.login)
+        throttle.succeeded(account: account, client: client)
         guard holder.status == .active else {
             services.metrics.login("suspended")
             throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
         }
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + services.configuration.sessionLifetime
-        try services.accounts.createSession(holderID: holder.id, tokenHash: AccountStore.tokenHash(token), now: now, expiresAt: expires)
+        let holderID = holder.id, tokenHash = AccountStore.tokenHash(token)
+        try await services.databaseThreads.write { try accounts.createSession(holderID: holderID, tokenHash: tokenHash, now: now, expiresAt: expires) }
         services.metrics.login("ok")
-        context.logger.info("login", metadata: ["student_id": "\(holder.studentID)"])
+        context.logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)"])
         return try JSONBody.response(LoginResponse(sessionToken: token, expiresAt: expires, studentID: holder.studentID), status: .created)
+    }
+
+    static func tooManyAttempts(_ retryAfter: Int64) -> APIError {
+        APIError(.tooManyRequests, code: "too_many_attempts", "too many login attempts; try again in \(retryAfter) s",
+                 headers: [.retryAfter: String(retryAfter)])
     }
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let token = try Authentication.bearerToken(request)
         let hash = AccountStore.tokenHash(token)
-        try services.accounts.deleteSession(tokenHash: hash)
+        let accounts = services.accounts
+        try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
         services.sessions.forget(hash)
         return Response(status: .noContent)
     }
@@ -107,7 +132,7 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, cards, _) = try services.authenticatedHolder(request)
+        let (holder, cards, _) = try await services.authenticatedHolder(request)
         guard let card = cards.first else {
             throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
         }
@@ -166,8 +191,8 @@ struct AlumniAppController: Sendable {
     }
 
     /// The card's offer, or the refusal that says why there is none.
-    private func offer(_ request: Request) throws -> TokenOffer {
-        let (holder, cards, _) = try services.authenticatedHolder(request)
+    private func offer(_ request: Request) async throws -> TokenOffer {
+        let (holder, cards, _) = try await services.authenticatedHolder(request)
         guard let card = cards.first else {
             throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
         }
@@ -183,11 +208,11 @@ struct AlumniAppController: Sendable {
         if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: services.configuration.timeZone) {
             throw APIError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
         }
-        return try services.tokens.offer(card: card, holderName: holder.displayName, now: now)
+        return try await services.tokens.offer(card: card, holderName: holder.displayName, now: now)
     }
 
     @Sendable func token(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let offer = try offer(request)
+        let offer = try await offer(request)
         services.metrics.tokenServed(format: "json")
         let now = services.clock.now()
         return try JSONBody.response(TokenResponse(
@@ -211,7 +236,7 @@ struct AlumniAppController: Sendable {
         for name in request.uri.queryParameters.map({ String($0.key) }) where !["format", "scale"].contains(name) {
             throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: format, scale")
         }
-        let offer = try offer(request)
+        let offer = try await offer(request)
         let image = try services.qrImages.image(card: offer.current.cardNumber, token: offer.current.token, variant: "\(format)@\(scale)") {
             let code = try QRCode.encode(text: offer.current.token, errorCorrection: .medium)
             return format == "png" ? ByteBuffer(bytes: try code.png(moduleSize: scale)) : ByteBuffer(string: code.svg(moduleSize: scale))

@@ -25,7 +25,7 @@ enum Authentication {
 extension IssuerServices {
     /// The holder behind the request's session token, with their cards
     /// (active first).
-    func authenticatedHolder(_ request: Request) throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
+    func authenticatedHolder(_ request: Request) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
         let token = try Authentication.bearerToken(request)
         let hash = AccountStore.tokenHash(token)
         let now = clock.now()
@@ -33,7 +33,8 @@ extension IssuerServices {
         if let cached = sessions.entry(hash, now: now) {
             entry = cached
         } else {
-            guard let found = try accounts.sessionContext(tokenHash: hash, now: now) else {
+            let accounts = accounts
+            guard let found = try await databaseThreads.read({ try accounts.sessionContext(tokenHash: hash, now: now) }) else {
                 throw APIError.unauthorized("the session has expired or was ended; log in again")
             }
             entry = SessionCache.Entry(holder: found.holder, cards: found.cards, expiresAt: found.expiresAt, loadedAt: now)
@@ -48,14 +49,15 @@ extension IssuerServices {
     /// The administrator behind the request's token, if their role is at
     /// least `minimum`. The bootstrap token (from the configuration) is an
     /// `admin` named "bootstrap".
-    func authenticatedAdministrator(_ request: Request, minimum: AdminRole) throws -> (name: String, role: AdminRole) {
+    func authenticatedAdministrator(_ request: Request, minimum: AdminRole) async throws -> (name: String, role: AdminRole) {
         let token = try Authentication.bearerToken(request)
         let hash = AccountStore.tokenHash(token)
         let found: (name: String, role: AdminRole)?
         if let bootstrap = credentials.bootstrapAdminTokenHash, constantTimeEqual(bootstrap, hash) {
             found = ("bootstrap", .admin)
         } else {
-            found = try adminTokens.lookup(token)
+            let adminTokens = adminTokens, now = clock.now()
+            found = try await databaseThreads.write { try adminTokens.lookup(token, now: now) }
         }
         guard let found else { throw APIError.unauthorized("the administrator token is not valid") }
         guard found.role >= minimum else {

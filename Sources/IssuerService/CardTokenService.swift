@@ -23,18 +23,28 @@ public final class CardTokenService: Sendable {
     let accounts: AccountStore
     public let schedule: TokenSchedule
     let metrics: IssuerMetrics
+    let databaseThreads: DatabaseThreads
     /// How long the unsealed active key is reused before it is read again
     /// (a rotation by another process is seen within this time; the
     /// daemon's own rotations clear it at once).
     let keyReuse: Int64 = 5
 
-    private struct CachedKey { let loadedAt: Int64; let signing: SigningKey; let managed: ManagedKey }
+    private struct CachedKey {
+        let loadedAt: Int64
+        let signing: SigningKey
+        let managed: ManagedKey
+        /// Kids of revoked keys as the database knew them at `loadedAt`.
+        let revoked: Set<String>
+
+        func usable(_ token: StoredCardToken) -> Bool { !revoked.contains(token.kid) }
+    }
     private let activeKey = Mutex<CachedKey?>(nil)
     /// Tokens of the current and next windows by card; older windows are
     /// dropped as time moves on, so this holds at most two per card.
     private let recent = Mutex<[String: [StoredCardToken]]>([:])
 
-    init(keyStore: KeyStore, accounts: AccountStore, schedule: TokenSchedule, metrics: IssuerMetrics) {
+    init(keyStore: KeyStore, accounts: AccountStore, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads) {
+        self.databaseThreads = databaseThreads
         self.keyStore = keyStore
         self.accounts = accounts
         self.schedule = schedule
@@ -54,37 +64,45 @@ public final class CardTokenService: Sendable {
 
     /// The offer for `card` at `now`. The caller has checked that the card
     /// may have tokens.
-    public func offer(card: Card, holderName: String, now: Int64) throws -> TokenOffer {
+    public func offer(card: Card, holderName: String, now: Int64) async throws -> TokenOffer {
         let window = schedule.window(at: now)
         let details = CardDetails(number: card.number, holderName: try HolderName(HolderNameMasking.mask(holderName)), validThrough: card.validThrough)
-        let current = try token(for: details, window: window, now: now)
+        let current = try await token(for: details, window: window, now: now)
         guard schedule.offersNext(at: now) else {
             return TokenOffer(current: current, window: window, next: nil, nextWindow: nil)
         }
         let nextWindow = schedule.next(after: window)
-        let next = try token(for: details, window: nextWindow, now: now)
+        let next = try await token(for: details, window: nextWindow, now: now)
         return TokenOffer(current: current, window: window, next: next, nextWindow: nextWindow)
     }
 
-    private func token(for card: CardDetails, window: TokenSchedule.Window, now: Int64) throws -> StoredCardToken {
+    private func token(for card: CardDetails, window: TokenSchedule.Window, now: Int64) async throws -> StoredCardToken {
         let number = card.number.rawValue
-        if let held = recent.withLock({ $0[number]?.first { $0.windowStart == window.start } }) {
+        let key = try await signingKey(now: now)
+        // A token kept under a key that has since been revoked (by this
+        // process or another) is never handed out again.
+        if let held = recent.withLock({ $0[number]?.first { $0.windowStart == window.start } }), key.usable(held) {
             return held
         }
-        if let stored = try accounts.storedToken(card: number, windowStart: window.start) {
+        let accounts = accounts
+        if let stored = try await databaseThreads.read({ try accounts.storedToken(card: number, windowStart: window.start) }), key.usable(stored) {
             remember(stored, now: now)
             return stored
         }
-        let key = try signingKey(now: now)
         // A key that took over inside this window may not sign before its nbf.
         let issuedAt = max(window.start, key.managed.notBefore)
         var random = SystemRandomNumberGenerator()
+        let lifetime = window.expiresAt - issuedAt
+        guard lifetime <= schedule.maxTokenLifetime else {
+            throw CardTokenError(.invalidClaimValue, "a token for window \(window.start) would live \(lifetime) s, longer than the published \(schedule.maxTokenLifetime) s")
+        }
         let issued = try TokenIssuer().issue(
-            card: card, key: key.signing, now: issuedAt, lifetime: window.expiresAt - issuedAt, tokenID: .random(using: &random))
+            card: card, key: key.signing, now: issuedAt, lifetime: lifetime, tokenID: .random(using: &random))
         metrics.tokenSigned(algorithm: key.signing.algorithm.jwkName)
         let candidate = StoredCardToken(cardNumber: number, windowStart: window.start, token: issued.text, kid: issued.keyID.base64URL,
                                         issuedAt: issuedAt, expiresAt: window.expiresAt)
-        let kept = try accounts.keep(candidate, pruneBefore: now - schedule.refreshInterval)
+        let pruneBefore = now - schedule.refreshInterval
+        let kept = try await databaseThreads.write { try accounts.keep(candidate, pruneBefore: pruneBefore) }
         remember(kept, now: now)
         return kept
     }
@@ -98,12 +116,16 @@ public final class CardTokenService: Sendable {
         }
     }
 
-    private func signingKey(now: Int64) throws -> CachedKey {
+    private func signingKey(now: Int64) async throws -> CachedKey {
         if let cached = activeKey.withLock({ $0 }), now - cached.loadedAt < keyReuse, now >= cached.loadedAt {
             return cached
         }
-        let (signing, managed) = try keyStore.activeKey()
-        let loaded = CachedKey(loadedAt: now, signing: signing, managed: managed)
+        let keyStore = keyStore
+        let (signing, managed, revoked) = try await databaseThreads.read {
+            let (signing, managed) = try keyStore.activeKey()
+            return (signing, managed, try keyStore.revokedKeyIDs())
+        }
+        let loaded = CachedKey(loadedAt: now, signing: signing, managed: managed, revoked: revoked)
         activeKey.withLock { $0 = loaded }
         return loaded
     }

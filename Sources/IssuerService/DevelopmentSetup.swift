@@ -46,10 +46,10 @@ public enum DevelopmentSetup {
 
     /// Makes the first signing key and signs the first key set when the
     /// database has none.
-    public static func ensureKeys(_ services: IssuerServices) throws -> Bool {
+    public static func ensureKeys(_ services: IssuerServices) async throws -> Bool {
         guard try services.keyStore.ring().active == nil else { return false }
         try services.keyStore.rotate(now: services.clock.now(), force: true, actor: "dev-setup", algorithm: services.configuration.algorithm)
-        try services.keysChanged(actor: "dev-setup")
+        try await services.keysChanged(actor: "dev-setup")
         return true
     }
 

@@ -17,17 +17,19 @@ public func buildApplication(
     var background: [any Service] = []
     if configuration.rotateInDaemon {
         background.append(PeriodicService(name: "key-rotation", interval: .seconds(configuration.checkInterval), runAtStart: true,
-                                          logger: services.logger) { services.rotationTick() })
+                                          logger: services.logger) { await services.rotationTick() })
     }
-    return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port, services: background,
+    return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port,
+                                 idleTimeout: configuration.idleTimeout, services: background,
                                  notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
 }
 
 /// The routes (see docs/openapi.yaml).
 public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestContext> {
     let router = Router(context: IssuerRequestContext.self)
-    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics.service))
+    router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     OperationsController(services: services).addRoutes(to: router)
     WellKnownController(services: services).addRoutes(to: router)
     let v1 = router.group("v1")

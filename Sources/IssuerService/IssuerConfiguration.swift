@@ -14,11 +14,19 @@ public struct IssuerConfiguration: Sendable {
     public var publicURL: String?
     public var maxBodyBytes = 16 * 1024
     public var importMaxBytes = 16 << 20
+    /// Connections idle this long (nothing sent, or a request head not
+    /// finished) are closed.
+    public var idleTimeout: Int64 = 30
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR blocks).
+    public var trustedProxies: [IPNetwork] = []
 
     // storage
     public var dataDirectory = "/var/lib/alumnicard"
     /// Default: `<data_dir>/issuer.sqlite`.
     public var databasePath: String?
+    /// How long a request waits for another process's write lock before
+    /// it is answered 503 (the CLI waits longer).
+    public var busyTimeout: TimeInterval = 2
 
     // secrets (files; each falls back to its systemd credential)
     public var kekFile: String?
@@ -79,9 +87,19 @@ public struct IssuerConfiguration: Sendable {
         c.publicURL = try reader.optionalString("server.public_url")
         c.maxBodyBytes = try reader.integer("server.max_body_bytes", default: c.maxBodyBytes, in: 1_024...(1 << 20))
         c.importMaxBytes = try reader.integer("server.import_max_bytes", default: c.importMaxBytes, in: 1_024...(64 << 20))
+        c.idleTimeout = try reader.seconds("server.idle_timeout", default: c.idleTimeout, in: 1...3_600)
+        var proxies: [IPNetwork] = []
+        for text in try reader.strings("server.trusted_proxies", default: []) {
+            guard let network = IPNetwork(text) else {
+                throw ConfigurationError(key: "server.trusted_proxies", "\"\(text.prefix(60))\" is not an IP address or CIDR block such as 127.0.0.1 or 10.0.0.0/8")
+            }
+            proxies.append(network)
+        }
+        c.trustedProxies = proxies
 
         c.dataDirectory = try reader.string("storage.data_dir", default: c.dataDirectory)
         c.databasePath = try reader.optionalString("storage.database")
+        c.busyTimeout = TimeInterval(try reader.seconds("storage.busy_timeout", default: Int64(c.busyTimeout), in: 1...60))
 
         c.kekFile = try reader.optionalString("secrets.kek_file")
         c.rootKeyFile = try reader.optionalString("secrets.root_key_file")

@@ -2,7 +2,8 @@ import Hummingbird
 import NIOCore
 
 /// The request context of the issuer's routes: Hummingbird's core context
-/// plus the client's address (for per-address login limits).
+/// plus the socket peer's address (``IssuerServices/clientAddress(of:context:)``
+/// finds the client behind trusted proxies).
 public struct IssuerRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
@@ -11,8 +12,4 @@ public struct IssuerRequestContext: RequestContext, RemoteAddressRequestContext 
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
-
-    /// The client's IP address as text; "unknown" when there is none
-    /// (tests that call the router directly).
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }

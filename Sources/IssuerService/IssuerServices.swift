@@ -2,6 +2,8 @@ import CardKeys
 import CardToken
 import DaemonSupport
 import Foundation
+import HTTPTypes
+import Hummingbird
 import IssuerStore
 import Logging
 
@@ -19,10 +21,13 @@ public struct IssuerServices: Sendable {
     public let credentials: IssuerCredentials
     public let hasher: PasswordHasher
     public let throttle: LoginThrottle
+    public let clientAddresses: ClientAddressResolver
     public let metrics: IssuerMetrics
     public let tokens: CardTokenService
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
+    /// Where database work runs, off the cooperative threads.
+    public let databaseThreads = DatabaseThreads.shared
     let sessions = SessionCache()
     let qrImages = QRImageCache()
 
@@ -41,7 +46,7 @@ public struct IssuerServices: Sendable {
             } else {
                 try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
                                                         withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                opened = try AppDatabase.open(path: configuration.database)
+                opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout)
             }
             self.database = opened
             keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy)
@@ -56,14 +61,23 @@ public struct IssuerServices: Sendable {
         hasher = PasswordHasher(cost: configuration.bcryptCost)
         throttle = LoginThrottle(limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout,
                                                addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
+        clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
         tokens = CardTokenService(keyStore: keyStore, accounts: accounts,
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
-                                  metrics: metrics)
+                                  metrics: metrics, databaseThreads: databaseThreads)
         publisher = KeySetPublisher(keyStore: keyStore, rootKey: credentials.rootKey, issuer: configuration.issuerName,
-                                    validity: configuration.keySetValidity, logger: logger)
-        verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone)
+                                    validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
+        verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,
+                                  databaseThreads: databaseThreads)
+    }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The client a request comes from, as the login limits count it.
+    func clientAddress(of request: Request, context: IssuerRequestContext) -> String {
+        clientAddresses.client(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: Self.forwardedFor])
     }
 
     /// After a change to cards or accounts made in this process: forget
@@ -76,20 +90,21 @@ public struct IssuerServices: Sendable {
 
     /// After any key change: forget cached keys, re-sign the key set if
     /// this host holds the root.
-    public func keysChanged(actor: String) throws(IssuerStoreError) {
+    public func keysChanged(actor: String) async throws(IssuerStoreError) {
         tokens.keysChanged()
         verifier.keysChanged()
-        try publisher.refreshIfNeeded(now: clock.now(), actor: actor)
+        try await publisher.refreshIfNeeded(now: clock.now(), actor: actor)
     }
 
     /// One run of the daemon's rotation timer: rotate when due, keep the
     /// key set fresh, drop tokens of ended windows from memory.
     @discardableResult
-    public func rotationTick(actor: String = "daemon") -> [KeyChange] {
+    public func rotationTick(actor: String = "daemon") async -> [KeyChange] {
         let now = clock.now()
         var changes: [KeyChange] = []
         do {
-            changes = try keyStore.rotate(now: now, ifDue: true, actor: actor, algorithm: configuration.algorithm)
+            let keyStore = keyStore, algorithm = configuration.algorithm
+            changes = try await databaseThreads.write { try keyStore.rotate(now: now, ifDue: true, actor: actor, algorithm: algorithm) }
             for change in changes {
                 logger.notice("key change", metadata: ["change": "\(change)"])
                 metrics.keyChange("rotation")
@@ -98,9 +113,9 @@ public struct IssuerServices: Sendable {
                 tokens.keysChanged()
                 verifier.keysChanged()
             }
-            try publisher.refreshIfNeeded(now: now, actor: actor)
+            try await publisher.refreshIfNeeded(now: now, actor: actor)
         } catch {
-            logger.error("key rotation check failed", metadata: ["error": "\(error.message)"])
+            logger.error("key rotation check failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "rotation").message)"])
         }
         tokens.prune(now: now)
         return changes
@@ -108,15 +123,16 @@ public struct IssuerServices: Sendable {
 
     /// Whether the daemon can answer token requests: the database answers
     /// and a key is active. Returns the problems otherwise.
-    public func readinessProblems() -> [String] {
-        guard database.isReachable() else { return ["the database does not answer"] }
+    public func readinessProblems() async -> [String] {
+        let database = database, keyStore = keyStore
+        guard (try? await databaseThreads.read({ database.isReachable() })) == true else { return ["the database does not answer"] }
         var problems: [String] = []
         do {
-            if try keyStore.ring().active == nil { problems.append("there is no active signing key") }
-            if try publisher.current(now: clock.now()) == nil { problems.append("no key set has been signed or installed") }
+            if try await databaseThreads.read({ try keyStore.ring() }).active == nil { problems.append("there is no active signing key") }
         } catch {
-            problems.append(error.message)
+            problems.append(IssuerStoreError.wrapping(error, "cannot read the keys").message)
         }
+        if await publisher.current(now: clock.now()) == nil { problems.append("no key set has been signed or installed") }
         return problems
     }
 }

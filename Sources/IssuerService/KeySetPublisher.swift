@@ -26,6 +26,7 @@ public final class KeySetPublisher: Sendable {
     let issuer: String
     let validity: Int64
     let logger: Logger
+    let databaseThreads: DatabaseThreads
     /// How long a document read from the database is served before the
     /// database is asked again (an install by the CLI shows up this fast).
     let reloadAfter: Int64 = 5
@@ -33,7 +34,8 @@ public final class KeySetPublisher: Sendable {
     private struct Held { let loadedAt: Int64; let published: PublishedKeySet? }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, rootKey: RootSigningKey?, issuer: String, validity: Int64, logger: Logger) {
+    init(keyStore: KeyStore, rootKey: RootSigningKey?, issuer: String, validity: Int64, logger: Logger, databaseThreads: DatabaseThreads) {
+        self.databaseThreads = databaseThreads
         self.keyStore = keyStore
         self.rootKey = rootKey
         self.issuer = issuer
@@ -41,17 +43,27 @@ public final class KeySetPublisher: Sendable {
         self.logger = logger
     }
 
-    /// The document being served, if any.
-    public func current(now: Int64) throws(IssuerStoreError) -> PublishedKeySet? {
-        if let held = held.withLock({ $0 }), now - held.loadedAt < reloadAfter, now >= held.loadedAt {
-            return held.published
+    /// The document being served, if any. When the database cannot be
+    /// read, the document held is served on (it is signed and static), so
+    /// merchants keep syncing through a database outage.
+    public func current(now: Int64) async -> PublishedKeySet? {
+        let last = held.withLock({ $0 })
+        if let last, now - last.loadedAt < reloadAfter, now >= last.loadedAt {
+            return last.published
         }
-        return try reload(now: now)
+        do {
+            return try await reload(now: now)
+        } catch {
+            logger.warning("cannot reload the key set from the database; serving the one held", metadata: ["error": "\(error.message)"])
+            return last?.published
+        }
     }
 
     @discardableResult
-    func reload(now: Int64) throws(IssuerStoreError) -> PublishedKeySet? {
-        let jws = try keyStore.currentKeySet()
+    func reload(now: Int64) async throws(IssuerStoreError) -> PublishedKeySet? {
+        let keyStore = keyStore
+        let jws: String?
+        do { jws = try await databaseThreads.read { try keyStore.currentKeySet() } } catch { throw .wrapping(error, "cannot read the key set") }
         let published = jws.flatMap(Self.publish)
         held.withLock { $0 = Held(loadedAt: now, published: published) }
         return published
@@ -61,26 +73,31 @@ public final class KeySetPublisher: Sendable {
     /// one is missing, lists other keys than the ring, or is past half its
     /// validity. Returns whether it signed.
     @discardableResult
-    public func refreshIfNeeded(now: Int64, actor: String) throws(IssuerStoreError) -> Bool {
-        let served = try reload(now: now)
+    public func refreshIfNeeded(now: Int64, actor: String) async throws(IssuerStoreError) -> Bool {
+        let served = try await reload(now: now)
         guard let rootKey else {
-            if let served, served.document.exp - now < validity / 4 {
+            if let served, Int128(served.document.exp) - Int128(now) < Int128(validity / 4) {
                 logger.warning("the served key set expires soon and this host has no root key; sign and install a new one", metadata: [
                     "seq": "\(served.document.seq)", "exp": "\(served.document.exp)"])
             }
             return false
         }
-        let ring = try keyStore.ring()
+        let keyStore = keyStore
+        let ring: KeyRing
+        do { ring = try await databaseThreads.read { try keyStore.ring() } } catch { throw .wrapping(error, "cannot read the keys") }
         let ringKeys = ring.publishedKeys.compactMap { $0.publicJWK() }
         if let served,
            served.document.keys == ringKeys,
-           served.document.exp - now > validity / 2,
+           Int128(served.document.exp) - Int128(now) > Int128(validity / 2),
            served.document.iss == issuer {
             return false
         }
         guard ring.active != nil else { return false }
-        _ = try keyStore.signKeySet(root: rootKey, issuer: issuer, now: now, validity: validity, actor: actor)
-        let fresh = try reload(now: now)
+        let issuer = issuer, validity = validity
+        do {
+            _ = try await databaseThreads.write { try keyStore.signKeySet(root: rootKey, issuer: issuer, now: now, validity: validity, actor: actor) }
+        } catch { throw .wrapping(error, "cannot sign the key set") }
+        let fresh = try await reload(now: now)
         logger.info("signed a new key set", metadata: ["seq": "\(fresh?.document.seq ?? 0)", "keys": "\(ringKeys.count)"])
         return true
     }

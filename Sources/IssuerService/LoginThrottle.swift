@@ -1,23 +1,34 @@
 import Synchronization
 
-/// Rate limits on logging in, kept in memory:
-/// - per account name (student ID or e-mail, whatever was typed, known or
-///   not, so the answer never tells whether an account exists): after
-///   `maxFailures` failures in a row the name is locked for `lockout`;
-/// - per client address: at most `addressAttemptsPerMinute` attempts in
-///   any fixed minute.
+/// Rate limits on logging in, kept in memory (per instance, reset on restart):
+/// - per client (address, or /64 for IPv6, as ``ClientAddressResolver``
+///   finds it behind trusted proxies): at most `addressAttemptsPerMinute`
+///   attempts in any fixed minute;
+/// - per account and client: after `maxFailures` failures in a row that
+///   client is locked out of that account for `lockout`, doubling with each
+///   further lockout (to at most a day). The account is the resolved holder
+///   when the name is known, else the normalised name, so the answer never
+///   tells whether an account exists.
 ///
-/// Counts reset when the daemon restarts and are per instance; both are
-/// bounded in memory (oldest entries are dropped first).
+/// A lockout binds the client that failed, not the account: someone who
+/// knows a student ID cannot lock its owner out. Against guesses spread
+/// over many addresses, an account that has failed `strictAfter` times in
+/// one lockout period allows each further client one failure only.
+/// Every table is bounded; when one is full its stalest tenth is dropped.
 public final class LoginThrottle: Sendable {
     public struct Limits: Sendable {
         public var maxFailures: Int
         public var lockout: Int64
         public var addressAttemptsPerMinute: Int
-        public init(maxFailures: Int, lockout: Int64, addressAttemptsPerMinute: Int) {
+        /// Failures of one account, from all clients, in one lockout period
+        /// after which each client gets a single try.
+        public var strictAfter: Int
+
+        public init(maxFailures: Int, lockout: Int64, addressAttemptsPerMinute: Int, strictAfter: Int? = nil) {
             self.maxFailures = maxFailures
             self.lockout = lockout
             self.addressAttemptsPerMinute = addressAttemptsPerMinute
+            self.strictAfter = strictAfter ?? maxFailures * 10
         }
     }
 
@@ -28,59 +39,97 @@ public final class LoginThrottle: Sendable {
         case refused(retryAfter: Int64)
     }
 
-    private struct Account { var failures: Int; var lockedUntil: Int64; var lastSeen: Int64 }
-    private struct Address { var minute: Int64; var attempts: Int }
-    private struct State { var accounts: [String: Account] = [:]; var addresses: [String: Address] = [:] }
+    /// A new lockout: how long it lasts.
+    public struct Lockout: Equatable, Sendable {
+        public let seconds: Int64
+    }
+
+    private struct Pair: Hashable { let account: String; let client: String }
+    private struct PairState { var failures = 0; var lockedUntil: Int64 = 0; var lockouts = 0; var lastSeen: Int64 }
+    private struct AccountState { var periodStart: Int64; var failures = 0; var lastSeen: Int64 }
+    private struct ClientState { var minute: Int64; var attempts = 0 }
+    private struct State {
+        var pairs: [Pair: PairState] = [:]
+        var accounts: [String: AccountState] = [:]
+        var clients: [String: ClientState] = [:]
+    }
 
     private let limits: Limits
     private let capacity: Int
     private let state = Mutex(State())
+    static let maximumLockout: Int64 = 86_400
 
     public init(limits: Limits, capacity: Int = 100_000) {
         self.limits = limits
-        self.capacity = capacity
+        self.capacity = max(10, capacity)
     }
 
-    /// Counts an attempt from `address` for `account` and decides.
-    public func attempt(account: String, address: String, now: Int64) -> Decision {
-        let key = account.lowercased()
-        return state.withLock { state in
+    /// Counts an attempt from `client` and decides on the per-client limit.
+    public func admit(client: String, now: Int64) -> Decision {
+        state.withLock { state in
             let minute = now / 60
-            var entry = state.addresses[address] ?? Address(minute: minute, attempts: 0)
-            if entry.minute != minute { entry = Address(minute: minute, attempts: 0) }
+            var entry = state.clients[client] ?? ClientState(minute: minute)
+            if entry.minute != minute { entry = ClientState(minute: minute) }
             entry.attempts += 1
-            if state.addresses.count >= capacity { state.addresses.removeAll(keepingCapacity: true) }
-            state.addresses[address] = entry
-            if entry.attempts > limits.addressAttemptsPerMinute {
+            if state.clients[client] == nil { Self.makeRoom(&state.clients, capacity: capacity) { $0.minute } }
+            state.clients[client] = entry
+            guard entry.attempts <= limits.addressAttemptsPerMinute else {
                 return .refused(retryAfter: (minute + 1) * 60 - now)
-            }
-            if let locked = state.accounts[key]?.lockedUntil, locked > now {
-                return .refused(retryAfter: locked - now)
             }
             return .allowed
         }
     }
 
-    /// Records a failed password for `account`; locks it at the limit.
-    public func failed(account: String, now: Int64) {
-        let key = account.lowercased()
+    /// Whether `client` is locked out of `account` at `now`.
+    public func check(account: String, client: String, now: Int64) -> Decision {
         state.withLock { state in
-            var entry = state.accounts[key] ?? Account(failures: 0, lockedUntil: 0, lastSeen: now)
-            if entry.lockedUntil != 0 && entry.lockedUntil <= now { entry = Account(failures: 0, lockedUntil: 0, lastSeen: now) }
-            entry.failures += 1
-            entry.lastSeen = now
-            if entry.failures >= limits.maxFailures { entry.lockedUntil = now + limits.lockout }
-            if state.accounts.count >= capacity, state.accounts[key] == nil {
-                // Drop the stalest tenth rather than grow without bound.
-                let stale = state.accounts.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(max(1, capacity / 10))
-                for (name, _) in stale { state.accounts.removeValue(forKey: name) }
-            }
-            state.accounts[key] = entry
+            guard let locked = state.pairs[Pair(account: account, client: client)]?.lockedUntil, locked > now else { return .allowed }
+            return .refused(retryAfter: locked - now)
         }
     }
 
-    /// Forgets the failures of `account` after a successful login.
-    public func succeeded(account: String) {
-        _ = state.withLock { $0.accounts.removeValue(forKey: account.lowercased()) }
+    /// Records a wrong password from `client` for `account`; returns the
+    /// lockout this failure started, if it started one.
+    @discardableResult
+    public func failed(account: String, client: String, now: Int64) -> Lockout? {
+        state.withLock { state in
+            var total = state.accounts[account] ?? AccountState(periodStart: now, lastSeen: now)
+            if now - total.periodStart >= limits.lockout || now < total.periodStart { total = AccountState(periodStart: now, lastSeen: now) }
+            total.failures += 1
+            total.lastSeen = now
+            if state.accounts[account] == nil { Self.makeRoom(&state.accounts, capacity: capacity) { $0.lastSeen } }
+            state.accounts[account] = total
+
+            let key = Pair(account: account, client: client)
+            var entry = state.pairs[key] ?? PairState(lastSeen: now)
+            if entry.lockedUntil != 0 && entry.lockedUntil <= now { entry.failures = 0; entry.lockedUntil = 0 }
+            entry.failures += 1
+            entry.lastSeen = now
+            let allowed = total.failures > limits.strictAfter ? 1 : limits.maxFailures
+            var started: Lockout?
+            if entry.failures >= allowed {
+                entry.lockouts += 1
+                let factor = Int64(1) << min(entry.lockouts - 1, 16)
+                let (product, overflow) = limits.lockout.multipliedReportingOverflow(by: factor)
+                let seconds = overflow ? Self.maximumLockout : min(product, Self.maximumLockout)
+                entry.lockedUntil = now + seconds
+                started = Lockout(seconds: seconds)
+            }
+            if state.pairs[key] == nil { Self.makeRoom(&state.pairs, capacity: capacity) { $0.lastSeen } }
+            state.pairs[key] = entry
+            return started
+        }
+    }
+
+    /// Forgets `client`'s failures for `account` after a successful login.
+    public func succeeded(account: String, client: String) {
+        _ = state.withLock { $0.pairs.removeValue(forKey: Pair(account: account, client: client)) }
+    }
+
+    /// Drops the stalest tenth of a full table (by `age`, smaller is older).
+    private static func makeRoom<Key, Value>(_ table: inout [Key: Value], capacity: Int, age: (Value) -> Int64) {
+        guard table.count >= capacity else { return }
+        let stalest = table.sorted { age($0.value) < age($1.value) }.prefix(max(1, capacity / 10))
+        for (key, _) in stalest { table.removeValue(forKey: key) }
     }
 }

@@ -13,11 +13,13 @@ public final class OnlineVerifier: Sendable {
     let leeway: Int64
     let timeZone: TimeZone
     let reloadAfter: Int64 = 5
+    let databaseThreads: DatabaseThreads
 
     private struct Held { let loadedAt: Int64; let verifier: TokenVerifier }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, accounts: AccountStore, leeway: Int64, timeZone: TimeZone) {
+    init(keyStore: KeyStore, accounts: AccountStore, leeway: Int64, timeZone: TimeZone, databaseThreads: DatabaseThreads) {
+        self.databaseThreads = databaseThreads
         self.keyStore = keyStore
         self.accounts = accounts
         self.leeway = leeway
@@ -33,11 +35,12 @@ public final class OnlineVerifier: Sendable {
 
     public func cardsChanged() { cards.withLock { $0.removeAll() } }
 
-    private func status(of number: String, now: Int64) throws -> CardStatus? {
+    private func status(of number: String, now: Int64) async throws -> CardStatus? {
         if let known = cards.withLock({ $0[number] }), now >= known.loadedAt, now - known.loadedAt < reloadAfter {
             return known.status
         }
-        let status = try accounts.card(number: number)?.status
+        let accounts = accounts
+        let status = try await databaseThreads.read { try accounts.card(number: number)?.status }
         cards.withLock { cards in
             if cards.count >= 100_000 { cards.removeAll(keepingCapacity: true) }
             cards[number] = KnownCard(status: status, loadedAt: now)
@@ -45,11 +48,11 @@ public final class OnlineVerifier: Sendable {
         return status
     }
 
-    public func verify(_ text: String, now: Int64) throws -> VerdictReport {
-        let verdict = try verifier(now: now).verify(text, now: now)
+    public func verify(_ text: String, now: Int64) async throws -> VerdictReport {
+        let verdict = try await verifier(now: now).verify(text, now: now)
         var report = VerdictReport(verdict, now: now)
         if verdict.isOK, let number = verdict.claims?.cardNumber.rawValue,
-           let status = try status(of: number, now: now), status != .active {
+           let status = try await status(of: number, now: now), status != .active {
             report.verdict = "refused"
             report.reason = VerificationReason.cardRevoked.code
             report.message = VerificationReason.cardRevoked.explanation
@@ -58,11 +61,13 @@ public final class OnlineVerifier: Sendable {
         return report
     }
 
-    private func verifier(now: Int64) throws -> TokenVerifier {
+    private func verifier(now: Int64) async throws -> TokenVerifier {
         if let held = held.withLock({ $0 }), now - held.loadedAt < reloadAfter, now >= held.loadedAt {
             return held.verifier
         }
-        let verifier = TokenVerifier(keys: try keyStore.verificationKeys(), leeway: leeway, issuerTimeZone: timeZone)
+        let keyStore = keyStore
+        let keys = try await databaseThreads.read { try keyStore.verificationKeys() }
+        let verifier = TokenVerifier(keys: keys, leeway: leeway, issuerTimeZone: timeZone)
         held.withLock { $0 = Held(loadedAt: now, verifier: verifier) }
         return verifier
     }

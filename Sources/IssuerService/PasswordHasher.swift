@@ -22,15 +22,25 @@ public struct PasswordHasher: Sendable {
     /// Whether `password` matches `hash`; with no hash (unknown account or
     /// no password set), spends the same time and answers false.
     public func verify(_ password: String, hash: String?) -> Bool {
-        guard let hash else {
+        // No stored password is longer than bcrypt reads, so a longer one
+        // cannot be right; bcrypt would otherwise ignore its tail.
+        guard let hash, password.utf8.count <= Self.maximumUTF8Bytes else {
             _ = Bcrypt.verify(password, hash: dummyHash)
             return false
         }
         return Bcrypt.verify(password, hash: hash)
     }
 
-    /// What a new password must be: 10–72 UTF-8 bytes.
+    /// Whether a password typed at login can be checked: bcrypt reads a C
+    /// string, so a NUL would cut it short; no control character is ever
+    /// part of a password set here.
+    public static func isAcceptableAtLogin(_ password: String) -> Bool {
+        !password.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// What a new password must be: 10–72 UTF-8 bytes, no control characters.
     public static func problem(with password: String) -> String? {
+        if !isAcceptableAtLogin(password) { return "a password holds no control characters (NUL, tab, line breaks…)" }
         let count = password.utf8.count
         if count < 10 { return "a password has at least 10 characters" }
         if count > maximumUTF8Bytes { return "a password has at most \(maximumUTF8Bytes) bytes (bcrypt ignores the rest)" }

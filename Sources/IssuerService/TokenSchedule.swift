@@ -27,6 +27,10 @@ public struct TokenSchedule: Sendable, Equatable {
         public let expiresAt: Int64
     }
 
+    /// The longest `exp − iat` of any token (published in the key set as
+    /// `max_token_lifetime`): a whole window plus the grace.
+    public var maxTokenLifetime: Int64 { refreshInterval + grace }
+
     /// The window containing `now` (now ≥ 0).
     public func window(at now: Int64) -> Window {
         let start = now - now % refreshInterval

@@ -19,8 +19,8 @@ struct VerifyController: Sendable {
     @Sendable func verify(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let token = try await VerificationRequest.token(from: request)
         let now = services.clock.now()
-        var report = try services.verifier.verify(token, now: now)
-        if let published = try services.publisher.current(now: now) {
+        var report = try await services.verifier.verify(token, now: now)
+        if let published = await services.publisher.current(now: now) {
             report.keysetSeq = published.document.seq
             report.keysetAgeSeconds = max(0, now - published.document.iat)
         }

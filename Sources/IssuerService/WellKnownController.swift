@@ -21,20 +21,20 @@ struct WellKnownController: Sendable {
         "public, max-age=\(max(30, services.configuration.keySetRefreshInterval / 2))"
     }
 
-    private func published() throws -> PublishedKeySet {
-        guard let published = try services.publisher.current(now: services.clock.now()) else {
+    private func published() async throws -> PublishedKeySet {
+        guard let published = await services.publisher.current(now: services.clock.now()) else {
             throw APIError(.serviceUnavailable, code: "no_keyset", "no key set has been signed or installed yet; see docs/key-rotation.md")
         }
         return published
     }
 
     @Sendable func keySet(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let published = try published()
+        let published = try await published()
         return answer(request, etag: published.etag, contentType: "application/jose", body: ByteBuffer(string: published.jws))
     }
 
     @Sendable func jwks(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let published = try published()
+        let published = try await published()
         return answer(request, etag: published.jwksETag, contentType: "application/jwk-set+json", body: ByteBuffer(bytes: published.jwks))
     }
 

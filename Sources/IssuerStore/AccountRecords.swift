@@ -157,11 +157,15 @@ struct AdminTokenRecord: Codable, FetchableRecord, PersistableRecord {
     var tokenHash: Data
     var createdAt: Int64
     var revokedAt: Int64?
+    var expiresAt: Int64?
+    var lastUsedAt: Int64?
 
     enum CodingKeys: String, CodingKey {
         case name, role
         case tokenHash = "token_hash"
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
     }
 }

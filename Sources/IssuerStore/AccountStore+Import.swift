@@ -74,10 +74,8 @@ extension AccountStore {
             }
         } catch let rollback as Rollback {
             return rollback.report
-        } catch let error as IssuerStoreError {
-            throw error
         } catch {
-            throw IssuerStoreError(.databaseUnavailable, "cannot write the import: \(error)")
+            throw .wrapping(error, "cannot write the import")
         }
     }
 
@@ -85,7 +83,7 @@ extension AccountStore {
         func reject(_ why: String) -> CardImportReport.Row {
             .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .rejected, detail: why)
         }
-        let emailIndex = row.email.map { seal.emailIndex($0) }
+        let emailIndex = row.emailGiven ? row.email.map { seal.emailIndex($0) } : nil
         var changes: [String] = []
         var created = false
 
@@ -100,7 +98,7 @@ extension AccountStore {
                 existing.sealedName = seal.seal(row.displayName, field: "name", studentID: row.studentID)
                 changes.append("name")
             }
-            if current.email.map(PersonalDataSeal.normalise) != row.email.map(PersonalDataSeal.normalise) {
+            if row.emailGiven, current.email.map(PersonalDataSeal.normalise) != row.email.map(PersonalDataSeal.normalise) {
                 existing.sealedEmail = row.email.map { seal.seal($0, field: "email", studentID: row.studentID) }
                 existing.emailIndex = emailIndex
                 changes.append("email")
@@ -114,7 +112,7 @@ extension AccountStore {
             var record = HolderRecord(
                 id: nil, studentID: row.studentID,
                 sealedName: seal.seal(row.displayName, field: "name", studentID: row.studentID),
-                sealedEmail: row.email.map { seal.seal($0, field: "email", studentID: row.studentID) },
+                sealedEmail: row.emailGiven ? row.email.map { seal.seal($0, field: "email", studentID: row.studentID) } : nil,
                 emailIndex: emailIndex, status: HolderStatus.active.rawValue, passwordHash: nil,
                 createdAt: now, updatedAt: now)
             try record.insert(db)
@@ -128,16 +126,16 @@ extension AccountStore {
                 let owner = try HolderRecord.fetchOne(db, key: card.holderID)?.studentID ?? "?"
                 return reject("card \(row.cardNumber) belongs to student \(owner); a card number is never moved to another holder")
             }
-            if card.status == CardStatus.revoked.rawValue && row.status != .revoked {
-                return reject("card \(row.cardNumber) is revoked and cannot be made \(row.status.rawValue); issue a new card number")
+            if let wanted = row.status, card.status == CardStatus.revoked.rawValue && wanted != .revoked {
+                return reject("card \(row.cardNumber) is revoked and cannot be made \(wanted.rawValue); issue a new card number")
             }
             if card.validThrough != Int64(row.validThrough.yyyymmdd) {
                 card.validThrough = Int64(row.validThrough.yyyymmdd)
                 changes.append("valid-through \(row.validThrough)")
             }
-            if card.status != row.status.rawValue {
-                changes.append("status \(card.status) → \(row.status.rawValue)")
-                card.status = row.status.rawValue
+            if let wanted = row.status, card.status != wanted.rawValue {
+                changes.append("status \(card.status) → \(wanted.rawValue)")
+                card.status = wanted.rawValue
                 card.statusReason = "registrar import"
                 try IssuedTokenRecord.filter(Column("card_number") == card.number).deleteAll(db)
             }
@@ -146,7 +144,7 @@ extension AccountStore {
                 try card.update(db)
             }
         } else {
-            try CardRecord(number: row.cardNumber.rawValue, holderID: holderID, status: row.status.rawValue,
+            try CardRecord(number: row.cardNumber.rawValue, holderID: holderID, status: (row.status ?? .active).rawValue,
                            validThrough: Int64(row.validThrough.yyyymmdd), statusReason: nil, updatedAt: now).insert(db)
             if !created { changes.append("new card") }
             created = created || changes == ["new card"]

@@ -17,13 +17,11 @@ public struct AccountStore: Sendable {
 
     // MARK: - Holders
 
-    /// The holder whose student ID or e-mail address is `login`.
-    public func holder(login: String) throws(IssuerStoreError) -> Holder? {
-        let trimmed = login.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.utf8.count <= 254 else { return nil }
-        let index = seal.emailIndex(trimmed)
+    /// The holder whose student ID (in any case) or e-mail address is `login`.
+    public func holder(login: LoginName) throws(IssuerStoreError) -> Holder? {
+        let index = seal.emailIndex(login.text)
         let record = try database.read { db in
-            try HolderRecord.filter(Column("student_id") == trimmed).fetchOne(db)
+            try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [login.text])
                 ?? HolderRecord.filter(Column("email_index") == index).fetchOne(db)
         }
         return try record.map(holder)

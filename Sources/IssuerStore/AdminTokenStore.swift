@@ -28,11 +28,17 @@ public struct AdminTokenInfo: Sendable, Equatable, Codable {
     public let role: AdminRole
     public let createdAt: Int64
     public let revokedAt: Int64?
+    /// After this the token is refused; nil for a token made without expiry.
+    public let expiresAt: Int64?
+    /// When the token was last used (to the minute).
+    public let lastUsedAt: Int64?
 
     enum CodingKeys: String, CodingKey {
         case name, role
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
     }
 }
 
@@ -42,9 +48,15 @@ public struct AdminTokenStore: Sendable {
 
     public init(database: AppDatabase) { self.database = database }
 
-    /// Makes a token for `name` and returns it; it is shown once and only
-    /// its hash is kept.
-    public func create(name: String, role: AdminRole, now: Int64, actor: String) throws(IssuerStoreError) -> String {
+    /// How often the last-use time is written: a write per admin request
+    /// would contend with everything else for the write lock.
+    static let lastUseResolution: Int64 = 60
+
+    /// Makes a token for `name`, valid for `lifetime` seconds (nil: until
+    /// revoked), and returns it; it is shown once and only its hash is kept.
+    public func create(name: String, role: AdminRole, lifetime: Int64? = nil, now: Int64, actor: String) throws(IssuerStoreError) -> String {
+        if let lifetime, lifetime <= 0 { throw IssuerStoreError(.invalidChange, "a token's lifetime must be positive") }
+        let expiresAt = lifetime.map { now.addingReportingOverflow($0).overflow ? Int64.max : now + $0 }
         guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
             throw IssuerStoreError(.invalidChange, "a token name is 1–64 letters, digits, '-', '_', '.' or '@'")
         }
@@ -53,17 +65,27 @@ public struct AdminTokenStore: Sendable {
             if try AdminTokenRecord.fetchOne(db, key: name) != nil {
                 throw IssuerStoreError(.invalidChange, "there is already a token named \(name); revoke it first or choose another name")
             }
-            try AdminTokenRecord(name: name, role: role.rawValue, tokenHash: Data(AccountStore.tokenHash(token)), createdAt: now, revokedAt: nil).insert(db)
-            try AuditEvent(at: now, actor: actor, action: "admin_token_created", subject: name, detail: "role \(role.rawValue)").insert(db)
+            try AdminTokenRecord(name: name, role: role.rawValue, tokenHash: Data(AccountStore.tokenHash(token)), createdAt: now, revokedAt: nil,
+                                 expiresAt: expiresAt, lastUsedAt: nil).insert(db)
+            try AuditEvent(at: now, actor: actor, action: "admin_token_created", subject: name,
+                           detail: "role \(role.rawValue)\(expiresAt.map { ", expires \($0)" } ?? "")").insert(db)
         }
         return token
     }
 
-    /// The name and role of a live token.
-    public func lookup(_ token: String) throws(IssuerStoreError) -> (name: String, role: AdminRole)? {
+    /// The name and role of a live token (not revoked, not expired at
+    /// `now`), noting its use at most once a minute. The note is best
+    /// effort: a busy database must not refuse an administrator.
+    public func lookup(_ token: String, now: Int64) throws(IssuerStoreError) -> (name: String, role: AdminRole)? {
         let hash = Data(AccountStore.tokenHash(token))
         let record = try database.read { db in try AdminTokenRecord.filter(Column("token_hash") == hash).fetchOne(db) }
         guard let record, record.revokedAt == nil, let role = AdminRole(rawValue: record.role) else { return nil }
+        if let expiresAt = record.expiresAt, now > expiresAt { return nil }
+        if record.lastUsedAt.map({ now - $0 >= Self.lastUseResolution || now < $0 }) ?? true {
+            _ = try? database.write { db in
+                try db.execute(sql: "UPDATE admin_token SET last_used_at = ? WHERE name = ?", arguments: [now, record.name])
+            }
+        }
         return (record.name, role)
     }
 
@@ -80,7 +102,8 @@ public struct AdminTokenStore: Sendable {
 
     public func list() throws(IssuerStoreError) -> [AdminTokenInfo] {
         try database.read { db in try AdminTokenRecord.order(Column("name")).fetchAll(db) }.map {
-            AdminTokenInfo(name: $0.name, role: AdminRole(rawValue: $0.role) ?? .auditor, createdAt: $0.createdAt, revokedAt: $0.revokedAt)
+            AdminTokenInfo(name: $0.name, role: AdminRole(rawValue: $0.role) ?? .auditor, createdAt: $0.createdAt, revokedAt: $0.revokedAt,
+                           expiresAt: $0.expiresAt, lastUsedAt: $0.lastUsedAt)
         }
     }
 }

@@ -145,6 +145,17 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX issued_token_expires ON issued_token(expires_at);
                 """)
         }
+        migrator.registerMigration("v3: erased removed keys, admin token expiry and last use") { db in
+            // Removed keys sign nothing and check nothing: keeping their
+            // sealed secrets only helps a thief of a database copy and the KEK.
+            try db.execute(sql: """
+                UPDATE signing_key SET sealed_private_key = x'' WHERE state = 'removed';
+                ALTER TABLE admin_token ADD COLUMN expires_at INTEGER;
+                ALTER TABLE admin_token ADD COLUMN last_used_at INTEGER;
+                -- Logins match student IDs in any case (LoginName folds case).
+                CREATE INDEX holder_student_id_nocase ON holder(student_id COLLATE NOCASE);
+                """)
+        }
         return migrator
     }
 }

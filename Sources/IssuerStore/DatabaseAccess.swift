@@ -3,16 +3,12 @@ import GRDB
 extension AppDatabase {
     /// Reads, turning GRDB's errors into ``IssuerStoreError``.
     func read<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
-        do { return try writer.read(body) } catch let error as IssuerStoreError { throw error } catch {
-            throw IssuerStoreError(.databaseUnavailable, "cannot read the database: \(error)")
-        }
+        do { return try writer.read(body) } catch { throw .wrapping(error, "cannot read the database") }
     }
 
     /// Writes in one transaction, turning GRDB's errors into ``IssuerStoreError``.
     func write<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
-        do { return try writer.write(body) } catch let error as IssuerStoreError { throw error } catch {
-            throw IssuerStoreError(.databaseUnavailable, "cannot write the database: \(error)")
-        }
+        do { return try writer.write(body) } catch { throw .wrapping(error, "cannot write the database") }
     }
 
     /// Whether the database answers a trivial query (for readiness probes).

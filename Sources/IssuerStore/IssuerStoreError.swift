@@ -1,3 +1,5 @@
+import GRDB
+
 /// The one error type of `IssuerStore`; compares by ``code``.
 public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: String, Sendable {
@@ -5,8 +7,11 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
         case kekUnavailable
         /// The KEK does not open this database's keys: the wrong file.
         case kekMismatch
-        /// The database cannot be opened or migrated.
+        /// The database cannot be opened, migrated, read or written.
         case databaseUnavailable
+        /// Another connection held the write lock past the busy timeout:
+        /// nothing was written; the same request may be tried again.
+        case databaseBusy
         /// A key change the ring refused, or a missing key.
         case keyChangeRefused
         /// A stored key that does not decrypt or parse.
@@ -31,5 +36,16 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
     }
 
     public var description: String { message }
+
+    /// `error` from GRDB as a store error: a lock held past the busy
+    /// timeout becomes ``Code/databaseBusy``, anything else
+    /// ``Code/databaseUnavailable`` with `doing` ("cannot write the database").
+    public static func wrapping(_ error: any Error, _ doing: String) -> IssuerStoreError {
+        if let error = error as? IssuerStoreError { return error }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return IssuerStoreError(.databaseBusy, "\(doing): another process holds the database's write lock (an import, a key rotation, a backup); nothing was written, try again in a few seconds")
+        }
+        return IssuerStoreError(.databaseUnavailable, "\(doing): \(error)")
+    }
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
 }

@@ -78,7 +78,7 @@ public struct KeyStore: Sendable {
     public func nextKeySetDocument(issuer: String, now: Int64, validity: Int64, revokedCards: [String] = []) throws(IssuerStoreError) -> KeySetDocument {
         try write { db in
             var state = try KeySetStateRecord.fetchOne(db, key: 1)!
-            state.seq = max(state.seq + 1, now)
+            state.seq = max(state.seq.addingReportingOverflow(1).partialValue, now)
             try state.update(db)
             do {
                 return try KeySetDocument(ring: Self.loadRing(db, policy: policy), issuer: issuer, seq: UInt64(state.seq),
@@ -103,14 +103,18 @@ public struct KeyStore: Sendable {
     public func install(_ jws: String, pinnedRoots: [RootPublicKey], now: Int64, actor: String) throws(IssuerStoreError) {
         try write { db in
             var state = try KeySetStateRecord.fetchOne(db, key: 1)!
-            let held: UInt64? = try state.document.flatMap { current in
-                KeySetVerifier(pinnedRoots: pinnedRoots).verify(current, heldSeq: nil, now: Int64.min + 1).document?.seq
+            let held: KeySetFloor? = state.document.flatMap { current in
+                KeySetVerifier(pinnedRoots: pinnedRoots).verify(current, heldSeq: nil, now: Int64.min + 1).document
+                    .map { KeySetFloor(accepting: current, seq: $0.seq) }
             }
-            let verdict = KeySetVerifier(pinnedRoots: pinnedRoots).verify(jws, heldSeq: held, now: now)
+            let verdict = KeySetVerifier(pinnedRoots: pinnedRoots).verify(jws, floor: held, now: now)
             guard verdict.isOK, let document = verdict.document else {
                 throw IssuerStoreError(.keySetRefused, "the key set was refused (\(verdict.reason.rawValue)): \(verdict.detail)")
             }
-            state.seq = max(state.seq, Int64(document.seq))
+            guard let seq = Int64(exactly: document.seq) else {
+                throw IssuerStoreError(.keySetRefused, "the key set's seq \(document.seq) is larger than this issuer can store (\(Int64.max)); it cannot be one this issuer made")
+            }
+            state.seq = max(state.seq, seq)
             state.document = jws
             state.signedAt = document.iat
             try state.update(db)
@@ -169,17 +173,15 @@ public struct KeyStore: Sendable {
                         try AuditEvent(at: change.at, actor: actor, action: "key_\(change.kind.rawValue)", subject: change.id.base64URL, detail: change.detail).insert(db)
                     }
                     var state = try KeySetStateRecord.fetchOne(db, key: 1)!
-                    state.seq = max(state.seq + 1, now) // the served set is out of date
+                    state.seq = max(state.seq.addingReportingOverflow(1).partialValue, now) // the served set is out of date
                     try state.update(db)
                     beforeCommit?()
                     return .commit
                 }
                 return changes
             }
-        } catch let error as IssuerStoreError {
-            throw error
         } catch {
-            throw IssuerStoreError(.databaseUnavailable, "the key change was not saved: \(error)")
+            throw .wrapping(error, "the key change was not saved")
         }
     }
 
@@ -211,15 +213,7 @@ public struct KeyStore: Sendable {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
-        do { return try database.writer.read(body) } catch let error as IssuerStoreError { throw error } catch {
-            throw IssuerStoreError(.databaseUnavailable, "cannot read the database: \(error)")
-        }
-    }
+    private func read<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T { try database.read(body) }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T {
-        do { return try database.writer.write(body) } catch let error as IssuerStoreError { throw error } catch {
-            throw IssuerStoreError(.databaseUnavailable, "cannot write the database: \(error)")
-        }
-    }
+    private func write<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T { try database.write(body) }
 }

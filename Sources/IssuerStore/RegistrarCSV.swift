@@ -5,15 +5,23 @@ import Foundation
 public struct RegistrarRow: Sendable, Equatable {
     public var studentID: String
     public var displayName: String
+    /// The address, or nil for none (an empty cell clears a stored one).
     public var email: String?
+    /// False when the file has no `email` column: the stored address stays.
+    public var emailGiven: Bool
     public var cardNumber: CardNumber
     public var validThrough: CardDate
-    public var status: CardStatus
+    /// The card's status; nil when the file gives none (no `status` column,
+    /// or an empty cell): an existing card keeps its status, so a routine
+    /// export never lifts an operator's suspension; a new card is active.
+    public var status: CardStatus?
 
-    public init(studentID: String, displayName: String, email: String?, cardNumber: CardNumber, validThrough: CardDate, status: CardStatus = .active) {
+    public init(studentID: String, displayName: String, email: String?, emailGiven: Bool = true, cardNumber: CardNumber,
+                validThrough: CardDate, status: CardStatus? = nil) {
         self.studentID = studentID
         self.displayName = displayName
         self.email = email
+        self.emailGiven = emailGiven
         self.cardNumber = cardNumber
         self.validThrough = validThrough
         self.status = status
@@ -30,7 +38,13 @@ public struct RegistrarRow: Sendable, Equatable {
 /// | `email` | no | an address with one `@`, at most 254 bytes |
 /// | `card_number` | yes | 1–32 bytes: `A-Z`, `0-9`, `-` |
 /// | `valid_through` | yes | `YYYY-MM-DD` |
-/// | `status` | no | `active` (default), `suspended` or `revoked` |
+/// | `status` | no | `active`, `suspended` or `revoked` |
+///
+/// An import changes only what it carries: without an `email` column the
+/// stored addresses stay, and an empty `email` cell clears one; without a
+/// `status` column (or with an empty cell) an existing card keeps its
+/// status and a new card is `active`. Lifting a suspension takes an
+/// explicit `active`.
 ///
 /// Parsing is bounded (size, rows, field length) and never stops at the
 /// first bad row: every line gets its own verdict.
@@ -104,6 +118,7 @@ public enum RegistrarCSV {
             return .failure(Problem(message: "display_name must be 1–64 UTF-8 bytes without control characters"))
         }
         var email: String?
+        let emailGiven = values["email"] != nil
         if let text = values["email"], !text.isEmpty {
             let parts = text.split(separator: "@", omittingEmptySubsequences: false)
             guard text.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(" ") else {
@@ -119,14 +134,15 @@ public enum RegistrarCSV {
         guard let date = try? CardDate(iso8601: values["valid_through", default: ""]) else {
             return .failure(Problem(message: "valid_through \"\(values["valid_through", default: ""].prefix(20))\" is not a date YYYY-MM-DD"))
         }
-        var status = CardStatus.active
+        var status: CardStatus?
         if let text = values["status"], !text.isEmpty {
             guard let parsed = CardStatus(rawValue: text.lowercased()) else {
                 return .failure(Problem(message: "status \"\(text.prefix(20))\" is not active, suspended or revoked"))
             }
             status = parsed
         }
-        return .success(RegistrarRow(studentID: studentID, displayName: name, email: email, cardNumber: number, validThrough: date, status: status))
+        return .success(RegistrarRow(studentID: studentID, displayName: name, email: email, emailGiven: emailGiven,
+                                     cardNumber: number, validThrough: date, status: status))
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -54,9 +54,11 @@ struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord {
         removedAt = key.removedAt
     }
 
-    /// Copies the ring's view of the key onto the row, keeping the sealed key.
+    /// Copies the ring's view of the key onto the row, keeping the sealed
+    /// key until the key is removed: then it is erased (crypto-shredding),
+    /// so a later copy of the database and the KEK reveals no old key.
     mutating func update(from key: ManagedKey) {
-        let sealed = sealedPrivateKey
+        let sealed = key.state == .removed ? Data() : sealedPrivateKey
         self = SigningKeyRecord(key, sealedPrivateKey: sealed)
     }
 

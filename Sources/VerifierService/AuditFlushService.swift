@@ -1,16 +1,19 @@
 import ServiceLifecycle
 
-/// Writes the audit log's buffer every second, and once more at shutdown.
+/// Writes the audit log's buffer every second, and once more at shutdown;
+/// saves the trust record's proven time when it moved.
 struct AuditFlushService: Service {
-    let audit: VerifierAuditLog
+    let services: VerifierServices
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .seconds(1)) } catch { break }
-                audit.flush()
+                await services.audit.flush()
+                services.saveTrustIfMoved()
             }
         }
-        audit.flush()
+        await services.audit.flush()
+        services.saveTrustIfMoved()
     }
 }

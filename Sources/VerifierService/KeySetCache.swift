@@ -21,11 +21,11 @@ public enum KeySetCache {
         // The signature and form are checked; freshness is judged later, by
         // `exp` + offline grace, so an old set still loads.
         let verdict = KeySetVerifier(pinnedRoots: pinnedRoots).verify(jws, heldSeq: nil, now: Int64.min + 1)
-        guard verdict.isOK, let document = verdict.document, let signer = verdict.signer else {
+        guard verdict.isOK else {
             throw VerifierError(.corruptCache, "the cached key set \(path) was refused (\(verdict.reason.rawValue): \(verdict.detail)); it is damaged or was tampered with. To recover, \(recovery)")
         }
         do {
-            return try HeldKeySet(jws: jws, document: document, signer: signer)
+            return try HeldKeySet(jws: jws, verdict: verdict)
         } catch {
             throw VerifierError(.corruptCache, "the cached key set \(path) lists unusable keys (\(error)); \(recovery)")
         }
@@ -35,21 +35,6 @@ public enum KeySetCache {
     public static func save(_ held: HeldKeySet, path: String) throws(VerifierError) {
         do { try SecureFile.write(Data((held.jws + "\n").utf8), to: path, mode: 0o600, replacing: true) } catch {
             throw VerifierError(.storage, "cannot write the key set cache \(path): \(error.message)")
-        }
-    }
-
-    /// Roots learned from endorsed root rotations, kept beside the cache.
-    public static func loadLearnedRoots(path: String) -> [RootPublicKey] {
-        guard let data = try? SecureFile.read(path, limit: 1 << 16), let set = try? JSONWebKeySet(json: data) else { return [] }
-        return set.keys.compactMap { try? RootPublicKey(jwk: $0) }
-    }
-
-    public static func saveLearnedRoots(_ roots: [RootPublicKey], path: String) throws(VerifierError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(JSONWebKeySet(keys: roots.map(\.jwk))) else { return }
-        do { try SecureFile.write(data, to: path, mode: 0o600, replacing: true) } catch {
-            throw VerifierError(.storage, "cannot write \(path): \(error.message)")
         }
     }
 }

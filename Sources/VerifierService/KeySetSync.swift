@@ -43,10 +43,13 @@ public struct KeySetSync: Sendable {
         let now = clock.now()
         let outcome: Outcome
         do {
-            outcome = try await fetch(now: now)
+            outcome = try await withDeadline(seconds: configuration.fetchTimeout) { try await fetch(now: now) }
+        } catch is FetchDeadline {
+            outcome = .failed("\(configuration.keySetURL ?? "the issuer") did not send a whole key set within \(configuration.fetchTimeout) s")
         } catch {
             outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
         }
+        let decisionTime = state.decisionTime(now: now, leeway: configuration.leeway)
         let status = state.updateSync { status in
             status.lastAttempt = now
             switch outcome {
@@ -57,6 +60,13 @@ public struct KeySetSync: Sendable {
                 status.lastError = nil
                 status.lastSuccess = now
                 status.consecutiveFailures = 0
+            }
+            // The issuer re-signs at half validity: a set still unchanged
+            // past it means someone may be withholding newer ones.
+            if let held = state.held, held.isPastHalfItsValidity(at: decisionTime), outcome != .updated(seq: held.document.seq) {
+                status.warning = "the key set (seq \(held.document.seq)) is past half its validity and no newer one has arrived; the issuer re-signs by then, so check the connection to \(configuration.keySetURL ?? "the issuer")"
+            } else {
+                status.warning = nil
             }
         }
         // Kept on disk so `alumnicard-verifier status` can tell what the daemon saw.
@@ -74,16 +84,38 @@ public struct KeySetSync: Sendable {
         return outcome
     }
 
+    struct FetchDeadline: Error {}
+
+    /// Runs `body`, cancelling it after `seconds`: one deadline over the
+    /// whole fetch, head and body, so a trickling server cannot pin the loop.
+    private func withDeadline<T: Sendable>(seconds: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                throw FetchDeadline()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
     private func fetch(now: Int64) async throws -> Outcome {
         guard let url = configuration.keySetURL else { return .failed("no issuer.keyset_url is configured") }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/jose")
         request.headers.add(name: "User-Agent", value: "alumnicard-verifier")
+        var conditional = false
         if state.held != nil, let etag = state.sync.etag {
             request.headers.add(name: "If-None-Match", value: etag)
+            conditional = true
         }
         let response = try await client.execute(request, timeout: .seconds(configuration.fetchTimeout))
-        if response.status == .notModified { return .unchanged }
+        if response.status == .notModified {
+            // Only an answer to the question asked: a 304 to a plain GET
+            // says nothing about the held set.
+            return conditional ? .unchanged : .failed("the issuer answered 304 Not Modified to a request that named no ETag")
+        }
         guard response.status == .ok else {
             return .failed("the issuer answered HTTP \(response.status.code) for \(url)")
         }
@@ -92,11 +124,13 @@ public struct KeySetSync: Sendable {
         return apply(jws: jws, etag: response.headers.first(name: "ETag"), now: now)
     }
 
-    /// Checks a fetched document and, if it is good and new, keeps it.
+    /// Checks a fetched document and, if it is good and new, keeps it: the
+    /// cache and the trust record are written before the set is used.
     public func apply(jws: String, etag: String?, now: Int64) -> Outcome {
         let held = state.held
-        let verdict = KeySetVerifier(pinnedRoots: state.pinnedRoots).verify(jws, heldSeq: held?.document.seq, now: now)
-        guard verdict.isOK, let document = verdict.document, let signer = verdict.signer else {
+        let at = state.decisionTime(now: now, leeway: configuration.leeway)
+        let verdict = KeySetVerifier(pinnedRoots: state.pinnedRoots).verify(jws, floor: state.trust.floor, now: at)
+        guard verdict.isOK, let document = verdict.document else {
             return .failed("the fetched key set was refused (\(verdict.reason.rawValue)): \(verdict.detail)")
         }
         if let held, held.jws == jws {
@@ -104,21 +138,22 @@ public struct KeySetSync: Sendable {
             return .unchanged
         }
         let fresh: HeldKeySet
-        do { fresh = try HeldKeySet(jws: jws, document: document, signer: signer) } catch {
+        do { fresh = try HeldKeySet(jws: jws, verdict: verdict) } catch {
             return .failed("the fetched key set lists unusable keys: \(error)")
         }
         do {
-            // Persist first: a crash after this point restarts with the new set.
+            // Persist first: a crash after this point restarts with the new
+            // set, and the cache load follows its rotation again.
             try KeySetCache.save(fresh, path: configuration.cachePath)
-            if let newRoot = verdict.newRoot, let roots = state.learn(newRoot) {
-                try KeySetCache.saveLearnedRoots(roots.filter { root in (try? configuration.pinnedRoots().contains(root)) != true },
-                                                 path: configuration.learnedRootsPath)
-                logger.notice("followed a root rotation endorsed by a pinned root", metadata: ["new_root": "\(newRoot.id)"])
-            }
+            try TrustRecordFile.save(state.trustAfterAccepting(fresh), path: configuration.trustPath)
         } catch {
             return .failed(error.message)
         }
-        state.replace(with: fresh, etag: etag)
+        _ = state.accept(fresh, etag: etag)
+        if let retired = fresh.retiredRoot {
+            logger.notice("followed a root rotation: the new root is trusted instead of the old one",
+                          metadata: ["new_root": "\(fresh.signer.id)", "retired_root": "\(retired.id)"])
+        }
         return .updated(seq: document.seq)
     }
 

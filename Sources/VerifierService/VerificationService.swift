@@ -35,25 +35,28 @@ public struct VerificationService: Sendable {
     }
 
     public func verify(_ text: String) -> VerdictReport {
-        let now = clock.now()
+        let clockTime = clock.now()
+        // Every check at max(now, T − L): a clock set back cannot revive
+        // an expired code or key set (keyset.md §3).
+        let now = state.decisionTime(now: clockTime, leeway: configuration.leeway)
         var report: VerdictReport
         var cardNumber: String?
         if let held = state.held, !held.isStale(at: now, offlineGrace: configuration.offlineGrace) {
             let verdict = TokenVerifier(keys: held.keys, leeway: configuration.leeway, issuerTimeZone: configuration.timeZone).verify(text, now: now)
             report = VerdictReport(verdict, now: now)
             report.keysetSeq = held.document.seq
-            report.keysetAgeSeconds = max(0, now - held.document.iat)
+            report.keysetAgeSeconds = Self.secondsBetween(held.document.iat, now)
             if verdict.isOK, let claims = verdict.claims {
                 cardNumber = claims.cardNumber.rawValue
-                state.sawTrustedTime(Int64(clamping: claims.issuedAt) - configuration.leeway)
-                applyReplayPolicy(&report, tokenID: claims.tokenID, expires: Int64(clamping: claims.expiresAt) + configuration.leeway, now: now)
+                state.sawTrustedTime(Int64(clamping: claims.issuedAt))
+                let (expires, overflow) = Int64(clamping: claims.expiresAt).addingReportingOverflow(configuration.leeway)
+                applyReplayPolicy(&report, tokenID: claims.tokenID, expires: overflow ? .max : expires, now: now)
             }
         } else {
             report = Self.staleReport(held: state.held, now: now, grace: configuration.offlineGrace)
         }
-        let trusted = state.latestTrustedTime
-        if now + configuration.leeway < trusted {
-            report.clockWarning = "this device's clock is at least \(trusted - now) s behind a time already proven (key set or card); set the clock right"
+        if now > clockTime {
+            report.clockWarning = "this device's clock is at least \(Self.secondsBetween(clockTime, now)) s behind a time already proven (key set or card), so the verifier decided as of that time; set the clock right"
         }
         verdicts.increment(report.reason)
         audit?.record(at: now, kid: report.kid, cardNumber: cardNumber, verdict: report.verdict, reason: report.reason)
@@ -76,14 +79,20 @@ public struct VerificationService: Sendable {
         }
     }
 
+    /// `later − earlier`, never negative, saturating.
+    static func secondsBetween(_ earlier: Int64, _ later: Int64) -> Int64 {
+        let (difference, overflow) = later.subtractingReportingOverflow(earlier)
+        return overflow ? .max : max(0, difference)
+    }
+
     static func staleReport(held: HeldKeySet?, now: Int64, grace: Int64) -> VerdictReport {
         var report = VerdictReport(verdict: "unavailable", reason: LocalReason.keySetStale,
                                    message: "This verifier's keys are out of date, so it cannot decide. Connect it to the network so it can sync.",
                                    detail: "")
         if let held {
-            report.detail = "the key set (seq \(held.document.seq)) expired at \(held.document.exp); with the offline grace of \(grace) s it could be used until \(held.document.exp + grace)"
+            report.detail = "the key set (seq \(held.document.seq)) expired at \(held.document.exp); with the offline grace of \(grace) s it could be used until \(held.usableUntil(offlineGrace: grace))"
             report.keysetSeq = held.document.seq
-            report.keysetAgeSeconds = max(0, now - held.document.iat)
+            report.keysetAgeSeconds = secondsBetween(held.document.iat, now)
         } else {
             report.detail = "no key set has been fetched yet"
         }

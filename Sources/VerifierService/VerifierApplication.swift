@@ -15,18 +15,20 @@ public func buildVerifierApplication(
     notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    var background: [any Service] = [AuditFlushService(audit: services.audit)]
+    var background: [any Service] = [AuditFlushService(services: services)]
     if syncInBackground { background.append(KeySetSyncService(services: services)) }
     let configuration = services.configuration
     return makeDaemonApplication(router: buildVerifierRouter(services), host: configuration.host, port: configuration.port,
-                                 services: background, notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
+                                 idleTimeout: configuration.idleTimeout, services: background, notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
 }
 
 /// The verifier's routes.
 public func buildVerifierRouter(_ services: VerifierServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: BrowserRequestGuard(configuration: services.configuration))
 
     router.get("/") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",

@@ -2,6 +2,7 @@ import CardToken
 import Crypto
 import Foundation
 import GRDB
+import Logging
 import SecureFiles
 import Synchronization
 
@@ -10,16 +11,30 @@ import Synchronization
 /// the data directory, so the log alone names no card), and the verdict.
 /// Rows older than the retention are deleted as new ones arrive.
 ///
-/// Scans are buffered in memory and written in one transaction per batch
-/// (every second, at 256 entries, and at shutdown): a transaction per scan
-/// would cap the verifier at the disk's commit rate. A crash loses at most
-/// the last second of log, never a verdict.
+/// Scans are buffered in memory and written in one transaction per batch,
+/// by the background flush (every second and at shutdown), never on a
+/// request: a transaction per scan would cap the verifier at the disk's
+/// commit rate. A crash loses at most the last second of log, never a
+/// verdict. While writes fail the buffer keeps at most `bufferCapacity`
+/// entries, dropping the oldest (counted and logged).
+///
+/// Pruning: rows older than the retention go, but the prune horizon moves
+/// no faster than monotonic time, so one scan with the clock jumped to
+/// 2099 cannot delete the whole log.
 public final class VerifierAuditLog: Sendable {
     let writer: any DatabaseWriter
     let key: SymmetricKey
     let retention: Int64
-    private let pending = Mutex<[Entry]>([])
-    static let batchSize = 256
+    let bufferCapacity: Int
+    let logger: Logger
+    private struct Buffer {
+        var entries: [Entry] = []
+        var dropped = 0
+        /// Rows before this time may be deleted; nil until the first flush.
+        var horizon: Int64?
+        var horizonSetAt = ContinuousClock.now
+    }
+    private let buffer = Mutex(Buffer())
 
     public struct Entry: Sendable, Equatable {
         public let at: Int64
@@ -30,8 +45,11 @@ public final class VerifierAuditLog: Sendable {
     }
 
     /// Opens (creating) the audit database and its hashing key in `directory`.
-    public init(databasePath: String, keyPath: String, retentionDays: Int) throws(VerifierError) {
+    public init(databasePath: String, keyPath: String, retentionDays: Int, bufferCapacity: Int = 100_000,
+                logger: Logger = Logger(label: "alumnicard-verifier")) throws(VerifierError) {
         retention = Int64(retentionDays) * 86_400
+        self.bufferCapacity = max(1, bufferCapacity)
+        self.logger = logger
         do {
             if !FileManager.default.fileExists(atPath: keyPath) {
                 let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
@@ -66,6 +84,9 @@ public final class VerifierAuditLog: Sendable {
             }
             try migrator.migrate(pool)
             writer = pool
+            if let newest = try pool.read({ db in try Int64.fetchOne(db, sql: "SELECT max(at) FROM verification") }) {
+                buffer.withLock { $0.horizon = newest.subtractingReportingOverflow(retention).partialValue }
+            }
         } catch let error as VerifierError {
             throw error
         } catch let error as SecureFileError {
@@ -83,41 +104,70 @@ public final class VerifierAuditLog: Sendable {
     /// Records one verification (written with the next batch).
     public func record(at: Int64, kid: String?, cardNumber: String?, verdict: String, reason: String) {
         let entry = Entry(at: at, kid: kid, cardHash: cardNumber.map(cardHash), verdict: verdict, reason: reason)
-        let full = pending.withLock { pending in
-            pending.append(entry)
-            return pending.count >= Self.batchSize
+        buffer.withLock { buffer in
+            if buffer.entries.count >= bufferCapacity {
+                buffer.entries.removeFirst(buffer.entries.count - bufferCapacity + 1)
+                buffer.dropped += 1
+            }
+            buffer.entries.append(entry)
         }
-        if full { flush() }
     }
 
-    /// Writes the buffered entries in one transaction, and prunes rows past
-    /// the retention. Returns whether the write succeeded (on failure the
-    /// entries are kept for the next try).
+    /// Entries waiting to be written.
+    public var pendingCount: Int { buffer.withLock { $0.entries.count } }
+
+    /// Writes the buffered entries in one transaction (GRDB's async write:
+    /// no cooperative thread waits on the disk), and prunes rows past the
+    /// horizon. Returns whether the write succeeded; on failure the entries
+    /// are kept, within the buffer's capacity, for the next try.
     @discardableResult
-    public func flush() -> Bool {
-        let batch = pending.withLock { pending in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
+    public func flush() async -> Bool {
+        let (batch, dropped, horizon) = buffer.withLock { buffer -> ([Entry], Int, Int64?) in
+            defer { buffer.entries.removeAll(keepingCapacity: true); buffer.dropped = 0 }
+            guard let newest = buffer.entries.map(\.at).max() else { return ([], buffer.dropped, buffer.horizon) }
+            let wanted = newest.subtractingReportingOverflow(retention).partialValue
+            let elapsed = Int64((ContinuousClock.now - buffer.horizonSetAt).components.seconds)
+            if let current = buffer.horizon {
+                let allowed = current.addingReportingOverflow(elapsed)
+                let next = min(wanted, allowed.overflow ? .max : allowed.partialValue)
+                if next > current { buffer.horizon = next; buffer.horizonSetAt = .now }
+            } else {
+                buffer.horizon = (buffer.entries.map(\.at).min() ?? newest).subtractingReportingOverflow(retention).partialValue
+                buffer.horizonSetAt = .now
+            }
+            return (buffer.entries, buffer.dropped, buffer.horizon)
+        }
+        if dropped > 0 {
+            logger.error("audit entries dropped: the audit log could not be written", metadata: ["dropped": "\(dropped)"])
         }
         guard !batch.isEmpty else { return true }
         do {
-            try writer.write { db in
+            try await writer.write { db in
                 let statement = try db.cachedStatement(sql: "INSERT INTO verification (at, kid, card_hash, verdict, reason) VALUES (?, ?, ?, ?, ?)")
                 for entry in batch {
                     try statement.execute(arguments: [entry.at, entry.kid, entry.cardHash, entry.verdict, entry.reason])
                 }
-                try db.execute(sql: "DELETE FROM verification WHERE at < ?", arguments: [batch[batch.count - 1].at - retention])
+                if let horizon {
+                    try db.execute(sql: "DELETE FROM verification WHERE at < ?", arguments: [horizon])
+                }
             }
             return true
         } catch {
-            pending.withLock { $0.insert(contentsOf: batch, at: 0) }
+            logger.error("cannot write the audit log; entries are kept for the next try", metadata: ["error": "\(error)"])
+            buffer.withLock { buffer in
+                buffer.entries.insert(contentsOf: batch, at: 0)
+                let excess = buffer.entries.count - bufferCapacity
+                if excess > 0 {
+                    buffer.entries.removeFirst(excess)
+                    buffer.dropped += excess
+                }
+            }
             return false
         }
     }
 
     /// Entries at or after `since`, oldest first.
     public func entries(since: Int64) throws(VerifierError) -> [Entry] {
-        flush()
         do {
             return try writer.read { db in
                 try Row.fetchAll(db, sql: "SELECT at, kid, card_hash, verdict, reason FROM verification WHERE at >= ? ORDER BY id", arguments: [since]).map {

@@ -20,6 +20,11 @@ public struct VerifierConfiguration: Sendable {
     public var replayCapacity = 100_000
     public var host = "127.0.0.1"
     public var port = 8090
+    /// Host names (with or without port) the pages and API answer for,
+    /// beyond the listening address and localhost: a DNS-rebinding defence.
+    public var allowedHosts: [String] = []
+    /// Connections idle this long (or with a request head unfinished) are closed.
+    public var idleTimeout: Int64 = 30
     public var merchantName = "Partner merchant"
     public var dataDirectory = "/var/lib/alumnicard-verifier"
     public var auditRetentionDays = 90
@@ -32,7 +37,9 @@ public struct VerifierConfiguration: Sendable {
     public init() {}
 
     public var cachePath: String { (dataDirectory as NSString).appendingPathComponent("keyset.jws") }
-    public var learnedRootsPath: String { (dataDirectory as NSString).appendingPathComponent("learned-roots.json") }
+    /// Roots learned and retired, the rollback floor and the proven time
+    /// (``TrustRecord``): apart from the cache, so losing the cache loses none of it.
+    public var trustPath: String { (dataDirectory as NSString).appendingPathComponent("trust.json") }
     public var auditDatabasePath: String { (dataDirectory as NSString).appendingPathComponent("audit.sqlite") }
     public var syncStatusPath: String { (dataDirectory as NSString).appendingPathComponent("sync-status.json") }
     public var auditKeyPath: String { (dataDirectory as NSString).appendingPathComponent("audit.key") }
@@ -56,6 +63,8 @@ public struct VerifierConfiguration: Sendable {
         c.replayPolicy = ReplayPolicy(rawValue: policy)!
         c.replayCapacity = try reader.integer("verify.replay_capacity", default: c.replayCapacity, in: 100...10_000_000)
         c.host = try reader.string("server.host", default: c.host)
+        c.allowedHosts = try reader.strings("server.allowed_hosts", default: []).map { $0.lowercased() }
+        c.idleTimeout = try reader.seconds("server.idle_timeout", default: c.idleTimeout, in: 1...3_600)
         c.port = try reader.integer("server.port", default: c.port, in: 0...65_535)
         c.merchantName = try reader.string("merchant.name", default: c.merchantName)
         c.dataDirectory = try reader.string("storage.data_dir", default: c.dataDirectory)

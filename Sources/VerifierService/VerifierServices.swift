@@ -35,21 +35,41 @@ public struct VerifierServices: Sendable {
         } catch {
             throw VerifierError(.storage, "cannot create the data directory \(configuration.dataDirectory): \((error as NSError).localizedDescription)")
         }
-        let roots = pinned + KeySetCache.loadLearnedRoots(path: configuration.learnedRootsPath).filter { !pinned.contains($0) }
+        var trust = try TrustRecordFile.load(path: configuration.trustPath)
+        let roots = trust.trustedRoots(configured: pinned)
+        guard !roots.isEmpty else {
+            throw VerifierError(.configuration, "every root in issuer.root_keys was retired by a root rotation this verifier followed (\(trust.retiredRoots.joined(separator: ", "))); pin the new root the issuer announced")
+        }
         let held = try KeySetCache.load(path: configuration.cachePath, pinnedRoots: roots)
-        state = VerifierState(held: held, pinnedRoots: roots, sync: SyncStatusFile.load(path: configuration.syncStatusPath))
+        if let held {
+            // A crash between writing the cache and the trust record: the
+            // cached set's rotation is followed again here.
+            if let retired = held.retiredRoot { trust.follow(rotationTo: held.signer, from: retired) }
+            trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat)
+        }
+        try TrustRecordFile.save(trust, path: configuration.trustPath)
+        state = VerifierState(held: held, configuredRoots: pinned, trust: trust, sync: SyncStatusFile.load(path: configuration.syncStatusPath))
         replay = ReplayCache(capacity: configuration.replayCapacity)
         audit = try VerifierAuditLog(databasePath: configuration.auditDatabasePath, keyPath: configuration.auditKeyPath,
-                                     retentionDays: configuration.auditRetentionDays)
+                                     retentionDays: configuration.auditRetentionDays, logger: logger)
         metrics = ServiceMetrics()
         sync = KeySetSync(configuration: configuration, state: state, client: client, clock: clock, logger: logger, metrics: metrics)
         verification = VerificationService(configuration: configuration, state: state, replay: replay, audit: audit, clock: clock, metrics: metrics)
     }
 
-    /// Ready: a key set is held and not past its `exp`.
+    /// Ready: a key set is held and not past its `exp` (at the decision time).
     public var isReady: Bool {
         guard let held = state.held else { return false }
-        return clock.now() <= held.document.exp
+        return state.decisionTime(now: clock.now(), leeway: configuration.leeway) <= held.document.exp
+    }
+
+    /// Saves the trust record when the proven time moved by a minute or
+    /// more (called from the background flush, never on a request).
+    public func saveTrustIfMoved() {
+        guard let trust = state.trustToSave(step: 60) else { return }
+        do { try TrustRecordFile.save(trust, path: configuration.trustPath) } catch {
+            logger.error("cannot save the trust record", metadata: ["error": "\(error.message)"])
+        }
     }
 
     /// The status the scanner page, `/v1/status` and `alumnicard-verifier status` show.
@@ -91,9 +111,11 @@ public struct VerifierStatus: Codable, Sendable {
         public let lastSuccess: Int64?
         public let lastError: String?
         public let consecutiveFailures: Int
+        /// Set when the last sync worked but something needs a look.
+        public let warning: String?
 
         enum CodingKeys: String, CodingKey {
-            case url
+            case url, warning
             case lastAttempt = "last_attempt"
             case lastSuccess = "last_success"
             case lastError = "last_error"
@@ -128,21 +150,23 @@ public struct VerifierStatus: Codable, Sendable {
     init(services: VerifierServices, now: Int64) {
         let configuration = services.configuration
         merchant = configuration.merchantName
+        let at = services.state.decisionTime(now: now, leeway: configuration.leeway)
         if let held = services.state.held {
             let document = held.document
-            keyset = KeySet(seq: document.seq, iat: document.iat, exp: document.exp, ageSeconds: max(0, now - document.iat),
-                            usableForSeconds: document.exp + configuration.offlineGrace - now,
-                            fresh: now <= document.exp, stale: held.isStale(at: now, offlineGrace: configuration.offlineGrace),
+            keyset = KeySet(seq: document.seq, iat: document.iat, exp: document.exp,
+                            ageSeconds: max(0, at.subtractingReportingOverflow(document.iat).partialValue),
+                            usableForSeconds: held.usableUntil(offlineGrace: configuration.offlineGrace).subtractingReportingOverflow(at).partialValue,
+                            fresh: at <= document.exp, stale: held.isStale(at: at, offlineGrace: configuration.offlineGrace),
                             keys: document.keys.map { Key(kid: $0.kid ?? "", status: $0.status ?? "active", nbf: $0.nbf, exp: $0.exp) })
         } else {
             keyset = nil
         }
         let status = services.state.sync
         sync = Sync(url: configuration.keySetURL, lastAttempt: status.lastAttempt, lastSuccess: status.lastSuccess,
-                    lastError: status.lastError, consecutiveFailures: status.consecutiveFailures)
+                    lastError: status.lastError, consecutiveFailures: status.consecutiveFailures, warning: status.warning)
         let trusted = services.state.latestTrustedTime
-        clock = Clock(now: now, latestTrustedTime: trusted, behindSeconds: max(0, trusted - now),
-                      ok: now + configuration.leeway >= trusted)
+        clock = Clock(now: now, latestTrustedTime: trusted, behindSeconds: max(0, trusted.subtractingReportingOverflow(now).partialValue),
+                      ok: at == now)
         replayPolicy = configuration.replayPolicy.rawValue
     }
 }

@@ -11,6 +11,9 @@ public final class VerifierState: Sendable {
         /// Why the last attempt failed; nil after a success.
         public var lastError: String?
         public var consecutiveFailures = 0
+        /// Something to look into although the last sync worked (a set
+        /// held unchanged past half its validity); nil when all is well.
+        public var warning: String?
         /// The ETag of the held set, for `If-None-Match`.
         public var etag: String?
 
@@ -22,42 +25,64 @@ public final class VerifierState: Sendable {
             case lastSuccess = "last_success"
             case lastError = "last_error"
             case consecutiveFailures = "consecutive_failures"
+            case warning
         }
     }
 
     private struct Contents {
         var held: HeldKeySet?
-        var pinnedRoots: [RootPublicKey]
+        /// The roots configured in this verifier's settings.
+        var configuredRoots: [RootPublicKey]
+        var trust: TrustRecord
+        /// The provenTime last written to disk, so it is saved only when it moved.
+        var savedProvenTime: Int64
         var sync = SyncStatus()
-        /// The latest time proven to have passed: a held key set's `iat`,
-        /// or a verified token's `iat`. The local clock must not be behind it.
-        var latestTrustedTime: Int64 = 0
     }
 
     private let contents: Mutex<Contents>
 
-    public init(held: HeldKeySet?, pinnedRoots: [RootPublicKey], sync: SyncStatus = SyncStatus()) {
-        contents = Mutex(Contents(held: held, pinnedRoots: pinnedRoots, sync: sync, latestTrustedTime: held?.document.iat ?? 0))
+    public init(held: HeldKeySet?, configuredRoots: [RootPublicKey], trust: TrustRecord, sync: SyncStatus = SyncStatus()) {
+        var trust = trust
+        if let held { trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat) }
+        contents = Mutex(Contents(held: held, configuredRoots: configuredRoots, trust: trust, savedProvenTime: trust.provenTime, sync: sync))
     }
 
     public var held: HeldKeySet? { contents.withLock { $0.held } }
-    public var pinnedRoots: [RootPublicKey] { contents.withLock { $0.pinnedRoots } }
+    /// The roots trusted now: configured and learned, less those retired.
+    public var pinnedRoots: [RootPublicKey] { contents.withLock { $0.trust.trustedRoots(configured: $0.configuredRoots) } }
+    public var trust: TrustRecord { contents.withLock { $0.trust } }
     public var sync: SyncStatus { contents.withLock { $0.sync } }
-    public var latestTrustedTime: Int64 { contents.withLock { $0.latestTrustedTime } }
+    /// `T`: the latest time proven to have passed (a key set's or a valid token's `iat`).
+    public var latestTrustedTime: Int64 { contents.withLock { $0.trust.provenTime } }
 
-    func replace(with held: HeldKeySet, etag: String?) {
+    /// The time every check is made at: `max(now, T − L)` (keyset.md §3),
+    /// so a clock set back cannot revive an expired code or key set.
+    public func decisionTime(now: Int64, leeway: Int64) -> Int64 {
+        let floor = latestTrustedTime.subtractingReportingOverflow(leeway)
+        return max(now, floor.overflow ? .min : floor.partialValue)
+    }
+
+    /// Takes `held` as the set in use, with what accepting it teaches:
+    /// the floor, the proven time and any root rotation. Returns the trust
+    /// record to persist (before the set is used: the caller saves it).
+    func accept(_ held: HeldKeySet, etag: String?) -> TrustRecord {
         contents.withLock {
             $0.held = held
             $0.sync.etag = etag
-            $0.latestTrustedTime = max($0.latestTrustedTime, held.document.iat)
+            if let retired = held.retiredRoot { $0.trust.follow(rotationTo: held.signer, from: retired) }
+            $0.trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat)
+            $0.savedProvenTime = $0.trust.provenTime
+            return $0.trust
         }
     }
 
-    func learn(_ root: RootPublicKey) -> [RootPublicKey]? {
+    /// What `accept` would make of the trust record, without changing the state.
+    func trustAfterAccepting(_ held: HeldKeySet) -> TrustRecord {
         contents.withLock {
-            guard !$0.pinnedRoots.contains(root) else { return nil }
-            $0.pinnedRoots.append(root)
-            return $0.pinnedRoots
+            var trust = $0.trust
+            if let retired = held.retiredRoot { trust.follow(rotationTo: held.signer, from: retired) }
+            trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat)
+            return trust
         }
     }
 
@@ -67,6 +92,16 @@ public final class VerifierState: Sendable {
     }
 
     func sawTrustedTime(_ time: Int64) {
-        contents.withLock { $0.latestTrustedTime = max($0.latestTrustedTime, time) }
+        contents.withLock { $0.trust.provenTime = max($0.trust.provenTime, time) }
+    }
+
+    /// The trust record when its proven time moved by at least `step`
+    /// seconds since it was last saved (then it counts as saved).
+    func trustToSave(step: Int64) -> TrustRecord? {
+        contents.withLock {
+            guard $0.trust.provenTime.subtractingReportingOverflow($0.savedProvenTime).partialValue >= step else { return nil }
+            $0.savedProvenTime = $0.trust.provenTime
+            return $0.trust
+        }
     }
 }

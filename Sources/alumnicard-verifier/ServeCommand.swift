@@ -80,7 +80,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if token == "-" { text = readLine(strippingNewline: true) ?? "" }
         let services = try options.open(validate: false)
         let report = services.verification.verify(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        services.audit.flush()
+        await services.audit.flush()
         if json {
             guard let data = prettyJSON(report) else { throw CommandFailure.failed("cannot encode the report") }
             FileHandleOutput.standardOutput.write(data + Data("\n".utf8))

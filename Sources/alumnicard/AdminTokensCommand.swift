@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLISupport
+import DaemonSupport
 import Foundation
 import IssuerService
 import IssuerStore
@@ -24,11 +25,21 @@ struct AdminTokensCommand: AsyncParsableCommand {
         @Option(help: "auditor (read keys and audit), operator (also cards and import) or admin (also keys).")
         var role: String
 
+        @Option(help: "How long the token works, as 90d, 12h or seconds; `never` for no expiry.")
+        var expiresIn = "90d"
+
         func run() throws {
             guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, operator or admin") }
+            var lifetime: Int64?
+            if expiresIn != "never" {
+                guard let seconds = ConfigurationReader.parseDuration(expiresIn), seconds > 0 else {
+                    throw CommandFailure.usage("--expires-in is a duration such as 90d, 12h or 3600, or `never`")
+                }
+                lifetime = seconds
+            }
             do {
                 let token = try AdminTokenStore(database: store.openStore().database).create(
-                    name: name, role: parsed, now: store.time, actor: store.auditActor)
+                    name: name, role: parsed, lifetime: lifetime, now: store.time, actor: store.auditActor)
                 print(token)
             } catch let error as CommandFailure {
                 throw error
@@ -49,7 +60,10 @@ struct AdminTokensCommand: AsyncParsableCommand {
             }
             if tokens.isEmpty { print("no administrator tokens; `alumnicard admin-tokens create NAME --role admin` makes one") }
             for token in tokens {
-                print("\(token.name)  \(token.role.rawValue)  created \(describeTime(token.createdAt))\(token.revokedAt.map { ", revoked \(describeTime($0))" } ?? "")")
+                print("\(token.name)  \(token.role.rawValue)  created \(describeTime(token.createdAt))"
+                      + (token.expiresAt.map { ", expires \(describeTime($0))" } ?? ", never expires")
+                      + (token.lastUsedAt.map { ", last used \(describeTime($0))" } ?? ", never used")
+                      + (token.revokedAt.map { ", revoked \(describeTime($0))" } ?? ""))
             }
         }
     }

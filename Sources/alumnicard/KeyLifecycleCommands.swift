@@ -3,6 +3,7 @@ import CLISupport
 import CardKeys
 import CardToken
 import Foundation
+import IssuerService
 import IssuerStore
 import SecureFiles
 
@@ -98,8 +99,8 @@ extension KeysCommand {
         @Option(help: "Sign the new key set now with this root key file.")
         var root: String?
 
-        @Option(help: "The issuer name in the key set.")
-        var issuer = "ntu-alumni"
+        @Option(help: "The issuer name in the key set (default: issuer.name from the configuration).")
+        var issuer: String?
 
         func validate() throws {
             guard kids.count == 1 else { throw ValidationError("give exactly one kid to revoke, not \(kids.count): \(kids.joined(separator: " "))") }
@@ -129,7 +130,9 @@ extension KeysCommand {
                 print("- The new active key \(active.id) was already published: every synced verifier accepts its tokens now.")
             }
             if let root {
-                let jws = try keyStore.signKeySet(root: RootKeyFiles.signingKey(at: root), issuer: issuer, now: now, validity: 86_400, actor: store.auditActor)
+                let configuration = try store.configuration()
+                let jws = try keyStore.signKeySet(root: RootKeyFiles.signingKey(at: root), issuer: issuer ?? configuration.issuerName, now: now,
+                                                  validity: configuration.keySetValidity, actor: store.auditActor)
                 print("- Signed and installed key set seq \(try keyStore.currentSeq()) (\(jws.count) bytes).")
             } else {
                 print("- Next: `alumnicard keyset export --root FILE` (or sign offline) to publish key set seq \(try keyStore.currentSeq()) or later.")

@@ -3,6 +3,7 @@ import CLISupport
 import CardKeys
 import CardToken
 import Foundation
+import IssuerService
 import IssuerStore
 import SecureFiles
 
@@ -28,16 +29,19 @@ struct KeySetCommand: AsyncParsableCommand {
         @Flag(help: "Write the unsigned payload instead, for signing on another machine.")
         var unsigned = false
 
-        @Option(help: "The issuer name (iss).")
-        var issuer = "ntu-alumni"
+        @Option(help: "The issuer name (iss; default: issuer.name from the configuration).")
+        var issuer: String?
 
-        @Option(help: "Seconds until the set is stale (exp − iat).")
-        var validity: Int64 = 86_400
+        @Option(help: "Seconds until the set is stale (exp − iat; default: keys.keyset_validity from the configuration).")
+        var validity: Int64?
 
         @Option(help: "Write to this file instead of standard output.")
         var out: String?
 
         func run() throws {
+            let configuration = try store.configuration()
+            let issuer = self.issuer ?? configuration.issuerName
+            let validity = self.validity ?? configuration.keySetValidity
             guard validity > 0 else { throw CommandFailure.usage("--validity must be positive") }
             let keyStore = try store.openStore()
             let output: Data
@@ -65,7 +69,7 @@ struct KeySetCommand: AsyncParsableCommand {
     struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign an unsigned key set with the root key (runs anywhere; needs no database).",
-            discussion: "With --endorse-new-root, --root is the old root and --new-root the new one: the document is signed by the new root and carries the old root's endorsement, so verifiers pinning either accept it."
+            discussion: "With --new-root, --root is the old root and --new-root the new one: the document is signed by the new root and carries the old root's endorsement, bound to the new root, to this document's seq as the first one and to an expiry (--endorsement-validity). Verifiers that follow it trust the new root instead of the old from then on (docs/key-rotation.md)."
         )
 
         @Option(help: "The root key file.")
@@ -80,6 +84,9 @@ struct KeySetCommand: AsyncParsableCommand {
         @Option(help: "Act as of this time (epoch seconds) for the endorsement.")
         var now: Int64?
 
+        @Option(help: "Seconds the endorsement introduces the new root for (default 30 days: every verifier must sync within it).")
+        var endorsementValidity: Int64 = KeySetSigner.defaultEndorsementValidity
+
         @Option(help: "Write to this file instead of standard output.")
         var out: String?
 
@@ -92,8 +99,11 @@ struct KeySetCommand: AsyncParsableCommand {
             }
             var signer = try RootKeyFiles.signingKey(at: root)
             if let newRoot {
+                guard endorsementValidity > 0 else { throw CommandFailure.usage("--endorsement-validity must be positive") }
                 let successor = try RootKeyFiles.signingKey(at: newRoot)
-                let endorsement = KeySetSigner.endorse(successor.publicKey, by: signer, at: now ?? Int64(Date().timeIntervalSince1970))
+                guard successor.publicKey != signer.publicKey else { throw CommandFailure.usage("--new-root is the same key as --root") }
+                let endorsement = KeySetSigner.endorse(successor.publicKey, by: signer, at: now ?? Int64(Date().timeIntervalSince1970),
+                                                       firstSeq: document.seq, validity: endorsementValidity)
                 document.rootRotation = RootRotation(endorsement: endorsement)
                 signer = successor
             }

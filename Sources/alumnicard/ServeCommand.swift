@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "alumnicard")
         let services = try openServices(configuration, logger: logger)
         if dev {
-            let madeKey = try DevelopmentSetup.ensureKeys(services)
+            let madeKey = try await DevelopmentSetup.ensureKeys(services)
             try DemoAlumnus.seed(into: services, actor: "dev-setup")
             printDevelopmentBanner(configuration, made: made, madeKey: madeKey)
         } else {
@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
             }
         }
-        try services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")
+        try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")
         let announced = configuration
         let app = buildApplication(services, notifier: SystemdNotifier(environment: store.environment)) { port in
             var base = announced

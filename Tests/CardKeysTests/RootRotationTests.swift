@@ -1,4 +1,4 @@
-import CardKeys
+@testable import CardKeys
 import CardToken
 import Foundation
 import Testing
@@ -14,12 +14,13 @@ import Testing
 
     @Test func anEndorsedNewRootIsAcceptedAndLearned() {
         let old = RootSigningKey.generate(), new = RootSigningKey.generate()
-        let endorsement = KeySetSigner.endorse(new.publicKey, by: old, at: Self.now)
+        let endorsement = KeySetSigner.endorse(new.publicKey, by: old, at: Self.now, firstSeq: 1)
         let jws = KeySetSigner.sign(Self.document(seq: 7, rotation: RootRotation(endorsement: endorsement)), with: new)
 
         let pinningOld = KeySetVerifier(pinnedRoots: [old.publicKey]).verify(jws, heldSeq: 6, now: Self.now)
         #expect(pinningOld.reason == .ok)
         #expect(pinningOld.newRoot == new.publicKey)
+        #expect(pinningOld.retiredRoot == old.publicKey)
         let pinningNew = KeySetVerifier(pinnedRoots: [new.publicKey]).verify(jws, heldSeq: nil, now: Self.now)
         #expect(pinningNew.reason == .ok)
         #expect(pinningNew.newRoot == nil)
@@ -34,18 +35,61 @@ import Testing
         // No endorsement.
         #expect(verifier.verify(KeySetSigner.sign(Self.document(seq: 1), with: new), heldSeq: nil, now: Self.now).reason == .untrustedRoot)
         // Endorsed by a key nobody pinned.
-        let byStranger = KeySetSigner.endorse(new.publicKey, by: stranger, at: Self.now)
+        let byStranger = KeySetSigner.endorse(new.publicKey, by: stranger, at: Self.now, firstSeq: 1)
         #expect(verifier.verify(KeySetSigner.sign(Self.document(seq: 1, rotation: RootRotation(endorsement: byStranger)), with: new),
                                 heldSeq: nil, now: Self.now).reason == .untrustedRoot)
         // The old root endorsed another key than the signer.
-        let forOther = KeySetSigner.endorse(stranger.publicKey, by: old, at: Self.now)
+        let forOther = KeySetSigner.endorse(stranger.publicKey, by: old, at: Self.now, firstSeq: 1)
         #expect(verifier.verify(KeySetSigner.sign(Self.document(seq: 1, rotation: RootRotation(endorsement: forOther)), with: new),
                                 heldSeq: nil, now: Self.now).reason == .untrustedRoot)
         // An endorsement with a flipped signature bit.
-        var tampered = Array(KeySetSigner.endorse(new.publicKey, by: old, at: Self.now))
+        var tampered = Array(KeySetSigner.endorse(new.publicKey, by: old, at: Self.now, firstSeq: 1))
         tampered[tampered.count - 3] = tampered[tampered.count - 3] == "A" ? "B" : "A"
         #expect(verifier.verify(KeySetSigner.sign(Self.document(seq: 1, rotation: RootRotation(endorsement: String(tampered))), with: new),
                                 heldSeq: nil, now: Self.now).reason == .untrustedRoot)
+    }
+
+    @Test func anEndorsementCoversOnlyItsFirstSeqOnwardAndUntilItsExpiry() {
+        let old = RootSigningKey.generate(), new = RootSigningKey.generate()
+        let verifier = KeySetVerifier(pinnedRoots: [old.publicKey])
+        let endorsement = RootRotation(endorsement: KeySetSigner.endorse(new.publicKey, by: old, at: Self.now, firstSeq: 10, validity: 3_600))
+        func check(seq: UInt64, at now: Int64) -> KeySetVerdict {
+            var document = Self.document(seq: seq, rotation: endorsement)
+            document.iat = now
+            document.exp = now + 86_400
+            return verifier.verify(KeySetSigner.sign(document, with: new), heldSeq: nil, now: now)
+        }
+        #expect(check(seq: 10, at: Self.now).reason == .ok)
+        #expect(check(seq: 9, at: Self.now).reason == .untrustedRoot)
+        #expect(check(seq: 11, at: Self.now + 3_600).reason == .ok)
+        // An old, public endorsement replayed later introduces nothing.
+        let replayed = check(seq: 50, at: Self.now + 3_601)
+        #expect(replayed.reason == .untrustedRoot)
+        #expect(replayed.detail.contains("expired"))
+    }
+
+    @Test func anEndorsementWithoutItsBindingIsNotAccepted() throws {
+        let old = RootSigningKey.generate(), new = RootSigningKey.generate()
+        // The earlier form: only the new root and iat, no first_seq or exp.
+        struct Unbound: Encodable { let new_root: JSONWebKey; let iat: Int64 }
+        let payload = Array(try JSONEncoder().encode(Unbound(new_root: new.publicKey.jwk, iat: Self.now)))
+        let endorsement = CompactJWS.sign(payload: payload, type: RootEndorsement.type, by: old)
+        let jws = KeySetSigner.sign(Self.document(seq: 3, rotation: RootRotation(endorsement: endorsement)), with: new)
+        #expect(KeySetVerifier(pinnedRoots: [old.publicKey]).verify(jws, heldSeq: nil, now: Self.now).reason == .untrustedRoot)
+    }
+
+    @Test func aDifferentDocumentWithTheHeldSeqIsRefused() {
+        let root = RootSigningKey.generate()
+        let verifier = KeySetVerifier(pinnedRoots: [root.publicKey])
+        let held = KeySetSigner.sign(Self.document(seq: 11), with: root)
+        var other = Self.document(seq: 11)
+        other.revokedCards = ["A000000017"]
+        let floor = KeySetFloor(accepting: held, seq: 11)
+        #expect(verifier.verify(held, floor: floor, now: Self.now).reason == .ok)
+        #expect(verifier.verify(held + "\n", floor: floor, now: Self.now).reason == .ok)
+        let swapped = verifier.verify(KeySetSigner.sign(other, with: root), floor: floor, now: Self.now)
+        #expect(swapped.reason == .rollback)
+        #expect(verifier.verify(KeySetSigner.sign(Self.document(seq: 12), with: root), floor: floor, now: Self.now).reason == .ok)
     }
 
     @Test func publishedSecretsAndJunkAreMalformed() {

@@ -13,7 +13,7 @@ import Testing
 @Suite("The admin API: roles and audit")
 struct AdminAPITests {
     @Test func rolesDecideWhatATokenMayDoAndEveryChangeIsAudited() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         let store = harness.services.adminTokens
         let auditor = try store.create(name: "auditor-1", role: .auditor, now: harness.clock.now, actor: "test")
         let operatorToken = try store.create(name: "desk-1", role: .operator, now: harness.clock.now, actor: "test")
@@ -57,7 +57,7 @@ struct AdminAPITests {
     }
 
     @Test func importThroughTheAPIIsAllOrNothing() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let good = "student_id,display_name,email,card_number,valid_through\nB08000001,李小華,hua@example.org,A000000101,2031-06-30\n"
             try await client.post("/v1/admin/cards/import", bearer: IssuerHarness.adminToken, body: ByteBuffer(string: good), contentType: "text/csv") { response in

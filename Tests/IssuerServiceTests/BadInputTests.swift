@@ -75,7 +75,7 @@ struct BadInputTests {
 
     @Test(arguments: cases)
     func badInputGetsA4xxWithAJSONError(_ testCase: Case) async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             var headers: HTTPFields = [.contentType: testCase.contentType]
             switch testCase.auth {

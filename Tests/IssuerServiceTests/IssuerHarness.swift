@@ -32,7 +32,7 @@ struct IssuerHarness {
     let clock: ManualClock
     let root: RootSigningKey
 
-    init(start: Int64 = IssuerHarness.start, configure: (inout IssuerConfiguration) -> Void = { _ in }) throws {
+    init(start: Int64 = IssuerHarness.start, configure: (inout IssuerConfiguration) -> Void = { _ in }) async throws {
         var configuration = IssuerConfiguration()
         configuration.bcryptCost = 4
         configuration.rotateInDaemon = false
@@ -46,7 +46,7 @@ struct IssuerHarness {
         logger.logLevel = .warning
         services = try IssuerServices(configuration: configuration, credentials: secrets, clock: clock.epochClock, database: AppDatabase.inMemory(), logger: logger)
         try services.keyStore.rotate(now: start, force: true, actor: "test")
-        try services.keysChanged(actor: "test")
+        try await services.keysChanged(actor: "test")
         try addHolder(studentID: Self.studentID, name: "陳美玲", email: Self.email, card: Self.cardNumber, validThrough: "2030-06-30")
     }
 
@@ -61,8 +61,8 @@ struct IssuerHarness {
     var application: some ApplicationProtocol { buildApplication(services) }
 
     /// The trusted keys a merchant would hold after fetching the served key set.
-    func merchantKeys() throws -> TrustedKeySet {
-        let jws = try #require(try services.publisher.current(now: clock.now)).jws
+    func merchantKeys() async throws -> TrustedKeySet {
+        let jws = try #require(await services.publisher.current(now: clock.now)).jws
         let verdict = KeySetVerifier(pinnedRoots: [root.publicKey]).verify(jws, heldSeq: nil, now: clock.now)
         #expect(verdict.isOK, "\(verdict.detail)")
         return try #require(verdict.document).trustedKeys()

@@ -13,7 +13,7 @@ import Testing
 @Suite("Key rotation while the daemon serves")
 struct KeyRotationWhileServingTests {
     @Test func newTokensCarryTheNewKidAndOldTokensStillVerifyUntilTheyExpire() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         let policy = harness.services.configuration.rotationPolicy
         // Let the standby's publication lead pass, then start at a window boundary.
         let serving = (IssuerHarness.start + policy.publicationLead + 300) / 300 * 300
@@ -44,7 +44,7 @@ struct KeyRotationWhileServingTests {
             #expect(after["kid"] as? String == newKid)
 
             // A merchant with the key set published after the rotation accepts both tokens.
-            let keySet = try harness.merchantKeys()
+            let keySet = try await harness.merchantKeys()
             #expect(keySet.sortedKeys.map(\.id.base64URL).contains(oldKid))
             let verifier = TokenVerifier(keys: keySet)
             #expect(verifier.verify(try #require(after["token"] as? String), now: harness.clock.now).reason == .ok)
@@ -59,21 +59,21 @@ struct KeyRotationWhileServingTests {
         }
     }
 
-    @Test func theDaemonsTimerRotatesWhenDueAndResignsTheKeySet() throws {
-        let harness = try IssuerHarness()
+    @Test func theDaemonsTimerRotatesWhenDueAndResignsTheKeySet() async throws {
+        let harness = try await IssuerHarness()
         let policy = harness.services.configuration.rotationPolicy
-        let seq = try #require(try harness.services.publisher.current(now: harness.clock.now)).document.seq
-        #expect(harness.services.rotationTick().isEmpty) // nothing due yet
+        let seq = try #require(await harness.services.publisher.current(now: harness.clock.now)).document.seq
+        #expect(await harness.services.rotationTick().isEmpty) // nothing due yet
         harness.clock.set(IssuerHarness.start + policy.rotationPeriod + 1)
-        let changes = harness.services.rotationTick()
+        let changes = await harness.services.rotationTick()
         #expect(!changes.isEmpty)
-        let published = try #require(try harness.services.publisher.current(now: harness.clock.now))
+        let published = try #require(await harness.services.publisher.current(now: harness.clock.now))
         #expect(published.document.seq > seq)
         #expect(published.document.keys.map(\.kid) == (try harness.services.keyStore.ring().publishedKeys.map { $0.id.base64URL }))
     }
 
     @Test func revokedKeysTokensAreRefusedOnline() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             let body = try await client.get("/v1/card/token", bearer: session) { try jsonObject($0.body) }

@@ -13,7 +13,7 @@ import Testing
 @Suite("Logging in and out")
 struct LoginTests {
     @Test func studentIDOrEmailLogsInAndLogoutEndsTheSession() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             _ = try await client.login(IssuerHarness.email.uppercased())
@@ -29,7 +29,7 @@ struct LoginTests {
     }
 
     @Test func unknownAccountAndWrongPasswordGetTheSameAnswer() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let wrong = try await client.post("/v1/session", body: json(["login": IssuerHarness.studentID, "password": "not the password"])) { response in
                 (response.status, String(buffer: response.body))
@@ -44,7 +44,7 @@ struct LoginTests {
     }
 
     @Test func repeatedFailuresLockTheNameKnownOrNot() async throws {
-        let harness = try IssuerHarness { $0.maxLoginFailures = 3; $0.lockout = 600 }
+        let harness = try await IssuerHarness { $0.maxLoginFailures = 3; $0.lockout = 600 }
         try await harness.application.test(.router) { client in
             for name in [IssuerHarness.studentID, "Z99999999"] {
                 for _ in 0..<3 {
@@ -62,7 +62,7 @@ struct LoginTests {
     }
 
     @Test func oneAddressIsLimitedPerMinute() async throws {
-        let harness = try IssuerHarness { $0.addressAttemptsPerMinute = 4 }
+        let harness = try await IssuerHarness { $0.addressAttemptsPerMinute = 4 }
         try await harness.application.test(.router) { client in
             for index in 0..<4 {
                 try await client.post("/v1/session", body: json(["login": "user\(index)", "password": "wrong password"])) { #expect($0.status == .unauthorized) }
@@ -76,7 +76,7 @@ struct LoginTests {
     }
 
     @Test func suspendedAccountCannotLogInAndLosesItsSessions() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             try harness.services.accounts.setHolderStatus(studentID: IssuerHarness.studentID, status: .suspended, reason: "test", now: harness.clock.now, actor: "test")
@@ -89,7 +89,7 @@ struct LoginTests {
     }
 
     @Test func sessionsExpire() async throws {
-        let harness = try IssuerHarness { $0.sessionLifetime = 3_600 }
+        let harness = try await IssuerHarness { $0.sessionLifetime = 3_600 }
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             harness.clock.advance(by: 3_599)
@@ -100,7 +100,7 @@ struct LoginTests {
     }
 
     @Test func sessionTokensAreStoredOnlyAsHashes() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             let stored = try await harness.services.database.writer.read { db in

@@ -13,7 +13,7 @@ import Testing
 @Suite("Health, readiness, metrics and the API description")
 struct OperationsTests {
     @Test func readyOnlyWithAnActiveKeyAndAKeySet() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             try await client.get("/healthz", bearer: nil) { #expect($0.status == .ok) }
             try await client.get("/readyz", bearer: nil) { #expect($0.status == .ok) }
@@ -33,7 +33,7 @@ struct OperationsTests {
     }
 
     @Test func metricsCountTokensLoginsAndVerdicts() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             try await client.post("/v1/session", body: json(["login": "nobody", "password": "wrong password"])) { _ in }
@@ -55,7 +55,7 @@ struct OperationsTests {
     }
 
     @Test func theServedAPIDescriptionIsDocsOpenAPI() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         let documented = try String(contentsOf: ProjectPaths.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         try await harness.application.test(.router) { client in
             try await client.get("/openapi.yaml", bearer: nil) { response in

@@ -12,7 +12,7 @@ import Testing
 @Suite("The published key set endpoints")
 struct PublishedKeySetTests {
     @Test func keySetAndJWKSCarryETagsAndAnswer304() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let (etag, jws) = try await client.get("/.well-known/alumni-card/keyset.jws", bearer: nil) { response in
                 #expect(response.status == .ok)

@@ -21,7 +21,7 @@ struct TokenEndpointTests {
     }
 
     @Test func sameTokenWithinAWindowAndTheNextOneNearItsEnd() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             harness.clock.advance(by: 10)
@@ -51,12 +51,12 @@ struct TokenEndpointTests {
     }
 
     @Test func tokenVerifiesUnderThePublishedKeySet() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             let body = try await token(client, session)
             let text = try #require(body["token"] as? String)
-            let verdict = TokenVerifier(keys: try harness.merchantKeys()).verify(text, now: harness.clock.now)
+            let verdict = TokenVerifier(keys: try await harness.merchantKeys()).verify(text, now: harness.clock.now)
             #expect(verdict.reason == .ok, "\(verdict.detail)")
             #expect(verdict.claims?.cardNumber.rawValue == IssuerHarness.cardNumber)
             #expect(verdict.claims?.holderName.rawValue == "陳○玲")
@@ -67,7 +67,7 @@ struct TokenEndpointTests {
 
     @Test(arguments: [("suspended", "card_suspended"), ("revoked", "card_revoked")])
     func cardsThatMayNotHaveTokensAreRefused(status: String, code: String) async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             try harness.services.accounts.setCardStatus(number: IssuerHarness.cardNumber, status: CardStatus(rawValue: status)!,
@@ -83,7 +83,7 @@ struct TokenEndpointTests {
     }
 
     @Test func cardPastItsValidThroughDateIsRefused() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try harness.addHolder(studentID: "B05000002", name: "王大同", email: nil, card: "A000000077", validThrough: "2027-01-15")
         try await harness.application.test(.router) { client in
             let session = try await client.login("B05000002")
@@ -97,7 +97,7 @@ struct TokenEndpointTests {
     }
 
     @Test func qrCodeComesAsSVGOrPNG() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             try await client.get("/v1/card/token/qr", bearer: session) { response in

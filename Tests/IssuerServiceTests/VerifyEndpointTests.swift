@@ -13,7 +13,7 @@ import Testing
 @Suite("Online verify")
 struct VerifyEndpointTests {
     @Test func verdictsFromJSONOrPlainTextAnd400OnlyWithoutAToken() async throws {
-        let harness = try IssuerHarness()
+        let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
             let session = try await client.login()
             let token = try await client.get("/v1/card/token", bearer: session) { try #require(try jsonObject($0.body)["token"] as? String) }
@@ -50,12 +50,12 @@ struct VerifyEndpointTests {
     }
 
     @Test func hmacTokensVerifyOnline() async throws {
-        let harness = try IssuerHarness { $0.algorithm = .hmac256 }
+        let harness = try await IssuerHarness { $0.algorithm = .hmac256 }
         // Two rotations: the first promotes the Ed25519 standby and publishes an HMAC key, the second promotes it.
         for _ in 0..<2 {
             harness.clock.advance(by: harness.services.configuration.rotationPolicy.publicationLead)
             try harness.services.keyStore.rotate(now: harness.clock.now, force: true, actor: "test", algorithm: .hmac256)
-            try harness.services.keysChanged(actor: "test")
+            try await harness.services.keysChanged(actor: "test")
         }
         try await harness.application.test(.router) { client in
             let session = try await client.login()

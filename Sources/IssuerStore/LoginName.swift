@@ -1,0 +1,23 @@
+import Foundation
+
+/// What someone typed to log in (a student ID or an e-mail address),
+/// normalised once: trimmed of white space and case-folded. The throttle,
+/// the look-up and the log all use this one form, so `" R09000001\t"` and
+/// `r09000001` are the same login.
+public struct LoginName: Hashable, Sendable, CustomStringConvertible {
+    /// The normalised text.
+    public let text: String
+
+    /// The longest login name (an e-mail address is at most 254 bytes).
+    public static let maximumUTF8Bytes = 254
+
+    /// Nil for a name that is empty once trimmed, too long, or holds control characters.
+    public init?(_ typed: String) {
+        let trimmed = typed.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard (1...Self.maximumUTF8Bytes).contains(trimmed.utf8.count),
+              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+        text = trimmed
+    }
+
+    public var description: String { text }
+}

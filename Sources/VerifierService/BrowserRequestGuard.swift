@@ -1,0 +1,50 @@
+import DaemonSupport
+import HTTPTypes
+import Hummingbird
+
+/// What keeps other web pages out of the verifier (review #17): a `Host`
+/// this verifier does not answer for is refused (DNS rebinding), and so is
+/// any request a browser marks as coming from another site (`Origin` of
+/// another host, or `Sec-Fetch-Site: cross-site`/`same-site`), so a page
+/// open in the till's browser cannot write into the audit log or the
+/// replay cache. Programs that send neither header (the CLI, curl, a
+/// point-of-sale system) are not affected.
+struct BrowserRequestGuard<Context: RequestContext>: RouterMiddleware {
+    let allowedHosts: Set<String>
+
+    init(configuration: VerifierConfiguration) {
+        let port = configuration.port
+        var hosts: Set<String> = []
+        for name in ["localhost", "127.0.0.1", "[::1]", Self.bracketed(configuration.host)] + configuration.allowedHosts {
+            hosts.insert(name)
+            if !name.contains(":") || name.hasPrefix("[") && name.hasSuffix("]") { hosts.insert("\(name):\(port)") }
+        }
+        allowedHosts = hosts
+    }
+
+    static func bracketed(_ host: String) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host.lowercased())]" : host.lowercased()
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let host = (request.head.authority ?? "").lowercased()
+        guard allowedHosts.contains(host) else {
+            throw APIError(.misdirectedRequest, code: "unknown_host",
+                           "this verifier does not answer for the host \"\(host.prefix(100))\"; add it to server.allowed_hosts if the till uses that name")
+        }
+        if let site = request.headers[FetchMetadata.site], site == "cross-site" || site == "same-site" {
+            throw APIError(.forbidden, code: "cross_site_request", "requests from other web sites are refused")
+        }
+        if let origin = request.headers[.origin] {
+            let originHost = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map { String($0).lowercased() }
+            guard originHost == host else {
+                throw APIError(.forbidden, code: "cross_site_request", "requests from other web sites are refused (Origin \(origin.prefix(100)))")
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+enum FetchMetadata {
+    static let site = HTTPField.Name("Sec-Fetch-Site")!
+}
