@@ -15,7 +15,7 @@ public enum VerificationRequest {
     public static func token(from request: Request) async throws -> String {
         var token: String
         if request.method == .get {
-            token = request.uri.queryParameters["token"].map(String.init) ?? ""
+            token = formParameter("token", in: request.uri.query ?? "") ?? ""
         } else {
             let body = try await JSONBody.collect(request, limit: bodyLimit)
             if request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false {
@@ -29,6 +29,17 @@ public enum VerificationRequest {
             throw APIError.badRequest("missing_token", "send the token as {\"token\": \"AC1:…\"}, as the plain-text body, or as ?token=")
         }
         return token
+    }
+
+    /// A parameter of a query read as HTML forms write it: `+` is a space
+    /// (Base45 uses both, so a literal `+` must be sent as `%2B`).
+    static func formParameter(_ name: String, in query: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
     }
 
     /// `{"token": "…"}` and nothing else, in one parse.

@@ -1,5 +1,6 @@
 import DaemonSupport
 import Hummingbird
+import IssuerStore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -18,6 +19,16 @@ public func buildApplication(
     if configuration.rotateInDaemon {
         background.append(PeriodicService(name: "key-rotation", interval: .seconds(configuration.checkInterval), runAtStart: true,
                                           logger: services.logger) { await services.rotationTick() })
+    }
+    if services.credentials.rootKey != nil {
+        // Changes made by other processes (a CLI suspension, a key revoked
+        // by the runbook) reach the signed key set within this interval.
+        background.append(PeriodicService(name: "keyset-refresh", interval: .seconds(KeySetPublisher.refreshCheckInterval),
+                                          logger: services.logger) {
+            do { try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon") } catch {
+                services.logger.error("key set refresh failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "refresh").message)"])
+            }
+        })
     }
     return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port,
                                  idleTimeout: configuration.idleTimeout, services: background,

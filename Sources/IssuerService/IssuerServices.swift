@@ -67,7 +67,9 @@ public struct IssuerServices: Sendable {
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
                                   metrics: metrics, databaseThreads: databaseThreads)
-        publisher = KeySetPublisher(keyStore: keyStore, rootKey: credentials.rootKey, issuer: configuration.issuerName,
+        publisher = KeySetPublisher(keyStore: keyStore, accounts: accounts,
+                                    withdrawnCardHorizon: configuration.tokenLifetime + configuration.nextTokenLead + configuration.leeway,
+                                    rootKey: credentials.rootKey, issuer: configuration.issuerName,
                                     validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,
                                   databaseThreads: databaseThreads)
@@ -86,6 +88,16 @@ public struct IssuerServices: Sendable {
         sessions.forgetAll()
         tokens.cardsChanged()
         verifier.cardsChanged()
+    }
+
+    /// After a card was suspended or revoked here: forget the caches, and
+    /// re-sign the key set (when this host holds the root) so that its
+    /// `revoked_cards` lists the card at once.
+    public func cardsWithdrawn(actor: String) async {
+        accountsChanged()
+        do { try await publisher.refreshIfNeeded(now: clock.now(), actor: actor) } catch {
+            logger.error("cannot re-sign the key set after a card change", metadata: ["error": "\(error.message)"])
+        }
     }
 
     /// After any key change: forget cached keys, re-sign the key set if

@@ -14,6 +14,8 @@ public struct PublishedKeySet: Sendable {
     public let jwks: [UInt8]
     public let etag: String
     public let jwksETag: String
+    /// The kid of the root that signed it (from the JWS header).
+    public let signerKID: String?
 }
 
 /// Keeps the served key set current. With the root key on this host, it
@@ -22,6 +24,11 @@ public struct PublishedKeySet: Sendable {
 /// the database and warns as that document nears its `exp`.
 public final class KeySetPublisher: Sendable {
     let keyStore: KeyStore
+    let accounts: AccountStore
+    /// How long a withdrawn card stays in `revoked_cards`: the longest a
+    /// token handed out before the withdrawal can live (the next window's
+    /// token, handed out `next_token_lead` early, plus the leeway).
+    let withdrawnCardHorizon: Int64
     let rootKey: RootSigningKey?
     let issuer: String
     let validity: Int64
@@ -31,11 +38,17 @@ public final class KeySetPublisher: Sendable {
     /// database is asked again (an install by the CLI shows up this fast).
     let reloadAfter: Int64 = 5
 
+    /// How often the daemon checks whether the served set is still right.
+    public static let refreshCheckInterval: Int64 = 30
+
     private struct Held { let loadedAt: Int64; let published: PublishedKeySet? }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, rootKey: RootSigningKey?, issuer: String, validity: Int64, logger: Logger, databaseThreads: DatabaseThreads) {
+    init(keyStore: KeyStore, accounts: AccountStore, withdrawnCardHorizon: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
+         logger: Logger, databaseThreads: DatabaseThreads) {
         self.databaseThreads = databaseThreads
+        self.accounts = accounts
+        self.withdrawnCardHorizon = withdrawnCardHorizon
         self.keyStore = keyStore
         self.rootKey = rootKey
         self.issuer = issuer
@@ -82,12 +95,23 @@ public final class KeySetPublisher: Sendable {
             }
             return false
         }
-        let keyStore = keyStore
-        let ring: KeyRing
-        do { ring = try await databaseThreads.read { try keyStore.ring() } } catch { throw .wrapping(error, "cannot read the keys") }
+        if let served, let signer = served.signerKID, signer != rootKey.id.base64URL {
+            // An installed document from another root (an offline root
+            // rotation): re-signing it with the old root would drop the
+            // rotation. The offline signer keeps it fresh.
+            logger.warning("the served key set is signed by another root than the one on this host; not re-signing it", metadata: [
+                "served_root": "\(signer)", "host_root": "\(rootKey.id)"])
+            return false
+        }
+        let keyStore = keyStore, accounts = accounts, since = now - withdrawnCardHorizon
+        let ring: KeyRing, withdrawn: [String]
+        do {
+            (ring, withdrawn) = try await databaseThreads.read { (try keyStore.ring(), try accounts.withdrawnCards(since: since)) }
+        } catch { throw .wrapping(error, "cannot read the keys") }
         let ringKeys = ring.publishedKeys.compactMap { $0.publicJWK() }
         if let served,
            served.document.keys == ringKeys,
+           served.document.revokedCards == withdrawn,
            Int128(served.document.exp) - Int128(now) > Int128(validity / 2),
            served.document.iss == issuer {
             return false
@@ -95,10 +119,13 @@ public final class KeySetPublisher: Sendable {
         guard ring.active != nil else { return false }
         let issuer = issuer, validity = validity
         do {
-            _ = try await databaseThreads.write { try keyStore.signKeySet(root: rootKey, issuer: issuer, now: now, validity: validity, actor: actor) }
+            _ = try await databaseThreads.write {
+                try keyStore.signKeySet(root: rootKey, issuer: issuer, now: now, validity: validity, revokedCards: withdrawn, actor: actor)
+            }
         } catch { throw .wrapping(error, "cannot sign the key set") }
         let fresh = try await reload(now: now)
-        logger.info("signed a new key set", metadata: ["seq": "\(fresh?.document.seq ?? 0)", "keys": "\(ringKeys.count)"])
+        logger.info("signed a new key set", metadata: ["seq": "\(fresh?.document.seq ?? 0)", "keys": "\(ringKeys.count)",
+                                                       "revoked_cards": "\(withdrawn.count)"])
         return true
     }
 
@@ -111,8 +138,10 @@ public final class KeySetPublisher: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let jwks = (try? encoder.encode(JSONWebKeySet(keys: document.keys))).map { Array($0) } ?? []
+        let header = Base64URL.decode(String(parts[0])).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
         return PublishedKeySet(jws: jws, document: document, jwks: jwks,
-                               etag: "\"keyset-\(document.seq)\"", jwksETag: "\"jwks-\(hexPrefix(jwks))\"")
+                               etag: "\"keyset-\(document.seq)\"", jwksETag: "\"jwks-\(hexPrefix(jwks))\"",
+                               signerKID: header?["kid"] as? String)
     }
 
     private static func hexPrefix(_ bytes: [UInt8]) -> String {

@@ -99,6 +99,16 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// Cards suspended or revoked at or after `since`: their last tokens
+    /// may still be live, so the key set lists them (`revoked_cards`) and
+    /// offline verifiers refuse those tokens before they expire.
+    public func withdrawnCards(since: Int64) throws(IssuerStoreError) -> [String] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "SELECT number FROM card WHERE status IN ('suspended', 'revoked') AND updated_at >= ? ORDER BY number",
+                                arguments: [since])
+        }
+    }
+
     // MARK: - Sessions
 
     /// Stores a new session under the SHA-256 of its bearer token.

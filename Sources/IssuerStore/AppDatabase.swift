@@ -16,17 +16,21 @@ public struct AppDatabase: Sendable {
     }
 
     /// Opens (creating if needed) the database file at `path`, mode 0600.
-    /// Concurrent processes wait up to `busyTimeout` for each other's writes.
+    /// Concurrent processes wait up to `busyTimeout` for each other's
+    /// writes (the daemon waits briefly and answers 503; the CLI longer).
+    /// Commits are `synchronous=FULL`: a reported key, token or card
+    /// revocation survives a power cut (the write volume is small).
     public static func open(path: String, busyTimeout: TimeInterval = 15) throws(IssuerStoreError) -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
-        let existed = FileManager.default.fileExists(atPath: path)
-        let previous = umask(0o077) // the file and its -wal/-shm are created 0600
-        defer { umask(previous) }
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and
+        // -shm files the database file's mode (no process-wide umask).
+        let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            if !existed { chmod(path, 0o600) }
             return try AppDatabase(pool)
         } catch let error as IssuerStoreError {
             throw error
@@ -154,6 +158,11 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE admin_token ADD COLUMN last_used_at INTEGER;
                 -- Logins match student IDs in any case (LoginName folds case).
                 CREATE INDEX holder_student_id_nocase ON holder(student_id COLLATE NOCASE);
+                -- Facts about this database itself, such as "made by serve --dev".
+                CREATE TABLE instance_flag (
+                    name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    set_at INTEGER NOT NULL
+                );
                 """)
         }
         return migrator

@@ -11,6 +11,17 @@ extension AppDatabase {
         do { return try writer.write(body) } catch { throw .wrapping(error, "cannot write the database") }
     }
 
+    /// Whether this database was made for development (`serve --dev`), where
+    /// the demo alumnus with its public password may live.
+    public func isDevelopment() throws(IssuerStoreError) -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM instance_flag WHERE name = 'development')") ?? false }
+    }
+
+    /// Marks this database as a development one.
+    public func markDevelopment(now: Int64) throws(IssuerStoreError) {
+        try write { db in try db.execute(sql: "INSERT OR IGNORE INTO instance_flag (name, set_at) VALUES ('development', ?)", arguments: [now]) }
+    }
+
     /// Whether the database answers a trivial query (for readiness probes).
     public func isReachable() -> Bool {
         (try? writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

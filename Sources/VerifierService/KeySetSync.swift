@@ -50,6 +50,7 @@ public struct KeySetSync: Sendable {
             outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
         }
         let decisionTime = state.decisionTime(now: now, leeway: configuration.leeway)
+        let held = state.held
         let status = state.updateSync { status in
             status.lastAttempt = now
             switch outcome {
@@ -63,7 +64,7 @@ public struct KeySetSync: Sendable {
             }
             // The issuer re-signs at half validity: a set still unchanged
             // past it means someone may be withholding newer ones.
-            if let held = state.held, held.isPastHalfItsValidity(at: decisionTime), outcome != .updated(seq: held.document.seq) {
+            if let held, held.isPastHalfItsValidity(at: decisionTime), outcome != .updated(seq: held.document.seq) {
                 status.warning = "the key set (seq \(held.document.seq)) is past half its validity and no newer one has arrived; the issuer re-signs by then, so check the connection to \(configuration.keySetURL ?? "the issuer")"
             } else {
                 status.warning = nil

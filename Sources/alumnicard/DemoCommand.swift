@@ -6,16 +6,26 @@ import IssuerStore
 /// `alumnicard demo`: seeds the demo alumnus into a database.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create (or refresh) the demo alumnus and card, with a known password. Not for production.")
+        commandName: "demo",
+        abstract: "Create (or refresh) the demo alumnus and card, with a known password. Not for production.",
+        discussion: "Refused on a database not made by `serve --dev`: the demo alumnus's password is public, and its student ID may be a real one's. --mark-development marks a database made otherwise as a development one first.")
 
     @OptionGroup var store: StoreOptions
+
+    @Flag(help: "Mark this database as a development one (never do this to a real one), then seed.")
+    var markDevelopment = false
 
     func run() throws {
         let configuration = try store.configuration()
         let services: IssuerServices
         do {
-            let kek = try store.openStore().kek
-            services = try IssuerServices(configuration: configuration, credentials: IssuerCredentials(kek: kek, rootKey: nil, bootstrapAdminTokenHash: nil))
+            let keyStore = try store.openStore()
+            if markDevelopment { try keyStore.database.markDevelopment(now: store.time) }
+            guard try keyStore.database.isDevelopment() else {
+                throw CommandFailure.failed("\(configuration.database) is not a development database (made by `alumnicard serve --dev`): the demo alumnus has a public password and would overwrite student \(DemoAlumnus.studentID) if that is a real one. Use `serve --dev`, or --mark-development on a database that holds no real data")
+            }
+            services = try IssuerServices(configuration: configuration, credentials: IssuerCredentials(kek: keyStore.kek, rootKey: nil, bootstrapAdminTokenHash: nil),
+                                          database: keyStore.database)
             try DemoAlumnus.seed(into: services, actor: store.auditActor)
         } catch let error as CommandFailure {
             throw error

@@ -43,18 +43,22 @@ struct KeySetCommand: AsyncParsableCommand {
             let issuer = self.issuer ?? configuration.issuerName
             let validity = self.validity ?? configuration.keySetValidity
             guard validity > 0 else { throw CommandFailure.usage("--validity must be positive") }
-            let keyStore = try store.openStore()
+            let (keyStore, accounts) = try store.openAccounts()
+            let horizon = configuration.tokenLifetime + configuration.nextTokenLead + configuration.leeway
+            let withdrawn: [String]
+            do { withdrawn = try accounts.withdrawnCards(since: store.time - horizon) } catch { throw CommandFailure.failed(error.message) }
             let output: Data
             if unsigned {
                 let document: KeySetDocument
-                do { document = try keyStore.nextKeySetDocument(issuer: issuer, now: store.time, validity: validity) } catch {
+                do { document = try keyStore.nextKeySetDocument(issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn) } catch {
                     throw CommandFailure.failed(error.message)
                 }
                 output = Data(document.json()) + Data("\n".utf8)
             } else {
                 let rootKey = try RootKeyFiles.signingKey(at: root)
                 do {
-                    output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity, actor: store.auditActor).utf8) + Data("\n".utf8)
+                    output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn,
+                                                          actor: store.auditActor).utf8) + Data("\n".utf8)
                 } catch {
                     throw CommandFailure.failed(error.message)
                 }

@@ -52,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let services = try openServices(configuration, logger: logger)
         if dev {
             let madeKey = try await DevelopmentSetup.ensureKeys(services)
+            try services.database.markDevelopment(now: services.clock.now())
             try DemoAlumnus.seed(into: services, actor: "dev-setup")
             printDevelopmentBanner(configuration, made: made, madeKey: madeKey)
         } else {

@@ -60,18 +60,67 @@ struct VerificationTests {
         #expect(cache.count <= 2)
     }
 
-    @Test func aClockBehindProvenTimeIsReported() throws {
+    @Test func verdictsUseTheLatestProvenTimeWhenTheClockIsBehind() throws {
         let issuer = IssuerFixture()
         let clock = ManualClock(IssuerFixture.start + 60)
         let verifier = try makeVerifier(issuer, port: nil, clock: clock)
-        _ = verifier.sync.apply(jws: issuer.keySet(seq: 1), etag: nil, now: clock.now)
-        #expect(verifier.verification.verify(try issuer.token(at: clock.now)).clockWarning == nil)
-        #expect(verifier.status().clock.ok)
-        clock.set(IssuerFixture.start - 3_600) // the device's clock jumps an hour back
-        let report = verifier.verification.verify(try issuer.token(at: IssuerFixture.start + 60))
-        #expect(report.reason == "not_yet_valid")
+        // A genuine key set signed two days ahead of this device's clock.
+        let proven = IssuerFixture.start + 2 * 86_400
+        #expect(verifier.sync.apply(jws: issuer.keySet(seq: 1, iat: proven), etag: nil, now: clock.now) == .updated(seq: 1))
+        // A token that is valid by the device's wrong clock expired long before the proven time.
+        let report = verifier.verification.verify(try issuer.token(at: clock.now))
+        #expect(report.reason == "expired")
         #expect(report.clockWarning?.contains("behind") == true)
         #expect(!verifier.status().clock.ok)
+        #expect(verifier.status().clock.behindSeconds == proven - clock.now)
+    }
+
+    @Test func aClockSetBackCannotReviveAnExpiredKeySetAcrossARestart() throws {
+        let issuer = IssuerFixture()
+        let clock = ManualClock(IssuerFixture.start + 60)
+        let directory = try ProjectPaths.temporaryDirectory("clock")
+        let verifier = try makeVerifier(issuer, port: nil, clock: clock, directory: directory) { $0.offlineGrace = 0 }
+        _ = verifier.sync.apply(jws: issuer.keySet(seq: 1, validity: 86_400), etag: nil, now: clock.now)
+        clock.set(IssuerFixture.start + 86_000)
+        #expect(verifier.verification.verify(try issuer.token(at: clock.now)).reason == "ok")
+        verifier.saveTrustIfMoved() // what the background flush does
+        // The clock goes back a day and the verifier restarts: the set is
+        // still judged at the proven time, and a token from "now" is refused.
+        clock.set(IssuerFixture.start + 100)
+        let restarted = try makeVerifier(issuer, port: nil, clock: clock, directory: directory) { $0.offlineGrace = 0 }
+        #expect(restarted.state.latestTrustedTime == IssuerFixture.start + 86_000)
+        #expect(restarted.verification.verify(try issuer.token(at: clock.now)).reason == "expired")
+        clock.set(IssuerFixture.start + 86_400 + 91)
+        #expect(restarted.verification.verify(try issuer.token(at: clock.now)).reason == "keyset_stale")
+    }
+
+    /// Review #4: a validly signed token whose `exp` is near the top of
+    /// the integers must not trap, under every replay policy.
+    @Test(arguments: [ReplayPolicy.allow, .flag, .reject], [UInt64(Int64.max), UInt64(Int64.max) - 90, UInt64.max])
+    func aTokenWithExpNearTheTopOfTheIntegersDoesNotCrash(policy: ReplayPolicy, exp: UInt64) throws {
+        let issuer = IssuerFixture()
+        let clock = ManualClock(IssuerFixture.start + 60)
+        let verifier = try makeVerifier(issuer, port: nil, clock: clock) { $0.replayPolicy = policy }
+        // A key set that allows any lifetime, as a careless or hostile issuer might publish.
+        var jwk = JSONWebKey(trustedKey: issuer.key.verificationKey(signingWindow: SigningWindow(notBefore: IssuerFixture.start - 3_600, expires: nil)))!
+        jwk.status = "active"
+        let document = KeySetDocument(iss: "ntu-alumni", seq: 1, iat: IssuerFixture.start, exp: IssuerFixture.start + 86_400, keys: [jwk],
+                                      revokedCards: [], maxTokenLifetime: .max)
+        #expect(verifier.sync.apply(jws: KeySetSigner.sign(document, with: issuer.root), etag: nil, now: clock.now) == .updated(seq: 1))
+        let claims = CardClaims(cardNumber: try CardNumber("A000000042"), holderName: try HolderName("陳○玲"),
+                                validThrough: try CardDate(iso8601: "2030-06-30"), issuedAt: UInt64(clock.now), expiresAt: exp,
+                                tokenID: TokenID(rawValue: 7))
+        let token = try TokenIssuer().issue(claims: claims, key: issuer.key).text
+        let first = verifier.verification.verify(token)
+        let second = verifier.verification.verify(token)
+        // Even the widest bound M = 2⁶³−1 refuses exp − iat above it.
+        let fits = exp - UInt64(clock.now) <= UInt64(Int64.max)
+        #expect(first.reason == (fits ? "ok" : "lifetime_exceeded"))
+        #expect(second.reason == (!fits ? "lifetime_exceeded" : policy == .reject ? "replayed" : "ok"))
+        // With the default lifetime bound the same token is refused outright.
+        let bounded = try makeVerifier(issuer, port: nil, clock: clock)
+        _ = bounded.sync.apply(jws: issuer.keySet(seq: 1), etag: nil, now: clock.now)
+        #expect(bounded.verification.verify(token).reason == "lifetime_exceeded")
     }
 
     @Test func everyVerificationIsAuditedWithTheCardAsAKeyedHash() async throws {
