@@ -39,8 +39,8 @@ public func buildApplication(
 public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestContext> {
     let router = Router(context: IssuerRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics.service))
-    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: JSONErrorMiddleware())
     OperationsController(services: services).addRoutes(to: router)
     WellKnownController(services: services).addRoutes(to: router)
     let v1 = router.group("v1")

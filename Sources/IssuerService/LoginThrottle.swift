@@ -42,6 +42,7 @@ public final class LoginThrottle: Sendable {
     /// A new lockout: how long it lasts.
     public struct Lockout: Equatable, Sendable {
         public let seconds: Int64
+        public init(seconds: Int64) { self.seconds = seconds }
     }
 
     private struct Pair: Hashable { let account: String; let client: String }

@@ -26,8 +26,8 @@ public func buildVerifierApplication(
 public func buildVerifierRouter(_ services: VerifierServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: BrowserRequestGuard(configuration: services.configuration))
 
     router.get("/") { _, _ in

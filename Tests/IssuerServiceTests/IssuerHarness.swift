@@ -31,12 +31,16 @@ struct IssuerHarness {
     let services: IssuerServices
     let clock: ManualClock
     let root: RootSigningKey
+    let secrets: IssuerCredentials
 
-    init(start: Int64 = IssuerHarness.start, configure: (inout IssuerConfiguration) -> Void = { _ in }) async throws {
+    /// With `onDisk`, the database is a real file in a temporary data
+    /// directory (for tests where another connection or process shares it).
+    init(start: Int64 = IssuerHarness.start, onDisk: Bool = false, configure: (inout IssuerConfiguration) -> Void = { _ in }) async throws {
         var configuration = IssuerConfiguration()
         configuration.bcryptCost = 4
         configuration.rotateInDaemon = false
         configuration.port = 0
+        if onDisk { configuration.dataDirectory = try ProjectPaths.temporaryDirectory("issuer").path }
         configure(&configuration)
         clock = ManualClock(start)
         root = RootSigningKey.generate()
@@ -44,7 +48,9 @@ struct IssuerHarness {
                                     bootstrapAdminTokenHash: AccountStore.tokenHash(Self.adminToken))
         var logger = Logger(label: "issuer-test")
         logger.logLevel = .warning
-        services = try IssuerServices(configuration: configuration, credentials: secrets, clock: clock.epochClock, database: AppDatabase.inMemory(), logger: logger)
+        self.secrets = secrets
+        services = try IssuerServices(configuration: configuration, credentials: secrets, clock: clock.epochClock,
+                                      database: onDisk ? nil : AppDatabase.inMemory(), logger: logger)
         try services.keyStore.rotate(now: start, force: true, actor: "test")
         try await services.keysChanged(actor: "test")
         try addHolder(studentID: Self.studentID, name: "陳美玲", email: Self.email, card: Self.cardNumber, validThrough: "2030-06-30")
