@@ -27,24 +27,38 @@ struct BrowserRequestGuard<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let host = (request.head.authority ?? "").lowercased()
-        guard allowedHosts.contains(host) else {
-            throw APIError(.misdirectedRequest, code: "unknown_host",
-                           "this verifier does not answer for the host \"\(host.prefix(100))\"; add it to server.allowed_hosts if the till uses that name")
-        }
-        if let site = request.headers[FetchMetadata.site], site == "cross-site" || site == "same-site" {
-            throw APIError(.forbidden, code: "cross_site_request", "requests from other web sites are refused")
-        }
-        if let origin = request.headers[.origin] {
-            let originHost = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map { String($0).lowercased() }
-            guard originHost == host else {
-                throw APIError(.forbidden, code: "cross_site_request", "requests from other web sites are refused (Origin \(origin.prefix(100)))")
-            }
+        let host = request.head.authority ?? request.headers[FetchMetadata.host]
+        if let refusal = refusal(host: host, origin: request.headers[.origin], fetchSite: request.headers[FetchMetadata.site]) {
+            throw refusal
         }
         return try await next(request, context)
+    }
+
+    /// Why a request with these headers is refused, or nil to let it through.
+    func refusal(host: String?, origin: String?, fetchSite: String?) -> APIError? {
+        // Browsers always name the host; a request without one (HTTP/1.0)
+        // cannot come from a rebound name.
+        let host = (host ?? "").lowercased()
+        guard host.isEmpty || allowedHosts.contains(host) else {
+            return APIError(.misdirectedRequest, code: "unknown_host",
+                            "this verifier does not answer for the host \"\(host.prefix(100))\"; add it to server.allowed_hosts if the till uses that name")
+        }
+        if let fetchSite, fetchSite == "cross-site" || fetchSite == "same-site" {
+            return APIError(.forbidden, code: "cross_site_request", "requests from other web sites are refused")
+        }
+        if let origin {
+            let originHost = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map { String($0).lowercased() }
+            guard originHost == host else {
+                return APIError(.forbidden, code: "cross_site_request", "requests from other web sites are refused (Origin \(origin.prefix(100)))")
+            }
+        }
+        return nil
     }
 }
 
 enum FetchMetadata {
     static let site = HTTPField.Name("Sec-Fetch-Site")!
+    /// HTTP/1 servers move `Host` into the request's authority; a request
+    /// built another way may still carry the field.
+    static let host = HTTPField.Name("Host")!
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The cashier's page at `/`: a keyboard-wedge scanner types the token and
@@ -9,6 +10,23 @@ import Foundation
 enum ScannerPage {
     static func html(merchant: String) -> String {
         template.replacingOccurrences(of: "{{MERCHANT}}", with: escape(merchant))
+    }
+
+    /// The page's Content-Security-Policy: its one inline script and style
+    /// allowed by hash (CSP Level 2), nothing else inline; never framed.
+    static let contentSecurityPolicy: String = {
+        "default-src 'none'; script-src '\(hash(of: "script"))'; style-src '\(hash(of: "style"))'; connect-src 'self'; "
+            + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    }()
+
+    /// `sha256-…` of the text inside the template's `<element>` (the merchant's
+    /// name stands outside both, so one hash fits every page).
+    static func hash(of element: String) -> String {
+        guard let open = template.range(of: "<\(element)>"), let close = template.range(of: "</\(element)>", range: open.upperBound..<template.endIndex) else {
+            preconditionFailure("the scanner page template has no <\(element)> element")
+        }
+        let digest = SHA256.hash(data: Data(template[open.upperBound..<close.lowerBound].utf8))
+        return "sha256-" + Data(digest).base64EncodedString()
     }
 
     static func escape(_ text: String) -> String {

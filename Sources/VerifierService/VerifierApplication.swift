@@ -32,7 +32,7 @@ public func buildVerifierRouter(_ services: VerifierServices) -> Router<BasicReq
 
     router.get("/") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                                         .contentSecurityPolicy: "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"],
+                                         .contentSecurityPolicy: ScannerPage.contentSecurityPolicy],
                  body: .init(byteBuffer: ByteBuffer(string: ScannerPage.html(merchant: services.configuration.merchantName))))
     }
     router.post("v1/verify") { request, _ in

@@ -54,6 +54,36 @@ struct RegistrarImportTests {
         try #expect(accounts.counts().holders == 0)
     }
 
+    @Test func anImportWithoutAStatusColumnKeepsASuspendedCardSuspended() throws {
+        let (accounts, _) = try store()
+        let full = "student_id,display_name,email,card_number,valid_through,status\nA1,林,lin@example.org,A000001234,2030-12-31,active\n"
+        _ = try accounts.importCSV(Data(full.utf8), now: 1, actor: "registrar")
+        _ = try accounts.setCardStatus(number: "A000001234", status: .suspended, reason: "fraud investigation", now: 2, actor: "admin:desk")
+        // The nightly export, without the optional columns.
+        let nightly = "student_id,display_name,card_number,valid_through\nA1,林,A000001234,2030-12-31\n"
+        let report = try accounts.importCSV(Data(nightly.utf8), now: 3, actor: "registrar")
+        #expect(report.rows.map(\.action) == [.unchanged])
+        try #expect(accounts.card(number: "A000001234")?.status == .suspended)
+        // An empty status cell changes nothing either; an explicit one does.
+        let emptyCell = "student_id,display_name,card_number,valid_through,status\nA1,林,A000001234,2030-12-31,\n"
+        _ = try accounts.importCSV(Data(emptyCell.utf8), now: 4, actor: "registrar")
+        try #expect(accounts.card(number: "A000001234")?.status == .suspended)
+        let lifted = "student_id,display_name,card_number,valid_through,status\nA1,林,A000001234,2030-12-31,active\n"
+        #expect(try accounts.importCSV(Data(lifted.utf8), now: 5, actor: "registrar").rows[0].detail.contains("suspended → active"))
+        try #expect(accounts.card(number: "A000001234")?.status == .active)
+    }
+
+    @Test func anImportWithoutAnEmailColumnKeepsAddressesAndAnEmptyCellClearsOne() throws {
+        let (accounts, _) = try store()
+        _ = try accounts.importCSV(Data("student_id,display_name,email,card_number,valid_through\nA1,林,lin@example.org,A1,2030-12-31\n".utf8), now: 1, actor: "r")
+        _ = try accounts.importCSV(Data("student_id,display_name,card_number,valid_through\nA1,林,A1,2030-12-31\n".utf8), now: 2, actor: "r")
+        try #expect(accounts.holder(login: LoginName("lin@example.org")!)?.studentID == "A1")
+        try #expect(accounts.holder(studentID: "A1")?.email == "lin@example.org")
+        _ = try accounts.importCSV(Data("student_id,display_name,email,card_number,valid_through\nA1,林,,A1,2030-12-31\n".utf8), now: 3, actor: "r")
+        try #expect(accounts.holder(studentID: "A1")?.email == nil)
+        try #expect(accounts.holder(login: LoginName("lin@example.org")!) == nil)
+    }
+
     @Test func aCardNumberNeverMovesToAnotherHolder() throws {
         let (accounts, _) = try store()
         _ = try accounts.importCSV(Data("student_id,display_name,card_number,valid_through\nB1,甲,A1,2030-01-01\n".utf8), now: 1, actor: "t")

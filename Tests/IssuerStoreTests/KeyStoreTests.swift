@@ -113,6 +113,62 @@ import Testing
             #expect(next.seq > published)
         }
     }
+
+    @Test func removedKeysLoseTheirSealedPrivateKeys() throws {
+        try Self.withDatabase { path in
+            let policy = RotationPolicy.default
+            let store = try KeyStore(database: AppDatabase.open(path: path), kek: KeyEncryptionKey.generate().key, policy: policy)
+            try store.rotate(now: Self.start, force: true, actor: "test")
+            let first = try #require(try store.ring().active).id
+            // Rotate until the first key has retired and passed its retention.
+            var now = Self.start
+            for _ in 0..<4 {
+                now += policy.rotationPeriod + policy.publicationLead
+                try store.rotate(now: now, force: true, actor: "test")
+            }
+            #expect(try store.ring()[first]?.state == .removed)
+            let sealed = try store.database.writer.read { db in
+                try Data.fetchOne(db, sql: "SELECT sealed_private_key FROM signing_key WHERE kid = ?", arguments: [first.base64URL])
+            }
+            #expect(sealed == Data())
+        }
+    }
+
+    @Test func aKeySetWhoseSeqDoesNotFitIsRefusedNotATrap() throws {
+        try Self.withDatabase { path in
+            let store = try KeyStore(database: AppDatabase.open(path: path), kek: KeyEncryptionKey.generate().key)
+            try store.rotate(now: Self.start, force: true, actor: "test")
+            let root = RootSigningKey.generate()
+            var document = try store.nextKeySetDocument(issuer: "ntu-alumni", now: Self.start, validity: 86_400)
+            document.seq = UInt64(Int64.max) + 1
+            #expect(throws: IssuerStoreError(.keySetRefused, "")) {
+                try store.install(KeySetSigner.sign(document, with: root), pinnedRoots: [root.publicKey], now: Self.start, actor: "test")
+            }
+        }
+    }
+
+    @Test func adminTokensExpireAndRecordTheirLastUse() throws {
+        try Self.withDatabase { path in
+            let tokens = AdminTokenStore(database: try AppDatabase.open(path: path))
+            let token = try tokens.create(name: "desk-1", role: .operator, lifetime: 3_600, now: Self.start, actor: "test")
+            #expect(try tokens.lookup(token, now: Self.start + 10)?.name == "desk-1")
+            #expect(try tokens.list().first?.lastUsedAt == Self.start + 10)
+            #expect(try tokens.lookup(token, now: Self.start + 3_600) != nil)
+            #expect(try tokens.lookup(token, now: Self.start + 3_601) == nil)
+            #expect(try tokens.list().first?.expiresAt == Self.start + 3_600)
+        }
+    }
+
+    @Test func theDatabaseIsCreatedPrivateAndCommitsFully() throws {
+        try Self.withDatabase { path in
+            let database = try AppDatabase.open(path: path)
+            try database.writer.write { db in try db.execute(sql: "CREATE TABLE probe (x)") }
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                #expect(SecureFileMode.of(path + suffix) == 0o600, "\(suffix)")
+            }
+            #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2) // FULL
+        }
+    }
 }
 
 enum SecureFileMode {

@@ -1,12 +1,14 @@
 import CardKeys
 import CardToken
+import DaemonSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TestSupport
 import Testing
-import VerifierService
+@testable import VerifierService
+import Hummingbird
 
 @Suite("Offline verification: staleness, replay, clock, audit")
 struct VerificationTests {
@@ -175,6 +177,59 @@ struct VerificationTests {
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#"alumnicard_verifier_verifications_total{reason="ok"} 2"#))
+            }
+        }
+    }
+
+    @Test func otherSitesAndOtherHostNamesAreRefused() throws {
+        var configuration = VerifierConfiguration()
+        configuration.port = 8090
+        configuration.allowedHosts = ["till-2.shop.lan:8090"]
+        let guardian = BrowserRequestGuard<BasicRequestContext>(configuration: configuration)
+        // A page elsewhere, posting as a form would, or a fetch marked cross-site.
+        #expect(guardian.refusal(host: "127.0.0.1:8090", origin: "http://attacker.example", fetchSite: nil)?.code == "cross_site_request")
+        #expect(guardian.refusal(host: "127.0.0.1:8090", origin: nil, fetchSite: "cross-site")?.code == "cross_site_request")
+        #expect(guardian.refusal(host: "127.0.0.1:8090", origin: "null", fetchSite: nil)?.code == "cross_site_request")
+        // DNS rebinding: the browser names the attacker's host.
+        #expect(guardian.refusal(host: "attacker.example:8090", origin: nil, fetchSite: nil)?.code == "unknown_host")
+        // The verifier's own page, the names it is configured for, and programs sending no browser headers.
+        #expect(guardian.refusal(host: "127.0.0.1:8090", origin: "http://127.0.0.1:8090", fetchSite: "same-origin") == nil)
+        #expect(guardian.refusal(host: "LOCALHOST:8090", origin: nil, fetchSite: "none") == nil)
+        #expect(guardian.refusal(host: "till-2.shop.lan:8090", origin: "http://till-2.shop.lan:8090", fetchSite: nil) == nil)
+        #expect(guardian.refusal(host: nil, origin: nil, fetchSite: nil) == nil)
+    }
+
+    @Test func theScannerPageAllowsOnlyItsOwnScriptAndIsNeverFramed() async throws {
+        let issuer = IssuerFixture()
+        let clock = ManualClock(IssuerFixture.start + 60)
+        let verifier = try makeVerifier(issuer, port: nil, clock: clock)
+        try await buildVerifierApplication(verifier, syncInBackground: false).test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                let policy = response.headers[.contentSecurityPolicy] ?? ""
+                #expect(policy.contains("frame-ancestors 'none'"))
+                #expect(policy.contains("script-src 'sha256-"))
+                #expect(!policy.contains("unsafe-inline"))
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            }
+        }
+    }
+
+    @Test func aFormEncodedQueryReadsPlusAsASpace() async throws {
+        let issuer = IssuerFixture()
+        let clock = ManualClock(IssuerFixture.start + 60)
+        let verifier = try makeVerifier(issuer, port: nil, clock: clock)
+        _ = verifier.sync.apply(jws: issuer.keySet(seq: 1), etag: nil, now: clock.now)
+        var token = try issuer.token(at: clock.now)
+        while !token.contains(" ") || !token.contains("+") { token = try issuer.token(at: clock.now) } // Base45 uses both
+        // As an HTML form (URLSearchParams) writes it: space as +, + as %2B.
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(" ")
+        let form = token.addingPercentEncoding(withAllowedCharacters: allowed)!.replacingOccurrences(of: " ", with: "+")
+        try await buildVerifierApplication(verifier, syncInBackground: false).test(.router) { client in
+            try await client.execute(uri: "/v1/verify?token=\(form)", method: .get) { response in
+                #expect(String(buffer: response.body).contains("\"reason\":\"ok\""))
             }
         }
     }
