@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import CardKeys
 import CardToken
+import DaemonSupport
 import Foundation
 import IssuerService
 import IssuerStore
@@ -12,7 +13,7 @@ struct KeySetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyset",
         abstract: "Export, sign, install and verify the root-signed key set merchants trust.",
-        subcommands: [Export.self, Sign.self, Install.self, Verify.self]
+        subcommands: [Export.self, Refresh.self, Sign.self, Install.self, Verify.self]
     )
 
     struct Export: AsyncParsableCommand {
@@ -66,6 +67,35 @@ struct KeySetCommand: AsyncParsableCommand {
             try write(output, to: out)
             for key in try keyStore.ring().publishedKeys {
                 printError("\(key.id) \(key.state.rawValue), signs \(describeTime(key.notBefore)) → \(describeTime(key.notAfter))")
+            }
+        }
+    }
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign and install a new key set only if the served one is out of date (for alumnicard-publish-keyset.timer).",
+            discussion: "A new set is signed when the served one is missing, lists other keys than the database, lists other withdrawn cards, names another issuer, or is past half its validity; otherwise nothing changes. This is what the daemon does itself when it holds the root key."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "The root key file (default: the systemd credential alumnicard-root).")
+        var root: String?
+
+        func run() async throws {
+            let configuration = try store.configuration()
+            let keyStore = try store.openStore()
+            let rootKey = try RootKeyFiles.signingKey(at: root)
+            let time = store.time
+            do {
+                let services = try IssuerServices(configuration: configuration,
+                                                  credentials: IssuerCredentials(kek: keyStore.kek, rootKey: rootKey, bootstrapAdminTokenHash: nil),
+                                                  clock: IssuerClock { time }, database: keyStore.database)
+                let signed = try await services.publisher.refreshIfNeeded(now: time, actor: store.auditActor)
+                let seq = try keyStore.currentSeq()
+                print(signed ? "signed and installed key set seq \(seq)" : "the served key set is current; nothing signed")
+            } catch {
+                throw CommandFailure.failed("\(error)")
             }
         }
     }

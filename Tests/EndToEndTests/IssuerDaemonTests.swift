@@ -127,7 +127,8 @@ struct IssuerDaemonTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test(arguments: [("alumnicard.service", "alumnicard"), ("alumnicard-verifier.service", "alumnicard-verifier")])
+    @Test(arguments: [("alumnicard.service", "alumnicard"), ("alumnicard-verifier.service", "alumnicard-verifier"),
+                      ("alumnicard-rotate-keys.service", "alumnicard"), ("alumnicard-publish-keyset.service", "alumnicard")])
     func theSystemdUnitsValidate(unitName: String, product: String) throws {
         let analyze = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
         try #require(FileManager.default.isExecutableFile(atPath: analyze.path), "systemd-analyze is not installed")
@@ -145,6 +146,16 @@ struct IssuerDaemonTests {
         let line = try #require(security.output.split(separator: "\n").last { $0.contains("Overall exposure level") })
         let score = try #require(Double(line.split(separator: ":").last!.split(separator: " ").first!))
         #expect(score < 5.0, "\(line)") // systemd calls below 5 "OK", below 2 "SAFE"
+        // One user model for the daemon and its timers (review #20), and
+        // the root private key only where a key set is signed (#12).
+        #expect(unit.contains("DynamicUser=yes"))
+        #expect(unit.contains("alumnicard-root") == (unitName == "alumnicard-publish-keyset.service" || unitName == "alumnicard-rotate-keys.service"))
+        #expect(unit.contains("LimitNOFILE=") || unit.contains("Type=oneshot"))
+        // Every Documentation= file names a page this repository ships.
+        for link in unit.split(separator: "\n") where link.hasPrefix("Documentation=file:") {
+            let page = link.split(separator: "/").last.map(String.init) ?? ""
+            #expect(FileManager.default.fileExists(atPath: ProjectPaths.packageRoot.appendingPathComponent("docs/\(page)").path), "\(link)")
+        }
     }
 
 }

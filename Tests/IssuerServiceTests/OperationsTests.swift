@@ -88,3 +88,58 @@ struct OperationsTests {
         #expect(schedule.next(after: window).start == 1_000_200)
     }
 }
+
+/// Review #11: idle sockets, and request heads that never finish, are closed.
+@Suite("Connection timeouts")
+struct ConnectionTimeoutTests {
+    /// Connects to 127.0.0.1:`port`, sends `bytes` one every `interval`
+    /// (none when empty), and returns how long until the server closed the
+    /// connection, or nil if it was still open after `limit`.
+    static func timeUntilClosed(port: Int, sending bytes: [UInt8] = [], every interval: Duration = .zero, limit: Duration) async -> Duration? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(socket) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard connected == 0 else { continuation.resume(returning: nil); return }
+                var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+                setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                let started = ContinuousClock.now
+                var next = 0
+                var lastSend = started
+                var buffer = [UInt8](repeating: 0, count: 512)
+                while ContinuousClock.now - started < limit {
+                    if next < bytes.count, ContinuousClock.now - lastSend >= interval {
+                        _ = send(socket, [bytes[next]], 1, Int32(MSG_NOSIGNAL))
+                        next += 1
+                        lastSend = .now
+                    }
+                    let count = recv(socket, &buffer, buffer.count, 0)
+                    if count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                        continuation.resume(returning: ContinuousClock.now - started)
+                        return
+                    }
+                }
+                continuation.resume(returning: nil)
+            }
+        }
+    }
+
+    @Test func idleConnectionsAreClosedAfterTheIdleTimeout() async throws {
+        let harness = try await IssuerHarness { $0.idleTimeout = 1 }
+        try await harness.application.test(.live) { client in
+            let closed = await Self.timeUntilClosed(port: client.port!, limit: .seconds(20))
+            #expect(closed != nil, "an idle connection was still open after 20 s")
+            // A request head trickled a byte at a time is cut off too.
+            let head = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: \(String(repeating: "a", count: 200))\r\n\r\n".utf8)
+            let trickled = await Self.timeUntilClosed(port: client.port!, sending: head, every: .milliseconds(300), limit: .seconds(20))
+            #expect(trickled != nil, "a trickled request head kept its connection for 20 s")
+        }
+    }
+}
