@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport",
+                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import IssuerStore
 import Logging
+import SecureFiles
 
 /// The issuer's parts, composed once from configuration and shared by the
 /// HTTP controllers, the background loops and the admin commands.
@@ -44,13 +45,17 @@ public struct IssuerServices: Sendable {
             if let database {
                 opened = database
             } else {
-                try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
-                                                        withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                if let loose = try SecureFile.makePrivateDirectory(parentDirectory(of: configuration.database)) {
+                    logger.warning("the data directory was readable by others; made it private", metadata: [
+                        "directory": "\(parentDirectory(of: configuration.database))", "mode_was": "\(String(loose, radix: 8))"])
+                }
                 opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout)
             }
             self.database = opened
             keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy)
         } catch let error as IssuerStoreError {
+            throw IssuerServiceError(.storage, error.message)
+        } catch let error as SecureFileError {
             throw IssuerServiceError(.storage, error.message)
         } catch {
             throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")

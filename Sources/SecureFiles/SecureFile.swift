@@ -107,6 +107,20 @@ public enum SecureFile {
         }
     }
 
+    /// Makes a private data directory, or makes an existing one private:
+    /// an existing directory keeps whatever mode it was made with, so group
+    /// and other bits are taken away here (the files inside are personal
+    /// data and keys). Returns the mode it had when that changed anything.
+    @discardableResult
+    public static func makePrivateDirectory(_ path: String) throws(SecureFileError) -> mode_t? {
+        try makeDirectory(path, mode: 0o700)
+        guard let mode = permissions(of: path), mode & 0o077 != 0 else { return nil }
+        guard chmod(path, mode & 0o700) == 0 else {
+            throw SecureFileError(.systemError, "\(path) is readable by others (mode \(String(mode, radix: 8))) and cannot be made private: \(String(cString: strerror(errno))); run `chmod 700 \(path)`")
+        }
+        return mode
+    }
+
     /// Flushes a directory so a rename in it survives a power cut.
     private static func syncDirectory(_ directory: String) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

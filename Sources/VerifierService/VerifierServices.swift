@@ -4,6 +4,7 @@ import CardKeys
 import DaemonSupport
 import Foundation
 import Logging
+import SecureFiles
 
 /// The verifier's parts, composed once from configuration: shared by the
 /// HTTP controllers, the sync loop and the command line.
@@ -30,10 +31,12 @@ public struct VerifierServices: Sendable {
             throw VerifierError(.configuration, "\(error)")
         }
         do {
-            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            if let loose = try SecureFile.makePrivateDirectory(configuration.dataDirectory) {
+                logger.warning("the data directory was readable by others; made it private", metadata: [
+                    "directory": "\(configuration.dataDirectory)", "mode_was": "\(String(loose, radix: 8))"])
+            }
         } catch {
-            throw VerifierError(.storage, "cannot create the data directory \(configuration.dataDirectory): \((error as NSError).localizedDescription)")
+            throw VerifierError(.storage, error.message)
         }
         var trust = try TrustRecordFile.load(path: configuration.trustPath)
         let roots = trust.trustedRoots(configured: pinned)

@@ -176,6 +176,47 @@ import Testing
         let rogue = try run(["keyset", "verify", "rogue.jws", "--root", "root.pub.json", "--now", now], in: directory)
         #expect(rogue.status == 1)
         #expect(rogue.output.contains("untrusted_root"))
+        // The endorsement is bound to the new root, the document's seq and an expiry.
+        let parts = try String(contentsOf: directory.appendingPathComponent("set.jws"), encoding: .utf8).split(separator: ".")
+        let payload = try JSONSerialization.jsonObject(with: base64URLDecoded(String(parts[1]))) as? [String: Any]
+        let endorsement = try #require((payload?["root_rotation"] as? [String: Any])?["endorsement"] as? String)
+        let statement = try JSONSerialization.jsonObject(with: base64URLDecoded(String(endorsement.split(separator: ".")[1]))) as? [String: Any]
+        #expect(statement?["first_seq"] as? UInt64 == payload?["seq"] as? UInt64)
+        #expect(statement?["exp"] as? Int64 == Self.start + 600 + 30 * 86_400)
+        #expect(statement?["new_root"] != nil)
+        // Replayed after its expiry, it introduces nothing.
+        let late = try run(["keyset", "verify", "set.jws", "--root", "root.pub.json", "--now", "\(Self.start + 600 + 30 * 86_400 + 1)"], in: directory)
+        #expect(late.status == 1)
+    }
+
+    @Test func exportAndRevokeTakeTheIssuerNameAndValidityFromTheConfiguration() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "issuer:\n  name: test-centre\nkeys:\n  keyset_validity: 7d\n".write(to: directory.appendingPathComponent("issuer.yaml"), atomically: true, encoding: .utf8)
+        let now = Self.start + 60
+        let export = try run(["keyset", "export", "--config", "issuer.yaml", "--unsigned", "--now", "\(now)"] + store, in: directory)
+        #expect(export.status == 0, "\(export.standardError)")
+        let document = try JSONSerialization.jsonObject(with: export.standardOutput) as? [String: Any]
+        #expect(document?["iss"] as? String == "test-centre")
+        #expect(document?["exp"] as? Int64 == now + 7 * 86_400)
+        #expect(document?["max_token_lifetime"] as? Int64 == 360)
+        // keyset refresh signs only when something changed.
+        let first = try run(["keyset", "refresh", "--config", "issuer.yaml", "--root", "root.jwk", "--now", "\(now)"] + store, in: directory)
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.output.contains("signed and installed"))
+        let second = try run(["keyset", "refresh", "--config", "issuer.yaml", "--root", "root.jwk", "--now", "\(now + 60)"] + store, in: directory)
+        #expect(second.output.contains("current; nothing signed"))
+    }
+
+    @Test func theDemoCommandRefusesADatabaseNotMadeForDevelopment() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let refused = try run(["demo"] + store, in: directory)
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("not a development database"))
+        let marked = try run(["demo", "--mark-development"] + store, in: directory)
+        #expect(marked.status == 0, "\(marked.standardError)")
+        #expect(marked.output.contains("demo alumnus"))
     }
 
     @Test func aWrongKEKStopsTheCommandWithAClearMessage() throws {
@@ -189,4 +230,11 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("alumnicard kek generate"))
     }
+}
+
+/// base64url without padding (RFC 4648 §5), as JWS parts are written.
+func base64URLDecoded(_ text: String) -> Data {
+    var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    standard += String(repeating: "=", count: (4 - standard.count % 4) % 4)
+    return Data(base64Encoded: standard) ?? Data()
 }

@@ -8,6 +8,7 @@ import HummingbirdTesting
 import IssuerService
 import IssuerStore
 import Logging
+import SecureFiles
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -146,5 +147,12 @@ struct SharedDatabaseTests {
                 }
             }
         }
+    }
+
+    @Test func anExistingDataDirectoryIsMadePrivateAtStart() async throws {
+        let directory = try ProjectPaths.temporaryDirectory("loose")
+        chmod(directory.path, 0o755)
+        _ = try await IssuerHarness(onDisk: true) { $0.dataDirectory = directory.path }
+        #expect(SecureFile.permissions(of: directory.path) == 0o700)
     }
 }
