@@ -26,7 +26,10 @@ public func buildApplication(
         background.append(PeriodicService(name: "keyset-refresh", interval: .seconds(KeySetPublisher.refreshCheckInterval),
                                           logger: services.logger) {
             do { try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon") } catch {
-                services.logger.error("key set refresh failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "refresh").message)"])
+                // Shutting down cancels the tick; that is no failure.
+                if !Task.isCancelled {
+                    services.logger.error("key set refresh failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "refresh").message)"])
+                }
             }
         })
     }

@@ -10,20 +10,22 @@ import Hummingbird
 /// replay cache. Programs that send neither header (the CLI, curl, a
 /// point-of-sale system) are not affected.
 struct BrowserRequestGuard<Context: RequestContext>: RouterMiddleware {
-    let allowedHosts: Set<String>
+    /// Host names (without port) this verifier answers for.
+    let allowedNames: Set<String>
 
     init(configuration: VerifierConfiguration) {
-        let port = configuration.port
-        var hosts: Set<String> = []
-        for name in ["localhost", "127.0.0.1", "[::1]", Self.bracketed(configuration.host)] + configuration.allowedHosts {
-            hosts.insert(name)
-            if !name.contains(":") || name.hasPrefix("[") && name.hasSuffix("]") { hosts.insert("\(name):\(port)") }
-        }
-        allowedHosts = hosts
+        let names = ["localhost", "127.0.0.1", "::1", configuration.host] + configuration.allowedHosts
+        allowedNames = Set(names.map { Self.name(of: $0) })
     }
 
-    static func bracketed(_ host: String) -> String {
-        host.contains(":") && !host.hasPrefix("[") ? "[\(host.lowercased())]" : host.lowercased()
+    /// The host name of a `Host` value or an Origin's authority, lower-cased,
+    /// without port or IPv6 brackets. Rebinding is about the name a
+    /// browser was given; the port plays no part in it.
+    static func name(of authority: String) -> String {
+        let text = authority.lowercased()
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") { return String(text[text.index(after: text.startIndex)..<close]) }
+        if text.filter({ $0 == ":" }).count > 1 { return text } // a bare IPv6 address
+        return String(text.split(separator: ":", maxSplits: 1).first ?? "")
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -39,7 +41,7 @@ struct BrowserRequestGuard<Context: RequestContext>: RouterMiddleware {
         // Browsers always name the host; a request without one (HTTP/1.0)
         // cannot come from a rebound name.
         let host = (host ?? "").lowercased()
-        guard host.isEmpty || allowedHosts.contains(host) else {
+        guard host.isEmpty || allowedNames.contains(Self.name(of: host)) else {
             return APIError(.misdirectedRequest, code: "unknown_host",
                             "this verifier does not answer for the host \"\(host.prefix(100))\"; add it to server.allowed_hosts if the till uses that name")
         }

@@ -20,8 +20,8 @@ public struct VerifierConfiguration: Sendable {
     public var replayCapacity = 100_000
     public var host = "127.0.0.1"
     public var port = 8090
-    /// Host names (with or without port) the pages and API answer for,
-    /// beyond the listening address and localhost: a DNS-rebinding defence.
+    /// Host names the pages and API answer for, beyond the listening
+    /// address and localhost (a port given is ignored): a DNS-rebinding defence.
     public var allowedHosts: [String] = []
     /// Connections idle this long (or with a request head unfinished) are closed.
     public var idleTimeout: Int64 = 30

@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import DaemonSupport
 import CardKeys
 import CardToken
 import Foundation
 import GRDB
 import NIOCore
+import NIOHTTP1
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -113,4 +115,23 @@ func jsonObject(_ buffer: ByteBuffer) throws -> [String: Any] {
 func errorCode(_ response: TestResponse) throws -> String? {
     let body = try jsonObject(response.body)
     return (body["error"] as? [String: Any])?["code"] as? String
+}
+
+/// One request to a `.live` test server on a connection of its own (the
+/// test client's single connection would queue requests behind each other,
+/// and its read timeout is short for a loaded two-core machine).
+func loopback(_ port: Int, _ path: String, login: String? = nil, password: String = IssuerHarness.password,
+              forwardedFor: String? = nil) async throws -> (status: Int, code: String?) {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    if let forwardedFor { request.headers.add(name: "X-Forwarded-For", value: forwardedFor) }
+    if let login {
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(json(["login": login, "password": password]))
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    let code = ((try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any])
+        .flatMap { $0["error"] as? [String: Any] }?["code"] as? String
+    return (Int(response.status.code), code)
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import CardKeys
 import CardToken
 import Foundation
@@ -43,37 +42,21 @@ struct SharedDatabaseTests {
         func release() { released.signal() }
     }
 
-    /// One request on a connection of its own (the test client's one
-    /// connection would queue requests behind each other).
-    static func fetch(_ url: String, login: Bool = false) async throws -> (status: Int, code: String?) {
-        var request = HTTPClientRequest(url: url)
-        if login {
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(json(["login": IssuerHarness.studentID, "password": IssuerHarness.password]))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let code = ((try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any])
-            .flatMap { $0["error"] as? [String: Any] }?["code"] as? String
-        return (Int(response.status.code), code)
-    }
-
     @Test func writesWaitingOnTheDatabaseDoNotStallOtherRequests() async throws {
         let harness = try await IssuerHarness(onDisk: true) { $0.busyTimeout = 2 }
         try await harness.application.test(.live) { client in
-            let base = "http://127.0.0.1:\(client.port!)"
+            let port = client.port!
             let holder = try LockHolder(path: harness.services.configuration.database)
             let logins = ProcessInfo.processInfo.activeProcessorCount + 1
             try await withThrowingTaskGroup(of: (status: Int, code: String?).self) { group in
                 for _ in 0..<logins {
-                    group.addTask { try await Self.fetch(base + "/v1/session", login: true) }
+                    group.addTask { try await loopback(port, "/v1/session", login: IssuerHarness.studentID) }
                 }
                 // While every login waits on the lock, the daemon keeps answering.
                 try await Task.sleep(for: .milliseconds(500))
                 for path in ["/healthz", "/.well-known/alumni-card/keyset.jws"] {
                     let started = ContinuousClock.now
-                    #expect(try await Self.fetch(base + path).status == 200)
+                    #expect(try await loopback(port, path).status == 200)
                     #expect(ContinuousClock.now - started < .seconds(1), "\(path) waited on the held lock")
                 }
                 var answers: [(status: Int, code: String?)] = []
@@ -85,7 +68,7 @@ struct SharedDatabaseTests {
                 }
             }
             holder.release()
-            #expect(try await Self.fetch(base + "/v1/session", login: true).status == 201)
+            #expect(try await loopback(port, "/v1/session", login: IssuerHarness.studentID).status == 201)
         }
     }
 
