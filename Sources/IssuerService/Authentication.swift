@@ -57,7 +57,13 @@ extension IssuerServices {
             found = ("bootstrap", .admin)
         } else {
             let adminTokens = adminTokens, now = clock.now()
-            found = try await databaseThreads.write { try adminTokens.lookup(token, now: now) }
+            let live = try await databaseThreads.read { try adminTokens.lookup(token, now: now) }
+            if let live, live.noteUse {
+                // Best effort, not awaited: a busy database must not hold up an administrator.
+                let threads = databaseThreads
+                Task { _ = try? await threads.write { try adminTokens.noteUse(name: live.name, now: now) } }
+            }
+            found = live.map { ($0.name, $0.role) }
         }
         guard let found else { throw APIError.unauthorized("the administrator token is not valid") }
         guard found.role >= minimum else {

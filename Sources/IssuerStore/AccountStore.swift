@@ -167,6 +167,12 @@ public struct AccountStore: Sendable {
     /// window first; returns the one kept, so racing requests agree.
     public func keep(_ token: StoredCardToken, pruneBefore: Int64) throws(IssuerStoreError) -> StoredCardToken {
         try database.write { db in
+            // A row kept under a key revoked since (by an instance that had
+            // not seen the revocation yet) gives way to the new token.
+            try db.execute(sql: """
+                DELETE FROM issued_token WHERE card_number = ? AND window_start = ?
+                    AND kid IN (SELECT kid FROM signing_key WHERE state = 'revoked')
+                """, arguments: [token.cardNumber, token.windowStart])
             try db.execute(sql: """
                 INSERT OR IGNORE INTO issued_token (card_number, window_start, token, kid, issued_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?)

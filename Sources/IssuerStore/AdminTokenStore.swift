@@ -73,20 +73,22 @@ public struct AdminTokenStore: Sendable {
         return token
     }
 
-    /// The name and role of a live token (not revoked, not expired at
-    /// `now`), noting its use at most once a minute. The note is best
-    /// effort: a busy database must not refuse an administrator.
-    public func lookup(_ token: String, now: Int64) throws(IssuerStoreError) -> (name: String, role: AdminRole)? {
+    /// A live token (not revoked, not expired at `now`): its name, role,
+    /// and whether its last use should be noted (``noteUse(name:now:)``).
+    public func lookup(_ token: String, now: Int64) throws(IssuerStoreError) -> (name: String, role: AdminRole, noteUse: Bool)? {
         let hash = Data(AccountStore.tokenHash(token))
         let record = try database.read { db in try AdminTokenRecord.filter(Column("token_hash") == hash).fetchOne(db) }
         guard let record, record.revokedAt == nil, let role = AdminRole(rawValue: record.role) else { return nil }
         if let expiresAt = record.expiresAt, now > expiresAt { return nil }
-        if record.lastUsedAt.map({ now - $0 >= Self.lastUseResolution || now < $0 }) ?? true {
-            _ = try? database.write { db in
-                try db.execute(sql: "UPDATE admin_token SET last_used_at = ? WHERE name = ?", arguments: [now, record.name])
-            }
+        let stale = record.lastUsedAt.map { now - $0 >= Self.lastUseResolution || now < $0 } ?? true
+        return (record.name, role, stale)
+    }
+
+    /// Records that the token `name` was used at `now`.
+    public func noteUse(name: String, now: Int64) throws(IssuerStoreError) {
+        try database.write { db in
+            try db.execute(sql: "UPDATE admin_token SET last_used_at = ? WHERE name = ?", arguments: [now, name])
         }
-        return (record.name, role)
     }
 
     public func revoke(name: String, now: Int64, actor: String) throws(IssuerStoreError) {

@@ -49,8 +49,9 @@ public struct KeySetSync: Sendable {
         } catch {
             outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
         }
-        let decisionTime = state.decisionTime(now: now, leeway: configuration.leeway)
+        // Read after the fetch: the set now held, the new one if it was updated.
         let held = state.held
+        let decisionTime = state.decisionTime(now: now, leeway: configuration.leeway)
         let status = state.updateSync { status in
             status.lastAttempt = now
             switch outcome {
@@ -64,7 +65,7 @@ public struct KeySetSync: Sendable {
             }
             // The issuer re-signs at half validity: a set still unchanged
             // past it means someone may be withholding newer ones.
-            if let held, held.isPastHalfItsValidity(at: decisionTime), outcome != .updated(seq: held.document.seq) {
+            if let held, held.isPastHalfItsValidity(at: decisionTime) {
                 status.warning = "the key set (seq \(held.document.seq)) is past half its validity and no newer one has arrived; the issuer re-signs by then, so check the connection to \(configuration.keySetURL ?? "the issuer")"
             } else {
                 status.warning = nil
@@ -150,7 +151,7 @@ public struct KeySetSync: Sendable {
         } catch {
             return .failed(error.message)
         }
-        _ = state.accept(fresh, etag: etag)
+        state.accept(fresh, etag: etag)
         if let retired = fresh.retiredRoot {
             logger.notice("followed a root rotation: the new root is trusted instead of the old one",
                           metadata: ["new_root": "\(fresh.signer.id)", "retired_root": "\(retired.id)"])

@@ -43,10 +43,13 @@ public struct TrustRecord: Sendable, Equatable, Codable {
         retiredRoots.removeAll { $0 == new.id.base64URL }
     }
 
-    /// After accepting `jws` with `seq`: the floor only rises.
-    public mutating func accepted(_ jws: String, seq: UInt64, iat: Int64) {
-        if floor.map({ seq > $0.seq }) ?? true { floor = KeySetFloor(accepting: jws, seq: seq) }
-        provenTime = max(provenTime, iat)
+    /// After accepting `held`: its rotation followed, the floor raised
+    /// (never lowered), its `iat` proven.
+    public mutating func accept(_ held: HeldKeySet) {
+        if let retired = held.retiredRoot { follow(rotationTo: held.signer, from: retired) }
+        let seq = held.document.seq
+        if floor.map({ seq > $0.seq }) ?? true { floor = KeySetFloor(accepting: held.jws, seq: seq) }
+        provenTime = max(provenTime, held.document.iat)
     }
 }
 

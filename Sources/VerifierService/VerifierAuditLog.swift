@@ -25,16 +25,15 @@ public final class VerifierAuditLog: Sendable {
     let writer: any DatabaseWriter
     let key: SymmetricKey
     let retention: Int64
-    let bufferCapacity: Int
     let logger: Logger
     private struct Buffer {
-        var entries: [Entry] = []
+        var entries: BoundedQueue<Entry>
         var dropped = 0
         /// Rows before this time may be deleted; nil until the first flush.
         var horizon: Int64?
         var horizonSetAt = ContinuousClock.now
     }
-    private let buffer = Mutex(Buffer())
+    private let buffer: Mutex<Buffer>
 
     public struct Entry: Sendable, Equatable {
         public let at: Int64
@@ -48,8 +47,8 @@ public final class VerifierAuditLog: Sendable {
     public init(databasePath: String, keyPath: String, retentionDays: Int, bufferCapacity: Int = 100_000,
                 logger: Logger = Logger(label: "alumnicard-verifier")) throws(VerifierError) {
         retention = Int64(retentionDays) * 86_400
-        self.bufferCapacity = max(1, bufferCapacity)
         self.logger = logger
+        buffer = Mutex(Buffer(entries: BoundedQueue(capacity: max(1, bufferCapacity))))
         do {
             if !FileManager.default.fileExists(atPath: keyPath) {
                 let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
@@ -105,11 +104,7 @@ public final class VerifierAuditLog: Sendable {
     public func record(at: Int64, kid: String?, cardNumber: String?, verdict: String, reason: String) {
         let entry = Entry(at: at, kid: kid, cardHash: cardNumber.map(cardHash), verdict: verdict, reason: reason)
         buffer.withLock { buffer in
-            if buffer.entries.count >= bufferCapacity {
-                buffer.entries.removeFirst(buffer.entries.count - bufferCapacity + 1)
-                buffer.dropped += 1
-            }
-            buffer.entries.append(entry)
+            if buffer.entries.append(entry) { buffer.dropped += 1 }
         }
     }
 
@@ -123,8 +118,9 @@ public final class VerifierAuditLog: Sendable {
     @discardableResult
     public func flush() async -> Bool {
         let (batch, dropped, horizon) = buffer.withLock { buffer -> ([Entry], Int, Int64?) in
-            defer { buffer.entries.removeAll(keepingCapacity: true); buffer.dropped = 0 }
-            guard let newest = buffer.entries.map(\.at).max() else { return ([], buffer.dropped, buffer.horizon) }
+            let entries = buffer.entries.removeAll()
+            defer { buffer.dropped = 0 }
+            guard let newest = entries.map(\.at).max() else { return ([], buffer.dropped, buffer.horizon) }
             let wanted = newest.subtractingReportingOverflow(retention).partialValue
             let elapsed = Int64((ContinuousClock.now - buffer.horizonSetAt).components.seconds)
             if let current = buffer.horizon {
@@ -132,10 +128,10 @@ public final class VerifierAuditLog: Sendable {
                 let next = min(wanted, allowed.overflow ? .max : allowed.partialValue)
                 if next > current { buffer.horizon = next; buffer.horizonSetAt = .now }
             } else {
-                buffer.horizon = (buffer.entries.map(\.at).min() ?? newest).subtractingReportingOverflow(retention).partialValue
+                buffer.horizon = (entries.map(\.at).min() ?? newest).subtractingReportingOverflow(retention).partialValue
                 buffer.horizonSetAt = .now
             }
-            return (buffer.entries, buffer.dropped, buffer.horizon)
+            return (entries, buffer.dropped, buffer.horizon)
         }
         if dropped > 0 {
             logger.error("audit entries dropped: the audit log could not be written", metadata: ["dropped": "\(dropped)"])
@@ -155,12 +151,9 @@ public final class VerifierAuditLog: Sendable {
         } catch {
             logger.error("cannot write the audit log; entries are kept for the next try", metadata: ["error": "\(error)"])
             buffer.withLock { buffer in
-                buffer.entries.insert(contentsOf: batch, at: 0)
-                let excess = buffer.entries.count - bufferCapacity
-                if excess > 0 {
-                    buffer.entries.removeFirst(excess)
-                    buffer.dropped += excess
-                }
+                // The failed batch goes back in front of what arrived meanwhile.
+                let newer = buffer.entries.removeAll()
+                for entry in batch + newer where buffer.entries.append(entry) { buffer.dropped += 1 }
             }
             return false
         }

@@ -44,12 +44,9 @@ public struct VerifierServices: Sendable {
             throw VerifierError(.configuration, "every root in issuer.root_keys was retired by a root rotation this verifier followed (\(trust.retiredRoots.joined(separator: ", "))); pin the new root the issuer announced")
         }
         let held = try KeySetCache.load(path: configuration.cachePath, pinnedRoots: roots)
-        if let held {
-            // A crash between writing the cache and the trust record: the
-            // cached set's rotation is followed again here.
-            if let retired = held.retiredRoot { trust.follow(rotationTo: held.signer, from: retired) }
-            trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat)
-        }
+        // After a crash between writing the cache and the trust record, the
+        // cached set's rotation is followed again here.
+        if let held { trust.accept(held) }
         try TrustRecordFile.save(trust, path: configuration.trustPath)
         state = VerifierState(held: held, configuredRoots: pinned, trust: trust, sync: SyncStatusFile.load(path: configuration.syncStatusPath))
         replay = ReplayCache(capacity: configuration.replayCapacity)

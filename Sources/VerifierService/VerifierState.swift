@@ -43,7 +43,7 @@ public final class VerifierState: Sendable {
 
     public init(held: HeldKeySet?, configuredRoots: [RootPublicKey], trust: TrustRecord, sync: SyncStatus = SyncStatus()) {
         var trust = trust
-        if let held { trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat) }
+        if let held { trust.accept(held) }
         contents = Mutex(Contents(held: held, configuredRoots: configuredRoots, trust: trust, savedProvenTime: trust.provenTime, sync: sync))
     }
 
@@ -62,28 +62,23 @@ public final class VerifierState: Sendable {
         return max(now, floor.overflow ? .min : floor.partialValue)
     }
 
-    /// Takes `held` as the set in use, with what accepting it teaches:
-    /// the floor, the proven time and any root rotation. Returns the trust
-    /// record to persist (before the set is used: the caller saves it).
-    func accept(_ held: HeldKeySet, etag: String?) -> TrustRecord {
+    /// Takes `held` as the set in use, with what accepting it teaches (the
+    /// floor, the proven time, any root rotation). The caller has saved
+    /// ``trustAfterAccepting(_:)`` first.
+    func accept(_ held: HeldKeySet, etag: String?) {
         contents.withLock {
             $0.held = held
             $0.sync.etag = etag
-            if let retired = held.retiredRoot { $0.trust.follow(rotationTo: held.signer, from: retired) }
-            $0.trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat)
+            $0.trust.accept(held)
             $0.savedProvenTime = $0.trust.provenTime
-            return $0.trust
         }
     }
 
-    /// What `accept` would make of the trust record, without changing the state.
+    /// The trust record as it will be once `held` is accepted.
     func trustAfterAccepting(_ held: HeldKeySet) -> TrustRecord {
-        contents.withLock {
-            var trust = $0.trust
-            if let retired = held.retiredRoot { trust.follow(rotationTo: held.signer, from: retired) }
-            trust.accepted(held.jws, seq: held.document.seq, iat: held.document.iat)
-            return trust
-        }
+        var trust = self.trust
+        trust.accept(held)
+        return trust
     }
 
     @discardableResult
@@ -99,7 +94,7 @@ public final class VerifierState: Sendable {
     /// seconds since it was last saved (then it counts as saved).
     func trustToSave(step: Int64) -> TrustRecord? {
         contents.withLock {
-            guard $0.trust.provenTime.subtractingReportingOverflow($0.savedProvenTime).partialValue >= step else { return nil }
+            guard Int128($0.trust.provenTime) - Int128($0.savedProvenTime) >= Int128(step) else { return nil }
             $0.savedProvenTime = $0.trust.provenTime
             return $0.trust
         }

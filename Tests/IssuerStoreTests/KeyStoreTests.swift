@@ -151,8 +151,11 @@ import Testing
         try Self.withDatabase { path in
             let tokens = AdminTokenStore(database: try AppDatabase.open(path: path))
             let token = try tokens.create(name: "desk-1", role: .operator, lifetime: 3_600, now: Self.start, actor: "test")
-            #expect(try tokens.lookup(token, now: Self.start + 10)?.name == "desk-1")
+            let live = try #require(try tokens.lookup(token, now: Self.start + 10))
+            #expect(live.name == "desk-1" && live.role == .operator && live.noteUse)
+            try tokens.noteUse(name: live.name, now: Self.start + 10)
             #expect(try tokens.list().first?.lastUsedAt == Self.start + 10)
+            #expect(try tokens.lookup(token, now: Self.start + 30)?.noteUse == false) // noted to the minute
             #expect(try tokens.lookup(token, now: Self.start + 3_600) != nil)
             #expect(try tokens.lookup(token, now: Self.start + 3_601) == nil)
             #expect(try tokens.list().first?.expiresAt == Self.start + 3_600)

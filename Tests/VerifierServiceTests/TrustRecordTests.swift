@@ -7,7 +7,7 @@ import NIOCore
 import Synchronization
 import TestSupport
 import Testing
-import VerifierService
+@testable import VerifierService
 
 /// What a verifier must never forget (keyset.md §3): roots retired by a
 /// followed rotation, the rollback floor, and the proven time; and the
@@ -167,5 +167,19 @@ struct TrustRecordTests {
         audit.record(at: 4_070_908_800, kid: nil, cardNumber: nil, verdict: "ok", reason: "ok")
         #expect(await audit.flush())
         #expect(try audit.entries(since: 0).count == 11)
+    }
+}
+
+@Suite struct BoundedQueueTests {
+    @Test func aFullQueueDropsItsOldestInOrder() {
+        var queue = BoundedQueue<Int>(capacity: 3)
+        #expect(!queue.append(1) && !queue.append(2) && !queue.append(3))
+        #expect(queue.append(4))
+        #expect(queue.append(5))
+        #expect(queue.count == 3)
+        #expect(queue.removeAll() == [3, 4, 5])
+        #expect(queue.count == 0)
+        #expect(!queue.append(6))
+        #expect(queue.removeAll() == [6])
     }
 }

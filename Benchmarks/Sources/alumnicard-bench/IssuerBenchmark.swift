@@ -11,14 +11,14 @@ enum IssuerBenchmark {
     /// Makes `directory` (dev secrets, keys, `cards` holders with sessions)
     /// and writes `sessions.txt` (one bearer token per line) and
     /// `issuer.yaml` (the daemon's settings for the run).
-    static func seed(directory: String, cards: Int) throws {
+    static func seed(directory: String, cards: Int) async throws {
         var configuration = IssuerConfiguration()
         configuration.dataDirectory = directory
         configuration.bcryptCost = 4
         _ = try DevelopmentSetup.prepare(&configuration)
         let services = try IssuerServices(configuration: configuration,
                                           credentials: try IssuerCredentials.load(configuration, environment: [:]))
-        _ = try DevelopmentSetup.ensureKeys(services)
+        _ = try await DevelopmentSetup.ensureKeys(services)
         var csv = "student_id,display_name,email,card_number,valid_through\n"
         for index in 0..<cards {
             csv += String(format: "B%08d,林%@明,alumnus%d@example.org,A%09d,2031-12-31\n", index, "小", index, index)

@@ -40,7 +40,7 @@ enum VerifierBenchmark {
         return Setup(services: services, key: key, card: card)
     }
 
-    static func run() -> String {
+    static func run() async -> String {
         let directory = NSTemporaryDirectory() + "alumnicard-bench-verifier-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let setup = try! setup(directory: directory)
@@ -58,14 +58,14 @@ enum VerifierBenchmark {
             },
             against: "bare Ed25519 verify (swift-crypto)", { publicKey.isValidSignature(signature, for: message) }
         )
-        setup.services.audit.flush()
+        await setup.services.audit.flush()
         return (["## verifier, in process (one core; 4,096 tokens in turn, replay policy flag, audit on)"]
             + comparison.lines(target: "reference") + [""]).joined(separator: "\n")
     }
 
     /// A million verifications of distinct tokens on two threads, with the
     /// replay cache at its cap; prints the resident set size.
-    static func memory() -> String {
+    static func memory() async -> String {
         let directory = NSTemporaryDirectory() + "alumnicard-bench-memory-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let setup = try! setup(directory: directory)
@@ -79,7 +79,7 @@ enum VerifierBenchmark {
                 precondition(setup.services.verification.verify(token).verdict == "ok")
             }
         }
-        setup.services.audit.flush()
+        await setup.services.audit.flush()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let after = residentKiB()
         return """

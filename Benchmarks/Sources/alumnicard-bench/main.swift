@@ -24,13 +24,13 @@ if selected.contains("profile-qr") {
     QRBenchmark.profile()
 }
 if selected.contains("verifier") {
-    print(VerifierBenchmark.run(), terminator: "")
+    print(await VerifierBenchmark.run(), terminator: "")
 }
 if selected.contains("verifier-memory") {
-    print(VerifierBenchmark.memory(), terminator: "")
+    print(await VerifierBenchmark.memory(), terminator: "")
 }
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "issuer-seed", let cards = Int(CommandLine.arguments[3]) {
-    try IssuerBenchmark.seed(directory: CommandLine.arguments[2], cards: cards)
+    try await IssuerBenchmark.seed(directory: CommandLine.arguments[2], cards: cards)
 }
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "minimal-server", let port = Int(CommandLine.arguments[2]) {
     try await IssuerBenchmark.minimalServer(port: port)
