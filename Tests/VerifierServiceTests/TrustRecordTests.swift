@@ -173,13 +173,14 @@ struct TrustRecordTests {
 @Suite struct BoundedQueueTests {
     @Test func aFullQueueDropsItsOldestInOrder() {
         var queue = BoundedQueue<Int>(capacity: 3)
-        #expect(!queue.append(1) && !queue.append(2) && !queue.append(3))
-        #expect(queue.append(4))
-        #expect(queue.append(5))
+        let dropped = (1...5).map { queue.append($0) }
+        #expect(dropped == [false, false, false, true, true])
         #expect(queue.count == 3)
-        #expect(queue.removeAll() == [3, 4, 5])
+        let oldestFirst = queue.removeAll()
+        #expect(oldestFirst == [3, 4, 5])
         #expect(queue.count == 0)
-        #expect(!queue.append(6))
-        #expect(queue.removeAll() == [6])
+        let again = queue.append(6)
+        let rest = queue.removeAll()
+        #expect(!again && rest == [6])
     }
 }
