@@ -28,7 +28,7 @@ public struct IssuerServices: Sendable {
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
     /// Where database work runs, off the cooperative threads.
-    public let databaseThreads = DatabaseThreads.shared
+    public let databaseThreads = DatabaseThreads()
     let sessions = SessionCache()
     let qrImages = QRImageCache()
 
