@@ -183,7 +183,7 @@ struct AdminController: Sendable {
             let card = try await services.databaseThreads.write {
                 try accounts.setCardStatus(number: number, status: status, reason: reason, now: now, actor: "admin:\(admin.name)")
             }
-            await services.cardsWithdrawn(actor: "admin:\(admin.name)")
+            await services.cardStatusesChanged(actor: "admin:\(admin.name)")
             return try JSONBody.response(CardBody(card))
         } catch let error as IssuerStoreError where error.code == .notFound {
             throw APIError.notFound("there is no card \(number.prefix(40))")
@@ -202,7 +202,7 @@ struct AdminController: Sendable {
         }
         let body = try await JSONBody.collect(request, limit: services.configuration.importMaxBytes)
         let report = try await importReport(Data(body.readableBytesView), actor: "admin:\(admin.name)", dryRun: dryRun)
-        if report.applied { await services.cardsWithdrawn(actor: "admin:\(admin.name)") }
+        if report.applied { await services.cardStatusesChanged(actor: "admin:\(admin.name)") }
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 

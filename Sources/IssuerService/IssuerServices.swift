@@ -95,10 +95,10 @@ public struct IssuerServices: Sendable {
         verifier.cardsChanged()
     }
 
-    /// After a card was suspended or revoked here: forget the caches, and
-    /// re-sign the key set (when this host holds the root) so that its
-    /// `revoked_cards` lists the card at once.
-    public func cardsWithdrawn(actor: String) async {
+    /// After card statuses changed here (a suspension, a revocation, a
+    /// reinstatement, an import): forget the caches, and re-sign the key set
+    /// (when this host holds the root) so that its `revoked_cards` is right at once.
+    public func cardStatusesChanged(actor: String) async {
         accountsChanged()
         do { try await publisher.refreshIfNeeded(now: clock.now(), actor: actor) } catch {
             logger.error("cannot re-sign the key set after a card change", metadata: ["error": "\(error.message)"])

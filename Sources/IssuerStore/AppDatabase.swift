@@ -149,7 +149,7 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX issued_token_expires ON issued_token(expires_at);
                 """)
         }
-        migrator.registerMigration("v3: erased removed keys, admin token expiry and last use") { db in
+        migrator.registerMigration("v3: erased removed keys, admin token expiry and last use, student IDs in any case, instance flags") { db in
             // Removed keys sign nothing and check nothing: keeping their
             // sealed secrets only helps a thief of a database copy and the KEK.
             try db.execute(sql: """
