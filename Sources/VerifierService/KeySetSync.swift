@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Fetches the issuer's key set (keyset.md §3): `If-None-Match`, the JWS
 /// checked under a pinned root, rollback refused, root rotation followed,
@@ -88,17 +89,18 @@ public struct KeySetSync: Sendable {
 
     struct FetchDeadline: Error {}
 
-    /// Runs `body`, cancelling it after `seconds`: one deadline over the
-    /// whole fetch, head and body, so a trickling server cannot pin the loop.
+    /// Runs `body`, giving up after `seconds`: one deadline over the whole
+    /// fetch, head and body, so a trickling server cannot pin the loop. At
+    /// the deadline the fetch is cancelled and this returns at once; it does
+    /// not wait for the fetch to wind down (a task group would).
     private func withDeadline<T: Sendable>(seconds: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                throw FetchDeadline()
+        let race = DeadlineRace<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation, body: body)
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                race.finish(.failure(FetchDeadline()))
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
         }
     }
 
@@ -122,6 +124,8 @@ public struct KeySetSync: Sendable {
             return .failed("the issuer answered HTTP \(response.status.code) for \(url)")
         }
         let body = try await response.body.collect(upTo: KeySetCache.maximumBytes)
+        // Past the deadline the answer has been given up: apply nothing.
+        try Task.checkCancellation()
         let jws = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
         return apply(jws: jws, etag: response.headers.first(name: "ETag"), now: now)
     }
@@ -162,4 +166,24 @@ public struct KeySetSync: Sendable {
     /// AsyncHTTPClient's and NIO's errors describe themselves (connection
     /// refused, timeout, TLS); nothing to add.
     static func describe(_ error: any Error) -> String { "\(error)" }
+}
+
+/// A fetch racing its deadline: whichever ends first answers; the deadline
+/// also cancels the fetch.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private let answer = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    private let work = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, body: @escaping @Sendable () async throws -> T) {
+        answer.withLock { $0 = continuation }
+        let task = Task {
+            do { self.finish(.success(try await body())) } catch { self.finish(.failure(error)) }
+        }
+        work.withLock { $0 = task }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        answer.withLock { $0.take() }?.resume(with: result)
+        if case .failure(let error) = result, error is KeySetSync.FetchDeadline { work.withLock { $0 }?.cancel() }
+    }
 }
