@@ -166,6 +166,8 @@ enum ScannerPage {
         }
         if (status.sync.last_error && status.sync.consecutive_failures > 0)
           problems.push("金鑰同步失敗 · Key sync is failing: " + status.sync.last_error);
+        else if (status.sync.warning)
+          problems.push("金鑰許久未更新 · Keys have not been renewed: " + status.sync.warning);
         if (!status.clock.ok)
           problems.push("本機時鐘落後 " + duration(status.clock.behind_seconds)[0] + " · This device's clock is " + duration(status.clock.behind_seconds)[1] + " behind");
         warning.textContent = problems.join(" — ");

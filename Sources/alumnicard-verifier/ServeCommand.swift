@@ -117,7 +117,8 @@ struct StatusCommand: AsyncParsableCommand {
             print("key set:  none yet; run `alumnicard-verifier sync` while online")
         }
         print("sync:     \(status.sync.url ?? "no URL"); last success \(status.sync.lastSuccess.map(String.init) ?? "never")\(status.sync.lastError.map { "; last error: \($0)" } ?? "")")
-        print("clock:    \(status.clock.ok ? "ok" : "BEHIND by \(status.clock.behindSeconds) s: set the clock right")")
+        if let warning = status.sync.warning { print("warning:  \(warning)") }
+        print("clock:    \(status.clock.ok ? "ok" : "BEHIND by \(status.clock.behindSeconds) s (decisions are made as of the proven time): set the clock right")")
     }
 }
 
