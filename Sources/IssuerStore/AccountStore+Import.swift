@@ -87,8 +87,11 @@ extension AccountStore {
         var changes: [String] = []
         var created = false
 
-        var holderRecord = try HolderRecord.filter(Column("student_id") == row.studentID).fetchOne(db)
-        if let emailIndex, let owner = try HolderRecord.filter(Column("email_index") == emailIndex).fetchOne(db),
+        // Cached statements: an import runs these for every row inside its
+        // transaction, and compiling them each time was most of its lock time.
+        var holderRecord = try HolderRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE student_id = ?"), arguments: [row.studentID])
+        if let emailIndex,
+           let owner = try HolderRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE email_index = ?"), arguments: [emailIndex]),
            owner.studentID != row.studentID {
             return reject("the e-mail address already belongs to student \(owner.studentID)")
         }
@@ -121,7 +124,7 @@ extension AccountStore {
         }
         guard let holderID = holderRecord?.id else { return reject("the holder could not be stored") }
 
-        if var card = try CardRecord.fetchOne(db, key: row.cardNumber.rawValue) {
+        if var card = try CardRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [row.cardNumber.rawValue]) {
             guard card.holderID == holderID else {
                 let owner = try HolderRecord.fetchOne(db, key: card.holderID)?.studentID ?? "?"
                 return reject("card \(row.cardNumber) belongs to student \(owner); a card number is never moved to another holder")
