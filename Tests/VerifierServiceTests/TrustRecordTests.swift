@@ -137,9 +137,10 @@ struct TrustRecordTests {
             let verifier = try makeVerifier(issuer, port: client.port, clock: clock) { $0.fetchTimeout = 3 }
             let started = ContinuousClock.now
             guard case .failed(let reason) = await verifier.sync.syncOnce() else { Issue.record("a trickled set was accepted"); return }
-            // Generous for a loaded two-core machine; without the deadline this takes jws.count seconds (over 200),
-            // and waiting for the cancelled fetch to wind down took 40 s under the full suite.
-            #expect(ContinuousClock.now - started < .seconds(20))
+            // Without the deadline this takes jws.count seconds (over 200). The bound is generous because in the
+            // full suite the interop tests block both cooperative threads while they wait on child processes,
+            // which delays the deadline's own task (37 s seen), as the other sync tests allow for too.
+            #expect(ContinuousClock.now - started < .seconds(90))
             #expect(reason.contains("within 3 s"))
             #expect(verifier.status().sync.lastError?.contains("within 3 s") == true)
         }
