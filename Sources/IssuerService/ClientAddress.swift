@@ -37,8 +37,7 @@ public struct ClientAddressResolver: Sendable {
         switch parsed {
         case .v4: return parsed.description
         case .v6(let bytes):
-            let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-            return groups.joined(separator: ":") + "::/64"
+            return IPAddress.hexGroups(bytes.prefix(8)) + "::/64"
         }
     }
 }
@@ -79,8 +78,14 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .v4(let bytes): return bytes.map(String.init).joined(separator: ".")
         case .v6(let bytes):
-            return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+            return Self.hexGroups(bytes[...])
         }
+    }
+
+    /// Bytes as colon-separated 16-bit hexadecimal groups (not shortened with `::`).
+    static func hexGroups(_ bytes: ArraySlice<UInt8>) -> String {
+        stride(from: bytes.startIndex, to: bytes.endIndex, by: 2)
+            .map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
     }
 }
 

@@ -79,7 +79,7 @@ final class WriteGate: Sendable {
             return ContinuousClock.now < deadline
         }
         if refusing {
-            throw IssuerStoreError(.databaseBusy, "another process holds the database's write lock (an import, a key rotation, a backup); nothing was written, try again in a few seconds")
+            throw .databaseBusy("cannot write the database")
         }
     }
 

@@ -37,13 +37,18 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
 
     public var description: String { message }
 
+    /// The write lock is held elsewhere: what happened and what to do.
+    public static func databaseBusy(_ doing: String) -> IssuerStoreError {
+        IssuerStoreError(.databaseBusy, "\(doing): another process holds the database's write lock (an import, a key rotation, a backup); nothing was written, try again in a few seconds")
+    }
+
     /// `error` from GRDB as a store error: a lock held past the busy
     /// timeout becomes ``Code/databaseBusy``, anything else
     /// ``Code/databaseUnavailable`` with `doing` ("cannot write the database").
     public static func wrapping(_ error: any Error, _ doing: String) -> IssuerStoreError {
         if let error = error as? IssuerStoreError { return error }
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            return IssuerStoreError(.databaseBusy, "\(doing): another process holds the database's write lock (an import, a key rotation, a backup); nothing was written, try again in a few seconds")
+            return .databaseBusy(doing)
         }
         return IssuerStoreError(.databaseUnavailable, "\(doing): \(error)")
     }
