@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
@@ -55,6 +58,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The alumni centre's rules (pure): identity numbers, mobile numbers,
+        // password policy, the office calendar, the proof-of-work check.
+        .target(
+            name: "AccountRules",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Resources/README.md", "Resources/common-passwords.LICENSE"],
+            resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
@@ -170,6 +182,11 @@ let package = Package(
         .testTarget(
             name: "IssuerStoreTests",
             dependencies: ["IssuerStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccountRulesTests",
+            dependencies: ["AccountRules", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
