@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "IssuerStore",
             dependencies: [
-                "CardKeys", "CardToken", "SecureFiles",
+                "CardKeys", "CardToken", "SecureFiles", "AccountRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

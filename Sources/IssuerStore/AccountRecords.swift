@@ -21,6 +21,18 @@ public struct Holder: Sendable, Equatable {
     public let status: HolderStatus
     /// The password hash (bcrypt), or nil when no password is set yet.
     public let passwordHash: String?
+    /// The mobile number on file.
+    public var mobile: String? = nil
+    /// When the registrar says the diploma was received (new graduates).
+    public var diplomaDate: CardDate? = nil
+    /// Whether a national ID is on file (it is never unsealed for a login).
+    public var hasNationalID = false
+    /// Set while the password is still the national ID, or after staff ask
+    /// for a new one: the card and token endpoints refuse until it changes.
+    public var passwordChangeRequired = false
+
+    /// The first login is with the national ID: no password was ever set.
+    public var firstLoginPending: Bool { passwordHash == nil && hasNationalID }
 }
 
 /// An alumni card.
@@ -31,6 +43,13 @@ public struct Card: Sendable, Equatable {
     public let validThrough: CardDate
     /// Why the card was last suspended, revoked or reinstated.
     public let statusReason: String?
+    /// A plastic card or the digital one.
+    public var kind: CardKind = .digital
+}
+
+/// Whether a card is the plastic one or the digital one (alumni-api.md §7).
+public enum CardKind: String, Sendable, Codable, CaseIterable {
+    case physical, digital
 }
 
 /// A token kept for one card and refresh window.
@@ -63,6 +82,12 @@ struct HolderRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var passwordHash: String?
     var createdAt: Int64
     var updatedAt: Int64
+    var sealedNationalID: Data? = nil
+    var nationalIDIndex: Data? = nil
+    var sealedMobile: Data? = nil
+    var mobileIndex: Data? = nil
+    var diplomaDate: Int64? = nil
+    var passwordChangeRequired = false
 
     enum CodingKeys: String, CodingKey {
         case id, status
@@ -73,6 +98,12 @@ struct HolderRecord: Codable, FetchableRecord, MutablePersistableRecord {
         case passwordHash = "password_hash"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case sealedNationalID = "sealed_national_id"
+        case nationalIDIndex = "national_id_index"
+        case sealedMobile = "sealed_mobile"
+        case mobileIndex = "mobile_index"
+        case diplomaDate = "diploma_date"
+        case passwordChangeRequired = "password_change_required"
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -86,9 +117,10 @@ struct CardRecord: Codable, FetchableRecord, PersistableRecord {
     var validThrough: Int64
     var statusReason: String?
     var updatedAt: Int64
+    var kind = CardKind.digital.rawValue
 
     enum CodingKeys: String, CodingKey {
-        case number, status
+        case number, status, kind
         case holderID = "holder_id"
         case validThrough = "valid_through"
         case statusReason = "status_reason"
@@ -100,7 +132,8 @@ struct CardRecord: Codable, FetchableRecord, PersistableRecord {
               validThrough >= 0, let date = try? CardDate(yyyymmdd: UInt64(validThrough)) else {
             throw IssuerStoreError(.corruptRecord, "the stored card \(self.number) has an unreadable number, status or date")
         }
-        return Card(number: number, holderID: holderID, status: status, validThrough: date, statusReason: statusReason)
+        return Card(number: number, holderID: holderID, status: status, validThrough: date, statusReason: statusReason,
+                    kind: CardKind(rawValue: kind) ?? .digital)
     }
 }
 

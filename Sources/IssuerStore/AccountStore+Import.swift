@@ -1,3 +1,4 @@
+import AccountRules
 import CardToken
 import Foundation
 import GRDB
@@ -58,12 +59,14 @@ extension AccountStore {
                         report.append(.init(line: line.number, studentID: nil, cardNumber: nil, action: .rejected, detail: line.problem ?? "unreadable"))
                         continue
                     }
-                    if let earlier = cardsInFile[row.cardNumber.rawValue] {
-                        report.append(.init(line: line.number, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .rejected,
-                                            detail: "card \(row.cardNumber) is also on line \(earlier); a card appears once per file"))
-                        continue
+                    if let number = row.cardNumber {
+                        if let earlier = cardsInFile[number.rawValue] {
+                            report.append(.init(line: line.number, studentID: row.studentID, cardNumber: number.rawValue, action: .rejected,
+                                                detail: "card \(number) is also on line \(earlier); a card appears once per file"))
+                            continue
+                        }
+                        cardsInFile[number.rawValue] = line.number
                     }
-                    cardsInFile[row.cardNumber.rawValue] = line.number
                     report.append(try apply(row, line: line.number, now: now, db: db))
                 }
                 let result = CardImportReport(rows: report, applied: false)
@@ -80,9 +83,12 @@ extension AccountStore {
     }
 
     private func apply(_ row: RegistrarRow, line: Int, now: Int64, db: Database) throws -> CardImportReport.Row {
+        let cardText = row.cardNumber?.rawValue
         func reject(_ why: String) -> CardImportReport.Row {
-            .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .rejected, detail: why)
+            .init(line: line, studentID: row.studentID, cardNumber: cardText, action: .rejected, detail: why)
         }
+        let nationalIDIndex = row.nationalID.map { seal.nationalIDIndex($0) }
+        let mobileIndex = row.mobile.map { seal.mobileIndex($0) }
         let emailIndex = row.emailGiven ? row.email.map { seal.emailIndex($0) } : nil
         var changes: [String] = []
         var created = false
@@ -95,6 +101,16 @@ extension AccountStore {
            owner.studentID != row.studentID {
             return reject("the e-mail address already belongs to student \(owner.studentID)")
         }
+        if let nationalIDIndex,
+           let owner = try HolderRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE national_id_index = ?"), arguments: [nationalIDIndex]),
+           owner.studentID != row.studentID {
+            return reject("the national ID already belongs to student \(owner.studentID)")
+        }
+        if let mobileIndex,
+           let owner = try HolderRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE mobile_index = ?"), arguments: [mobileIndex]),
+           owner.studentID != row.studentID {
+            return reject("the mobile number already belongs to student \(owner.studentID)")
+        }
         if var existing = holderRecord {
             let current = try holder(existing)
             if current.displayName != row.displayName {
@@ -105,6 +121,21 @@ extension AccountStore {
                 existing.sealedEmail = row.email.map { seal.seal($0, field: "email", studentID: row.studentID) }
                 existing.emailIndex = emailIndex
                 changes.append("email")
+            }
+            if let nationalID = row.nationalID, existing.nationalIDIndex != nationalIDIndex {
+                existing.sealedNationalID = seal.seal(nationalID.value, field: "national_id", studentID: row.studentID)
+                existing.nationalIDIndex = nationalIDIndex
+                if existing.passwordHash == nil { existing.passwordChangeRequired = true }
+                changes.append("national ID")
+            }
+            if let mobile = row.mobile, existing.mobileIndex != mobileIndex {
+                existing.sealedMobile = seal.seal(mobile.digits, field: "mobile", studentID: row.studentID)
+                existing.mobileIndex = mobileIndex
+                changes.append("mobile")
+            }
+            if let diploma = row.diplomaDate, existing.diplomaDate != Int64(diploma.yyyymmdd) {
+                existing.diplomaDate = Int64(diploma.yyyymmdd)
+                changes.append("diploma date \(diploma)")
             }
             if !changes.isEmpty {
                 existing.updatedAt = now
@@ -117,24 +148,39 @@ extension AccountStore {
                 sealedName: seal.seal(row.displayName, field: "name", studentID: row.studentID),
                 sealedEmail: row.emailGiven ? row.email.map { seal.seal($0, field: "email", studentID: row.studentID) } : nil,
                 emailIndex: emailIndex, status: HolderStatus.active.rawValue, passwordHash: nil,
-                createdAt: now, updatedAt: now)
+                createdAt: now, updatedAt: now,
+                sealedNationalID: row.nationalID.map { seal.seal($0.value, field: "national_id", studentID: row.studentID) },
+                nationalIDIndex: nationalIDIndex,
+                sealedMobile: row.mobile.map { seal.seal($0.digits, field: "mobile", studentID: row.studentID) },
+                mobileIndex: mobileIndex,
+                diplomaDate: row.diplomaDate.map { Int64($0.yyyymmdd) },
+                passwordChangeRequired: row.nationalID != nil)
             try record.insert(db)
             holderRecord = record
             created = true
         }
         guard let holderID = holderRecord?.id else { return reject("the holder could not be stored") }
+        guard let cardNumber = row.cardNumber, let validThrough = row.validThrough else {
+            if created { return .init(line: line, studentID: row.studentID, cardNumber: nil, action: .created, detail: "new holder, no card yet") }
+            if changes.isEmpty { return .init(line: line, studentID: row.studentID, cardNumber: nil, action: .unchanged, detail: "") }
+            return .init(line: line, studentID: row.studentID, cardNumber: nil, action: .updated, detail: changes.joined(separator: ", "))
+        }
 
-        if var card = try CardRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [row.cardNumber.rawValue]) {
+        if var card = try CardRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [cardNumber.rawValue]) {
             guard card.holderID == holderID else {
                 let owner = try HolderRecord.fetchOne(db, key: card.holderID)?.studentID ?? "?"
-                return reject("card \(row.cardNumber) belongs to student \(owner); a card number is never moved to another holder")
+                return reject("card \(cardNumber) belongs to student \(owner); a card number is never moved to another holder")
             }
             if let wanted = row.status, card.status == CardStatus.revoked.rawValue && wanted != .revoked {
-                return reject("card \(row.cardNumber) is revoked and cannot be made \(wanted.rawValue); issue a new card number")
+                return reject("card \(cardNumber) is revoked and cannot be made \(wanted.rawValue); issue a new card number")
             }
-            if card.validThrough != Int64(row.validThrough.yyyymmdd) {
-                card.validThrough = Int64(row.validThrough.yyyymmdd)
-                changes.append("valid-through \(row.validThrough)")
+            if card.validThrough != Int64(validThrough.yyyymmdd) {
+                card.validThrough = Int64(validThrough.yyyymmdd)
+                changes.append("valid-through \(validThrough)")
+            }
+            if let kind = row.cardKind, card.kind != kind.rawValue {
+                changes.append("kind \(card.kind) → \(kind.rawValue)")
+                card.kind = kind.rawValue
             }
             if let wanted = row.status, card.status != wanted.rawValue {
                 changes.append("status \(card.status) → \(wanted.rawValue)")
@@ -147,17 +193,18 @@ extension AccountStore {
                 try card.update(db)
             }
         } else {
-            try CardRecord(number: row.cardNumber.rawValue, holderID: holderID, status: (row.status ?? .active).rawValue,
-                           validThrough: Int64(row.validThrough.yyyymmdd), statusReason: nil, updatedAt: now).insert(db)
+            try CardRecord(number: cardNumber.rawValue, holderID: holderID, status: (row.status ?? .active).rawValue,
+                           validThrough: Int64(validThrough.yyyymmdd), statusReason: nil, updatedAt: now,
+                           kind: (row.cardKind ?? .digital).rawValue).insert(db)
             if !created { changes.append("new card") }
             created = created || changes == ["new card"]
         }
         if created {
-            return .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .created, detail: "new holder and card")
+            return .init(line: line, studentID: row.studentID, cardNumber: cardNumber.rawValue, action: .created, detail: "new holder and card")
         }
         if changes.isEmpty {
-            return .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .unchanged, detail: "")
+            return .init(line: line, studentID: row.studentID, cardNumber: cardNumber.rawValue, action: .unchanged, detail: "")
         }
-        return .init(line: line, studentID: row.studentID, cardNumber: row.cardNumber.rawValue, action: .updated, detail: changes.joined(separator: ", "))
+        return .init(line: line, studentID: row.studentID, cardNumber: cardNumber.rawValue, action: .updated, detail: changes.joined(separator: ", "))
     }
 }

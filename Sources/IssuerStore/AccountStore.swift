@@ -1,3 +1,4 @@
+import AccountRules
 import CardToken
 import Crypto
 import Foundation
@@ -17,14 +18,27 @@ public struct AccountStore: Sendable {
 
     // MARK: - Holders
 
-    /// The holder whose student ID (in any case) or e-mail address is `login`.
+    /// The holder whose student ID (in any case), e-mail address or mobile
+    /// number is `login`.
     public func holder(login: LoginName) throws(IssuerStoreError) -> Holder? {
         let index = seal.emailIndex(login.text)
-        let record = try database.read { db in
-            try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [login.text])
+        let mobileIndex = login.mobile.map { seal.mobileIndex($0) }
+        let record = try database.read { db -> HolderRecord? in
+            if let mobileIndex, let found = try HolderRecord.filter(Column("mobile_index") == mobileIndex).fetchOne(db) { return found }
+            return try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [login.text])
                 ?? HolderRecord.filter(Column("email_index") == index).fetchOne(db)
         }
         return try record.map(holder)
+    }
+
+    /// Whether `candidate` is the holder's national ID (compared through
+    /// the keyed hash: the stored number is never unsealed to log in).
+    public func nationalIDMatches(holderID: Int64, candidate: String) throws(IssuerStoreError) -> Bool {
+        guard let number = try? IdentityNumber(candidate) else { return false }
+        let index = seal.nationalIDIndex(number)
+        let stored = try database.read { db in try Data.fetchOne(db, sql: "SELECT national_id_index FROM holder WHERE id = ?", arguments: [holderID]) }
+        guard let stored, stored.count == index.count else { return false }
+        return zip(stored, index).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     public func holder(studentID: String) throws(IssuerStoreError) -> Holder? {
@@ -199,7 +213,11 @@ public struct AccountStore: Sendable {
             id: id, studentID: record.studentID,
             displayName: try seal.open(record.sealedName, field: "name", studentID: record.studentID),
             email: try record.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: record.studentID) },
-            status: status, passwordHash: record.passwordHash
+            status: status, passwordHash: record.passwordHash,
+            mobile: try record.sealedMobile.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "mobile", studentID: record.studentID) },
+            diplomaDate: record.diplomaDate.flatMap { $0 >= 0 ? try? CardDate(yyyymmdd: UInt64($0)) : nil },
+            hasNationalID: record.nationalIDIndex != nil,
+            passwordChangeRequired: record.passwordChangeRequired
         )
     }
 

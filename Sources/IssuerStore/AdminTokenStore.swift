@@ -6,6 +6,9 @@ import GRDB
 public enum AdminRole: String, Sendable, Codable, CaseIterable, Comparable {
     /// Read keys and the audit log.
     case auditor
+    /// Also review account applications: read their personal data and
+    /// documents (each read audited), approve, reject, ask for more.
+    case reviewer
     /// Also suspend, revoke and reinstate cards, and import.
     case `operator`
     /// Everything, including key rotation and revocation.
@@ -14,8 +17,9 @@ public enum AdminRole: String, Sendable, Codable, CaseIterable, Comparable {
     private var rank: Int {
         switch self {
         case .auditor: 0
-        case .operator: 1
-        case .admin: 2
+        case .reviewer: 1
+        case .operator: 2
+        case .admin: 3
         }
     }
 

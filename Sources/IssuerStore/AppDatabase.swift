@@ -165,6 +165,147 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v4: identity numbers, mobiles, graduates, reviewer role, applications, documents, outbox, human check, login failures, passwords") { db in
+            try db.execute(sql: """
+                -- National IDs and mobiles: sealed, found through keyed hashes.
+                -- A holder whose password_hash is NULL and who has a national ID
+                -- logs in with that ID, once, and must then choose a password.
+                ALTER TABLE holder ADD COLUMN sealed_national_id BLOB;
+                ALTER TABLE holder ADD COLUMN national_id_index BLOB CHECK (national_id_index IS NULL OR length(national_id_index) = 32);
+                ALTER TABLE holder ADD COLUMN sealed_mobile BLOB;
+                ALTER TABLE holder ADD COLUMN mobile_index BLOB CHECK (mobile_index IS NULL OR length(mobile_index) = 32);
+                ALTER TABLE holder ADD COLUMN diploma_date INTEGER CHECK (diploma_date IS NULL OR diploma_date BETWEEN 19000101 AND 99991231);
+                ALTER TABLE holder ADD COLUMN password_change_required INTEGER NOT NULL DEFAULT 0 CHECK (password_change_required IN (0, 1));
+                CREATE UNIQUE INDEX holder_national_id ON holder(national_id_index) WHERE national_id_index IS NOT NULL;
+                CREATE UNIQUE INDEX holder_mobile ON holder(mobile_index) WHERE mobile_index IS NOT NULL;
+                ALTER TABLE card ADD COLUMN kind TEXT NOT NULL DEFAULT 'digital' CHECK (kind IN ('physical', 'digital'));
+
+                -- The reviewer role: SQLite cannot change a CHECK, so the table is rebuilt.
+                CREATE TABLE admin_token_v4 (
+                    name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'reviewer', 'auditor')),
+                    token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    expires_at INTEGER,
+                    last_used_at INTEGER
+                );
+                INSERT INTO admin_token_v4 SELECT name, role, token_hash, created_at, revoked_at, expires_at, last_used_at FROM admin_token;
+                DROP TABLE admin_token;
+                ALTER TABLE admin_token_v4 RENAME TO admin_token;
+
+                -- The last three password hashes, for password_reused.
+                CREATE TABLE password_history (
+                    holder_id INTEGER NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    password_hash TEXT NOT NULL,
+                    set_at INTEGER NOT NULL
+                );
+                CREATE INDEX password_history_holder ON password_history(holder_id, set_at);
+
+                -- Reset links and first-login mail codes, stored only as SHA-256 hashes.
+                CREATE TABLE password_reset (
+                    token_hash BLOB PRIMARY KEY NOT NULL CHECK (length(token_hash) = 32),
+                    holder_id INTEGER NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+                    used_at INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE first_login_code (
+                    holder_id INTEGER PRIMARY KEY NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),
+                    expires_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0
+                );
+
+                -- Spent human-check challenges, until they would have expired anyway.
+                CREATE TABLE spent_challenge (
+                    signature BLOB PRIMARY KEY NOT NULL CHECK (length(signature) = 32),
+                    expires_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX spent_challenge_expires ON spent_challenge(expires_at);
+
+                -- Login failures, shared by every instance and kept across restarts.
+                CREATE TABLE login_failure (
+                    account TEXT NOT NULL,
+                    client TEXT NOT NULL,
+                    failures INTEGER NOT NULL,
+                    locked_until INTEGER NOT NULL DEFAULT 0,
+                    lockouts INTEGER NOT NULL DEFAULT 0,
+                    last_seen INTEGER NOT NULL,
+                    PRIMARY KEY (account, client)
+                ) WITHOUT ROWID;
+                CREATE INDEX login_failure_last_seen ON login_failure(last_seen);
+                CREATE TABLE login_account_failure (
+                    account TEXT PRIMARY KEY NOT NULL,
+                    period_start INTEGER NOT NULL,
+                    failures INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL
+                ) WITHOUT ROWID;
+
+                -- Account applications. Everything personal is in sealed_form
+                -- (AES-GCM under a key derived from the KEK, bound to the id).
+                CREATE TABLE account_application (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 8 AND 40),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'needs_info', 'approved', 'rejected')),
+                    submitted_at INTEGER NOT NULL,
+                    review_due INTEGER CHECK (review_due IS NULL OR review_due BETWEEN 19000101 AND 99991231),
+                    working_days_left INTEGER CHECK (working_days_left IS NULL OR working_days_left >= 0),
+                    national_id_index BLOB NOT NULL CHECK (length(national_id_index) = 32),
+                    sealed_form BLOB NOT NULL,
+                    consent_version TEXT NOT NULL,
+                    consent_sha256 TEXT NOT NULL,
+                    consented_at INTEGER NOT NULL,
+                    status_token_hash BLOB NOT NULL UNIQUE CHECK (length(status_token_hash) = 32),
+                    registrar_match TEXT,
+                    known_identity INTEGER NOT NULL DEFAULT 0 CHECK (known_identity IN (0, 1)),
+                    message TEXT,
+                    sealed_reply BLOB,
+                    replied_at INTEGER,
+                    decided_at INTEGER,
+                    decided_by TEXT,
+                    decision_reason TEXT,
+                    holder_id INTEGER REFERENCES holder(id) ON DELETE SET NULL,
+                    documents_deleted_at INTEGER
+                );
+                CREATE INDEX account_application_queue ON account_application(status, review_due);
+                CREATE INDEX account_application_identity ON account_application(national_id_index);
+                CREATE INDEX account_application_decided ON account_application(decided_at) WHERE documents_deleted_at IS NULL;
+
+                CREATE TABLE application_document (
+                    application_id TEXT NOT NULL REFERENCES account_application(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('id_document', 'photo')),
+                    content_type TEXT NOT NULL CHECK (content_type IN ('image/jpeg', 'image/png', 'application/pdf')),
+                    file_name TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL CHECK (size > 0),
+                    stored_at INTEGER NOT NULL,
+                    PRIMARY KEY (application_id, kind)
+                ) WITHOUT ROWID;
+
+                -- Mail waits here, written in the transaction of the change that
+                -- causes it, until the relay accepts it.
+                CREATE TABLE mail_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    sealed_recipient BLOB NOT NULL,
+                    sealed_message BLOB NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_error TEXT,
+                    sent_at INTEGER
+                );
+                CREATE INDEX mail_outbox_due ON mail_outbox(status, next_attempt_at);
+                CREATE TABLE mail_attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    mail_id INTEGER NOT NULL REFERENCES mail_outbox(id) ON DELETE CASCADE,
+                    at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'retry', 'failed')),
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX mail_attempt_mail ON mail_attempt(mail_id);
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import AccountRules
 import Crypto
 import Foundation
 
@@ -29,6 +30,19 @@ struct PersonalDataSeal: Sendable {
             throw IssuerStoreError(.corruptRecord, "the \(field) of holder \(studentID) does not decrypt under this KEK")
         }
         return text
+    }
+
+    /// HMAC-SHA256 of a normalised identity number: finds a holder or an
+    /// application by national ID, and keeps national IDs unique, without
+    /// storing one in the clear. The purpose prefix keeps it apart from the
+    /// other indexes under the same key.
+    func nationalIDIndex(_ number: IdentityNumber) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("national_id|\(number.value)".utf8), using: indexKey))
+    }
+
+    /// HMAC-SHA256 of a normalised mobile number.
+    func mobileIndex(_ number: TaiwanMobileNumber) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("mobile|\(number.digits)".utf8), using: indexKey))
     }
 
     /// HMAC-SHA256 of the normalised (trimmed, lower-cased) address.

@@ -1,3 +1,4 @@
+import AccountRules
 import CardToken
 import Foundation
 
@@ -9,15 +10,25 @@ public struct RegistrarRow: Sendable, Equatable {
     public var email: String?
     /// False when the file has no `email` column: the stored address stays.
     public var emailGiven: Bool
-    public var cardNumber: CardNumber
-    public var validThrough: CardDate
+    /// The card, or nil for a holder with no card yet (both cells empty,
+    /// or no such columns).
+    public var cardNumber: CardNumber?
+    public var validThrough: CardDate?
     /// The card's status; nil when the file gives none (no `status` column,
     /// or an empty cell): an existing card keeps its status, so a routine
     /// export never lifts an operator's suspension; a new card is active.
     public var status: CardStatus?
+    /// The holder's identity number (the first password), if given.
+    public var nationalID: IdentityNumber?
+    public var mobile: TaiwanMobileNumber?
+    /// When the diploma was received: a new graduate logs in from two days after.
+    public var diplomaDate: CardDate?
+    /// `physical` or `digital`; nil keeps an existing card's kind (new cards: digital).
+    public var cardKind: CardKind?
 
-    public init(studentID: String, displayName: String, email: String?, emailGiven: Bool = true, cardNumber: CardNumber,
-                validThrough: CardDate, status: CardStatus? = nil) {
+    public init(studentID: String, displayName: String, email: String?, emailGiven: Bool = true, cardNumber: CardNumber?,
+                validThrough: CardDate?, status: CardStatus? = nil, nationalID: IdentityNumber? = nil, mobile: TaiwanMobileNumber? = nil,
+                diplomaDate: CardDate? = nil, cardKind: CardKind? = nil) {
         self.studentID = studentID
         self.displayName = displayName
         self.email = email
@@ -25,6 +36,10 @@ public struct RegistrarRow: Sendable, Equatable {
         self.cardNumber = cardNumber
         self.validThrough = validThrough
         self.status = status
+        self.nationalID = nationalID
+        self.mobile = mobile
+        self.diplomaDate = diplomaDate
+        self.cardKind = cardKind
     }
 }
 
@@ -36,9 +51,13 @@ public struct RegistrarRow: Sendable, Equatable {
 /// | `student_id` | yes | 1–32 letters, digits or `-` |
 /// | `display_name` | yes | the holder's full name, 1–64 UTF-8 bytes |
 /// | `email` | no | an address with one `@`, at most 254 bytes |
-/// | `card_number` | yes | 1–32 bytes: `A-Z`, `0-9`, `-` |
-/// | `valid_through` | yes | `YYYY-MM-DD` |
+/// | `card_number` | no | 1–32 bytes: `A-Z`, `0-9`, `-` |
+/// | `valid_through` | no | `YYYY-MM-DD`; given exactly when `card_number` is |
 /// | `status` | no | `active`, `suspended` or `revoked` |
+/// | `national_id` | no | an identity number (alumni-api.md §1): the first password |
+/// | `mobile` | no | a Taiwan mobile number |
+/// | `diploma_date` | no | `YYYY-MM-DD`: the account opens two days later |
+/// | `card_kind` | no | `physical` or `digital` (the default) |
 ///
 /// An import changes only what it carries: without an `email` column the
 /// stored addresses stay, and an empty `email` cell clears one; without a
@@ -53,8 +72,8 @@ public enum RegistrarCSV {
     public static let maximumRows = 200_000
     public static let maximumFieldBytes = 1_024
 
-    static let required = ["student_id", "display_name", "card_number", "valid_through"]
-    static let optional = ["email", "status"]
+    static let required = ["student_id", "display_name"]
+    static let optional = ["card_number", "valid_through", "email", "status", "national_id", "mobile", "diploma_date", "card_kind"]
 
     /// A data line: its number in the file (the header is line 1) and
     /// either a row or what is wrong with it.
@@ -127,12 +146,48 @@ public enum RegistrarCSV {
             email = text
         }
         let numberText = values["card_number", default: ""]
-        guard !numberText.isEmpty, numberText.utf8.allSatisfy({ isUpperOrDigit($0) || $0 == UInt8(ascii: "-") }),
-              let number = try? CardNumber(numberText) else {
-            return .failure(Problem(message: "card_number \"\(numberText.prefix(40))\" must be 1–32 characters A–Z, 0–9 or '-'"))
+        let dateText = values["valid_through", default: ""]
+        guard numberText.isEmpty == dateText.isEmpty else {
+            return .failure(Problem(message: "card_number and valid_through are given together, or both left empty for a holder with no card yet"))
         }
-        guard let date = try? CardDate(iso8601: values["valid_through", default: ""]) else {
-            return .failure(Problem(message: "valid_through \"\(values["valid_through", default: ""].prefix(20))\" is not a date YYYY-MM-DD"))
+        var number: CardNumber?
+        var date: CardDate?
+        if !numberText.isEmpty {
+            guard numberText.utf8.allSatisfy({ isUpperOrDigit($0) || $0 == UInt8(ascii: "-") }), let parsed = try? CardNumber(numberText) else {
+                return .failure(Problem(message: "card_number \"\(numberText.prefix(40))\" must be 1–32 characters A–Z, 0–9 or '-'"))
+            }
+            guard let parsedDate = try? CardDate(iso8601: dateText) else {
+                return .failure(Problem(message: "valid_through \"\(dateText.prefix(20))\" is not a date YYYY-MM-DD"))
+            }
+            number = parsed
+            date = parsedDate
+        }
+        var nationalID: IdentityNumber?
+        if let text = values["national_id"], !text.isEmpty {
+            // The message never repeats the number: reports are shown and logged.
+            do { nationalID = try IdentityNumber(text) } catch {
+                return .failure(Problem(message: "national_id is not a valid identity number: \(error.message)"))
+            }
+        }
+        var mobile: TaiwanMobileNumber?
+        if let text = values["mobile"], !text.isEmpty {
+            do { mobile = try TaiwanMobileNumber(text) } catch {
+                return .failure(Problem(message: "mobile: \(error.message)"))
+            }
+        }
+        var diplomaDate: CardDate?
+        if let text = values["diploma_date"], !text.isEmpty {
+            guard let parsed = try? CardDate(iso8601: text) else {
+                return .failure(Problem(message: "diploma_date \"\(text.prefix(20))\" is not a date YYYY-MM-DD"))
+            }
+            diplomaDate = parsed
+        }
+        var kind: CardKind?
+        if let text = values["card_kind"], !text.isEmpty {
+            guard let parsed = CardKind(rawValue: text.lowercased()) else {
+                return .failure(Problem(message: "card_kind \"\(text.prefix(20))\" is not physical or digital"))
+            }
+            kind = parsed
         }
         var status: CardStatus?
         if let text = values["status"], !text.isEmpty {
@@ -141,8 +196,12 @@ public enum RegistrarCSV {
             }
             status = parsed
         }
+        if number == nil && (status != nil || kind != nil) {
+            return .failure(Problem(message: "status and card_kind describe a card; give card_number and valid_through too"))
+        }
         return .success(RegistrarRow(studentID: studentID, displayName: name, email: email, emailGiven: emailGiven,
-                                     cardNumber: number, validThrough: date, status: status))
+                                     cardNumber: number, validThrough: date, status: status, nationalID: nationalID, mobile: mobile,
+                                     diplomaDate: diplomaDate, cardKind: kind))
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -10,7 +10,7 @@ import SecureFiles
 struct AdminTokensCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin-tokens",
-        abstract: "Create, list and revoke administrator tokens (roles: auditor, operator, admin).",
+        abstract: "Create, list and revoke administrator tokens (roles: auditor, reviewer, operator, admin).",
         subcommands: [Create.self, List.self, Revoke.self, Generate.self]
     )
 
@@ -22,14 +22,14 @@ struct AdminTokensCommand: AsyncParsableCommand {
         @Argument(help: "A name for the token (who or what holds it).")
         var name: String
 
-        @Option(help: "auditor (read keys and audit), operator (also cards and import) or admin (also keys).")
+        @Option(help: "auditor (read keys and audit), reviewer (also account applications), operator (also cards and import) or admin (also keys).")
         var role: String
 
         @Option(help: "How long the token works, as 90d, 12h or seconds; `never` for no expiry.")
         var expiresIn = "90d"
 
         func run() throws {
-            guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, operator or admin") }
+            guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, reviewer, operator or admin") }
             var lifetime: Int64?
             if expiresIn != "never" {
                 guard let seconds = ConfigurationReader.parseDuration(expiresIn), seconds > 0 else {

@@ -1,0 +1,164 @@
+import Foundation
+
+/// One degree an applicant studied for (alumni-api.md §3 `records`).
+public struct EducationRecord: Sendable, Codable, Equatable {
+    public let degree: String
+    public let department: String
+    public let admissionYear: Int
+    public let graduationYear: Int
+    public let studentID: String?
+
+    public init(degree: String, department: String, admissionYear: Int, graduationYear: Int, studentID: String?) {
+        self.degree = degree
+        self.department = department
+        self.admissionYear = admissionYear
+        self.graduationYear = graduationYear
+        self.studentID = studentID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case degree, department
+        case admissionYear = "admission_year"
+        case graduationYear = "graduation_year"
+        case studentID = "student_id"
+    }
+}
+
+/// A postal address (alumni-api.md §3).
+public struct PostalAddress: Sendable, Codable, Equatable {
+    public let region: String
+    public let postalCode: String
+    public let county: String
+    public let district: String
+    public let line: String
+    public let country: String
+
+    public init(region: String, postalCode: String, county: String, district: String, line: String, country: String) {
+        self.region = region
+        self.postalCode = postalCode
+        self.county = county
+        self.district = district
+        self.line = line
+        self.country = country
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case region, county, district, line, country
+        case postalCode = "postal_code"
+    }
+}
+
+/// Everything an applicant filled in: personal data, sealed as one value.
+public struct AccountApplicationForm: Sendable, Codable, Equatable {
+    public let chineseName: String
+    public let englishName: String?
+    public let sex: String
+    /// The normalised identity number.
+    public let nationalID: String
+    public let birthDate: String
+    public let records: [EducationRecord]
+    public let permanentAddress: PostalAddress
+    /// Nil when it is the same as the permanent address.
+    public let mailingAddress: PostalAddress?
+    public let phone: String?
+    /// Normalised (ten digits).
+    public let mobile: String
+    public let email: String
+
+    public init(chineseName: String, englishName: String?, sex: String, nationalID: String, birthDate: String, records: [EducationRecord],
+                permanentAddress: PostalAddress, mailingAddress: PostalAddress?, phone: String?, mobile: String, email: String) {
+        self.chineseName = chineseName
+        self.englishName = englishName
+        self.sex = sex
+        self.nationalID = nationalID
+        self.birthDate = birthDate
+        self.records = records
+        self.permanentAddress = permanentAddress
+        self.mailingAddress = mailingAddress
+        self.phone = phone
+        self.mobile = mobile
+        self.email = email
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sex, records, phone, mobile, email
+        case chineseName = "chinese_name"
+        case englishName = "english_name"
+        case nationalID = "national_id"
+        case birthDate = "birth_date"
+        case permanentAddress = "permanent_address"
+        case mailingAddress = "mailing_address"
+    }
+}
+
+/// Where an application stands.
+public enum ApplicationStatus: String, Sendable, Codable, CaseIterable {
+    case pending
+    /// Staff asked for more; the review clock is stopped until the applicant answers.
+    case needsInfo = "needs_info"
+    case approved, rejected
+}
+
+/// The two uploads.
+public enum DocumentKind: String, Sendable, Codable, CaseIterable {
+    case idDocument = "id_document"
+    case photo
+}
+
+/// An uploaded file, sealed on disk (``DocumentVault``).
+public struct StoredDocument: Sendable, Equatable, Codable {
+    public let kind: DocumentKind
+    public let contentType: String
+    public let fileName: String
+    public let size: Int
+
+    public init(kind: DocumentKind, contentType: String, fileName: String, size: Int) {
+        self.kind = kind
+        self.contentType = contentType
+        self.fileName = fileName
+        self.size = size
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, size
+        case contentType = "content_type"
+        case fileName = "file_name"
+    }
+}
+
+/// The consent an applicant gave: which notice, its hash, and when.
+public struct ConsentRecord: Sendable, Equatable {
+    public let version: String
+    public let sha256: String
+    public let at: Int64
+
+    public init(version: String, sha256: String, at: Int64) {
+        self.version = version
+        self.sha256 = sha256
+        self.at = at
+    }
+}
+
+/// An application as staff see it (personal fields unsealed; reading one
+/// is audited by the store).
+public struct AccountApplication: Sendable, Equatable {
+    public let id: String
+    public let status: ApplicationStatus
+    public let submittedAt: Int64
+    /// YYYYMMDD; nil while the clock is stopped (`needs_info`).
+    public let reviewDue: Int?
+    public let workingDaysLeft: Int?
+    public let form: AccountApplicationForm
+    public let consent: ConsentRecord
+    /// The student ID of an imported holder whose national ID and student ID match.
+    public let registrarMatch: String?
+    /// A holder with a password, or another open application, has this national ID.
+    public let knownIdentity: Bool
+    public let message: String?
+    public let reply: String?
+    public let decidedAt: Int64?
+    public let decidedBy: String?
+    public let decisionReason: String?
+    public let documents: [StoredDocument]
+    public let documentsDeletedAt: Int64?
+}

@@ -1,0 +1,381 @@
+import AccountRules
+import Foundation
+import GRDB
+
+/// Account applications and their review. Personal data is sealed; every
+/// staff read of it and every decision writes an audit row in the same
+/// transaction; mail a change causes is queued in that transaction too.
+public struct ApplicationStore: Sendable {
+    public let database: AppDatabase
+    let seal: PersonalDataSeal
+    let outbox: MailOutbox
+
+    public init(database: AppDatabase, kek: KeyEncryptionKey) {
+        self.database = database
+        seal = PersonalDataSeal(kek: kek)
+        outbox = MailOutbox(database: database, kek: kek)
+    }
+
+    /// What a submission needs besides the form.
+    public struct Submission: Sendable {
+        public let id: String
+        public let form: AccountApplicationForm
+        public let nationalID: IdentityNumber
+        public let consent: ConsentRecord
+        public let statusTokenHash: [UInt8]
+        public let reviewDue: Int
+        public let documents: [StoredDocument]
+
+        public init(id: String, form: AccountApplicationForm, nationalID: IdentityNumber, consent: ConsentRecord, statusTokenHash: [UInt8],
+                    reviewDue: Int, documents: [StoredDocument]) {
+            self.id = id
+            self.form = form
+            self.nationalID = nationalID
+            self.consent = consent
+            self.statusTokenHash = statusTokenHash
+            self.reviewDue = reviewDue
+            self.documents = documents
+        }
+    }
+
+    /// What the store found about an identity before a submission, so the
+    /// service can choose the mails (never shown to the applicant).
+    public struct IdentityFacts: Sendable, Equatable {
+        /// A holder with a password set, or an open application, has this ID.
+        public let known: Bool
+        /// The e-mail on file of the holder with this ID, if any.
+        public let holderEmail: String?
+    }
+
+    public func identityFacts(_ number: IdentityNumber) throws(IssuerStoreError) -> IdentityFacts {
+        let index = seal.nationalIDIndex(number)
+        let found = try database.read { db -> (HolderRecord?, Bool) in
+            let holder = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db)
+            let open = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_application WHERE national_id_index = ? AND status IN ('pending', 'needs_info'))",
+                                         arguments: [index]) ?? false
+            return (holder, open)
+        }
+        let email = try found.0?.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: found.0!.studentID) }
+        return IdentityFacts(known: found.1 || found.0?.passwordHash != nil, holderEmail: email)
+    }
+
+    /// Stores a new application with its documents' records and its mails.
+    public func submit(_ submission: Submission, mails: [OutgoingMail], now: Int64) throws(IssuerStoreError) {
+        let index = seal.nationalIDIndex(submission.nationalID)
+        let form: Data
+        do { form = try JSONEncoder().encode(submission.form) } catch { throw IssuerStoreError(.invalidChange, "the form cannot be encoded") }
+        let sealedForm = seal.seal(String(decoding: form, as: UTF8.self), field: "application", studentID: submission.id)
+        let studentIDs = submission.form.records.compactMap { $0.studentID?.uppercased() }
+        try database.write { db in
+            let holder = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db)
+            let open = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_application WHERE national_id_index = ? AND status IN ('pending', 'needs_info'))",
+                                         arguments: [index]) ?? false
+            let known = open || holder?.passwordHash != nil
+            let match = holder.flatMap { $0.passwordHash == nil && studentIDs.contains($0.studentID.uppercased()) ? $0.studentID : nil }
+            try db.execute(sql: """
+                INSERT INTO account_application (id, status, submitted_at, review_due, national_id_index, sealed_form, consent_version, consent_sha256,
+                    consented_at, status_token_hash, registrar_match, known_identity)
+                VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [submission.id, now, submission.reviewDue, index, sealedForm, submission.consent.version, submission.consent.sha256,
+                                 submission.consent.at, Data(submission.statusTokenHash), match, known])
+            for document in submission.documents {
+                try insert(document, applicationID: submission.id, now: now, db: db)
+            }
+            for mail in mails { try outbox.enqueue(mail, now: now, db: db) }
+            try AuditEvent(at: now, actor: "applicant", action: "application_submitted", subject: submission.id,
+                           detail: "consent \(submission.consent.version)\(known ? ", identity already known" : "")\(match.map { ", matches imported \($0)" } ?? "")").insert(db)
+        }
+    }
+
+    private func insert(_ document: StoredDocument, applicationID: String, now: Int64, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO application_document (application_id, kind, content_type, file_name, size, stored_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (application_id, kind) DO UPDATE SET content_type = excluded.content_type, file_name = excluded.file_name,
+                size = excluded.size, stored_at = excluded.stored_at
+            """, arguments: [applicationID, document.kind.rawValue, document.contentType, document.fileName, document.size, now])
+    }
+
+    /// A summary line of the queue.
+    public struct QueueEntry: Sendable, Equatable {
+        public let id: String
+        public let status: ApplicationStatus
+        public let submittedAt: Int64
+        public let reviewDue: Int?
+        public let chineseName: String
+        public let nationalIDMasked: String
+        public let records: [EducationRecord]
+        public let registrarMatch: String?
+        public let knownIdentity: Bool
+    }
+
+    /// The applications in `status`, oldest `review_due` first (paused ones
+    /// last, by submission). Listing is a read of personal data: audited.
+    public func queue(status: ApplicationStatus, actor: String, now: Int64, limit: Int = 500) throws(IssuerStoreError) -> [QueueEntry] {
+        let rows = try database.write { db -> [Row] in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, status, submitted_at, review_due, sealed_form, registrar_match, known_identity FROM account_application
+                WHERE status = ? ORDER BY review_due IS NULL, review_due, submitted_at, id LIMIT ?
+                """, arguments: [status.rawValue, limit])
+            try AuditEvent(at: now, actor: actor, action: "applications_listed", subject: nil, detail: "status \(status.rawValue), \(rows.count) shown").insert(db)
+            return rows
+        }
+        return try rows.map { row throws(IssuerStoreError) in
+            let id: String = row["id"]
+            let form = try openForm(row["sealed_form"], id: id)
+            return QueueEntry(id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"],
+                              reviewDue: row["review_due"], chineseName: form.chineseName,
+                              nationalIDMasked: (try? IdentityNumber(form.nationalID).masked) ?? "**********",
+                              records: form.records, registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"])
+        }
+    }
+
+    /// The whole application, read by `actor` (audited).
+    public func application(id: String, actor: String, now: Int64, audit: Bool = true) throws(IssuerStoreError) -> AccountApplication {
+        let found = try database.write { db -> (Row, [Row])? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else { return nil }
+            let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ? ORDER BY kind", arguments: [id])
+            if audit { try AuditEvent(at: now, actor: actor, action: "application_read", subject: id, detail: "").insert(db) }
+            return (row, documents)
+        }
+        guard let (row, documents) = found else { throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))") }
+        return try application(row, documents: documents)
+    }
+
+    func application(_ row: Row, documents: [Row]) throws(IssuerStoreError) -> AccountApplication {
+        let id: String = row["id"]
+        let form = try openForm(row["sealed_form"], id: id)
+        let reply = try (row["sealed_reply"] as Data?).map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "reply", studentID: id) }
+        return AccountApplication(
+            id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
+            workingDaysLeft: row["working_days_left"], form: form,
+            consent: ConsentRecord(version: row["consent_version"], sha256: row["consent_sha256"], at: row["consented_at"]),
+            registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"], message: row["message"], reply: reply,
+            decidedAt: row["decided_at"], decidedBy: row["decided_by"], decisionReason: row["decision_reason"],
+            documents: documents.compactMap { document in
+                guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
+                return StoredDocument(kind: kind, contentType: document["content_type"], fileName: document["file_name"], size: document["size"])
+            },
+            documentsDeletedAt: row["documents_deleted_at"])
+    }
+
+    /// Records that `actor` read one document (the caller then reads the file).
+    public func documentForReading(id: String, kind: DocumentKind, actor: String, now: Int64) throws(IssuerStoreError) -> StoredDocument {
+        let row = try database.write { db -> Row? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM application_document WHERE application_id = ? AND kind = ?",
+                                             arguments: [id, kind.rawValue]) else { return nil }
+            try AuditEvent(at: now, actor: actor, action: "application_document_read", subject: id, detail: kind.rawValue).insert(db)
+            return row
+        }
+        guard let row else { throw IssuerStoreError(.notFound, "application \(id.prefix(40)) has no \(kind.rawValue) (never uploaded, or deleted after the retention period)") }
+        return StoredDocument(kind: kind, contentType: row["content_type"], fileName: row["file_name"], size: row["size"])
+    }
+
+    /// Records that `actor` revealed the national ID of an application (audited).
+    public func revealNationalID(id: String, actor: String, now: Int64) throws(IssuerStoreError) -> String {
+        let application = try application(id: id, actor: actor, now: now, audit: false)
+        try database.write { db in
+            try AuditEvent(at: now, actor: actor, action: "national_id_revealed", subject: id, detail: "").insert(db)
+        }
+        return application.form.nationalID
+    }
+
+    public enum Decision: Sendable {
+        /// Opens the account with this student ID (the first password is the national ID).
+        case approve(studentID: String)
+        case reject(reason: String)
+    }
+
+    /// Approves or rejects a pending (or needs-info) application, with its
+    /// mail, in one transaction. Returns the application as it was.
+    /// Throws ``IssuerStoreError/Code/invalidChange`` with "already_decided"
+    /// in the message when another decision came first.
+    @discardableResult
+    public func decide(id: String, decision: Decision, mail: (AccountApplication) -> OutgoingMail?, actor: String, now: Int64) throws(IssuerStoreError) -> AccountApplication {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else {
+                throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))")
+            }
+            let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id])
+            let application = try application(row, documents: documents)
+            guard application.status == .pending || application.status == .needsInfo else {
+                throw IssuerStoreError(.invalidChange, "already_decided: application \(id) was \(application.status.rawValue) by \(application.decidedBy ?? "?")")
+            }
+            switch decision {
+            case .approve(let studentID):
+                let holderID = try openAccount(for: application, studentID: studentID, now: now, db: db)
+                try db.execute(sql: """
+                    UPDATE account_application SET status = 'approved', decided_at = ?, decided_by = ?, holder_id = ?, review_due = NULL, working_days_left = NULL
+                    WHERE id = ?
+                    """, arguments: [now, actor, holderID, id])
+                try AuditEvent(at: now, actor: actor, action: "application_approved", subject: id, detail: "student \(studentID)").insert(db)
+            case .reject(let reason):
+                try db.execute(sql: """
+                    UPDATE account_application SET status = 'rejected', decided_at = ?, decided_by = ?, decision_reason = ?, review_due = NULL, working_days_left = NULL
+                    WHERE id = ?
+                    """, arguments: [now, actor, reason, id])
+                try AuditEvent(at: now, actor: actor, action: "application_rejected", subject: id, detail: reason).insert(db)
+            }
+            if let message = mail(application) { try outbox.enqueue(message, now: now, db: db) }
+            return application
+        }
+    }
+
+    /// Makes (or, for a registrar match, completes) the holder an approved
+    /// application opens: national ID and mobile sealed and indexed, no
+    /// password (the first login is with the national ID), change required.
+    private func openAccount(for application: AccountApplication, studentID: String, now: Int64, db: Database) throws -> Int64 {
+        let form = application.form
+        guard let number = try? IdentityNumber(form.nationalID) else {
+            throw IssuerStoreError(.corruptRecord, "the application's national ID does not validate")
+        }
+        let index = seal.nationalIDIndex(number)
+        let mobile = try? TaiwanMobileNumber(form.mobile)
+        let emailIndex = seal.emailIndex(form.email)
+        if let owner = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db), owner.studentID != studentID {
+            throw IssuerStoreError(.invalidChange, "this national ID already belongs to student \(owner.studentID); approve with that student ID or reject")
+        }
+        if let owner = try HolderRecord.filter(Column("email_index") == emailIndex).fetchOne(db), owner.studentID != studentID {
+            throw IssuerStoreError(.invalidChange, "the applicant's e-mail address already belongs to student \(owner.studentID)")
+        }
+        var record = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [studentID])
+        if let existing = record, existing.passwordHash != nil {
+            throw IssuerStoreError(.invalidChange, "student \(existing.studentID) already has an account with a password; the applicant can sign in or reset it")
+        }
+        let id = record?.studentID ?? studentID
+        var holder = record ?? HolderRecord(id: nil, studentID: id, sealedName: Data(), sealedEmail: nil, emailIndex: nil,
+                                            status: HolderStatus.active.rawValue, passwordHash: nil, createdAt: now, updatedAt: now)
+        holder.sealedName = seal.seal(form.chineseName, field: "name", studentID: id)
+        holder.sealedEmail = seal.seal(form.email, field: "email", studentID: id)
+        holder.emailIndex = emailIndex
+        holder.sealedNationalID = seal.seal(number.value, field: "national_id", studentID: id)
+        holder.nationalIDIndex = index
+        if let mobile {
+            if let owner = try HolderRecord.filter(Column("mobile_index") == seal.mobileIndex(mobile)).fetchOne(db), owner.studentID != id {
+                holder.sealedMobile = nil
+                holder.mobileIndex = nil
+            } else {
+                holder.sealedMobile = seal.seal(mobile.digits, field: "mobile", studentID: id)
+                holder.mobileIndex = seal.mobileIndex(mobile)
+            }
+        }
+        holder.diplomaDate = nil
+        holder.passwordChangeRequired = true
+        holder.updatedAt = now
+        if record == nil { try holder.insert(db) } else { try holder.update(db) }
+        record = holder
+        guard let holderID = record?.id else { throw IssuerStoreError(.corruptRecord, "the new holder has no id") }
+        return holderID
+    }
+
+    /// Asks the applicant for more: status `needs_info`, the clock stopped
+    /// with `workingDaysLeft` kept, and the mail queued.
+    public func requestInfo(id: String, message: String, workingDaysLeft: (Int?) -> Int, mail: (AccountApplication) -> OutgoingMail?,
+                            actor: String, now: Int64) throws(IssuerStoreError) {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else {
+                throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))")
+            }
+            let application = try application(row, documents: [])
+            guard application.status == .pending else {
+                throw IssuerStoreError(.invalidChange, application.status == .needsInfo
+                                       ? "already_asked: application \(id) is waiting for the applicant's answer"
+                                       : "already_decided: application \(id) was \(application.status.rawValue)")
+            }
+            try db.execute(sql: "UPDATE account_application SET status = 'needs_info', message = ?, working_days_left = ?, review_due = NULL WHERE id = ?",
+                           arguments: [message, workingDaysLeft(application.reviewDue), id])
+            if let message = mail(application) { try outbox.enqueue(message, now: now, db: db) }
+            try AuditEvent(at: now, actor: actor, action: "application_info_requested", subject: id, detail: "").insert(db)
+        }
+    }
+
+    /// What the private status link shows.
+    public struct PublicStatus: Sendable, Equatable {
+        public let id: String
+        public let status: ApplicationStatus
+        public let submittedAt: Int64
+        public let reviewDue: Int?
+        public let workingDaysLeft: Int?
+        public let message: String?
+        public let documents: [StoredDocument]
+    }
+
+    public func status(tokenHash: [UInt8]) throws(IssuerStoreError) -> PublicStatus? {
+        try database.read { db -> PublicStatus? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE status_token_hash = ?", arguments: [Data(tokenHash)]) else { return nil }
+            let id: String = row["id"]
+            let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]).compactMap { document -> StoredDocument? in
+                guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
+                return StoredDocument(kind: kind, contentType: document["content_type"], fileName: document["file_name"], size: document["size"])
+            }
+            let status = ApplicationStatus(rawValue: row["status"]) ?? .pending
+            let message: String? = status == .rejected ? row["decision_reason"] : row["message"]
+            return PublicStatus(id: id, status: status, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
+                                workingDaysLeft: row["working_days_left"], message: message, documents: documents)
+        }
+    }
+
+    /// The applicant's answer to a request for information: the reply,
+    /// replacement documents, and the clock restarted with `reviewDue`.
+    /// Returns the documents replaced (their files are then deleted).
+    public func answer(tokenHash: [UInt8], reply: String, documents: [StoredDocument], reviewDue: Int, now: Int64) throws(IssuerStoreError) -> [StoredDocument] {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM account_application WHERE status_token_hash = ?", arguments: [Data(tokenHash)]) else {
+                throw IssuerStoreError(.notFound, "status_token_invalid")
+            }
+            let id: String = row["id"]
+            guard (row["status"] as String) == ApplicationStatus.needsInfo.rawValue else {
+                throw IssuerStoreError(.invalidChange, "not_waiting: this application is not waiting for an answer")
+            }
+            var replaced: [StoredDocument] = []
+            for document in documents {
+                if let old = try Row.fetchOne(db, sql: "SELECT * FROM application_document WHERE application_id = ? AND kind = ?", arguments: [id, document.kind.rawValue]) {
+                    replaced.append(StoredDocument(kind: document.kind, contentType: old["content_type"], fileName: old["file_name"], size: old["size"]))
+                }
+                try insert(document, applicationID: id, now: now, db: db)
+            }
+            try db.execute(sql: """
+                UPDATE account_application SET status = 'pending', sealed_reply = ?, replied_at = ?, review_due = ?, working_days_left = NULL WHERE id = ?
+                """, arguments: [seal.seal(reply, field: "reply", studentID: id), now, reviewDue, id])
+            try AuditEvent(at: now, actor: "applicant", action: "application_answered", subject: id,
+                           detail: documents.map(\.kind.rawValue).joined(separator: ", ")).insert(db)
+            return replaced
+        }
+    }
+
+    /// Documents of applications decided before `before` that are still on disk.
+    public func documentsPastRetention(decidedBefore before: Int64, limit: Int = 200) throws(IssuerStoreError) -> [(id: String, documents: [StoredDocument])] {
+        try database.read { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM account_application WHERE decided_at IS NOT NULL AND decided_at < ? AND documents_deleted_at IS NULL ORDER BY decided_at LIMIT ?
+                """, arguments: [before, limit])
+            return try ids.map { id in
+                (id, try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]).compactMap { document -> StoredDocument? in
+                    guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
+                    return StoredDocument(kind: kind, contentType: document["content_type"], fileName: document["file_name"], size: document["size"])
+                })
+            }
+        }
+    }
+
+    /// Records that an application's document files were deleted.
+    public func markDocumentsDeleted(id: String, now: Int64) throws(IssuerStoreError) {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM application_document WHERE application_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE account_application SET documents_deleted_at = ? WHERE id = ?", arguments: [now, id])
+            try AuditEvent(at: now, actor: "daemon", action: "application_documents_deleted", subject: id, detail: "retention period over").insert(db)
+        }
+    }
+
+    /// Every document file name the database knows (to find orphans on disk).
+    public func knownDocumentFiles() throws(IssuerStoreError) -> Set<String> {
+        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT file_name FROM application_document")) }
+    }
+
+    func openForm(_ sealed: Data, id: String) throws(IssuerStoreError) -> AccountApplicationForm {
+        let text = try seal.open(sealed, field: "application", studentID: id)
+        guard let form = try? JSONDecoder().decode(AccountApplicationForm.self, from: Data(text.utf8)) else {
+            throw IssuerStoreError(.corruptRecord, "application \(id) holds an unreadable form")
+        }
+        return form
+    }
+}

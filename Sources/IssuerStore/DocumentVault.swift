@@ -1,0 +1,183 @@
+import Crypto
+import Foundation
+import SecureFiles
+
+/// Uploaded ID documents and photos, encrypted at rest in
+/// `<data_dir>/documents/` (mode 0700; files 0600), outside any web root.
+///
+/// Each file is sealed as it streams in, so no plaintext ever reaches the
+/// disk and no upload is held whole in memory. The format (STREAM-like,
+/// per-file key):
+///
+///     "ACDOC1" ‖ salt (16 bytes)
+///     then chunks: length (4 bytes, big-endian) ‖ AES-256-GCM ciphertext ‖ tag
+///
+/// The file key is HKDF-SHA256(document key, salt, "alumnicard document v1|<name>"),
+/// chunk `i`'s nonce is 4 zero bytes ‖ `i` (8 bytes, big-endian), and its
+/// additional data is one byte: 1 for the last chunk, 0 otherwise. So chunks
+/// cannot be reordered, dropped, or cut off at the end without the read
+/// failing, and a file renamed onto another document does not open.
+public struct DocumentVault: Sendable {
+    public let directory: String
+    private let documentKey: SymmetricKey
+    static let magic = Array("ACDOC1".utf8)
+    public static let chunkSize = 64 * 1024
+
+    public init(directory: String, kek: KeyEncryptionKey) {
+        self.directory = directory
+        documentKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: kek.key, info: Data("alumnicard documents v1".utf8), outputByteCount: 32)
+    }
+
+    /// Creates the directory (0700) if needed.
+    public func prepare() throws(IssuerStoreError) {
+        do { _ = try SecureFile.makePrivateDirectory(directory) } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot create the document directory \(directory): \(error.message)")
+        }
+    }
+
+    /// A new random file name (never derived from the applicant's input).
+    public static func newFileName() -> String {
+        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        return bytes.map { String($0, radix: 16).leftPadded(2) }.joined() + ".sealed"
+    }
+
+    public func path(of name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    /// Starts writing a sealed file. Blocking I/O: call from a thread pool.
+    public func makeWriter(fileName: String) throws(IssuerStoreError) -> SealedDocumentWriter {
+        try SealedDocumentWriter(path: path(of: fileName), key: documentKey, fileName: fileName)
+    }
+
+    /// Reads and opens a whole sealed file (at most `limit` plaintext bytes).
+    /// Blocking I/O: call from a thread pool.
+    public func read(fileName: String, limit: Int) throws(IssuerStoreError) -> Data {
+        let data: Data
+        do { data = try SecureFile.read(path(of: fileName), limit: limit + limit / 8 + 4096) } catch {
+            throw IssuerStoreError(.notFound, "the document file is missing or unreadable: \(error.message)")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 22, Array(bytes[0..<6]) == Self.magic else {
+            throw IssuerStoreError(.corruptRecord, "the document file \(fileName) is not a sealed document")
+        }
+        let key = Self.fileKey(documentKey, salt: Array(bytes[6..<22]), fileName: fileName)
+        var offset = 22
+        var counter: UInt64 = 0
+        var plain = Data()
+        while offset < bytes.count {
+            guard offset + 4 <= bytes.count else { throw IssuerStoreError(.corruptRecord, "the document \(fileName) is cut off") }
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            offset += 4
+            guard length >= 16, length <= Self.chunkSize + 16, offset + length <= bytes.count else {
+                throw IssuerStoreError(.corruptRecord, "the document \(fileName) has a damaged chunk")
+            }
+            let sealed = Array(bytes[offset..<offset + length])
+            offset += length
+            let isLast = offset == bytes.count
+            guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(counter), ciphertext: sealed.dropLast(16), tag: sealed.suffix(16)),
+                  let opened = try? AES.GCM.open(box, using: key, authenticating: [isLast ? 1 : 0]) else {
+                throw IssuerStoreError(.corruptRecord, "the document \(fileName) does not open: damaged, cut off, or not sealed under this KEK")
+            }
+            plain.append(contentsOf: opened)
+            guard plain.count <= limit else { throw IssuerStoreError(.corruptRecord, "the document \(fileName) is larger than \(limit) bytes") }
+            counter += 1
+        }
+        guard counter > 0 else { throw IssuerStoreError(.corruptRecord, "the document \(fileName) has no content") }
+        return plain
+    }
+
+    /// Deletes a document file; a missing one is not an error.
+    public func delete(fileName: String) throws(IssuerStoreError) {
+        if unlink(path(of: fileName)) != 0 && errno != ENOENT {
+            throw IssuerStoreError(.databaseUnavailable, "cannot delete the document \(fileName): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func fileKey(_ documentKey: SymmetricKey, salt: [UInt8], fileName: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: documentKey, salt: salt, info: Data("alumnicard document v1|\(fileName)".utf8), outputByteCount: 32)
+    }
+
+    static func nonce(_ counter: UInt64) -> AES.GCM.Nonce {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        for index in 0..<8 { bytes[4 + index] = UInt8(truncatingIfNeeded: counter >> (56 - 8 * UInt64(index))) }
+        return try! AES.GCM.Nonce(data: bytes)
+    }
+}
+
+/// Writes one sealed document chunk by chunk (see ``DocumentVault``). Not
+/// shared between tasks; blocking I/O, so use it from a thread pool.
+public final class SealedDocumentWriter: @unchecked Sendable {
+    private let descriptor: Int32
+    private let key: SymmetricKey
+    public let path: String
+    private var pending: [UInt8] = []
+    private var counter: UInt64 = 0
+    private var closed = false
+    /// Plaintext bytes written so far.
+    public private(set) var size = 0
+
+    init(path: String, key documentKey: SymmetricKey, fileName: String) throws(IssuerStoreError) {
+        self.path = path
+        descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw IssuerStoreError(.databaseUnavailable, "cannot create the document file \(path): \(String(cString: strerror(errno)))")
+        }
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        key = DocumentVault.fileKey(documentKey, salt: salt, fileName: fileName)
+        do { try writeAll(DocumentVault.magic + salt) } catch {
+            Glibc.close(descriptor)
+            unlink(path)
+            throw error
+        }
+    }
+
+    deinit { if !closed { Glibc.close(descriptor) } }
+
+    /// Adds plaintext; full chunks are sealed and written at once.
+    public func append(_ bytes: some Collection<UInt8>) throws(IssuerStoreError) {
+        pending.append(contentsOf: bytes)
+        size += bytes.count
+        while pending.count > DocumentVault.chunkSize {
+            try seal(Array(pending.prefix(DocumentVault.chunkSize)), isLast: false)
+            pending.removeFirst(DocumentVault.chunkSize)
+        }
+    }
+
+    /// Seals the last chunk, syncs the file to disk and closes it.
+    public func finish() throws(IssuerStoreError) {
+        try seal(pending, isLast: true)
+        pending = []
+        if fsync(descriptor) != 0 { throw IssuerStoreError(.databaseUnavailable, "cannot sync the document file \(path)") }
+        Glibc.close(descriptor)
+        closed = true
+    }
+
+    /// Closes and deletes the file (an upload refused or cut off).
+    public func discard() {
+        if !closed { Glibc.close(descriptor); closed = true }
+        unlink(path)
+    }
+
+    private func seal(_ chunk: [UInt8], isLast: Bool) throws(IssuerStoreError) {
+        let box = try! AES.GCM.seal(chunk, using: key, nonce: DocumentVault.nonce(counter), authenticating: [isLast ? 1 : 0])
+        let body = Array(box.ciphertext) + Array(box.tag)
+        let length = UInt32(body.count)
+        try writeAll([UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body)
+        counter += 1
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(IssuerStoreError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw IssuerStoreError(.databaseUnavailable, "cannot write the document file \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,115 @@
+import GRDB
+
+/// Failed logins and lockouts, kept in the database so they hold across
+/// restarts and are shared by every instance on the same database:
+/// - per account and client: after `maxFailures` failures in a row that
+///   client is locked out of that account for `lockout`, doubling with each
+///   further lockout (to at most a day);
+/// - per account: once it has failed `strictAfter` times (from all
+///   clients) within one lockout period, each further client gets one try.
+///
+/// The account is the resolved holder when the name is known, else the
+/// normalised name, so the answers never tell whether an account exists.
+/// A lockout binds the client that failed, so someone who knows a student
+/// ID cannot lock its owner out. Rows older than a day past their lockout
+/// are pruned as failures arrive.
+public struct LoginLockouts: Sendable {
+    public struct Limits: Sendable {
+        public var maxFailures: Int
+        public var lockout: Int64
+        public var strictAfter: Int
+
+        public init(maxFailures: Int, lockout: Int64, strictAfter: Int? = nil) {
+            self.maxFailures = max(1, maxFailures)
+            self.lockout = max(1, lockout)
+            self.strictAfter = strictAfter ?? self.maxFailures * 10
+        }
+    }
+
+    /// A new lockout: how long it lasts.
+    public struct Lockout: Equatable, Sendable {
+        public let seconds: Int64
+        public init(seconds: Int64) { self.seconds = seconds }
+    }
+
+    public let database: AppDatabase
+    public let limits: Limits
+    public static let maximumLockout: Int64 = 86_400
+
+    public init(database: AppDatabase, limits: Limits) {
+        self.database = database
+        self.limits = limits
+    }
+
+    /// Seconds until `client` may try `account` again, or nil when it may now.
+    public func retryAfter(account: String, client: String, now: Int64) throws(IssuerStoreError) -> Int64? {
+        let locked = try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT locked_until FROM login_failure WHERE account = ? AND client = ?", arguments: [account, client])
+        }
+        guard let locked, locked > now else { return nil }
+        return locked - now
+    }
+
+    /// Records a wrong password; returns the lockout it started, if any.
+    @discardableResult
+    public func failed(account: String, client: String, now: Int64) throws(IssuerStoreError) -> Lockout? {
+        let limits = limits
+        return try database.write { db -> Lockout? in
+            let previous = try Row.fetchOne(db, sql: "SELECT period_start, failures FROM login_account_failure WHERE account = ?", arguments: [account])
+            var periodStart: Int64 = previous?[0] ?? now
+            var total: Int = previous?[1] ?? 0
+            if now - periodStart >= limits.lockout || now < periodStart { (periodStart, total) = (now, 0) }
+            total = total &+ 1
+            try db.execute(sql: """
+                INSERT INTO login_account_failure (account, period_start, failures, last_seen) VALUES (?, ?, ?, ?)
+                ON CONFLICT (account) DO UPDATE SET period_start = excluded.period_start, failures = excluded.failures, last_seen = excluded.last_seen
+                """, arguments: [account, periodStart, total, now])
+
+            let row = try Row.fetchOne(db, sql: "SELECT failures, locked_until, lockouts FROM login_failure WHERE account = ? AND client = ?",
+                                       arguments: [account, client])
+            var failures: Int = row?[0] ?? 0
+            var lockedUntil: Int64 = row?[1] ?? 0
+            var lockouts: Int = row?[2] ?? 0
+            if lockedUntil != 0 && lockedUntil <= now { failures = 0; lockedUntil = 0 }
+            failures = failures &+ 1
+            let allowed = total > limits.strictAfter ? 1 : limits.maxFailures
+            var started: Lockout?
+            if failures >= allowed {
+                lockouts = min(lockouts &+ 1, 64)
+                let factor = Int64(1) << min(lockouts - 1, 16)
+                let (product, overflow) = limits.lockout.multipliedReportingOverflow(by: factor)
+                let seconds = overflow ? Self.maximumLockout : min(product, Self.maximumLockout)
+                lockedUntil = now + seconds
+                started = Lockout(seconds: seconds)
+            }
+            try db.execute(sql: """
+                INSERT INTO login_failure (account, client, failures, locked_until, lockouts, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account, client) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+                    lockouts = excluded.lockouts, last_seen = excluded.last_seen
+                """, arguments: [account, client, failures, lockedUntil, lockouts, now])
+            // Forget what can no longer lock anyone out.
+            let horizon = now - Self.maximumLockout - limits.lockout
+            try db.execute(sql: "DELETE FROM login_failure WHERE last_seen < ? AND locked_until < ?", arguments: [horizon, now])
+            try db.execute(sql: "DELETE FROM login_account_failure WHERE last_seen < ?", arguments: [horizon])
+            return started
+        }
+    }
+
+    /// Forgets `client`'s failures for `account` after a successful login.
+    public func succeeded(account: String, client: String) throws(IssuerStoreError) {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM login_failure WHERE account = ? AND client = ?", arguments: [account, client])
+        }
+    }
+
+    /// Whether `account` or `client` failed recently (for `human_check.login: after_failures`).
+    public func hasRecentFailures(account: String, client: String, now: Int64) throws(IssuerStoreError) -> Bool {
+        let since = now - limits.lockout
+        return try database.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM login_failure WHERE account = ? AND last_seen >= ?)
+                    OR EXISTS (SELECT 1 FROM login_failure WHERE client = ? AND last_seen >= ?)
+                """, arguments: [account, since, client, since]) ?? false
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+
+/// A message to send: who to, and the whole RFC 5322 text (headers and
+/// body), rendered when the change that causes it is made.
+public struct OutgoingMail: Sendable, Equatable {
+    /// What the message is about (`application_received`, `password_reset`…), for status and metrics.
+    public let kind: String
+    public let recipient: String
+    public let message: [UInt8]
+
+    public init(kind: String, recipient: String, message: [UInt8]) {
+        self.kind = kind
+        self.recipient = recipient
+        self.message = message
+    }
+}
+
+/// A message waiting in the outbox.
+public struct QueuedMail: Sendable, Equatable {
+    public let id: Int64
+    public let kind: String
+    public let recipient: String
+    public let message: [UInt8]
+    public let attempts: Int
+    public let createdAt: Int64
+}
+
+/// The outbox as `alumnicard mail status` and the admin API show it.
+public struct MailSummary: Sendable, Codable, Equatable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public let id: Int64
+        public let kind: String
+        public let status: String
+        public let createdAt: Int64
+        public let attempts: Int
+        public let nextAttemptAt: Int64?
+        public let lastError: String?
+        public let sentAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, status, attempts
+            case createdAt = "created_at"
+            case nextAttemptAt = "next_attempt_at"
+            case lastError = "last_error"
+            case sentAt = "sent_at"
+        }
+    }
+
+    public let queued: Int
+    public let sent: Int
+    public let failed: Int
+    /// The entries asked for (queued and failed, newest first).
+    public let entries: [Entry]
+}
+
+/// Mail waits here until the relay accepts it. Messages are written in
+/// the transaction of the change that causes them (``enqueue(_:now:db:)``),
+/// so a crash loses none; recipients and texts are sealed like all
+/// personal data.
+public struct MailOutbox: Sendable {
+    public let database: AppDatabase
+    let seal: PersonalDataSeal
+
+    public init(database: AppDatabase, kek: KeyEncryptionKey) {
+        self.database = database
+        seal = PersonalDataSeal(kek: kek)
+    }
+
+    /// Queues `mail` inside the caller's transaction.
+    func enqueue(_ mail: OutgoingMail, now: Int64, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO mail_outbox (kind, created_at, sealed_recipient, sealed_message, next_attempt_at) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [mail.kind, now, seal.seal(mail.recipient, field: "mail", studentID: "recipient"),
+                             seal.seal(String(decoding: mail.message, as: UTF8.self), field: "mail", studentID: "message"), now])
+    }
+
+    /// Queues messages on their own (tests, resends).
+    public func enqueue(_ mails: [OutgoingMail], now: Int64) throws(IssuerStoreError) {
+        try database.write { db in for mail in mails { try enqueue(mail, now: now, db: db) } }
+    }
+
+    /// Queued messages whose next attempt is due, oldest first.
+    public func due(now: Int64, limit: Int) throws(IssuerStoreError) -> [QueuedMail] {
+        let rows = try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, kind, sealed_recipient, sealed_message, attempts, created_at FROM mail_outbox
+                WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [now, limit])
+        }
+        return try rows.map { row throws(IssuerStoreError) in
+            let id: Int64 = row["id"]
+            let recipient = try seal.open(row["sealed_recipient"], field: "mail", studentID: "recipient")
+            let message = try seal.open(row["sealed_message"], field: "mail", studentID: "message")
+            return QueuedMail(id: id, kind: row["kind"], recipient: recipient, message: Array(message.utf8), attempts: row["attempts"], createdAt: row["created_at"])
+        }
+    }
+
+    /// The earliest time a queued message is due, if any is queued.
+    public func nextDue() throws(IssuerStoreError) -> Int64? {
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM mail_outbox WHERE status = 'queued'") }
+    }
+
+    public enum Outcome: String, Sendable {
+        /// The relay accepted the message.
+        case sent
+        /// A temporary failure: try again at the given time.
+        case retry
+        /// A permanent refusal, or retries used up: stop and show it to staff.
+        case failed
+    }
+
+    /// Records one delivery attempt and its outcome.
+    public func record(id: Int64, outcome: Outcome, detail: String, retryAt: Int64?, now: Int64) throws(IssuerStoreError) {
+        let detail = String(detail.prefix(500))
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO mail_attempt (mail_id, at, outcome, detail) VALUES (?, ?, ?, ?)",
+                           arguments: [id, now, outcome.rawValue, detail])
+            switch outcome {
+            case .sent:
+                try db.execute(sql: "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
+                               arguments: [now, id])
+            case .retry:
+                try db.execute(sql: "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                               arguments: [retryAt ?? now, detail, id])
+            case .failed:
+                try db.execute(sql: "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                               arguments: [detail, id])
+            }
+        }
+    }
+
+    /// Counts, and the entries of `status` (nil: queued and failed), newest first.
+    public func summary(status: String? = nil, limit: Int = 100) throws(IssuerStoreError) -> MailSummary {
+        try database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM mail_outbox GROUP BY status") {
+                counts[row["status"]] = row["n"]
+            }
+            let filter = status.map { _ in "status = ?" } ?? "status IN ('queued', 'failed')"
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, kind, status, created_at, attempts, next_attempt_at, last_error, sent_at FROM mail_outbox
+                WHERE \(filter) ORDER BY id DESC LIMIT ?
+                """, arguments: status.map { [$0, limit] } ?? [limit])
+            return MailSummary(queued: counts["queued"] ?? 0, sent: counts["sent"] ?? 0, failed: counts["failed"] ?? 0, entries: rows.map { row in
+                let state: String = row["status"]
+                return MailSummary.Entry(id: row["id"], kind: row["kind"], status: state, createdAt: row["created_at"], attempts: row["attempts"],
+                                         nextAttemptAt: state == "queued" ? row["next_attempt_at"] : nil, lastError: row["last_error"], sentAt: row["sent_at"])
+            })
+        }
+    }
+
+    /// Forgets the texts of messages sent more than `age` seconds ago (the
+    /// row and its attempts stay as a record).
+    public func pruneSent(olderThan age: Int64, now: Int64) throws(IssuerStoreError) {
+        try database.write { db in
+            try db.execute(sql: "UPDATE mail_outbox SET sealed_message = x'', sealed_recipient = x'' WHERE status = 'sent' AND sent_at < ? AND length(sealed_message) > 0",
+                           arguments: [now - age])
+        }
+    }
+}
