@@ -69,6 +69,17 @@ let package = Package(
             resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings
         ),
+        // A small, strict SMTP client on SwiftNIO (STARTTLS with swift-nio-ssl), and MIME messages.
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
         .target(
             name: "QREncoder",
@@ -109,16 +120,17 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport",
+                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/consent.json")],
             swiftSettings: swiftSettings
         ),
         // The merchant verifier: key set sync and cache, offline verify, replay

@@ -48,6 +48,9 @@ public struct OfficeCalendar: Sendable {
         listed.merge(parsed) { _, new in new }
     }
 
+    /// Whether a file listed `day`.
+    public func lists(_ day: CalendarDay) -> Bool { listed[day.dayNumber] != nil }
+
     public func isWorkingDay(_ day: CalendarDay) -> Bool {
         listed[day.dayNumber] ?? !day.isWeekend
     }

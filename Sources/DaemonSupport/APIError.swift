@@ -13,31 +13,34 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public let message: String
     /// Extra headers, e.g. `Retry-After` or `WWW-Authenticate`.
     public var headers: HTTPFields
+    /// The one input field at fault, when there is one.
+    public var field: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:], field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.field = field
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(status: status, code: code, message: message, headers: headers)
+        Self.jsonResponse(status: status, code: code, message: message, headers: headers, field: field)
     }
 
     /// The JSON error body every daemon error uses.
-    public static func jsonResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
+    public static func jsonResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:], field: String? = nil) -> Response {
         struct Body: Encodable {
-            struct Detail: Encodable { let code: String; let message: String }
+            struct Detail: Encodable { let code: String; let message: String; let field: String? }
             let error: Detail
         }
         // Sorted keys: equal errors are equal bytes (a wrong password and an
         // unknown account must not be told apart by the answer).
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: code, message: message)))) ?? Data()
+        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, field: field)))) ?? Data()
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"
@@ -51,4 +54,8 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         APIError(.unauthorized, code: "unauthorized", message, headers: [.wwwAuthenticate: "Bearer"])
     }
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
+    /// 422 with the field at fault.
+    public static func invalid(_ code: String, field: String, _ message: String) -> APIError {
+        APIError(.unprocessableContent, code: code, message, field: field)
+    }
 }

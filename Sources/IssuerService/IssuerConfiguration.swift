@@ -1,7 +1,9 @@
+import AccountRules
 import CardKeys
 import CardToken
 import DaemonSupport
 import Foundation
+import Mail
 
 /// Everything `alumnicard serve` and the admin commands read from
 /// `Config/issuer.yaml`, `ALUMNICARD_*` environment variables and flags.
@@ -59,6 +61,58 @@ public struct IssuerConfiguration: Sendable {
     public var lockout: Int64 = 15 * 60
     public var addressAttemptsPerMinute = 30
     public var bcryptCost = 12
+    /// How the first login is checked: the national ID alone (the centre's
+    /// how-to), or with a six-digit code mailed to the address on file.
+    public var firstLogin = FirstLogin.nationalID
+    public var resetLifetime: Int64 = 30 * 60
+
+    public enum FirstLogin: String, Sendable, CaseIterable {
+        case nationalID = "national_id"
+        case nationalIDAndMailCode = "national_id_and_mail_code"
+    }
+
+    // passwords
+    public var passwordPolicy = PasswordPolicy.Kind.baseline
+
+    // human check
+    public var humanCheckMaxNumber = 100_000
+    public var humanCheckLogin = HumanCheckLogin.always
+    public var humanCheckLifetime: Int64 = 600
+
+    public enum HumanCheckLogin: String, Sendable, CaseIterable {
+        case always
+        case afterFailures = "after_failures"
+        case never
+    }
+
+    // applications
+    /// Office-calendar CSV files; relative paths are read from the
+    /// configuration file's directory (`Config/` without one).
+    public var calendarFiles = ["calendar/2025.csv", "calendar/2026.csv", "calendar/2027.csv"]
+    public var configurationDirectory = "Config"
+    public var reviewWorkingDays = 7
+    public var maxDocumentBytes = 10 << 20
+    public var maxPhotoBytes = 5 << 20
+    public var documentRetention: Int64 = 30 * 86_400
+    /// Concurrent uploads accepted; more wait for a slot, then 503.
+    public var maxConcurrentUploads = 20
+    /// A JSON file with the personal-data notice (`version`, `text`); the bundled one when nil.
+    public var consentFile: String?
+
+    // mail
+    public var smtpHost: String?
+    public var smtpPort = 587
+    public var mailFrom = "alumni@localhost"
+    public var mailFromName: String? = "臺大校友中心 Alumni Centre"
+    public var startTLS = SMTPRelay.StartTLS.required
+    public var smtpUsername: String?
+    public var smtpPasswordFile: String?
+    public var smtpTrustRootsFile: String?
+    /// After this long without success a message is marked failed.
+    public var mailGiveUpAfter: Int64 = 2 * 86_400
+    /// Where `serve --dev` without a relay writes each message as an .eml file.
+    public var mailDirectory: String { (dataDirectory as NSString).appendingPathComponent("mail") }
+    public var documentDirectory: String { (dataDirectory as NSString).appendingPathComponent("documents") }
 
     // logging
     public var logLevel = "info"
@@ -71,6 +125,11 @@ public struct IssuerConfiguration: Sendable {
     public var database: String { databasePath ?? (dataDirectory as NSString).appendingPathComponent("issuer.sqlite") }
     public var tokenLifetime: Int64 { refreshInterval + tokenGrace }
     public var baseURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    /// The calendar files as paths to open.
+    public var resolvedCalendarFiles: [String] {
+        calendarFiles.map { $0.hasPrefix("/") ? $0 : (configurationDirectory as NSString).appendingPathComponent($0) }
+    }
 
     /// The rotation policy these settings describe (docs/key-rotation.md).
     public var rotationPolicy: RotationPolicy {
@@ -132,6 +191,38 @@ public struct IssuerConfiguration: Sendable {
         c.lockout = try reader.seconds("login.lockout", default: c.lockout, in: 1...86_400)
         c.addressAttemptsPerMinute = try reader.integer("login.address_attempts_per_minute", default: c.addressAttemptsPerMinute, in: 1...100_000)
         c.bcryptCost = try reader.integer("login.bcrypt_cost", default: c.bcryptCost, in: 4...16)
+        c.firstLogin = FirstLogin(rawValue: try reader.choice("login.first_login", default: c.firstLogin.rawValue,
+                                                              from: FirstLogin.allCases.map(\.rawValue)))!
+        c.resetLifetime = try reader.seconds("login.reset_lifetime", default: c.resetLifetime, in: 300...86_400)
+
+        c.passwordPolicy = PasswordPolicy.Kind(rawValue: try reader.choice("passwords.policy", default: c.passwordPolicy.rawValue,
+                                                                           from: PasswordPolicy.Kind.allCases.map(\.rawValue)))!
+
+        c.humanCheckMaxNumber = try reader.integer("human_check.max_number", default: c.humanCheckMaxNumber, in: 100...10_000_000)
+        c.humanCheckLogin = HumanCheckLogin(rawValue: try reader.choice("human_check.login", default: c.humanCheckLogin.rawValue,
+                                                                        from: HumanCheckLogin.allCases.map(\.rawValue)))!
+        c.humanCheckLifetime = try reader.seconds("human_check.lifetime", default: c.humanCheckLifetime, in: 60...3_600)
+
+        c.calendarFiles = try reader.strings("applications.calendar", default: c.calendarFiles)
+        if let path { c.configurationDirectory = parentDirectory(of: path) }
+        c.reviewWorkingDays = try reader.integer("applications.review_working_days", default: c.reviewWorkingDays, in: 1...60)
+        c.maxDocumentBytes = try reader.integer("applications.max_document_bytes", default: c.maxDocumentBytes, in: 1_024...(50 << 20))
+        c.maxPhotoBytes = try reader.integer("applications.max_photo_bytes", default: c.maxPhotoBytes, in: 1_024...(50 << 20))
+        c.documentRetention = try reader.seconds("applications.document_retention", default: c.documentRetention, in: 0...(3_650 * 86_400))
+        c.maxConcurrentUploads = try reader.integer("applications.max_concurrent_uploads", default: c.maxConcurrentUploads, in: 1...1_000)
+        c.consentFile = try reader.optionalString("applications.consent_file")
+
+        c.smtpHost = try reader.optionalString("mail.smtp_host")
+        c.smtpPort = try reader.integer("mail.smtp_port", default: c.smtpPort, in: 1...65_535)
+        c.mailFrom = try reader.string("mail.from", default: c.mailFrom)
+        let fromName = try reader.string("mail.from_name", default: c.mailFromName ?? "")
+        c.mailFromName = fromName.isEmpty ? nil : fromName
+        c.startTLS = SMTPRelay.StartTLS(rawValue: try reader.choice("mail.starttls", default: c.startTLS.rawValue,
+                                                                     from: SMTPRelay.StartTLS.allCases.map(\.rawValue)))!
+        c.smtpUsername = try reader.optionalString("mail.username")
+        c.smtpPasswordFile = try reader.optionalString("secrets.smtp_password_file")
+        c.smtpTrustRootsFile = try reader.optionalString("mail.tls_ca_file")
+        c.mailGiveUpAfter = try reader.seconds("mail.give_up_after", default: c.mailGiveUpAfter, in: 60...(30 * 86_400))
 
         c.logLevel = try reader.choice("logging.level", default: c.logLevel, from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         try reader.finish()
@@ -142,6 +233,11 @@ public struct IssuerConfiguration: Sendable {
     /// Checks the settings together; flags applied after ``load(path:environment:)``
     /// are checked again by the caller.
     public func validate() throws(ConfigurationError) {
+        let address = mailFrom.split(separator: "@", omittingEmptySubsequences: false)
+        guard address.count == 2, !address[0].isEmpty, !address[1].isEmpty, mailFrom.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ConfigurationError(key: "mail.from", "\"\(mailFrom.prefix(80))\" is not an ASCII address like alumni@example.edu")
+        }
+        if mailFromName?.contains(where: \.isNewline) == true { throw ConfigurationError(key: "mail.from_name", "must be one line") }
         if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
             throw ConfigurationError(key: "server.public_url", "\"\(publicURL)\" must start with http:// or https://")
         }

@@ -51,6 +51,12 @@ public struct KeyEncryptionKey: Sendable {
         return try load(path: fallbackPath)
     }
 
+    /// A key for one purpose, derived from the KEK with HKDF-SHA256
+    /// (RFC 5869), so the KEK itself never leaves this type.
+    public func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("alumnicard \(purpose)".utf8), outputByteCount: 32)
+    }
+
     /// Seals `plaintext`, bound to `context` (the key's kid and alg), so a
     /// sealed key copied onto another row does not open.
     func seal(_ plaintext: [UInt8], context: [UInt8]) -> [UInt8] {

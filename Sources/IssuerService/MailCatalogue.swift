@@ -1,0 +1,204 @@
+/// The texts of every mail, one catalogue per language. Placeholders are
+/// filled by ``MailComposer``; no text ever holds a national ID or a password.
+struct MailCatalogue: Sendable {
+    let signature: String
+    let applicationReceived: @Sendable (_ name: String, _ id: String, _ reviewDue: String, _ statusLink: String,
+                                        _ consentVersion: String, _ consentSHA256: String, _ consentedAt: String) -> (subject: String, body: String)
+    let identityAlreadyKnown: @Sendable (_ name: String) -> (subject: String, body: String)
+    let applicationApproved: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
+    let applicationRejected: @Sendable (_ name: String, _ reason: String) -> (subject: String, body: String)
+    let informationRequested: @Sendable (_ name: String, _ message: String, _ statusLink: String) -> (subject: String, body: String)
+    let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
+    let accountReady: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
+    let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
+
+    static let traditionalChinese = MailCatalogue(
+        signature: "國立臺灣大學校友中心",
+        applicationReceived: { name, id, due, link, version, hash, at in
+            ("已收到您的校友帳號申請",
+             """
+             \(name) 您好：
+
+             我們已收到您的校友帳號申請（編號 \(id)），將於 \(due) 前完成審核，結果會以電子郵件通知您。
+
+             隨時可由下列專屬連結查看審核進度（請勿轉寄）：
+             \(link)
+
+             個人資料同意紀錄
+             告知事項版本：\(version)
+             內容雜湊（SHA-256）：\(hash)
+             同意時間：\(at)
+             """)
+        },
+        identityAlreadyKnown: { name in
+            ("有人以您的身分申請校友帳號",
+             """
+             \(name) 您好：
+
+             我們收到一份以您的身分證統一編號提出的校友帳號申請，但您已有帳號或尚在審核中的申請。若是您本人提出，請直接登入，或使用「忘記密碼」重設；若不是您，請與校友中心聯絡。
+             """)
+        },
+        applicationApproved: { name, studentID, url in
+            ("您的校友帳號已開通",
+             """
+             \(name) 您好：
+
+             您的校友帳號申請已核准。
+             帳號：\(studentID)（亦可使用您的電子郵件或手機號碼登入）
+             首次登入密碼：您的身分證統一編號（或居留證統一證號），登入後須立即變更密碼。
+
+             登入：\(url)
+             """)
+        },
+        applicationRejected: { name, reason in
+            ("您的校友帳號申請未獲核准",
+             """
+             \(name) 您好：
+
+             很抱歉，您的校友帳號申請未獲核准，原因如下：
+             \(reason)
+
+             如有疑問，請與校友中心聯絡。
+             """)
+        },
+        informationRequested: { name, message, link in
+            ("校友帳號申請：請補充資料",
+             """
+             \(name) 您好：
+
+             審核您的校友帳號申請時，我們需要您補充以下資料：
+             \(message)
+
+             請由下列連結回覆並上傳文件；審核期限自您回覆之日起續算。
+             \(link)
+             """)
+        },
+        passwordReset: { link, minutes in
+            ("重設校友帳號密碼",
+             """
+             您好：
+
+             我們收到重設您校友帳號密碼的要求。請於 \(minutes) 分鐘內開啟下列連結設定新密碼（連結僅能使用一次）：
+             \(link)
+
+             若您沒有提出此要求，請忽略本信，您的密碼不會改變。
+             """)
+        },
+        accountReady: { name, studentID, url in
+            ("您的校友帳號已開通",
+             """
+             \(name) 您好：
+
+             恭喜畢業！您的校友帳號已開通。
+             帳號：\(studentID)
+             首次登入密碼：您的身分證統一編號（或居留證統一證號），登入後須立即變更密碼。
+
+             登入：\(url)
+             """)
+        },
+        firstLoginCode: { code, minutes in
+            ("校友帳號首次登入驗證碼",
+             """
+             您好：
+
+             您的首次登入驗證碼為 \(code)，\(minutes) 分鐘內有效，僅能使用一次。
+             若不是您本人登入，請忽略本信並與校友中心聯絡。
+             """)
+        }
+    )
+
+    static let english = MailCatalogue(
+        signature: "Alumni Centre, National Taiwan University",
+        applicationReceived: { name, id, due, link, version, hash, at in
+            ("We have received your alumni account application",
+             """
+             Dear \(name),
+
+             We have received your application for an alumni account (number \(id)). We will decide on it by \(due) and tell you by e-mail.
+
+             You can follow its progress at any time through this private link (please do not forward it):
+             \(link)
+
+             Your consent to the personal-data notice
+             Notice version: \(version)
+             Text hash (SHA-256): \(hash)
+             Agreed at: \(at)
+             """)
+        },
+        identityAlreadyKnown: { name in
+            ("Someone applied for an alumni account in your name",
+             """
+             Dear \(name),
+
+             We received an application for an alumni account with your national ID number, but you already have an account or an application under review. If it was you, sign in, or use "forgot password" to set a new one. If it was not you, please contact the Alumni Centre.
+             """)
+        },
+        applicationApproved: { name, studentID, url in
+            ("Your alumni account is open",
+             """
+             Dear \(name),
+
+             Your application for an alumni account has been approved.
+             Login: \(studentID) (your e-mail address or mobile number work too)
+             First password: your national ID (or resident certificate) number. You will be asked to choose a new password at once.
+
+             Sign in: \(url)
+             """)
+        },
+        applicationRejected: { name, reason in
+            ("Your alumni account application was not approved",
+             """
+             Dear \(name),
+
+             We are sorry: your application for an alumni account was not approved, for this reason:
+             \(reason)
+
+             If you have questions, please contact the Alumni Centre.
+             """)
+        },
+        informationRequested: { name, message, link in
+            ("Alumni account application: more information needed",
+             """
+             Dear \(name),
+
+             To decide on your application we need the following from you:
+             \(message)
+
+             Please answer and upload documents through this link; the review deadline counts on from the day you answer.
+             \(link)
+             """)
+        },
+        passwordReset: { link, minutes in
+            ("Reset your alumni account password",
+             """
+             Hello,
+
+             We received a request to reset the password of your alumni account. Open this link within \(minutes) minutes to choose a new password (it works once):
+             \(link)
+
+             If you did not ask for this, ignore this message; your password stays as it is.
+             """)
+        },
+        accountReady: { name, studentID, url in
+            ("Your alumni account is open",
+             """
+             Dear \(name),
+
+             Congratulations on your graduation! Your alumni account is open.
+             Login: \(studentID)
+             First password: your national ID (or resident certificate) number. You will be asked to choose a new password at once.
+
+             Sign in: \(url)
+             """)
+        },
+        firstLoginCode: { code, minutes in
+            ("Your alumni account first-login code",
+             """
+             Hello,
+
+             Your first-login code is \(code). It is valid for \(minutes) minutes and works once.
+             If you are not signing in, ignore this message and contact the Alumni Centre.
+             """)
+        }
+    )
+}

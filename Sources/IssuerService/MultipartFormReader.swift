@@ -1,0 +1,295 @@
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import MultipartKit
+import NIOCore
+import NIOPosix
+
+/// Reads a `multipart/form-data` request body as it streams in, with
+/// multipart-kit's parser: text fields kept in memory (each bounded),
+/// files sealed straight into the ``DocumentVault`` (each bounded, its
+/// type checked by content), the whole body bounded. Nothing is held in
+/// memory beyond a chunk and the text fields.
+struct MultipartFormReader {
+    /// A file part the form may carry, with its largest size and allowed types.
+    struct FileRule {
+        let kind: DocumentKind
+        let maximumBytes: Int
+        let allowed: Set<SniffedType>
+    }
+
+    /// A file part, sealed on disk.
+    struct File {
+        let kind: DocumentKind
+        let type: SniffedType
+        let fileName: String
+        let size: Int
+    }
+
+    struct Form {
+        var fields: [String: String] = [:]
+        var files: [String: File] = [:]
+    }
+
+    let textFields: Set<String>
+    let fileRules: [String: FileRule]
+    let maximumFieldBytes: Int
+    let vault: DocumentVault
+
+    /// Reads the whole body. On any error the files written so far are deleted.
+    func read(_ request: Request) async throws -> Form {
+        guard let contentType = request.headers[.contentType], let boundary = Self.boundary(contentType) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send multipart/form-data with a boundary")
+        }
+        let maximumBody = fileRules.values.reduce(0) { $0 + $1.maximumBytes } + (textFields.count + 4) * maximumFieldBytes + 64 * 1024
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBody {
+            throw APIError(.contentTooLarge, code: "file_too_large", "the request is \(length) bytes; at most \(maximumBody) are accepted")
+        }
+        let state = PartState(rules: fileRules, textFields: textFields, maximumFieldBytes: maximumFieldBytes, vault: vault, boundary: boundary)
+        var total = 0
+        var tail: [UInt8] = []
+        do {
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                if total > maximumBody {
+                    throw APIError(.contentTooLarge, code: "file_too_large", "the request is larger than \(maximumBody) bytes")
+                }
+                tail = Array((tail + chunk.readableBytesView).suffix(boundary.utf8.count + 8))
+                // Sealing writes to disk: off the cooperative threads.
+                try await NIOThreadPool.singleton.runIfActive {
+                    state.bytesSinceEvent += chunk.readableBytes
+                    do { try state.parser.execute(chunk) } catch let error as APIError { throw error } catch {
+                        throw APIError.badRequest("invalid_multipart", "the multipart body is malformed")
+                    }
+                    if let problem = state.problem { throw problem }
+                    // The parser gathers a header line whole before it reports it:
+                    // this many bytes without a single report is no honest form.
+                    if state.bytesSinceEvent > 256 * 1024 {
+                        throw APIError.badRequest("invalid_multipart", "the multipart body has a preamble or part header longer than 256 KiB")
+                    }
+                }
+            }
+            // A body cut short never reaches the closing delimiter "--boundary--".
+            let closing = Array("--\(boundary)--".utf8)
+            guard Self.contains(tail, closing), state.isBetweenParts else {
+                throw APIError.badRequest("invalid_multipart", "the multipart body ends before its closing boundary; it was cut short")
+            }
+            return try await NIOThreadPool.singleton.runIfActive { try state.finish() }
+        } catch {
+            state.discardAll()
+            throw error
+        }
+    }
+
+    static func boundary(_ contentType: String) -> String? {
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
+        for part in parts.dropFirst() where part.lowercased().hasPrefix("boundary=") {
+            var value = String(part.dropFirst("boundary=".count))
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            guard (1...70).contains(value.utf8.count), value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+            return value
+        }
+        return nil
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where Array(haystack[start..<start + needle.count]) == needle { return true }
+        return false
+    }
+}
+
+/// The parser's callbacks write here; used from one thread at a time.
+private final class PartState: @unchecked Sendable {
+    let rules: [String: MultipartFormReader.FileRule]
+    let textFields: Set<String>
+    let maximumFieldBytes: Int
+    let vault: DocumentVault
+
+    var form = MultipartFormReader.Form()
+    var problem: APIError?
+    var isBetweenParts = true
+    /// Header bytes since the part began: bounds what the parser accumulates.
+    var headerBytes = 0
+    /// Bytes fed since the parser last reported anything.
+    var bytesSinceEvent = 0
+
+    // The part being read.
+    var name: String?
+    var isFile = false
+    var text: [UInt8] = []
+    var writer: SealedDocumentWriter?
+    var fileName: String?
+    var head: [UInt8] = []
+    var end: [UInt8] = []
+    var size = 0
+    var written: [String] = []
+
+    let parser: MultipartParser
+
+    init(rules: [String: MultipartFormReader.FileRule], textFields: Set<String>, maximumFieldBytes: Int, vault: DocumentVault, boundary: String) {
+        self.rules = rules
+        self.textFields = textFields
+        self.maximumFieldBytes = maximumFieldBytes
+        self.vault = vault
+        parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { [unowned self] name, value in header(name, value) }
+        parser.onBody = { [unowned self] buffer in body(&buffer) }
+        parser.onPartComplete = { [unowned self] in complete() }
+    }
+
+    func header(_ name: String, _ value: String) {
+        isBetweenParts = false
+        bytesSinceEvent = 0
+        headerBytes += name.utf8.count + value.utf8.count
+        guard problem == nil else { return }
+        if headerBytes > 8_192 { fail(.badRequest("invalid_multipart", "a part's headers are longer than 8 KiB")); return }
+        guard name.lowercased() == "content-disposition" else { return }
+        guard let field = Self.parameter("name", in: value) else {
+            fail(.badRequest("invalid_multipart", "a part has no name in its Content-Disposition")); return
+        }
+        guard self.name == nil else { fail(.badRequest("invalid_multipart", "a part has two Content-Disposition headers")); return }
+        if form.fields[field] != nil || form.files[field] != nil {
+            fail(APIError.invalid("invalid_field", field: String(field.prefix(64)), "the field \(field.prefix(64)) appears twice")); return
+        }
+        if rules[field] != nil {
+            isFile = true
+        } else if !textFields.contains(field) {
+            fail(APIError.invalid("invalid_field", field: String(field.prefix(64)), "unknown field \"\(field.prefix(64))\"")); return
+        }
+        self.name = field
+    }
+
+    func body(_ buffer: inout ByteBuffer) {
+        isBetweenParts = false
+        bytesSinceEvent = 0
+        guard problem == nil else { return }
+        guard let name else { fail(.badRequest("invalid_multipart", "a part has no Content-Disposition header")); return }
+        let bytes = buffer.readableBytesView
+        if isFile, let rule = rules[name] {
+            size += bytes.count
+            guard size <= rule.maximumBytes else {
+                fail(APIError(.contentTooLarge, code: "file_too_large", "\(name) is larger than \(rule.maximumBytes) bytes", field: name)); return
+            }
+            if head.count < 16 { head.append(contentsOf: bytes.prefix(16 - head.count)) }
+            end = Array((end + bytes).suffix(1_024))
+            do {
+                if writer == nil {
+                    let file = DocumentVault.newFileName()
+                    writer = try vault.makeWriter(fileName: file)
+                    fileName = file
+                    written.append(file)
+                }
+                try writer?.append(bytes)
+            } catch {
+                fail(APIError(.serviceUnavailable, code: "storage_unavailable", "the upload cannot be stored just now; try again later"))
+            }
+        } else {
+            text.append(contentsOf: bytes)
+            if text.count > maximumFieldBytes {
+                fail(APIError.invalid("invalid_field", field: name, "\(name) is longer than \(maximumFieldBytes) bytes"))
+            }
+        }
+    }
+
+    func complete() {
+        defer { reset() }
+        guard problem == nil, let name else {
+            if problem == nil { fail(.badRequest("invalid_multipart", "a part has no Content-Disposition header")) }
+            return
+        }
+        if isFile, let rule = rules[name] {
+            guard let writer, let fileName, size > 0 else {
+                fail(APIError.invalid("missing_field", field: name, "\(name) is empty; choose a file")); return
+            }
+            guard let type = SniffedType.detect(head: head, tail: end), rule.allowed.contains(type) else {
+                fail(APIError.invalid("unsupported_file", field: name,
+                                      "\(name) must be \(rule.allowed.map(\.description).sorted().joined(separator: ", ")), judged by its content, whatever its name"))
+                return
+            }
+            do { try writer.finish() } catch {
+                fail(APIError(.serviceUnavailable, code: "storage_unavailable", "the upload cannot be stored just now; try again later")); return
+            }
+            form.files[name] = .init(kind: rule.kind, type: type, fileName: fileName, size: size)
+        } else {
+            guard let value = String(validating: text, as: UTF8.self) else {
+                fail(APIError.invalid("invalid_field", field: name, "\(name) is not UTF-8 text")); return
+            }
+            form.fields[name] = value
+        }
+    }
+
+    private func reset() {
+        name = nil
+        isFile = false
+        text = []
+        writer = nil
+        fileName = nil
+        head = []
+        end = []
+        size = 0
+        headerBytes = 0
+        isBetweenParts = true
+    }
+
+    func fail(_ error: APIError) {
+        if problem == nil { problem = error }
+    }
+
+    func finish() throws -> MultipartFormReader.Form {
+        if let problem { throw problem }
+        return form
+    }
+
+    func discardAll() {
+        writer?.discard()
+        for file in written { try? vault.delete(fileName: file) }
+    }
+
+    /// A parameter of a header value (`form-data; name="photo"; filename="a.jpg"`).
+    static func parameter(_ key: String, in value: String) -> String? {
+        for part in value.split(separator: ";").dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0].lowercased() == key else { continue }
+            var text = pair[1]
+            if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+            return (1...64).contains(text.utf8.count) ? text : nil
+        }
+        return nil
+    }
+}
+
+/// A file type judged by its bytes: the magic number at the start and the
+/// marker that ends a complete file, so a renamed or truncated file is refused.
+enum SniffedType: String, Sendable, CustomStringConvertible {
+    case jpeg = "image/jpeg"
+    case png = "image/png"
+    case pdf = "application/pdf"
+
+    var description: String {
+        switch self {
+        case .jpeg: "JPEG"
+        case .png: "PNG"
+        case .pdf: "PDF"
+        }
+    }
+
+    static func detect(head: [UInt8], tail: [UInt8]) -> SniffedType? {
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) {
+            // JPEG ends with EOI (FF D9); some cameras pad a few bytes after it.
+            let window = tail.suffix(32)
+            return window.indices.contains(where: { $0 + 1 < window.endIndex && window[$0] == 0xFF && window[$0 + 1] == 0xD9 }) ? .jpeg : nil
+        }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            // The IEND chunk: type and its fixed CRC.
+            return tail.suffix(12).starts(with: [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44]) || MultipartFormReader.contains(Array(tail.suffix(16)), [0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]) ? .png : nil
+        }
+        if head.starts(with: Array("%PDF-".utf8)) {
+            return MultipartFormReader.contains(tail, Array("%%EOF".utf8)) ? .pdf : nil
+        }
+        return nil
+    }
+}
