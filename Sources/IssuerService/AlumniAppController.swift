@@ -25,6 +25,13 @@ struct AlumniAppController: Sendable {
     struct LoginRequest: Decodable {
         let login: String
         let password: String
+        let altcha: String?
+        let mailCode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case login, password, altcha
+            case mailCode = "mail_code"
+        }
     }
 
     struct LoginResponse: Encodable {
@@ -32,75 +39,26 @@ struct AlumniAppController: Sendable {
         let tokenType = "Bearer"
         let expiresAt: Int64
         let studentID: String
+        let passwordChangeRequired: Bool
 
         enum CodingKeys: String, CodingKey {
             case sessionToken = "session_token"
             case tokenType = "token_type"
             case expiresAt = "expires_at"
             case studentID = "student_id"
+            case passwordChangeRequired = "password_change_required"
         }
     }
 
     @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
-        let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password"])
-        guard let login = LoginName(input.login), (1...1_024).contains(input.password.utf8.count) else {
-            throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters, and password 1–1024 bytes")
-        }
-        guard PasswordHasher.isAcceptableAtLogin(input.password) else {
-            throw APIError.badRequest("invalid_value", "a password holds no control characters (NUL, tab, line breaks…)")
-        }
-        let now = services.clock.now()
-        let client = services.clientAddress(of: request, context: context)
-        let throttle = services.throttle
-        if case .refused(let retryAfter) = throttle.admit(client: client, now: now) {
-            services.metrics.login("throttled")
-            context.logger.notice("login refused: too many attempts from this client", metadata: ["login": "\(login)", "client": "\(client)"])
-            throw Self.tooManyAttempts(retryAfter)
-        }
-        let accounts = services.accounts
-        let holder = try await services.databaseThreads.read { try accounts.holder(login: login) }
-        // Counted by the account when it exists, so every spelling of it shares one count.
-        let account = holder.map { "holder:\($0.id)" } ?? "name:\(login)"
-        if case .refused(let retryAfter) = throttle.check(account: account, client: client, now: now) {
-            services.metrics.login("throttled")
-            context.logger.notice("login refused: this client is locked out of the account", metadata: ["login": "\(login)", "client": "\(client)"])
-            throw Self.tooManyAttempts(retryAfter)
-        }
-        let hasher = services.hasher
-        let hash = holder?.passwordHash
-        let password = input.password
-        // bcrypt takes a quarter of a second at cost 12: keep it off the
-        // cooperative pool.
-        let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
-        guard matches, let holder else {
-            let lockout = throttle.failed(account: account, client: client, now: now)
-            services.metrics.login("invalid_credentials")
-            context.logger.notice("login failed", metadata: ["login": "\(login)", "client": "\(client)"])
-            if let lockout {
-                services.metrics.login("locked_out")
-                context.logger.warning("login lockout", metadata: ["login": "\(login)", "client": "\(client)", "seconds": "\(lockout.seconds)"])
-            }
-            // The same answer for an unknown account and a wrong password.
-            throw APIError(.unauthorized, code: "invalid_credentials", "the student ID, e-mail or password is not right")
-        }
-        throttle.succeeded(account: account, client: client)
-        guard holder.status == .active else {
-            services.metrics.login("suspended")
-            throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
-        }
-        let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
-        let expires = now + services.configuration.sessionLifetime
-        let holderID = holder.id, tokenHash = AccountStore.tokenHash(token)
-        try await services.databaseThreads.write { try accounts.createSession(holderID: holderID, tokenHash: tokenHash, now: now, expiresAt: expires) }
-        services.metrics.login("ok")
-        context.logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)"])
-        return try JSONBody.response(LoginResponse(sessionToken: token, expiresAt: expires, studentID: holder.studentID), status: .created)
-    }
-
-    static func tooManyAttempts(_ retryAfter: Int64) -> APIError {
-        APIError(.tooManyRequests, code: "too_many_attempts", "too many login attempts; try again in \(retryAfter) s",
-                 headers: [.retryAfter: String(retryAfter)])
+        let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password", "altcha", "mail_code"])
+        let session = try await SignInService(services: services).signIn(
+            .init(login: input.login, password: input.password, altcha: input.altcha, mailCode: input.mailCode,
+                  client: services.clientAddress(of: request, context: context)),
+            logger: context.logger)
+        return try JSONBody.response(LoginResponse(sessionToken: session.token, expiresAt: session.expiresAt, studentID: session.studentID,
+                                                   passwordChangeRequired: session.passwordChangeRequired), status: .created)
     }
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -132,7 +90,7 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, cards, _) = try await services.authenticatedHolder(request)
+        let (holder, cards, _) = try await services.authenticatedCardHolder(request)
         guard let card = cards.first else {
             throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
         }
@@ -192,7 +150,7 @@ struct AlumniAppController: Sendable {
 
     /// The card's offer, or the refusal that says why there is none.
     private func offer(_ request: Request) async throws -> TokenOffer {
-        let (holder, cards, _) = try await services.authenticatedHolder(request)
+        let (holder, cards, _) = try await services.authenticatedCardHolder(request)
         guard let card = cards.first else {
             throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
         }

@@ -46,6 +46,16 @@ extension IssuerServices {
         return (entry.holder, entry.cards, hash)
     }
 
+    /// As ``authenticatedHolder(_:)``, for the card, token and card
+    /// application endpoints: refused while the password must change.
+    func authenticatedCardHolder(_ request: Request) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
+        let found = try await authenticatedHolder(request)
+        if found.holder.passwordChangeRequired || found.holder.firstLoginPending {
+            throw APIError(.forbidden, code: "password_change_required", "choose a new password first (POST /v1/account/password)")
+        }
+        return found
+    }
+
     /// The administrator behind the request's token, if their role is at
     /// least `minimum`. The bootstrap token (from the configuration) is an
     /// `admin` named "bootstrap".

@@ -1,9 +1,11 @@
+import AccountRules
 import DaemonSupport
 import CardKeys
 import CardToken
 import Crypto
 import Foundation
 import IssuerStore
+import QREncoder
 import SecureFiles
 
 /// `alumnicard serve --dev`: everything a first run needs, made on the spot
@@ -58,4 +60,61 @@ public enum DevelopmentSetup {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(value) + Data("\n".utf8)
     }
+}
+
+extension DevelopmentSetup {
+    /// Seeds one pending application with clearly fictional data, so the
+    /// review queue of a new development setup is not empty. Does nothing
+    /// when any application exists.
+    public static func seedApplication(_ services: IssuerServices) async throws -> Bool {
+        let store = services.applicationStore
+        guard try store.queue(status: .pending, actor: "dev-setup", now: services.clock.now()).isEmpty,
+              try store.queue(status: .approved, actor: "dev-setup", now: services.clock.now()).isEmpty else { return false }
+        try services.vault.prepare()
+        let now = services.clock.now()
+        let year = services.applications.calendar.day(of: now).year
+        // A valid-looking but fictional identity number (checksum right, no real person).
+        let nationalID = try IdentityNumber("A20000000" + checkDigit("A20000000"))
+        let form = AccountApplicationForm(
+            chineseName: "王範例", englishName: "Example Wang", sex: "female", nationalID: nationalID.value, birthDate: "1990-05-17",
+            records: [EducationRecord(degree: "bachelor", department: "範例學系 Department of Examples", admissionYear: year - 14,
+                                      graduationYear: year - 10, studentID: "B00000042")],
+            permanentAddress: PostalAddress(region: "domestic", postalCode: "106", county: "臺北市", district: "大安區", line: "範例路 1 號", country: "TW"),
+            mailingAddress: nil, phone: nil, mobile: "0900000042", email: "applicant@example.org")
+        var documents: [StoredDocument] = []
+        let photo = try QRCode.encode(text: "DEVELOPMENT SAMPLE PHOTO", errorCorrection: .low).png(moduleSize: 4)
+        for (kind, type, bytes) in [(DocumentKind.photo, "image/png", photo), (.idDocument, "application/pdf", Array(samplePDF.utf8))] {
+            let name = DocumentVault.newFileName()
+            let writer = try services.vault.makeWriter(fileName: name)
+            try writer.append(bytes)
+            try writer.finish()
+            documents.append(StoredDocument(kind: kind, contentType: type, fileName: name, size: bytes.count))
+        }
+        let due = services.applications.calendar.reviewDue(submittedAt: now)
+        try store.submit(.init(id: AccountApplicationService.newApplicationID(), form: form, nationalID: nationalID,
+                               consent: ConsentRecord(version: services.applications.consent.version, sha256: services.applications.consent.sha256, at: now),
+                               statusTokenHash: AccountStore.tokenHash(BearerToken.generate(prefix: "acs_")), reviewDue: due.yyyymmdd, documents: documents),
+                         mails: [], now: now)
+        return true
+    }
+
+    private static func checkDigit(_ prefix: String) -> String {
+        for digit in 0...9 where (try? IdentityNumber(prefix + String(digit))) != nil { return String(digit) }
+        return "0"
+    }
+
+    /// A one-page PDF saying what it is.
+    static let samplePDF = """
+        %PDF-1.4
+        1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+        2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+        3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 300 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj
+        4 0 obj << /Length 58 >> stream
+        BT /F1 14 Tf 20 45 Td (Development sample ID document) Tj ET
+        endstream endobj
+        5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj
+        trailer << /Root 1 0 R >>
+        %%EOF
+
+        """
 }

@@ -33,6 +33,10 @@ public func buildApplication(
             }
         })
     }
+    background.append(services.mailDelivery)
+    background.append(PeriodicService(name: "maintenance", interval: .seconds(600), runAtStart: true, logger: services.logger) {
+        await services.maintenanceTick()
+    })
     return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port,
                                  idleTimeout: configuration.idleTimeout, services: background,
                                  notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
@@ -48,7 +52,9 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
     WellKnownController(services: services).addRoutes(to: router)
     let v1 = router.group("v1")
     AlumniAppController(services: services).addRoutes(to: v1)
+    AccountController(services: services).addRoutes(to: v1)
     VerifyController(services: services).addRoutes(to: v1)
     AdminController(services: services).addRoutes(to: v1.group("admin"))
+    ReviewController(services: services).addRoutes(to: v1.group("admin"))
     return router
 }

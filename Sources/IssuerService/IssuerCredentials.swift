@@ -10,6 +10,7 @@ import SecureFiles
 public struct IssuerCredentials: Sendable {
     public static let rootCredential = "alumnicard-root"
     public static let adminTokenCredential = "alumnicard-admin-token"
+    public static let smtpPasswordCredential = "alumnicard-smtp-password"
 
     public let kek: KeyEncryptionKey
     /// The root key, when this host signs key sets itself. Without it the
@@ -17,11 +18,14 @@ public struct IssuerCredentials: Sendable {
     public let rootKey: RootSigningKey?
     /// The SHA-256 of the bootstrap administrator token, if one is set.
     public let bootstrapAdminTokenHash: [UInt8]?
+    /// The SMTP relay's password (`mail.username`'s), if one is set.
+    public let smtpPassword: String?
 
-    public init(kek: KeyEncryptionKey, rootKey: RootSigningKey?, bootstrapAdminTokenHash: [UInt8]?) {
+    public init(kek: KeyEncryptionKey, rootKey: RootSigningKey?, bootstrapAdminTokenHash: [UInt8]?, smtpPassword: String? = nil) {
         self.kek = kek
         self.rootKey = rootKey
         self.bootstrapAdminTokenHash = bootstrapAdminTokenHash
+        self.smtpPassword = smtpPassword
     }
 
     public static func load(_ configuration: IssuerConfiguration, environment: [String: String]) throws(IssuerServiceError) -> IssuerCredentials {
@@ -50,7 +54,14 @@ public struct IssuerCredentials: Sendable {
             }
             adminHash = AccountStore.tokenHash(token)
         }
-        return IssuerCredentials(kek: kek, rootKey: root, bootstrapAdminTokenHash: adminHash)
+        var smtpPassword: String?
+        if let path = locate(configuration.smtpPasswordFile, credential: smtpPasswordCredential) {
+            smtpPassword = try readSecretLine(path, key: "secrets.smtp_password_file")
+        }
+        if configuration.smtpUsername != nil && smtpPassword == nil {
+            throw IssuerServiceError(.secrets, "mail.username is set but there is no password: set secrets.smtp_password_file or the credential \(smtpPasswordCredential)")
+        }
+        return IssuerCredentials(kek: kek, rootKey: root, bootstrapAdminTokenHash: adminHash, smtpPassword: smtpPassword)
     }
 
     static func readRoot(_ path: String) throws(IssuerServiceError) -> RootSigningKey {

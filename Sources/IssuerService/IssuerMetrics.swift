@@ -10,12 +10,14 @@ public struct IssuerMetrics: Sendable {
     private let served: CounterFamily
     private let logins: CounterFamily
     private let verifications: CounterFamily
+    private let mails: CounterFamily
 
     public init(service: ServiceMetrics) {
         self.service = service
         signed = CounterFamily("alumnicard_tokens_issued_total", by: "alg", values: CoseAlgorithm.allCases.map(\.jwkName), metrics: service)
         served = CounterFamily("alumnicard_tokens_served_total", by: "format", values: ["json", "svg", "png"], metrics: service)
         logins = CounterFamily("alumnicard_logins_total", by: "result", values: ["ok", "invalid_credentials", "throttled", "suspended"], metrics: service)
+        mails = CounterFamily("alumnicard_mail_attempts_total", by: "outcome", values: ["sent", "retry", "failed"], metrics: service)
         verifications = CounterFamily("alumnicard_verifications_total", by: "reason", values: VerificationReason.allCases.map(\.code), metrics: service)
     }
 
@@ -37,6 +39,11 @@ public struct IssuerMetrics: Sendable {
     /// An online verification's reason code.
     func verification(_ reason: String) {
         verifications.increment(reason)
+    }
+
+    /// A mail delivery attempt: `sent`, `retry` or `failed`.
+    func mail(_ outcome: String) {
+        mails.increment(outcome)
     }
 
     /// A key change made by the daemon's rotation timer or the admin API.

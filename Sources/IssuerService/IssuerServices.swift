@@ -1,3 +1,4 @@
+import AccountRules
 import CardKeys
 import CardToken
 import DaemonSupport
@@ -6,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import IssuerStore
 import Logging
+import Mail
 import SecureFiles
 
 /// The issuer's parts, composed once from configuration and shared by the
@@ -27,6 +29,14 @@ public struct IssuerServices: Sendable {
     public let tokens: CardTokenService
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
+    public let lockouts: LoginLockouts
+    public let outbox: MailOutbox
+    public let applicationStore: ApplicationStore
+    public let vault: DocumentVault
+    let humanCheck: HumanCheckService
+    let composer: MailComposer
+    let applications: AccountApplicationService
+    let mailDelivery: MailDeliveryService
     /// Where database work runs, off the cooperative threads.
     public let databaseThreads = DatabaseThreads()
     let sessions = SessionCache()
@@ -36,6 +46,13 @@ public struct IssuerServices: Sendable {
     /// and composes the services.
     public init(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock = .system,
                 database: AppDatabase? = nil, logger: Logger = Logger(label: "alumnicard")) throws(IssuerServiceError) {
+        try self.init(configuration: configuration, credentials: credentials, clock: clock, database: database, logger: logger, mailTransport: nil)
+    }
+
+    /// As above, with the way mail leaves chosen by the caller (nil: the
+    /// configured relay, or the `mail/` folder without one).
+    init(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock, database: AppDatabase?, logger: Logger,
+         mailTransport: (any MailTransport)?) throws(IssuerServiceError) {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -64,8 +81,7 @@ public struct IssuerServices: Sendable {
         adminTokens = AdminTokenStore(database: self.database)
         audit = AuditLog(database: self.database)
         hasher = PasswordHasher(cost: configuration.bcryptCost)
-        throttle = LoginThrottle(limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout,
-                                               addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
+        throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
         clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
         tokens = CardTokenService(keyStore: keyStore, accounts: accounts,
@@ -78,7 +94,86 @@ public struct IssuerServices: Sendable {
                                     validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,
                                   databaseThreads: databaseThreads)
+        lockouts = LoginLockouts(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout))
+        outbox = MailOutbox(database: self.database, kek: credentials.kek)
+        applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)
+        vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
+        humanCheck = HumanCheckService(kek: credentials.kek, database: self.database, maxNumber: configuration.humanCheckMaxNumber,
+                                       lifetime: configuration.humanCheckLifetime, databaseThreads: databaseThreads)
+        composer = MailComposer(from: configuration.mailFrom, fromName: configuration.mailFromName, baseURL: configuration.baseURL,
+                                timeZone: configuration.timeZone)
+        let calendar = try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
+                                               timeZone: configuration.timeZone)
+        applications = AccountApplicationService(
+            store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
+            composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
+            uploads: UploadSlots(limit: configuration.maxConcurrentUploads))
+        let transport: any MailTransport
+        if let mailTransport {
+            transport = mailTransport
+        } else if let host = configuration.smtpHost {
+            var relay = SMTPRelay(host: host, port: configuration.smtpPort, startTLS: configuration.startTLS, username: configuration.smtpUsername,
+                                  password: credentials.smtpPassword, heloName: Self.heloName(configuration), trustRootsFile: configuration.smtpTrustRootsFile)
+            relay.replyTimeout = .seconds(60)
+            transport = SMTPTransport(client: SMTPClient(relay: relay))
+        } else {
+            transport = MailDirectoryTransport(directory: configuration.mailDirectory)
+        }
+        mailDelivery = MailDeliveryService(outbox: outbox, transport: transport, sender: configuration.mailFrom,
+                                           giveUpAfter: configuration.mailGiveUpAfter, clock: clock, logger: logger,
+                                           databaseThreads: databaseThreads, metrics: metrics)
     }
+
+    /// The name given in EHLO: the public URL's host, else this host's name.
+    static func heloName(_ configuration: IssuerConfiguration) -> String {
+        if let url = configuration.publicURL.flatMap(URL.init(string:)), let host = url.host, !host.isEmpty { return host }
+        let name = ProcessInfo.processInfo.hostName
+        return name.isEmpty || name.contains(" ") ? "localhost" : name
+    }
+
+    /// What `serve` checks before it listens: the document directory is
+    /// private, and the office calendars cover this year and the next.
+    public func prepareForServing() throws(IssuerServiceError) {
+        do { try vault.prepare() } catch { throw IssuerServiceError(.storage, error.message) }
+        applications.calendar.warnAboutMissingYears(now: clock.now(), logger: logger)
+    }
+
+    /// One run of the maintenance loop: documents past retention, sent
+    /// mail texts, stale upload files.
+    public func maintenanceTick() async {
+        let now = clock.now()
+        await applications.deleteExpiredDocuments(now: now, logger: logger)
+        let outbox = outbox
+        // A sent message's text has done its work; keep the record, drop the text after a day.
+        try? await databaseThreads.write { try outbox.pruneSent(olderThan: 86_400, now: now) }
+    }
+
+    /// The office calendar the configuration names (for `calendar add-working-days`).
+    public static func officeCalendar(_ configuration: IssuerConfiguration) throws(IssuerServiceError) -> OfficeCalendar {
+        try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
+                                timeZone: configuration.timeZone).calendar
+    }
+
+    // The review, for the command line (the admin API calls the same service).
+    public func reviewQueue(status: ApplicationStatus, actor: String, now: Int64) async throws -> [ApplicationStore.QueueEntry] {
+        try await applications.queue(status: status, actor: actor, now: now)
+    }
+
+    public func reviewApplication(id: String, actor: String, now: Int64) async throws -> AccountApplication {
+        try await applications.application(id: id, actor: actor, now: now)
+    }
+
+    public func approveApplication(id: String, studentID: String, actor: String, now: Int64) async throws {
+        _ = try await applications.approve(id: id, studentID: studentID, actor: actor, now: now)
+    }
+
+    public func rejectApplication(id: String, reason: String, actor: String, now: Int64) async throws {
+        _ = try await applications.reject(id: id, reason: reason, actor: actor, now: now)
+    }
+
+    /// Runs the outbox once (tests and `mail send-now`).
+    @discardableResult
+    public func deliverMail() async -> Int { await mailDelivery.deliverDue() }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 

@@ -256,6 +256,8 @@ public struct AppDatabase: Sendable {
                     consent_sha256 TEXT NOT NULL,
                     consented_at INTEGER NOT NULL,
                     status_token_hash BLOB NOT NULL UNIQUE CHECK (length(status_token_hash) = 32),
+                    -- A second link, mailed with a request for information.
+                    info_token_hash BLOB UNIQUE CHECK (info_token_hash IS NULL OR length(info_token_hash) = 32),
                     registrar_match TEXT,
                     known_identity INTEGER NOT NULL DEFAULT 0 CHECK (known_identity IN (0, 1)),
                     message TEXT,

@@ -269,7 +269,7 @@ public struct ApplicationStore: Sendable {
 
     /// Asks the applicant for more: status `needs_info`, the clock stopped
     /// with `workingDaysLeft` kept, and the mail queued.
-    public func requestInfo(id: String, message: String, workingDaysLeft: (Int?) -> Int, mail: (AccountApplication) -> OutgoingMail?,
+    public func requestInfo(id: String, message: String, infoTokenHash: [UInt8], workingDaysLeft: (Int?) -> Int, mail: (AccountApplication) -> OutgoingMail?,
                             actor: String, now: Int64) throws(IssuerStoreError) {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else {
@@ -281,8 +281,9 @@ public struct ApplicationStore: Sendable {
                                        ? "already_asked: application \(id) is waiting for the applicant's answer"
                                        : "already_decided: application \(id) was \(application.status.rawValue)")
             }
-            try db.execute(sql: "UPDATE account_application SET status = 'needs_info', message = ?, working_days_left = ?, review_due = NULL WHERE id = ?",
-                           arguments: [message, workingDaysLeft(application.reviewDue), id])
+            try db.execute(sql: """
+                UPDATE account_application SET status = 'needs_info', message = ?, working_days_left = ?, review_due = NULL, info_token_hash = ? WHERE id = ?
+                """, arguments: [message, workingDaysLeft(application.reviewDue), Data(infoTokenHash), id])
             if let message = mail(application) { try outbox.enqueue(message, now: now, db: db) }
             try AuditEvent(at: now, actor: actor, action: "application_info_requested", subject: id, detail: "").insert(db)
         }
@@ -301,7 +302,7 @@ public struct ApplicationStore: Sendable {
 
     public func status(tokenHash: [UInt8]) throws(IssuerStoreError) -> PublicStatus? {
         try database.read { db -> PublicStatus? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE status_token_hash = ?", arguments: [Data(tokenHash)]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE status_token_hash = ? OR info_token_hash = ?", arguments: [Data(tokenHash), Data(tokenHash)]) else { return nil }
             let id: String = row["id"]
             let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]).compactMap { document -> StoredDocument? in
                 guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
@@ -319,7 +320,7 @@ public struct ApplicationStore: Sendable {
     /// Returns the documents replaced (their files are then deleted).
     public func answer(tokenHash: [UInt8], reply: String, documents: [StoredDocument], reviewDue: Int, now: Int64) throws(IssuerStoreError) -> [StoredDocument] {
         try database.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM account_application WHERE status_token_hash = ?", arguments: [Data(tokenHash)]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM account_application WHERE status_token_hash = ? OR info_token_hash = ?", arguments: [Data(tokenHash), Data(tokenHash)]) else {
                 throw IssuerStoreError(.notFound, "status_token_invalid")
             }
             let id: String = row["id"]

@@ -45,7 +45,9 @@ public struct DocumentVault: Sendable {
 
     /// Starts writing a sealed file. Blocking I/O: call from a thread pool.
     public func makeWriter(fileName: String) throws(IssuerStoreError) -> SealedDocumentWriter {
-        try SealedDocumentWriter(path: path(of: fileName), key: documentKey, fileName: fileName)
+        var status = stat()
+        if stat(directory, &status) != 0 { try prepare() }
+        return try SealedDocumentWriter(path: path(of: fileName), key: documentKey, fileName: fileName)
     }
 
     /// Reads and opens a whole sealed file (at most `limit` plaintext bytes).

@@ -7,7 +7,8 @@ struct AlumniCardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alumnicard",
         abstract: "The AlumniCard issuer: run the daemon, manage cards, accounts and keys, issue and check AC1 tokens, draw QR codes.",
-        subcommands: [ServeCommand.self, DemoCommand.self, CardsCommand.self, AccountsCommand.self, AdminTokensCommand.self,
+        subcommands: [ServeCommand.self, DemoCommand.self, CardsCommand.self, AccountsCommand.self, ApplicationsCommand.self, AdminTokensCommand.self,
+                      CalendarCommand.self, MailCommand.self,
                       KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self]
     )
 

@@ -46,6 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
             made = try DevelopmentSetup.prepare(&configuration)
         }
         do { try configuration.validate() } catch { throw CommandFailure.usage("invalid configuration: \(error)") }
+        if !dev && configuration.smtpHost == nil {
+            throw CommandFailure.usage("""
+                mail.smtp_host is not set: the daemon mails applicants, new graduates and password resets, and queues mail until a relay \
+                accepts it. Set mail.smtp_host (and mail.from) in the configuration; only serve --dev writes mail to files instead.
+                """)
+        }
 
         LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info)
         let logger = Logger(label: "alumnicard")
@@ -54,7 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
             let madeKey = try await DevelopmentSetup.ensureKeys(services)
             try services.database.markDevelopment(now: services.clock.now())
             try DemoAlumnus.seed(into: services, actor: "dev-setup")
-            printDevelopmentBanner(configuration, made: made, madeKey: madeKey)
+            let seeded = try await DevelopmentSetup.seedApplication(services)
+            printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded)
         } else {
             if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
                 logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
@@ -63,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
             }
         }
+        try services.prepareForServing()
         try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")
         let announced = configuration
         let app = buildApplication(services, notifier: SystemdNotifier(environment: store.environment)) { port in
@@ -89,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool) {
+    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool, seededApplication: Bool) {
         let rule = String(repeating: "!", count: 78)
         var lines = [
             rule,
@@ -102,6 +110,8 @@ struct ServeCommand: AsyncParsableCommand {
         lines.append("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
         lines.append("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
         lines.append("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")
+        if configuration.smtpHost == nil { lines.append("mail:         no SMTP relay; each message is written to \(configuration.mailDirectory)/") }
+        if seededApplication { lines.append("review queue: one sample application is waiting (alumnicard applications list --data-dir \(configuration.dataDirectory))") }
         FileHandleOutput.standardOutput.write(lines.joined(separator: "\n") + "\n")
     }
 }

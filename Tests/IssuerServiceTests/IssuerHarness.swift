@@ -34,6 +34,7 @@ struct IssuerHarness {
     let clock: ManualClock
     let root: RootSigningKey
     let secrets: IssuerCredentials
+    let configuration: IssuerConfiguration
 
     /// With `onDisk`, the database is a real file in a temporary data
     /// directory (for tests where another connection or process shares it).
@@ -42,8 +43,12 @@ struct IssuerHarness {
         configuration.bcryptCost = 4
         configuration.rotateInDaemon = false
         configuration.port = 0
+        // The tests of the human check turn it on; the rest log in without it.
+        configuration.humanCheckLogin = .never
+        configuration.humanCheckMaxNumber = 1_000
         if onDisk { configuration.dataDirectory = try ProjectPaths.temporaryDirectory("issuer").path }
         configure(&configuration)
+        self.configuration = configuration
         clock = ManualClock(start)
         root = RootSigningKey.generate()
         let secrets = IssuerCredentials(kek: KeyEncryptionKey.generate().key, rootKey: root,
@@ -64,6 +69,20 @@ struct IssuerHarness {
         let report = try services.accounts.upsert(row, now: clock.now, actor: "test")
         #expect(report.applied)
         try services.accounts.setPasswordHash(studentID: studentID, hash: services.hasher.hash(password), now: clock.now, actor: "test")
+    }
+
+    /// The same issuer in a new process: new services over the same (on-disk) database and credentials.
+    func restarted() async throws -> IssuerHarness {
+        try IssuerHarness(services: IssuerServices(configuration: configuration, credentials: secrets, clock: clock.epochClock, logger: services.logger),
+                          clock: clock, root: root, secrets: secrets, configuration: configuration)
+    }
+
+    private init(services: IssuerServices, clock: ManualClock, root: RootSigningKey, secrets: IssuerCredentials, configuration: IssuerConfiguration) {
+        self.services = services
+        self.clock = clock
+        self.root = root
+        self.secrets = secrets
+        self.configuration = configuration
     }
 
     var application: some ApplicationProtocol { buildApplication(services) }

@@ -52,28 +52,41 @@ struct LoginThrottleTests {
         }
     }
 
-    @Test func guessesSpreadOverManyClientsGetOneTryEachOnceAnAccountIsUnderAttack() {
-        let throttle = LoginThrottle(limits: .init(maxFailures: 5, lockout: 900, addressAttemptsPerMinute: 100, strictAfter: 10))
+    @Test func guessesSpreadOverManyClientsGetOneTryEachOnceAnAccountIsUnderAttack() throws {
+        let throttle = try LoginLockouts(database: .inMemory(), limits: .init(maxFailures: 5, lockout: 900, strictAfter: 10))
         for client in 0..<10 {
-            #expect(throttle.failed(account: "holder:1", client: "10.0.0.\(client)", now: 1_000) == nil)
+            #expect(try throttle.failed(account: "holder:1", client: "10.0.0.\(client)", now: 1_000) == nil)
         }
         // The eleventh failure, from a fresh client, locks that client at once.
-        #expect(throttle.failed(account: "holder:1", client: "10.0.1.1", now: 1_001) == LoginThrottle.Lockout(seconds: 900))
-        #expect(throttle.check(account: "holder:1", client: "10.0.1.1", now: 1_002) == .refused(retryAfter: 899))
+        #expect(try throttle.failed(account: "holder:1", client: "10.0.1.1", now: 1_001) == LoginLockouts.Lockout(seconds: 900))
+        #expect(try throttle.retryAfter(account: "holder:1", client: "10.0.1.1", now: 1_002) == 899)
         // A client with no failures is still let through to try.
-        #expect(throttle.check(account: "holder:1", client: "10.0.2.2", now: 1_002) == .allowed)
+        #expect(try throttle.retryAfter(account: "holder:1", client: "10.0.2.2", now: 1_002) == nil)
     }
 
-    @Test func repeatedLockoutsGrowLonger() {
-        let throttle = LoginThrottle(limits: .init(maxFailures: 2, lockout: 60, addressAttemptsPerMinute: 100))
+    @Test func repeatedLockoutsGrowLonger() throws {
+        let throttle = try LoginLockouts(database: .inMemory(), limits: .init(maxFailures: 2, lockout: 60))
         var now: Int64 = 0
         var lengths: [Int64] = []
         for _ in 0..<4 {
-            _ = throttle.failed(account: "a", client: "c", now: now)
-            if let lockout = throttle.failed(account: "a", client: "c", now: now) { lengths.append(lockout.seconds) }
+            _ = try throttle.failed(account: "a", client: "c", now: now)
+            if let lockout = try throttle.failed(account: "a", client: "c", now: now) { lengths.append(lockout.seconds) }
             now += lengths.last ?? 0
         }
         #expect(lengths == [60, 120, 240, 480])
+    }
+
+    @Test func lockoutsHoldAcrossARestartOfTheDaemon() async throws {
+        let harness = try await IssuerHarness(onDisk: true) { $0.maxLoginFailures = 2 }
+        try await harness.application.test(.router) { client in
+            for _ in 0..<2 { _ = try await Self.attempt(client, login: IssuerHarness.studentID, password: "wrong password") }
+        }
+        // A second daemon on the same database (a restart, or another instance) sees the lockout.
+        let second = try await harness.restarted()
+        try await second.application.test(.router) { client in
+            let status = try await Self.attempt(client, login: IssuerHarness.studentID, password: IssuerHarness.password)
+            #expect(status == .tooManyRequests)
+        }
     }
 
     @Test func loginsBehindATrustedProxyAreLimitedPerForwardedClient() async throws {
@@ -106,13 +119,13 @@ struct LoginThrottleTests {
         #expect(ClientAddressResolver.bucket("2001:db8:1:2:aaaa::1") == ClientAddressResolver.bucket("2001:db8:1:2:ffff:1:2:3"))
         #expect(ClientAddressResolver.bucket("2001:db8:1:2::1") == "2001:db8:1:2::/64")
         #expect(ClientAddressResolver.bucket("2001:db8:1:3::1") != ClientAddressResolver.bucket("2001:db8:1:2::1"))
-        let throttle = LoginThrottle(limits: .init(maxFailures: 5, lockout: 60, addressAttemptsPerMinute: 2))
+        let throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: 2))
         let clients = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::9"].map(ClientAddressResolver.bucket)
         #expect(clients.map { throttle.admit(client: $0, now: 0) } == [.allowed, .allowed, .refused(retryAfter: 60)])
     }
 
     @Test func aFullAddressTableDropsItsOldestEntriesNotEveryone() {
-        let throttle = LoginThrottle(limits: .init(maxFailures: 5, lockout: 60, addressAttemptsPerMinute: 1), capacity: 20)
+        let throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: 1), capacity: 20)
         for index in 0..<20 { #expect(throttle.admit(client: "a\(index)", now: Int64(index)) == .allowed) }
         _ = throttle.admit(client: "x", now: 20) // the table is full: room is made
         // Within the same minute, most clients are still counted (a wiped table would let all of them try again).

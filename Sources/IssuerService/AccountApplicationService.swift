@@ -1,0 +1,246 @@
+import AccountRules
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import Logging
+import NIOPosix
+
+/// Account applications (alumni-api.md §3): submission from a streamed
+/// multipart form, the status link, the applicant's answer, and the staff
+/// review. The JSON API and the pages call these same methods.
+struct AccountApplicationService: Sendable {
+    let store: ApplicationStore
+    let vault: DocumentVault
+    let calendar: ReviewCalendar
+    let consent: ConsentNotice
+    let composer: MailComposer
+    let humanCheck: HumanCheckService
+    let configuration: IssuerConfiguration
+    let databaseThreads: DatabaseThreads
+    let uploads: UploadSlots
+
+    struct Submitted: Sendable {
+        let id: String
+        let reviewDue: CalendarDay
+    }
+
+    var fileRules: [String: MultipartFormReader.FileRule] {
+        [
+            "id_document": .init(kind: .idDocument, maximumBytes: configuration.maxDocumentBytes, allowed: [.jpeg, .png, .pdf]),
+            "photo": .init(kind: .photo, maximumBytes: configuration.maxPhotoBytes, allowed: [.jpeg, .png]),
+        ]
+    }
+
+    /// Reads, checks and stores an application. Whether the national ID is
+    /// already known changes only the mails, never the answer.
+    func submit(_ request: Request, now: Int64, logger: Logger) async throws -> Submitted {
+        try await uploads.withSlot { try await submitHoldingSlot(request, now: now, logger: logger) }
+    }
+
+    private func submitHoldingSlot(_ request: Request, now: Int64, logger: Logger) async throws -> Submitted {
+        let reader = MultipartFormReader(textFields: ApplicationFormParser.textFields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
+        let upload = try await reader.read(request)
+        do {
+            return try await store(upload, now: now, logger: logger)
+        } catch {
+            for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
+            throw error
+        }
+    }
+
+    private func store(_ upload: MultipartFormReader.Form, now: Int64, logger: Logger) async throws -> Submitted {
+        try await humanCheck.check(upload.fields["altcha"], now: now)
+        let (form, nationalID) = try ApplicationFormParser(today: calendar.day(of: now)).parse(upload.fields)
+        guard let version = upload.fields["consent_version"]?.trimmingCharacters(in: .whitespaces), !version.isEmpty else {
+            throw APIError.invalid("missing_field", field: "consent_version", "consent_version is required: the version GET /v1/consent returns")
+        }
+        guard version == consent.version else {
+            throw APIError.invalid("consent_outdated", field: "consent_version",
+                                   "the personal-data notice is now version \(consent.version); read it again (GET /v1/consent) and agree to that version")
+        }
+        for (field, kind) in [("id_document", DocumentKind.idDocument), ("photo", .photo)] where upload.files[field] == nil {
+            throw APIError.invalid("missing_field", field: field, "\(field) is required: a \(kind == .photo ? "JPEG or PNG" : "JPEG, PNG or PDF") file")
+        }
+        let id = Self.newApplicationID()
+        let statusToken = BearerToken.generate(prefix: "acs_")
+        let due = calendar.reviewDue(submittedAt: now)
+        let submission = ApplicationStore.Submission(
+            id: id, form: form, nationalID: nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
+            statusTokenHash: AccountStore.tokenHash(statusToken), reviewDue: due.yyyymmdd,
+            documents: upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
+        let store = store, composer = composer, consent = consent
+        try await databaseThreads.write {
+            let facts = try store.identityFacts(nationalID)
+            var mails: [OutgoingMail] = []
+            let link = composer.link("/applications/status", token: statusToken)
+            if let receipt = composer.compose(kind: "application_received", to: form.email, now: now, {
+                $0.applicationReceived(form.chineseName, id, due.description, link, consent.version, consent.sha256, composer.localTime(now))
+            }) { mails.append(receipt) }
+            // The applicant's answer is the same either way; the person the
+            // ID belongs to is told at the address already on file.
+            if facts.known, let onFile = facts.holderEmail, onFile.lowercased() != form.email.lowercased(),
+               let notice = composer.compose(kind: "application_identity_known", to: onFile, now: now, { $0.identityAlreadyKnown(form.chineseName) }) {
+                mails.append(notice)
+            }
+            try store.submit(submission, mails: mails, now: now)
+        }
+        logger.info("account application received", metadata: ["application": "\(id)"])
+        return Submitted(id: id, reviewDue: due)
+    }
+
+    /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L).
+    static func newApplicationID() -> String {
+        let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+        return "AP" + String((0..<14).map { _ in alphabet.randomElement()! })
+    }
+
+    // MARK: - The applicant's status link
+
+    func status(token: String) async throws -> ApplicationStore.PublicStatus {
+        guard (1...128).contains(token.utf8.count) else { throw Self.unknownToken }
+        let store = store, hash = AccountStore.tokenHash(token)
+        guard let status = try await databaseThreads.read({ try store.status(tokenHash: hash) }) else { throw Self.unknownToken }
+        return status
+    }
+
+    static let unknownToken = APIError(.notFound, code: "status_token_invalid", "this status link is not known; use the link from the acknowledgement mail")
+
+    /// The applicant's answer to `needs_info`, with optional replacement documents.
+    func answer(_ request: Request, now: Int64, logger: Logger) async throws -> ApplicationStore.PublicStatus {
+        try await uploads.withSlot { try await answerHoldingSlot(request, now: now, logger: logger) }
+    }
+
+    private func answerHoldingSlot(_ request: Request, now: Int64, logger: Logger) async throws -> ApplicationStore.PublicStatus {
+        let reader = MultipartFormReader(textFields: ["token", "reply"], fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
+        let upload = try await reader.read(request)
+        do {
+            guard let token = upload.fields["token"], !token.isEmpty else { throw APIError.invalid("missing_field", field: "token", "token is required") }
+            let current = try await status(token: token)
+            guard current.status == .needsInfo else {
+                throw APIError(.conflict, code: "not_waiting", "this application is \(current.status.rawValue), not waiting for an answer")
+            }
+            guard let reply = upload.fields["reply"]?.trimmingCharacters(in: .whitespacesAndNewlines), (1...4_000).contains(reply.count) else {
+                throw APIError.invalid("missing_field", field: "reply", "reply is 1–4000 characters")
+            }
+            let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
+            let store = store, hash = AccountStore.tokenHash(token)
+            let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
+            let replaced = try await databaseThreads.write { try store.answer(tokenHash: hash, reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now) }
+            for old in replaced { try? vault.delete(fileName: old.fileName) }
+            logger.info("account application answered", metadata: ["application": "\(current.id)"])
+            return try await status(token: token)
+        } catch {
+            for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
+            throw error
+        }
+    }
+
+    // MARK: - Review
+
+    func queue(status: ApplicationStatus, actor: String, now: Int64) async throws -> [ApplicationStore.QueueEntry] {
+        let store = store
+        return try await databaseThreads.write { try store.queue(status: status, actor: actor, now: now) }
+    }
+
+    func application(id: String, actor: String, now: Int64) async throws -> AccountApplication {
+        let store = store
+        return try await databaseThreads.write { try store.application(id: id, actor: actor, now: now) }
+    }
+
+    func document(id: String, kind: DocumentKind, actor: String, now: Int64) async throws -> (contentType: String, data: Data) {
+        let store = store, vault = vault, limit = max(configuration.maxDocumentBytes, configuration.maxPhotoBytes)
+        let document = try await databaseThreads.write { try store.documentForReading(id: id, kind: kind, actor: actor, now: now) }
+        let data = try await NIOThreadPool.singleton.runIfActive { try vault.read(fileName: document.fileName, limit: limit) }
+        return (document.contentType, data)
+    }
+
+    func revealNationalID(id: String, actor: String, now: Int64) async throws -> String {
+        let store = store
+        return try await databaseThreads.write { try store.revealNationalID(id: id, actor: actor, now: now) }
+    }
+
+    func approve(id: String, studentID: String, actor: String, now: Int64) async throws -> AccountApplication {
+        let trimmed = studentID.trimmingCharacters(in: .whitespaces).uppercased()
+        guard (1...32).contains(trimmed.utf8.count), trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw APIError.invalid("invalid_field", field: "student_id", "student_id is 1–32 letters, digits or '-'")
+        }
+        let store = store, composer = composer
+        return try await decide {
+            try store.decide(id: id, decision: .approve(studentID: trimmed), mail: { application in
+                composer.compose(kind: "application_approved", to: application.form.email, now: now) {
+                    $0.applicationApproved(application.form.chineseName, trimmed, composer.loginURL)
+                }
+            }, actor: actor, now: now)
+        }
+    }
+
+    func reject(id: String, reason: String, actor: String, now: Int64) async throws -> AccountApplication {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...2_000).contains(reason.count) else { throw APIError.invalid("missing_field", field: "reason", "reason is 1–2000 characters; the applicant reads it") }
+        let store = store, composer = composer
+        return try await decide {
+            try store.decide(id: id, decision: .reject(reason: reason), mail: { application in
+                composer.compose(kind: "application_rejected", to: application.form.email, now: now) {
+                    $0.applicationRejected(application.form.chineseName, reason)
+                }
+            }, actor: actor, now: now)
+        }
+    }
+
+    func requestInfo(id: String, message: String, actor: String, now: Int64) async throws {
+        let message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...2_000).contains(message.count) else { throw APIError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
+        let store = store, composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
+        // The first link is known only as its hash, so this mail carries a second one.
+        let token = BearerToken.generate(prefix: "acs_")
+        let hash = AccountStore.tokenHash(token)
+        do {
+            try await databaseThreads.write {
+                try store.requestInfo(id: id, message: message, infoTokenHash: hash, workingDaysLeft: { due in
+                    guard let due, let day = try? CalendarDay(yyyymmdd: due) else { return days }
+                    return calendar.workingDaysLeft(until: day, now: now)
+                }, mail: { application in
+                    composer.compose(kind: "application_needs_info", to: application.form.email, now: now) {
+                        $0.informationRequested(application.form.chineseName, message, composer.link("/applications/status", token: token))
+                    }
+                }, actor: actor, now: now)
+            }
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
+            throw APIError(.conflict, code: error.message.hasPrefix("already_asked") ? "already_asked" : "already_decided", error.message)
+        }
+    }
+
+    private func decide(_ body: @escaping @Sendable () throws -> AccountApplication) async throws -> AccountApplication {
+        do {
+            return try await databaseThreads.write(body)
+        } catch let error as IssuerStoreError where error.code == .invalidChange && error.message.hasPrefix("already_decided") {
+            throw APIError(.conflict, code: "already_decided", error.message)
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
+            throw APIError(.conflict, code: "conflict", error.message)
+        }
+    }
+
+    // MARK: - Retention
+
+    /// Deletes the documents of applications decided longer than the
+    /// retention period ago; returns how many applications it cleared.
+    @discardableResult
+    func deleteExpiredDocuments(now: Int64, logger: Logger) async -> Int {
+        let store = store, vault = vault, before = now - configuration.documentRetention
+        var cleared = 0
+        do {
+            let due = try await databaseThreads.read { try store.documentsPastRetention(decidedBefore: before) }
+            for (id, documents) in due {
+                try await NIOThreadPool.singleton.runIfActive { for document in documents { try vault.delete(fileName: document.fileName) } }
+                try await databaseThreads.write { try store.markDocumentsDeleted(id: id, now: now) }
+                cleared += 1
+            }
+            if cleared > 0 { logger.notice("deleted application documents past their retention period", metadata: ["applications": "\(cleared)"]) }
+        } catch {
+            logger.error("cannot delete expired application documents", metadata: ["error": "\(IssuerStoreError.wrapping(error, "retention").message)"])
+        }
+        return cleared
+    }
+}

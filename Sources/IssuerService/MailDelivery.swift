@@ -1,0 +1,165 @@
+import DaemonSupport
+import Foundation
+import IssuerStore
+import Logging
+import Mail
+import NIOPosix
+import SecureFiles
+import ServiceLifecycle
+import Synchronization
+
+/// How a queued message leaves the daemon.
+protocol MailTransport: Sendable {
+    /// Hands the message over; returns what the other side said.
+    func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String
+    /// For the start-up log: where mail goes.
+    var summary: String { get }
+}
+
+/// Through the configured SMTP relay.
+struct SMTPTransport: MailTransport {
+    let client: SMTPClient
+
+    func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String {
+        try await client.send(from: sender, to: [mail.recipient], message: mail.message).description
+    }
+
+    var summary: String { "SMTP relay \(client.relay.host):\(client.relay.port) (STARTTLS \(client.relay.startTLS.rawValue))" }
+}
+
+/// `serve --dev` without a relay: each message becomes an .eml file (0600)
+/// in the data directory's `mail/` folder, so every flow can be followed
+/// without an SMTP server.
+struct MailDirectoryTransport: MailTransport {
+    let directory: String
+
+    func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String {
+        let path = (directory as NSString).appendingPathComponent("\(String(format: "%08d", mail.id))-\(mail.kind).eml")
+        let text = Data("X-Envelope-To: <\(mail.recipient)>\r\n".utf8) + Data(mail.message)
+        do {
+            try await NIOThreadPool.singleton.runIfActive {
+                _ = try SecureFile.makePrivateDirectory(directory)
+                try SecureFile.write(text, to: path, replacing: true)
+            }
+        } catch {
+            throw SMTPError(.temporary, "cannot write \(path): \(error)")
+        }
+        return "written to \(path)"
+    }
+
+    var summary: String { "files in \(directory) (development: no SMTP relay configured)" }
+}
+
+/// Sends the outbox: due messages in order, each attempt recorded, a
+/// temporary failure retried with doubling backoff (1 minute to 1 hour),
+/// a permanent one or one older than `giveUpAfter` marked failed for
+/// staff to see. Woken when a change queues mail; otherwise it looks
+/// every few seconds.
+final class MailDeliveryService: Service, Sendable {
+    let outbox: MailOutbox
+    let transport: any MailTransport
+    let sender: String
+    let giveUpAfter: Int64
+    let clock: IssuerClock
+    let logger: Logger
+    let databaseThreads: DatabaseThreads
+    let metrics: IssuerMetrics
+    private let signal = Mutex<AsyncStream<Void>.Continuation?>(nil)
+    static let idleInterval: Duration = .seconds(5)
+
+    init(outbox: MailOutbox, transport: any MailTransport, sender: String, giveUpAfter: Int64, clock: IssuerClock, logger: Logger,
+         databaseThreads: DatabaseThreads, metrics: IssuerMetrics) {
+        self.outbox = outbox
+        self.transport = transport
+        self.sender = sender
+        self.giveUpAfter = giveUpAfter
+        self.clock = clock
+        self.logger = logger
+        self.databaseThreads = databaseThreads
+        self.metrics = metrics
+    }
+
+    /// Asks the loop to look at the outbox now.
+    func wake() {
+        _ = signal.withLock { $0?.yield() }
+    }
+
+    func run() async throws {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        signal.withLock { $0 = continuation }
+        logger.info("mail delivery started", metadata: ["transport": "\(transport.summary)"])
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.idleInterval)
+                        continuation.yield()
+                    }
+                }
+                group.addTask {
+                    for await _ in stream {
+                        if Task.isCancelled { break }
+                        await self.deliverDue()
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        continuation.finish()
+    }
+
+    /// One pass over the due messages; returns how many were sent.
+    @discardableResult
+    func deliverDue() async -> Int {
+        let outbox = outbox
+        var sent = 0
+        do {
+            while true {
+                let now = clock.now()
+                let batch = try await databaseThreads.read { try outbox.due(now: now, limit: 20) }
+                if batch.isEmpty { break }
+                for mail in batch {
+                    if Task.isCancelled { return sent }
+                    if await deliver(mail) { sent += 1 }
+                }
+            }
+        } catch {
+            logger.error("cannot read the mail outbox", metadata: ["error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
+        }
+        return sent
+    }
+
+    private func deliver(_ mail: QueuedMail) async -> Bool {
+        let outcome: MailOutbox.Outcome
+        var detail: String
+        var retryAt: Int64?
+        do {
+            detail = try await transport.deliver(mail, from: sender)
+            outcome = .sent
+            logger.info("mail sent", metadata: ["mail": "\(mail.id)", "kind": "\(mail.kind)"])
+        } catch {
+            detail = error.description
+            let now = clock.now()
+            if error.isPermanent || now - mail.createdAt >= giveUpAfter {
+                outcome = .failed
+                logger.error("mail failed", metadata: ["mail": "\(mail.id)", "kind": "\(mail.kind)", "error": "\(error.code.rawValue)",
+                                                       "attempts": "\(mail.attempts + 1)"])
+            } else {
+                outcome = .retry
+                let backoff = min(Int64(60) << min(mail.attempts, 6), 3_600)
+                retryAt = now + backoff
+                logger.warning("mail delivery will be retried", metadata: ["mail": "\(mail.id)", "kind": "\(mail.kind)",
+                                                                          "error": "\(error.code.rawValue)", "retry_in": "\(backoff)"])
+            }
+        }
+        metrics.mail(outcome.rawValue)
+        let outbox = outbox, now = clock.now(), finalDetail = detail, retry = retryAt
+        do {
+            try await databaseThreads.write { try outbox.record(id: mail.id, outcome: outcome, detail: finalDetail, retryAt: retry, now: now) }
+        } catch {
+            logger.error("cannot record a mail attempt", metadata: ["mail": "\(mail.id)", "error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
+        }
+        return outcome == .sent
+    }
+}

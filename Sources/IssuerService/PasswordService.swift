@@ -1,0 +1,108 @@
+import AccountRules
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import IssuerStore
+import Logging
+import NIOPosix
+
+/// Changing and resetting passwords under the centre's rules
+/// (alumni-api.md §4). Every change ends the account's other sessions
+/// and is audited; reset tokens are stored only as hashes.
+struct PasswordService: Sendable {
+    let services: IssuerServices
+
+    var policy: PasswordPolicy { PasswordPolicy(kind: services.configuration.passwordPolicy, commonPasswords: .bundled) }
+
+    /// `POST /v1/account/password`: the holder, signed in, changes it.
+    func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, logger: Logger) async throws {
+        let sign = SignInService(services: services)
+        guard PasswordHasher.isAcceptableAtLogin(current), current.utf8.count <= 1_024,
+              try await sign.passwordMatches(holder, current) else {
+            throw APIError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
+        }
+        try await set(holder: holder, new: new, keepSession: sessionHash, reset: nil, action: "password_changed")
+        logger.info("password changed", metadata: ["student_id": "\(holder.studentID)"])
+    }
+
+    /// Checks the rules, hashes, and stores.
+    private func set(holder: Holder, new: String, keepSession: [UInt8]?, reset: [UInt8]?, action: String) async throws {
+        guard PasswordHasher.isAcceptableAtLogin(new) else {
+            throw APIError.invalid("password_too_simple", field: "new_password", "a password holds no control characters (tabs, line breaks…)")
+        }
+        let accounts = services.accounts, hasher = services.hasher, policy = policy
+        let holderID = holder.id
+        let recent = try await services.databaseThreads.read { try accounts.recentPasswordHashes(holderID: holderID) }
+        var identifiers = [holder.studentID, holder.email ?? "", holder.mobile ?? ""]
+        // The national ID is compared through its keyed hash, never unsealed.
+        if (try? IdentityNumber(new)) != nil, holder.hasNationalID,
+           try await services.databaseThreads.read({ try accounts.nationalIDMatches(holderID: holderID, candidate: new) }) {
+            identifiers.append(new)
+        }
+        let earlier = Array(Set(recent + [holder.passwordHash].compactMap { $0 }))
+        let known = identifiers
+        // Up to four bcrypt comparisons: off the cooperative threads.
+        let problem = try await NIOThreadPool.singleton.runIfActive {
+            policy.problem(with: new, identifiers: known) { candidate in earlier.contains { hasher.verify(candidate, hash: $0) } }
+        }
+        if let problem { throw APIError.invalid(problem.rawValue, field: "new_password", Self.explanation(problem, policy: policy)) }
+        let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(new) }
+        do {
+            try await services.databaseThreads.write {
+                try accounts.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, action: action,
+                                            now: services.clock.now())
+            }
+        } catch let error as IssuerStoreError where error.message == "reset_token_invalid" {
+            throw Self.invalidResetToken
+        }
+        services.sessions.forgetAll()
+    }
+
+    static func explanation(_ problem: PasswordProblem, policy: PasswordPolicy) -> String {
+        switch problem {
+        case .tooShort: "a password has at least \(policy.minimumCharacters) characters"
+        case .tooLong: "a password has at most \(PasswordPolicy.maximumCharacters) characters and \(PasswordPolicy.maximumBytes) bytes"
+        case .tooSimple: "a password mixes at least three of: capital letters, small letters, digits, other signs"
+        case .reused: "a password may not be one of the account's last three"
+        case .isIdentifier: "a password may not be the account's national ID, student ID, e-mail address or mobile number"
+        case .common: "this password is on the list of commonly used passwords; choose another"
+        }
+    }
+
+    static let invalidResetToken = APIError.badRequest("reset_token_invalid", "this reset link is unknown, used or expired; ask for a new one")
+
+    /// `POST /v1/password-reset`: the same answer whether or not the account exists.
+    func requestReset(login text: String, altcha: String?, logger: Logger) async throws {
+        let now = services.clock.now()
+        try await services.humanCheck.check(altcha, now: now)
+        guard let login = LoginName(text) else { throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters") }
+        let accounts = services.accounts, outbox = services.outbox
+        guard let holder = try await services.databaseThreads.read({ try accounts.holder(login: login) }),
+              holder.status == .active, let email = holder.email else {
+            logger.info("password reset requested for no account with an address", metadata: ["login": "\(login)"])
+            return
+        }
+        let token = BearerToken.generate(prefix: "acr_")
+        let minutes = Int(services.configuration.resetLifetime / 60)
+        let link = services.composer.link("/reset", token: token)
+        let mail = services.composer.compose(kind: "password_reset", to: email, now: now) { $0.passwordReset(link, minutes) }
+        let holderID = holder.id, hash = AccountStore.tokenHash(token), expires = now + services.configuration.resetLifetime
+        try await services.databaseThreads.write {
+            try accounts.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, outbox: outbox, now: now)
+        }
+        services.mailDelivery.wake()
+        logger.info("password reset mailed", metadata: ["login": "\(login)"])
+    }
+
+    /// `POST /v1/password-reset/confirm`: ends every session of the account.
+    func confirmReset(token: String, new: String, logger: Logger) async throws {
+        guard (1...128).contains(token.utf8.count) else { throw Self.invalidResetToken }
+        let accounts = services.accounts, hash = AccountStore.tokenHash(token), now = services.clock.now()
+        guard let holder = try await services.databaseThreads.read({ try accounts.passwordReset(tokenHash: hash, now: now) }) else {
+            throw Self.invalidResetToken
+        }
+        try await set(holder: holder, new: new, keepSession: nil, reset: hash, action: "password_reset")
+        logger.info("password reset", metadata: ["student_id": "\(holder.studentID)"])
+    }
+}
+

@@ -1,0 +1,284 @@
+import AccountRules
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import Logging
+import NIOCore
+
+/// Staff review of account applications under `/v1/admin` (role
+/// `reviewer` or higher), and the outbox's failed mail. Every read of
+/// personal data and every decision is audited by the store.
+struct ReviewController: Sendable {
+    let services: IssuerServices
+
+    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
+        group.get("account-applications", use: list)
+        group.post("account-applications/approve-matches", use: approveMatches)
+        group.get("account-applications/:id", use: show)
+        group.get("account-applications/:id/national-id", use: revealNationalID)
+        group.get("account-applications/:id/documents/:kind", use: document)
+        group.post("account-applications/:id/approve", use: approve)
+        group.post("account-applications/:id/reject", use: reject)
+        group.post("account-applications/:id/request-info", use: requestInfo)
+        group.get("mail", use: mail)
+    }
+
+    struct Entry: Encodable {
+        let applicationID: String
+        let status: String
+        let submittedAt: String
+        let reviewDue: String?
+        let chineseName: String
+        let nationalIDMasked: String
+        let records: [EducationRecord]
+        let registrarMatch: String?
+        let identityAlreadyKnown: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case status, records
+            case applicationID = "application_id"
+            case submittedAt = "submitted_at"
+            case reviewDue = "review_due"
+            case chineseName = "chinese_name"
+            case nationalIDMasked = "national_id_masked"
+            case registrarMatch = "registrar_match"
+            case identityAlreadyKnown = "identity_already_known"
+        }
+    }
+
+    static func day(_ yyyymmdd: Int?) -> String? { yyyymmdd.flatMap { try? CalendarDay(yyyymmdd: $0) }?.description }
+
+    @Sendable func list(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let text = request.uri.queryParameters["status"].map(String.init) ?? "pending"
+        guard let status = ApplicationStatus(rawValue: text) else {
+            throw APIError.badRequest("invalid_value", "status is pending, needs_info, approved or rejected")
+        }
+        let entries = try await services.applications.queue(status: status, actor: staff.name, now: services.clock.now())
+        struct Body: Encodable { let applications: [Entry] }
+        return try JSONBody.response(Body(applications: entries.map {
+            Entry(applicationID: $0.id, status: $0.status.rawValue, submittedAt: AccountController.timestamp($0.submittedAt),
+                  reviewDue: Self.day($0.reviewDue), chineseName: $0.chineseName, nationalIDMasked: $0.nationalIDMasked, records: $0.records,
+                  registrarMatch: $0.registrarMatch, identityAlreadyKnown: $0.knownIdentity)
+        }), headers: [.cacheControl: "no-store"])
+    }
+
+    struct Detail: Encodable {
+        let applicationID: String
+        let status: String
+        let submittedAt: String
+        let reviewDue: String?
+        let workingDaysLeft: Int?
+        let chineseName: String
+        let englishName: String?
+        let sex: String
+        let nationalIDMasked: String
+        let birthDate: String
+        let records: [EducationRecord]
+        let permanentAddress: PostalAddress
+        let mailingAddress: PostalAddress?
+        let phone: String?
+        let mobile: String
+        let email: String
+        let consentVersion: String
+        let consentSHA256: String
+        let consentedAt: String
+        let registrarMatch: String?
+        let identityAlreadyKnown: Bool
+        let message: String?
+        let reply: String?
+        let decidedAt: String?
+        let decidedBy: String?
+        let decisionReason: String?
+        let documents: [Document]
+        let documentsDeletedAt: String?
+
+        struct Document: Encodable {
+            let kind: String
+            let contentType: String
+            let size: Int
+            enum CodingKeys: String, CodingKey {
+                case kind, size
+                case contentType = "content_type"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case status, sex, records, phone, mobile, email, message, reply, documents
+            case applicationID = "application_id"
+            case submittedAt = "submitted_at"
+            case reviewDue = "review_due"
+            case workingDaysLeft = "working_days_left"
+            case chineseName = "chinese_name"
+            case englishName = "english_name"
+            case nationalIDMasked = "national_id_masked"
+            case birthDate = "birth_date"
+            case permanentAddress = "permanent_address"
+            case mailingAddress = "mailing_address"
+            case consentVersion = "consent_version"
+            case consentSHA256 = "consent_sha256"
+            case consentedAt = "consented_at"
+            case registrarMatch = "registrar_match"
+            case identityAlreadyKnown = "identity_already_known"
+            case decidedAt = "decided_at"
+            case decidedBy = "decided_by"
+            case decisionReason = "decision_reason"
+            case documentsDeletedAt = "documents_deleted_at"
+        }
+
+        init(_ a: AccountApplication) {
+            let form = a.form
+            applicationID = a.id
+            status = a.status.rawValue
+            submittedAt = AccountController.timestamp(a.submittedAt)
+            reviewDue = ReviewController.day(a.reviewDue)
+            workingDaysLeft = a.workingDaysLeft
+            chineseName = form.chineseName
+            englishName = form.englishName
+            sex = form.sex
+            nationalIDMasked = (try? IdentityNumber(form.nationalID).masked) ?? "**********"
+            birthDate = form.birthDate
+            records = form.records
+            permanentAddress = form.permanentAddress
+            mailingAddress = form.mailingAddress
+            phone = form.phone
+            mobile = form.mobile
+            email = form.email
+            consentVersion = a.consent.version
+            consentSHA256 = a.consent.sha256
+            consentedAt = AccountController.timestamp(a.consent.at)
+            registrarMatch = a.registrarMatch
+            identityAlreadyKnown = a.knownIdentity
+            message = a.message
+            reply = a.reply
+            decidedAt = a.decidedAt.map(AccountController.timestamp)
+            decidedBy = a.decidedBy
+            decisionReason = a.decisionReason
+            documents = a.documents.map { Document(kind: $0.kind.rawValue, contentType: $0.contentType, size: $0.size) }
+            documentsDeletedAt = a.documentsDeletedAt.map(AccountController.timestamp)
+        }
+    }
+
+    func applicationID(_ context: IssuerRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard (1...40).contains(id.utf8.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw APIError.notFound("there is no application \(id.prefix(40))")
+        }
+        return id
+    }
+
+    @Sendable func show(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let application = try await services.applications.application(id: try applicationID(context), actor: staff.name, now: services.clock.now())
+        return try JSONBody.response(Detail(application), headers: [.cacheControl: "no-store"])
+    }
+
+    @Sendable func revealNationalID(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let id = try applicationID(context)
+        let number = try await services.applications.revealNationalID(id: id, actor: staff.name, now: services.clock.now())
+        context.logger.notice("national ID revealed to staff", metadata: ["application": "\(id)", "staff": "\(staff.name)"])
+        return try JSONBody.response(["national_id": number], headers: [.cacheControl: "no-store"])
+    }
+
+    @Sendable func document(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else {
+            throw APIError.notFound("a document is id_document or photo")
+        }
+        let file = try await services.applications.document(id: try applicationID(context), kind: kind, actor: staff.name, now: services.clock.now())
+        return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "no-store",
+                                               .contentDisposition: "inline; filename=\"\(kind.rawValue)\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+    }
+
+    struct Approval: Decodable {
+        let studentID: String
+        enum CodingKeys: String, CodingKey { case studentID = "student_id" }
+    }
+
+    struct Decided: Encodable {
+        let applicationID: String
+        let status: String
+        enum CodingKeys: String, CodingKey {
+            case status
+            case applicationID = "application_id"
+        }
+    }
+
+    @Sendable func approve(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let input = try JSONBody.decode(Approval.self, from: body, allowedKeys: ["student_id"])
+        let id = try applicationID(context)
+        _ = try await services.applications.approve(id: id, studentID: input.studentID, actor: staff.name, now: services.clock.now())
+        services.accountsChanged()
+        services.mailDelivery.wake()
+        return try JSONBody.response(Decided(applicationID: id, status: "approved"))
+    }
+
+    struct Rejection: Decodable { let reason: String }
+
+    @Sendable func reject(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let input = try JSONBody.decode(Rejection.self, from: body, allowedKeys: ["reason"])
+        let id = try applicationID(context)
+        _ = try await services.applications.reject(id: id, reason: input.reason, actor: staff.name, now: services.clock.now())
+        services.mailDelivery.wake()
+        return try JSONBody.response(Decided(applicationID: id, status: "rejected"))
+    }
+
+    struct InformationRequest: Decodable { let message: String }
+
+    @Sendable func requestInfo(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let input = try JSONBody.decode(InformationRequest.self, from: body, allowedKeys: ["message"])
+        let id = try applicationID(context)
+        try await services.applications.requestInfo(id: id, message: input.message, actor: staff.name, now: services.clock.now())
+        services.mailDelivery.wake()
+        return try JSONBody.response(Decided(applicationID: id, status: "needs_info"))
+    }
+
+    /// Approves, in one request, the pending applications whose national
+    /// ID and student ID match a holder the registrar imported, each with
+    /// that student ID.
+    @Sendable func approveMatches(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let now = services.clock.now()
+        let pending = try await services.applications.queue(status: .pending, actor: staff.name, now: now)
+        var approved: [String] = []
+        var problems: [String: String] = [:]
+        for entry in pending {
+            guard let studentID = entry.registrarMatch, !entry.knownIdentity else { continue }
+            do {
+                _ = try await services.applications.approve(id: entry.id, studentID: studentID, actor: staff.name, now: now)
+                approved.append(entry.id)
+            } catch let error as APIError {
+                problems[entry.id] = error.message
+            }
+        }
+        services.accountsChanged()
+        services.mailDelivery.wake()
+        struct Body: Encodable { let approved: [String]; let refused: [String: String] }
+        return try JSONBody.response(Body(approved: approved, refused: problems))
+    }
+
+    @Sendable func mail(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        _ = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let status = request.uri.queryParameters["status"].map(String.init) ?? "failed"
+        guard ["queued", "sent", "failed"].contains(status) else { throw APIError.badRequest("invalid_value", "status is queued, sent or failed") }
+        let outbox = services.outbox
+        let summary = try await services.databaseThreads.read { try outbox.summary(status: status) }
+        struct Body: Encodable {
+            let queued: Int
+            let sent: Int
+            let failed: Int
+            let mail: [MailSummary.Entry]
+        }
+        return try JSONBody.response(Body(queued: summary.queued, sent: summary.sent, failed: summary.failed, mail: summary.entries))
+    }
+}
