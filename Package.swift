@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles",
+                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -3,7 +3,9 @@ import HTTPTypes
 import IssuerStore
 
 /// How the store's errors reach HTTP clients when no controller maps them:
-/// a busy database is a 503 to retry; everything else a logged 500.
+/// a busy database is a 503 to retry, a missing record 404, a refused
+/// change 409 (their messages name only what the caller asked for);
+/// everything else a logged 500.
 extension IssuerStoreError: CodedError {
     public var logCode: String { code.rawValue }
 
@@ -13,6 +15,8 @@ extension IssuerStoreError: CodedError {
             APIError(.serviceUnavailable, code: "database_busy",
                      "the database is busy with other work (an import, a key rotation or a backup); nothing was changed, try again in a few seconds",
                      headers: [.retryAfter: "2"])
+        case .notFound: APIError.notFound(message)
+        case .invalidChange: APIError(.conflict, code: "conflict", message)
         default: nil
         }
     }

@@ -46,7 +46,8 @@ struct IssuerHarness {
         // The tests of the human check turn it on; the rest log in without it.
         configuration.humanCheckLogin = .never
         configuration.humanCheckMaxNumber = 1_000
-        if onDisk { configuration.dataDirectory = try ProjectPaths.temporaryDirectory("issuer").path }
+        // Documents and development mail are files in the data directory, even with an in-memory database.
+        configuration.dataDirectory = try ProjectPaths.temporaryDirectory("issuer").path
         configure(&configuration)
         self.configuration = configuration
         clock = ManualClock(start)

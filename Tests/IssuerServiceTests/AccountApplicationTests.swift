@@ -1,0 +1,292 @@
+import AccountRules
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import IssuerService
+import IssuerStore
+import NIOCore
+import SecureFiles
+import TestSupport
+import Testing
+
+/// alumni-api.md §3, §4 in process: apply, review, first login with the
+/// national ID, the forced password change, and the refusals on the way.
+@Suite("Account applications")
+struct AccountApplicationTests {
+    @Test func anApplicantIsApprovedAndFirstSignsInWithTheNationalID() async throws {
+        let harness = try await IssuerHarness()
+        let reviewer = try harness.staffToken(.reviewer)
+        let auditor = try harness.staffToken(.auditor)
+        try await harness.application.test(.router) { client in
+            let submitted = try await client.submit()
+            #expect(submitted.status == .accepted, "\(String(buffer: submitted.body))")
+            let answer = try jsonObject(submitted.body)
+            let id = try #require(answer["application_id"] as? String)
+            #expect(answer["status"] as? String == "pending")
+            // Friday 15 January 2027 (Taipei): seven working days later is Tuesday the 26th.
+            #expect(answer["review_due"] as? String == "2027-01-26")
+
+            #expect(try await client.send(.get, "/v1/admin/account-applications", bearer: auditor).status == .forbidden)
+            let queue = try await client.send(.get, "/v1/admin/account-applications?status=pending", bearer: reviewer)
+            #expect(queue.status == .ok)
+            let listed = try #require((try jsonObject(queue.body)["applications"] as? [[String: Any]])?.first)
+            #expect(listed["application_id"] as? String == id)
+            #expect(listed["national_id_masked"] as? String == "A1******89")
+            #expect(!String(buffer: queue.body).contains(SampleApplication.nationalID))
+
+            let detail = try await client.send(.get, "/v1/admin/account-applications/\(id)", bearer: reviewer)
+            #expect(try jsonObject(detail.body)["consent_version"] as? String == (try await client.consentVersion()))
+            let photo = try await client.send(.get, "/v1/admin/account-applications/\(id)/documents/photo", bearer: reviewer)
+            #expect(photo.headers[.contentType] == "image/jpeg")
+            #expect(Array(photo.body.readableBytesView) == Fixture.jpeg)
+            let document = try await client.send(.get, "/v1/admin/account-applications/\(id)/documents/id_document", bearer: reviewer)
+            #expect(document.headers[.contentType] == "application/pdf")
+            #expect(Array(document.body.readableBytesView) == Fixture.pdf)
+
+            let approved = try await client.send(.post, "/v1/admin/account-applications/\(id)/approve", bearer: reviewer, json: ["student_id": "b96902001"])
+            #expect(approved.status == .ok, "\(String(buffer: approved.body))")
+            let again = try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "late"])
+            #expect(again.status == .conflict)
+            #expect(try errorCode(again) == "already_decided")
+
+            let mails = try await harness.deliveredMail()
+            #expect(mails.count == 2)
+            #expect(mails.allSatisfy { $0.recipient == SampleApplication.email })
+            #expect(mails[0].body.contains("同意") && mails[0].body.contains("consent"))
+            #expect(mails[1].body.contains("B96902001") && mails[1].body.contains("首次登入") && mails[1].body.contains("First password"))
+            for mail in mails { #expect(!(mail.body + mail.headers).uppercased().contains(SampleApplication.nationalID)) }
+
+            // First login: the national ID in any case, by student ID, e-mail or mobile.
+            let first = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "+886 912 345 678", "password": "a123456789"])
+            #expect(first.status == .created, "\(String(buffer: first.body))")
+            let session = try jsonObject(first.body)
+            #expect(session["password_change_required"] as? Bool == true)
+            let token = try #require(session["session_token"] as? String)
+            let refused = try await client.send(.get, "/v1/card/token", bearer: token)
+            #expect(refused.status == .forbidden)
+            #expect(try errorCode(refused) == "password_change_required")
+
+            let attempts: [(String, String, String)] = [
+                ("A123456788", "Tr1cky-but-fine", "wrong_password"),
+                ("A123456789", "Ab1!", "password_too_short"),
+                ("A123456789", String(repeating: "Ab1!", count: 17), "password_too_long"),
+                ("A123456789", "alllowercase", "password_too_simple"),
+                ("A123456789", "Lin.Applicant@Example.org", "password_is_identifier"),
+                ("A123456789", "P@ssw0rd", "password_common"),
+            ]
+            for (current, new, code) in attempts {
+                let response = try await client.send(.post, "/v1/account/password", bearer: token,
+                                                     json: ["current_password": current, "new_password": new])
+                #expect(try errorCode(response) == code, "\(new)")
+                #expect(response.status == (code == "wrong_password" ? .forbidden : .unprocessableContent))
+            }
+            let changed = try await client.send(.post, "/v1/account/password", bearer: token,
+                                                json: ["current_password": "A123456789", "new_password": "Tr1cky-but-fine"])
+            #expect(changed.status == .noContent, "\(String(buffer: changed.body))")
+            // The national ID no longer opens the account.
+            let old = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "B96902001", "password": "A123456789"])
+            #expect(old.status == .unauthorized)
+            let normal = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "b96902001", "password": "Tr1cky-but-fine"])
+            #expect(try jsonObject(normal.body)["password_change_required"] as? Bool == false)
+            let fresh = try #require(try jsonObject(normal.body)["session_token"] as? String)
+            let card = try await client.send(.get, "/v1/card", bearer: fresh)
+            #expect(card.status == .notFound)
+            #expect(try errorCode(card) == "no_card")
+            // The last passwords are remembered.
+            let reused = try await client.send(.post, "/v1/account/password", bearer: fresh,
+                                               json: ["current_password": "Tr1cky-but-fine", "new_password": "Tr1cky-but-fine"])
+            #expect(try errorCode(reused) == "password_reused")
+        }
+        let audit = try harness.services.audit.recent(limit: 100).map(\.action)
+        for action in ["application_submitted", "applications_listed", "application_read", "application_document_read", "application_approved", "password_changed"] {
+            #expect(audit.contains(action), "\(action)")
+        }
+    }
+
+    @Test func badApplicationsAreRefusedWithTheirFieldAndKeepNothing() async throws {
+        let harness = try await IssuerHarness { $0.maxDocumentBytes = 64 * 1024 }
+        try await harness.application.test(.router) { client in
+            func refusal(_ change: (inout SampleApplication) -> Void, consent: String? = nil) async throws -> (HTTPResponse.Status, String?, String?) {
+                var application = SampleApplication()
+                change(&application)
+                let response = try await client.submit(application, consent: consent)
+                let error = try jsonObject(response.body)["error"] as? [String: Any]
+                if response.status != .accepted && error?["field"] == nil { Issue.record("\(response.status) \(String(buffer: response.body))") }
+                return (response.status, error?["code"] as? String, error?["field"] as? String)
+            }
+            #expect(try await refusal { $0.fields["national_id"] = "A123456788" } == (.unprocessableContent, "national_id_invalid", "national_id"))
+            #expect(try await refusal { $0.fields["chinese_name"] = nil } == (.unprocessableContent, "missing_field", "chinese_name"))
+            #expect(try await refusal { $0.fields["sex"] = "other" } == (.unprocessableContent, "invalid_field", "sex"))
+            #expect(try await refusal { $0.fields["birth_date"] = "2099-01-01" } == (.unprocessableContent, "invalid_field", "birth_date"))
+            #expect(try await refusal { $0.fields["records"] = #"[{"degree":"bachelor","department":"x","admission_year":2023,"graduation_year":2027}]"# }
+                    == (.unprocessableContent, "current_graduate", "records"))
+            #expect(try await refusal { $0.fields["records"] = #"[{"degree":"bachelor","department":"x","admission_year":"2010","graduation_year":2014}]"# }
+                    == (.unprocessableContent, "invalid_field", "records"))
+            #expect(try await refusal({ _ in }, consent: "1999-01") == (.unprocessableContent, "consent_outdated", "consent_version"))
+            #expect(try await refusal { $0.photo = Array("this is not a picture".utf8) } == (.unprocessableContent, "unsupported_file", "photo"))
+            // A PDF is no photo, whatever its name says.
+            #expect(try await refusal { $0.photo = Fixture.pdf; $0.photoName = "photo.jpg" } == (.unprocessableContent, "unsupported_file", "photo"))
+            // A JPEG cut short has no end marker.
+            #expect(try await refusal { $0.photo = Array(Fixture.jpeg.dropLast(200)) } == (.unprocessableContent, "unsupported_file", "photo"))
+            #expect(try await refusal { $0.document = nil } == (.unprocessableContent, "missing_field", "id_document"))
+            #expect(try await refusal { $0.document = Fixture.largeJPEG(70 * 1024) } == (.contentTooLarge, "file_too_large", "id_document"))
+            #expect(try await refusal { $0.fields["extra"] = "x" } == (.unprocessableContent, "invalid_field", "extra"))
+
+            // A body cut off before its closing boundary.
+            var form = SampleApplication().form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge())
+            let whole = form.bytes
+            let truncated = try await client.execute(uri: "/v1/account-applications", method: .post, headers: [.contentType: form.contentType],
+                                                     body: ByteBuffer(bytes: whole.prefix(whole.count - 300))) { $0 }
+            #expect(truncated.status == .badRequest)
+            #expect(try errorCode(truncated) == "invalid_multipart")
+            form.parts.removeAll()
+            let plain = try await client.execute(uri: "/v1/account-applications", method: .post, headers: [.contentType: "application/json"],
+                                                 body: json(["chinese_name": "x"])) { $0 }
+            #expect(plain.status == .unsupportedMediaType)
+        }
+        // Nothing refused is kept: no rows, no files.
+        #expect(try harness.services.applicationStore.queue(status: .pending, actor: "test", now: harness.clock.now).isEmpty)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: harness.configuration.documentDirectory)) ?? []
+        #expect(files.isEmpty, "\(files)")
+    }
+
+    @Test func theHumanCheckIsNeededOnceAndOnlyOnce() async throws {
+        let harness = try await IssuerHarness(onDisk: true) { $0.humanCheckLogin = .always }
+        let spent = try await harness.application.test(.router) { client in
+            let missing = try await client.submit(altcha: nil)
+            #expect(try errorCode(missing) == "human_check_required")
+            #expect(missing.status == .badRequest)
+            #expect(try errorCode(try await client.submit(altcha: "bm90IGpzb24=")) == "human_check_failed")
+            let altcha = try await client.solvedChallenge()
+            #expect(try await client.submit(altcha: altcha).status == .accepted)
+            #expect(try errorCode(try await client.submit(altcha: altcha)) == "human_check_failed")
+            // Logins need it too (human_check.login: always).
+            let login = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": IssuerHarness.studentID, "password": IssuerHarness.password])
+            #expect(try errorCode(login) == "human_check_required")
+            let solved = try await client.send(.post, "/v1/session", bearer: nil,
+                                               json: ["login": IssuerHarness.studentID, "password": IssuerHarness.password, "altcha": try await client.solvedChallenge()])
+            #expect(solved.status == .created)
+            // Expired: the challenge lives 10 minutes.
+            let late = try await client.solvedChallenge()
+            harness.clock.advance(by: 601)
+            #expect(try errorCode(try await client.submit(altcha: late)) == "human_check_failed")
+            return altcha
+        }
+        // After a restart the spent challenge is still refused (it is in the database).
+        harness.clock.advance(by: -601)
+        let restarted = try await harness.restarted()
+        try await restarted.application.test(.router) { client in
+            var application = SampleApplication()
+            application.fields["national_id"] = "F131104093"
+            let reused = try await client.submit(application, altcha: spent)
+            #expect(try errorCode(reused) == "human_check_failed")
+        }
+    }
+
+    @Test func documentsAreSealedOnDiskAndDeletedAfterRetention() async throws {
+        let harness = try await IssuerHarness { $0.documentRetention = 30 * 86_400 }
+        let reviewer = try harness.staffToken(.reviewer)
+        let id = try await harness.application.test(.router) { client in
+            try #require(try jsonObject(try await client.submit().body)["application_id"] as? String)
+        }
+        let directory = harness.configuration.documentDirectory
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(files.count == 2)
+        #expect(SecureFile.permissions(of: directory) == 0o700)
+        for name in files {
+            let path = (directory as NSString).appendingPathComponent(name)
+            #expect(SecureFile.permissions(of: path) == 0o600)
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(!bytes.starts(with: [0xFF, 0xD8, 0xFF]) && !bytes.starts(with: Array("%PDF".utf8)))
+            // No run of the original's bytes survives in the sealed file.
+            #expect(!MultipartSearch.contains(bytes, Array(Fixture.jpeg[100..<132])) && !MultipartSearch.contains(bytes, Array(Fixture.pdf[100..<132])))
+        }
+        try await harness.application.test(.router) { client in
+            _ = try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "not a graduate of ours"])
+        }
+        harness.clock.advance(by: 29 * 86_400)
+        await harness.services.maintenanceTick()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 2)
+        harness.clock.advance(by: 2 * 86_400)
+        await harness.services.maintenanceTick()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        try await harness.application.test(.router) { client in
+            let gone = try await client.send(.get, "/v1/admin/account-applications/\(id)/documents/photo", bearer: reviewer)
+            #expect(gone.status == .notFound)
+            let detail = try jsonObject(try await client.send(.get, "/v1/admin/account-applications/\(id)", bearer: reviewer).body)
+            #expect(detail["documents_deleted_at"] is String)
+        }
+    }
+
+    @Test func anAlreadyKnownNationalIDGetsTheSameAnswerAndTheOwnerIsTold() async throws {
+        let harness = try await IssuerHarness()
+        let reviewer = try harness.staffToken(.reviewer)
+        try await harness.application.test(.router) { client in
+            let first = try await client.submit()
+            let id = try #require(try jsonObject(first.body)["application_id"] as? String)
+            _ = try await client.send(.post, "/v1/admin/account-applications/\(id)/approve", bearer: reviewer, json: ["student_id": "B96902001"])
+            let token = try #require(try jsonObject(try await client.send(.post, "/v1/session", bearer: nil,
+                                                                           json: ["login": "B96902001", "password": "A123456789"]).body)["session_token"] as? String)
+            _ = try await client.send(.post, "/v1/account/password", bearer: token, json: ["current_password": "A123456789", "new_password": "Tr1cky-but-fine"])
+            var again = SampleApplication()
+            again.fields["email"] = "someone.else@example.org"
+            let second = try await client.submit(again)
+            #expect(second.status == first.status)
+            #expect(Set(try jsonObject(second.body).keys) == Set(try jsonObject(first.body).keys))
+            let queue = try jsonObject(try await client.send(.get, "/v1/admin/account-applications", bearer: reviewer).body)
+            let entry = try #require((queue["applications"] as? [[String: Any]])?.first)
+            #expect(entry["identity_already_known"] as? Bool == true)
+        }
+        let mails = try await harness.deliveredMail()
+        #expect(mails.contains { $0.recipient == SampleApplication.email && $0.body.contains("already have an account") })
+        #expect(mails.contains { $0.recipient == "someone.else@example.org" && $0.body.contains("We have received your application") })
+    }
+
+    @Test func staffCanAskForMoreAndTheClockWaitsForTheAnswer() async throws {
+        let harness = try await IssuerHarness()
+        let reviewer = try harness.staffToken(.reviewer)
+        try await harness.application.test(.router) { client in
+            let id = try #require(try jsonObject(try await client.submit().body)["application_id"] as? String)
+            let receipt = try #require(try await harness.deliveredMail().first)
+            let link = try #require(receipt.link("http://"))
+            let token = try #require(link.components(separatedBy: "token=").last)
+            let status = try jsonObject(try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil).body)
+            #expect(status["status"] as? String == "pending")
+            // Monday 18 January: two working days used (18, 19 by the end of the 19th… asked on the 18th).
+            harness.clock.advance(by: 3 * 86_400)
+            let asked = try await client.send(.post, "/v1/admin/account-applications/\(id)/request-info", bearer: reviewer,
+                                              json: ["message": "請上傳清晰的證件正面 / a clearer ID document, please"])
+            #expect(asked.status == .ok)
+            let waiting = try jsonObject(try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil).body)
+            #expect(waiting["status"] as? String == "needs_info")
+            #expect(waiting["review_due"] == nil)
+            #expect((waiting["message"] as? String)?.contains("clearer") == true)
+            let request = try #require(try await harness.deliveredMail().last)
+            #expect(request.body.contains("clearer"))
+            // A week later the applicant answers with a new document.
+            harness.clock.advance(by: 7 * 86_400)
+            var form = MultipartForm()
+            form.field("token", token)
+            form.field("reply", "已重新上傳 / uploaded again")
+            form.file("id_document", filename: "id.jpg", contentType: "image/jpeg", Fixture.jpeg)
+            let answered = try await client.execute(uri: "/v1/account-applications/status", method: .post, headers: [.contentType: form.contentType],
+                                                    body: form.body) { $0 }
+            #expect(answered.status == .ok, "\(String(buffer: answered.body))")
+            let resumed = try jsonObject(answered.body)
+            #expect(resumed["status"] as? String == "pending")
+            // Asked on Monday 18 Jan with 6 working days left (19–22, 25, 26); answered Monday 25 Jan: 26, 27, 28, 29, Feb 1, 2.
+            #expect(resumed["review_due"] as? String == "2027-02-02")
+            let document = try await client.send(.get, "/v1/admin/account-applications/\(id)/documents/id_document", bearer: reviewer)
+            #expect(document.headers[.contentType] == "image/jpeg")
+            #expect(try await client.send(.get, "/v1/account-applications/status?token=nonsense", bearer: nil).status == .notFound)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.configuration.documentDirectory).count == 2)
+    }
+}
+
+enum MultipartSearch {
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<$0 + needle.count]) == needle }
+    }
+}
