@@ -202,6 +202,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailTests",
+            dependencies: ["Mail", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "QREncoderTests",
             dependencies: ["QREncoder", "TestSupport"],
             swiftSettings: swiftSettings

@@ -23,8 +23,9 @@ public final class RunningDaemon: Sendable {
     }
 
     /// Starts `executable` and waits up to `timeout` for a line containing
-    /// `listening on http://…:PORT`.
-    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)) throws {
+    /// `marker` followed by `HOST:PORT` (default `listening on http://…:PORT`).
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60),
+                marker: String = "listening on http://") throws {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -40,7 +41,7 @@ public final class RunningDaemon: Sendable {
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil; announced.signal(); return }
             let text = output.append(data)
-            if port.value == nil, let found = Self.announcedPort(in: text) {
+            if port.value == nil, let found = Self.announcedPort(in: text, marker: marker) {
                 port.set(found)
                 announced.signal()
             }
@@ -73,8 +74,8 @@ public final class RunningDaemon: Sendable {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
     }
 
-    static func announcedPort(in text: String) -> Int? {
-        guard let range = text.range(of: "listening on http://") else { return nil }
+    static func announcedPort(in text: String, marker: String = "listening on http://") -> Int? {
+        guard let range = text.range(of: marker) else { return nil }
         let rest = text[range.upperBound...]
         guard let line = rest.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first,
               rest.contains("\n"), let colon = line.lastIndex(of: ":") else { return nil }
