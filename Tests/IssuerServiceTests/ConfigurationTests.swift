@@ -1,3 +1,4 @@
+import AccountRules
 import DaemonSupport
 import CardKeys
 import CardToken
@@ -24,6 +25,18 @@ struct ConfigurationTests {
         #expect(documented.refreshInterval == 300 && documented.tokenGrace == 60 && documented.nextTokenLead == 60)
         #expect(documented.sessionLifetime == defaults.sessionLifetime && documented.bcryptCost == defaults.bcryptCost)
         #expect(documented.dataDirectory == defaults.dataDirectory && documented.timeZone == defaults.timeZone)
+        #expect(documented.firstLogin == defaults.firstLogin && documented.resetLifetime == defaults.resetLifetime)
+        #expect(documented.passwordPolicy == defaults.passwordPolicy)
+        #expect(documented.humanCheckMaxNumber == defaults.humanCheckMaxNumber && documented.humanCheckLogin == defaults.humanCheckLogin
+                && documented.humanCheckLifetime == defaults.humanCheckLifetime)
+        #expect(documented.calendarFiles == defaults.calendarFiles && documented.reviewWorkingDays == defaults.reviewWorkingDays)
+        #expect(documented.maxDocumentBytes == defaults.maxDocumentBytes && documented.maxPhotoBytes == defaults.maxPhotoBytes)
+        #expect(documented.documentRetention == defaults.documentRetention && documented.maxConcurrentUploads == defaults.maxConcurrentUploads)
+        #expect(documented.smtpHost == nil && documented.smtpPort == defaults.smtpPort && documented.startTLS == defaults.startTLS)
+        #expect(documented.mailFrom == defaults.mailFrom && documented.mailFromName == defaults.mailFromName
+                && documented.mailGiveUpAfter == defaults.mailGiveUpAfter)
+        // The calendars it names are the ones shipped beside it.
+        #expect(try IssuerServices.officeCalendar(documented).listedDays == 365 * 3)
     }
 
     @Test func environmentOverridesTheFile() throws {
