@@ -66,7 +66,12 @@ struct OperationsTests {
         // Every route the router knows is described.
         for path in ["/v1/session", "/v1/card", "/v1/card/token", "/v1/card/token/qr", "/v1/verify", "/v1/admin/keys", "/v1/admin/keys/rotate",
                      "/v1/admin/keys/{kid}/revoke", "/v1/admin/cards/import", "/v1/admin/cards/{number}", "/v1/admin/cards/{number}/{action}",
-                     "/v1/admin/audit", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/.well-known/alumni-card/keyset.jws", "/.well-known/jwks.json"] {
+                     "/v1/admin/audit", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/.well-known/alumni-card/keyset.jws", "/.well-known/jwks.json",
+                     "/v1/challenge", "/v1/consent", "/v1/account-applications", "/v1/account-applications/status", "/v1/account/password",
+                     "/v1/password-reset", "/v1/password-reset/confirm", "/v1/admin/account-applications", "/v1/admin/account-applications/approve-matches",
+                     "/v1/admin/account-applications/{id}", "/v1/admin/account-applications/{id}/national-id",
+                     "/v1/admin/account-applications/{id}/documents/{kind}", "/v1/admin/account-applications/{id}/approve",
+                     "/v1/admin/account-applications/{id}/reject", "/v1/admin/account-applications/{id}/request-info", "/v1/admin/mail"] {
             #expect(documented.contains("\n  \(path):\n"), "\(path) is not in docs/openapi.yaml")
         }
     }
