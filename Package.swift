@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "alumnicard", "alumnicard-verifier", "VerifierService", "CardToken", "CardKeys", "IssuerStore", "TestSupport",
+                "alumnicard", "alumnicard-verifier", "VerifierService", "CardToken", "CardKeys", "IssuerStore", "TestSupport", "AccountRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -90,6 +90,9 @@ public struct IssuerConfiguration: Sendable {
     /// configuration file's directory (`Config/` without one).
     public var calendarFiles = ["calendar/2025.csv", "calendar/2026.csv", "calendar/2027.csv"]
     public var configurationDirectory = "Config"
+    /// Whether `applications.calendar` was set (then a missing file stops
+    /// start-up); the default list is read where it is found.
+    public var calendarFilesConfigured = false
     public var reviewWorkingDays = 7
     public var maxDocumentBytes = 10 << 20
     public var maxPhotoBytes = 5 << 20
@@ -110,6 +113,8 @@ public struct IssuerConfiguration: Sendable {
     public var smtpTrustRootsFile: String?
     /// After this long without success a message is marked failed.
     public var mailGiveUpAfter: Int64 = 2 * 86_400
+    /// The first retry's delay; each further one doubles it, to at most an hour.
+    public var mailRetryInitial: Int64 = 60
     /// Where `serve --dev` without a relay writes each message as an .eml file.
     public var mailDirectory: String { (dataDirectory as NSString).appendingPathComponent("mail") }
     public var documentDirectory: String { (dataDirectory as NSString).appendingPathComponent("documents") }
@@ -203,7 +208,12 @@ public struct IssuerConfiguration: Sendable {
                                                                         from: HumanCheckLogin.allCases.map(\.rawValue)))!
         c.humanCheckLifetime = try reader.seconds("human_check.lifetime", default: c.humanCheckLifetime, in: 60...3_600)
 
-        c.calendarFiles = try reader.strings("applications.calendar", default: c.calendarFiles)
+        let unset = ["\u{0}"]
+        let calendars = try reader.strings("applications.calendar", default: unset)
+        if calendars != unset {
+            c.calendarFiles = calendars
+            c.calendarFilesConfigured = true
+        }
         if let path { c.configurationDirectory = parentDirectory(of: path) }
         c.reviewWorkingDays = try reader.integer("applications.review_working_days", default: c.reviewWorkingDays, in: 1...60)
         c.maxDocumentBytes = try reader.integer("applications.max_document_bytes", default: c.maxDocumentBytes, in: 1_024...(50 << 20))
@@ -223,6 +233,7 @@ public struct IssuerConfiguration: Sendable {
         c.smtpPasswordFile = try reader.optionalString("secrets.smtp_password_file")
         c.smtpTrustRootsFile = try reader.optionalString("mail.tls_ca_file")
         c.mailGiveUpAfter = try reader.seconds("mail.give_up_after", default: c.mailGiveUpAfter, in: 60...(30 * 86_400))
+        c.mailRetryInitial = try reader.seconds("mail.retry_initial", default: c.mailRetryInitial, in: 1...3_600)
 
         c.logLevel = try reader.choice("logging.level", default: c.logLevel, from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         try reader.finish()

@@ -103,7 +103,7 @@ public struct IssuerServices: Sendable {
         composer = MailComposer(from: configuration.mailFrom, fromName: configuration.mailFromName, baseURL: configuration.baseURL,
                                 timeZone: configuration.timeZone)
         let calendar = try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
-                                               timeZone: configuration.timeZone)
+                                               timeZone: configuration.timeZone, required: configuration.calendarFilesConfigured)
         applications = AccountApplicationService(
             store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
             composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
@@ -120,7 +120,7 @@ public struct IssuerServices: Sendable {
             transport = MailDirectoryTransport(directory: configuration.mailDirectory)
         }
         mailDelivery = MailDeliveryService(outbox: outbox, transport: transport, sender: configuration.mailFrom,
-                                           giveUpAfter: configuration.mailGiveUpAfter, clock: clock, logger: logger,
+                                           giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,
                                            databaseThreads: databaseThreads, metrics: metrics)
     }
 
@@ -151,7 +151,7 @@ public struct IssuerServices: Sendable {
     /// The office calendar the configuration names (for `calendar add-working-days`).
     public static func officeCalendar(_ configuration: IssuerConfiguration) throws(IssuerServiceError) -> OfficeCalendar {
         try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
-                                timeZone: configuration.timeZone).calendar
+                                timeZone: configuration.timeZone, required: configuration.calendarFilesConfigured).calendar
     }
 
     // The review, for the command line (the admin API calls the same service).

@@ -51,7 +51,8 @@ struct MailDirectoryTransport: MailTransport {
 }
 
 /// Sends the outbox: due messages in order, each attempt recorded, a
-/// temporary failure retried with doubling backoff (1 minute to 1 hour),
+/// temporary failure retried with doubling backoff (`mail.retry_initial`,
+/// default a minute, to an hour),
 /// a permanent one or one older than `giveUpAfter` marked failed for
 /// staff to see. Woken when a change queues mail; otherwise it looks
 /// every few seconds.
@@ -60,6 +61,7 @@ final class MailDeliveryService: Service, Sendable {
     let transport: any MailTransport
     let sender: String
     let giveUpAfter: Int64
+    let retryInitial: Int64
     let clock: IssuerClock
     let logger: Logger
     let databaseThreads: DatabaseThreads
@@ -67,8 +69,9 @@ final class MailDeliveryService: Service, Sendable {
     private let signal = Mutex<AsyncStream<Void>.Continuation?>(nil)
     static let idleInterval: Duration = .seconds(5)
 
-    init(outbox: MailOutbox, transport: any MailTransport, sender: String, giveUpAfter: Int64, clock: IssuerClock, logger: Logger,
+    init(outbox: MailOutbox, transport: any MailTransport, sender: String, giveUpAfter: Int64, retryInitial: Int64, clock: IssuerClock, logger: Logger,
          databaseThreads: DatabaseThreads, metrics: IssuerMetrics) {
+        self.retryInitial = retryInitial
         self.outbox = outbox
         self.transport = transport
         self.sender = sender
@@ -147,7 +150,7 @@ final class MailDeliveryService: Service, Sendable {
                                                        "attempts": "\(mail.attempts + 1)"])
             } else {
                 outcome = .retry
-                let backoff = min(Int64(60) << min(mail.attempts, 6), 3_600)
+                let backoff = min(retryInitial << min(mail.attempts, 12), 3_600)
                 retryAt = now + backoff
                 logger.warning("mail delivery will be retried", metadata: ["mail": "\(mail.id)", "kind": "\(mail.kind)",
                                                                           "error": "\(error.code.rawValue)", "retry_in": "\(backoff)"])

@@ -11,10 +11,13 @@ struct ReviewCalendar: Sendable {
     let timeZone: TimeZone
 
     /// Reads the configured files; a missing or damaged one stops start-up.
-    static func load(files: [String], workingDays: Int, timeZone: TimeZone) throws(IssuerServiceError) -> ReviewCalendar {
+    /// With `required` false (the default list, not configured), a missing
+    /// file is skipped; `missing` says which, for the start-up log.
+    static func load(files: [String], workingDays: Int, timeZone: TimeZone, required: Bool = true) throws(IssuerServiceError) -> ReviewCalendar {
         var calendar = OfficeCalendar()
         for path in files {
             guard let data = FileManager.default.contents(atPath: path) else {
+                if !required { continue }
                 throw IssuerServiceError(.configuration, "applications.calendar: cannot read \(path); the office calendars ship in Config/calendar/ (see its README)")
             }
             do { try calendar.add(csv: String(decoding: data, as: UTF8.self), source: path) } catch {

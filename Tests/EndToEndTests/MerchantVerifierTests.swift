@@ -24,7 +24,7 @@ struct MerchantVerifierTests {
     static func startIssuer(_ directory: URL) throws -> RunningDaemon {
         try RunningDaemon(ProjectPaths.builtProduct("alumnicard"),
                           ["serve", "--dev", "--data-dir", directory.appendingPathComponent("issuer").path, "--host", "127.0.0.1", "--port", "0"],
-                          environment: ["PATH": "/usr/bin:/bin", "ALUMNICARD_LOGGING_LEVEL": "warning", "ALUMNICARD_KEYS_OFFLINE_GRACE": "0",
+                          environment: ["PATH": "/usr/bin:/bin", "ALUMNICARD_LOGGING_LEVEL": "warning", "ALUMNICARD_KEYS_OFFLINE_GRACE": "0", "ALUMNICARD_HUMAN_CHECK_LOGIN": "never",
                                         "ALUMNICARD_KEYS_SAFETY_MARGIN": "0", "ALUMNICARD_KEYS_KEYSET_REFRESH_INTERVAL": "10"])
     }
 

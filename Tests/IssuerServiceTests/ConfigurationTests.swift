@@ -34,7 +34,7 @@ struct ConfigurationTests {
         #expect(documented.documentRetention == defaults.documentRetention && documented.maxConcurrentUploads == defaults.maxConcurrentUploads)
         #expect(documented.smtpHost == nil && documented.smtpPort == defaults.smtpPort && documented.startTLS == defaults.startTLS)
         #expect(documented.mailFrom == defaults.mailFrom && documented.mailFromName == defaults.mailFromName
-                && documented.mailGiveUpAfter == defaults.mailGiveUpAfter)
+                && documented.mailGiveUpAfter == defaults.mailGiveUpAfter && documented.mailRetryInitial == defaults.mailRetryInitial)
         // The calendars it names are the ones shipped beside it.
         #expect(try IssuerServices.officeCalendar(documented).listedDays == 365 * 3)
     }

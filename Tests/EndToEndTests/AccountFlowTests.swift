@@ -1,0 +1,280 @@
+import AccountRules
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// The alumni centre's how-to with the real binary on a loopback socket and
+/// a real SMTP server (aiosmtpd): apply, review, mail, first login with the
+/// national ID, the forced change; new graduates; password reset; mail that
+/// survives a relay outage and a SIGKILL.
+@Suite("Accounts end to end", .serialized)
+struct AccountFlowTests {
+    static let nationalID = "A123456789"
+    static let graduateID = "F131104093"
+
+    struct Setup {
+        let directory: URL
+        let sink: RunningDaemon?
+        let sinkPort: Int
+        let mailDirectory: URL
+        var daemon: RunningDaemon
+        var admin: String {
+            String(decoding: (try? Data(contentsOf: directory.appendingPathComponent("data/admin-token"))) ?? Data(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func startSink(_ directory: URL, port: Int) throws -> RunningDaemon {
+        try RunningDaemon(ProjectPaths.testPython, [ProjectPaths.interopScript("smtp_sink.py").path, directory.path, "--port", String(port)],
+                          marker: "smtp sink listening on ")
+    }
+
+    static func startIssuer(_ directory: URL, smtpPort: Int) throws -> RunningDaemon {
+        let config = directory.appendingPathComponent("issuer.yaml")
+        let calendars = ["2025", "2026", "2027"].map { ProjectPaths.packageRoot.appendingPathComponent("Config/calendar/\($0).csv").path }
+        try Data("""
+            mail:
+              smtp_host: 127.0.0.1
+              smtp_port: \(smtpPort)
+              starttls: "off"
+              from: alumni@example.edu
+              retry_initial: 1s
+            human_check:
+              max_number: 2000
+            applications:
+              calendar: [\(calendars.map { "\"\($0)\"" }.joined(separator: ", "))]
+            logging:
+              level: info
+
+            """.utf8).write(to: config)
+        return try RunningDaemon(ProjectPaths.builtProduct("alumnicard"),
+                                 ["serve", "--dev", "--config", config.path, "--data-dir", directory.appendingPathComponent("data").path,
+                                  "--host", "127.0.0.1", "--port", "0"],
+                                 environment: ["PATH": "/usr/bin:/bin"])
+    }
+
+    static func setUp(_ label: String, sinkRunning: Bool = true) throws -> Setup {
+        let directory = try ProjectPaths.temporaryDirectory(label)
+        let port = freePort()
+        let mail = directory.appendingPathComponent("sink")
+        let sink = sinkRunning ? try startSink(mail, port: port) : nil
+        return Setup(directory: directory, sink: sink, sinkPort: port, mailDirectory: mail, daemon: try startIssuer(directory, smtpPort: port))
+    }
+
+    static func altcha(_ base: String) async throws -> String {
+        let answer = try await LoopbackHTTP.request(.GET, base + "/v1/challenge")
+        let challenge = try JSONDecoder().decode(HumanCheck.Challenge.self, from: answer.data)
+        return HumanCheck.encode(try #require(HumanCheck.solve(challenge)))
+    }
+
+    /// The mails the sink received, as (recipient, decoded body).
+    static func mails(_ directory: URL, atLeast count: Int) async throws -> [(to: String, text: String)] {
+        for _ in 0..<300 {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+            if names.count >= count {
+                return try names.map { name in
+                    let raw = try Data(contentsOf: directory.appendingPathComponent(name))
+                    let parsed = try ExternalTool.run(ProjectPaths.testPython, ["-c", """
+                        import email, email.policy, sys
+                        m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+                        sys.stdout.write(m["X-Envelope-To"] + "\\n" + m["subject"] + "\\n" + m.get_content())
+                        """], input: raw)
+                    let text = String(decoding: parsed, as: UTF8.self)
+                    let to = String(text.prefix { $0 != "\n" }).trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+                    return (to, text + "\n" + String(decoding: raw, as: UTF8.self))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200)) // the daemon's delivery loop, a separate process
+        }
+        Issue.record("fewer than \(count) mails arrived")
+        return []
+    }
+
+    static func multipart(_ fields: [String: String], files: [(String, String, [UInt8])]) -> (String, ByteBuffer) {
+        let boundary = "e2e-\(UInt32.random(in: 0...UInt32.max))"
+        var body: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for (name, filename, bytes) in files {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return ("multipart/form-data; boundary=\(boundary)", ByteBuffer(bytes: body))
+    }
+
+    static func fixture(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: ProjectPaths.packageRoot.appendingPathComponent("Tests/Fixtures/\(name)")))
+    }
+
+    static func apply(_ base: String, email: String = "lin.applicant@example.org") async throws -> LoopbackHTTP.Answer {
+        let consent = try await LoopbackHTTP.request(.GET, base + "/v1/consent").object["version"] as? String ?? ""
+        let (type, body) = multipart([
+            "chinese_name": "林申請", "sex": "female", "national_id": nationalID, "birth_date": "1992-03-04",
+            "records": #"[{"degree":"master","department":"資訊工程學系","admission_year":2014,"graduation_year":2016,"student_id":"R03922001"}]"#,
+            "permanent_address": #"{"region":"domestic","postal_code":"106","county":"臺北市","district":"大安區","line":"羅斯福路四段1號","country":"TW"}"#,
+            "mailing_address": #"{"same_as":"permanent"}"#, "mobile": "0912345678", "email": email,
+            "consent_version": consent, "altcha": try await altcha(base),
+        ], files: [("id_document", "id.pdf", try fixture("id-document.pdf")), ("photo", "me.jpg", try fixture("photo.jpg"))])
+        var request = HTTPClientRequest(url: base + "/v1/account-applications")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: type)
+        request.body = .bytes(body)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let data = try await response.body.collect(upTo: 1 << 20)
+        return LoopbackHTTP.Answer(status: Int(response.status.code), data: Data(data.readableBytesView))
+    }
+
+    static func login(_ base: String, _ login: String, _ password: String) async throws -> LoopbackHTTP.Answer {
+        try await LoopbackHTTP.request(.POST, base + "/v1/session", json: ["login": login, "password": password, "altcha": try await altcha(base)])
+    }
+
+    @Test func theHowToFromApplicationToTheFirstLogin() async throws {
+        var setup = try Self.setUp("accounts-e2e")
+        defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
+        let base = setup.daemon.baseURL
+
+        let submitted = try await Self.apply(base)
+        #expect(submitted.status == 202, "\(String(decoding: submitted.data, as: UTF8.self))")
+        let id = try #require(submitted.object["application_id"] as? String)
+
+        let queue = try await LoopbackHTTP.request(.GET, base + "/v1/admin/account-applications", bearer: setup.admin)
+        let entries = try #require(queue.object["applications"] as? [[String: Any]])
+        #expect(entries.contains { $0["application_id"] as? String == id })
+        let photo = try await LoopbackHTTP.request(.GET, base + "/v1/admin/account-applications/\(id)/documents/photo", bearer: setup.admin)
+        #expect(Array(photo.data) == (try Self.fixture("photo.jpg")))
+        let document = try await LoopbackHTTP.request(.GET, base + "/v1/admin/account-applications/\(id)/documents/id_document", bearer: setup.admin)
+        #expect(Array(document.data) == (try Self.fixture("id-document.pdf")))
+        let approved = try await LoopbackHTTP.request(.POST, base + "/v1/admin/account-applications/\(id)/approve", bearer: setup.admin,
+                                                      json: ["student_id": "R03922001"])
+        #expect(approved.status == 200, "\(String(decoding: approved.data, as: UTF8.self))")
+
+        let mails = try await Self.mails(setup.mailDirectory, atLeast: 2)
+        #expect(mails.count == 2)
+        #expect(mails.allSatisfy { $0.to == "lin.applicant@example.org" })
+        #expect(mails.contains { $0.text.contains("已收到您的校友帳號申請") && $0.text.contains("We have received your alumni account application") })
+        #expect(mails.contains { $0.text.contains("您的校友帳號已開通") && $0.text.contains("Your alumni account is open") && $0.text.contains("R03922001") })
+
+        let first = try await Self.login(base, "r03922001", Self.nationalID.lowercased())
+        #expect(first.status == 201, "\(String(decoding: first.data, as: UTF8.self))")
+        #expect(first.object["password_change_required"] as? Bool == true)
+        let session = try #require(first.object["session_token"] as? String)
+        let token = try await LoopbackHTTP.request(.GET, base + "/v1/card/token", bearer: session)
+        #expect(token.status == 403 && token.object.description.contains("password_change_required"))
+        for (new, code) in [("Ab1!", "password_too_short"), ("alllowercase", "password_too_simple"), ("P@ssw0rd", "password_common"),
+                            (String(repeating: "Ab1!", count: 17), "password_too_long"), ("Lin.Applicant@Example.org", "password_is_identifier")] {
+            let refused = try await LoopbackHTTP.request(.POST, base + "/v1/account/password", bearer: session,
+                                                         json: ["current_password": Self.nationalID, "new_password": new])
+            #expect(refused.status == 422 && ((refused.object["error"] as? [String: Any])?["code"] as? String) == code, "\(new)")
+        }
+        let changed = try await LoopbackHTTP.request(.POST, base + "/v1/account/password", bearer: session,
+                                                     json: ["current_password": Self.nationalID, "new_password": "Tr1cky-but-fine"])
+        #expect(changed.status == 204)
+        let normal = try await Self.login(base, "lin.applicant@example.org", "Tr1cky-but-fine")
+        #expect(normal.object["password_change_required"] as? Bool == false)
+        let card = try await LoopbackHTTP.request(.GET, base + "/v1/card", bearer: try #require(normal.object["session_token"] as? String))
+        #expect(card.status == 404 && ((card.object["error"] as? [String: Any])?["code"] as? String) == "no_card")
+
+        // New graduates: one whose diploma came three days ago (open), one today's (not yet).
+        let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "Asia/Taipei")!, formatOptions: [.withFullDate])
+        let earlier = ISO8601DateFormatter.string(from: Date().addingTimeInterval(-3 * 86_400), timeZone: TimeZone(identifier: "Asia/Taipei")!,
+                                                  formatOptions: [.withFullDate])
+        let csv = """
+            student_id,display_name,email,national_id,diploma_date
+            B12000001,張畢業,grad1@example.org,\(Self.graduateID),\(earlier)
+            B12000002,李畢業,grad2@example.org,A800000014,\(today)
+
+            """
+        var request = HTTPClientRequest(url: base + "/v1/admin/cards/import")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(setup.admin)")
+        request.headers.add(name: "Content-Type", value: "text/csv")
+        request.body = .bytes(ByteBuffer(string: csv))
+        let imported = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let importBody = String(buffer: try await imported.body.collect(upTo: 1 << 20))
+        #expect(imported.status.code == 200, "\(importBody)")
+        #expect(!importBody.contains(Self.graduateID))
+        let notYet = try await Self.login(base, "B12000002", "A800000014")
+        #expect(((notYet.object["error"] as? [String: Any])?["code"] as? String) == "account_not_open", "\(notYet.object)")
+        let graduate = try await Self.login(base, "b12000001", Self.graduateID)
+        #expect(graduate.status == 201 && graduate.object["password_change_required"] as? Bool == true)
+
+        // Password reset through the relay: the link works once.
+        let reset = try await LoopbackHTTP.request(.POST, base + "/v1/password-reset", json: ["login": "R03922001", "altcha": try await Self.altcha(base)])
+        #expect(reset.status == 202)
+        let resetMail = try #require(try await Self.mails(setup.mailDirectory, atLeast: 3).last)
+        let link = try #require(resetMail.text.components(separatedBy: .whitespacesAndNewlines).first { $0.contains("/reset?token=") })
+        let resetToken = try #require(link.components(separatedBy: "token=").last)
+        #expect(try await LoopbackHTTP.request(.POST, base + "/v1/password-reset/confirm", json: ["token": resetToken, "new_password": "N3w-and-long-enough"]).status == 204)
+        #expect(try await LoopbackHTTP.request(.POST, base + "/v1/password-reset/confirm", json: ["token": resetToken, "new_password": "An0ther-good-one"]).status == 400)
+
+        #expect(setup.daemon.stop() == 0)
+        // The national IDs are nowhere in clear: not in the log, the database files, the mails or the documents.
+        var places = [("log", Array(setup.daemon.printed.utf8))]
+        for name in (try FileManager.default.contentsOfDirectory(atPath: setup.directory.appendingPathComponent("data").path)) where name.hasPrefix("issuer.sqlite") {
+            places.append((name, Array(try Data(contentsOf: setup.directory.appendingPathComponent("data/\(name)")))))
+        }
+        for name in (try FileManager.default.contentsOfDirectory(atPath: setup.mailDirectory.path)) {
+            places.append((name, Array(try Data(contentsOf: setup.mailDirectory.appendingPathComponent(name)))))
+        }
+        for (place, bytes) in places {
+            for secret in [Self.nationalID, Self.graduateID, "A800000014"] {
+                #expect(!Self.contains(bytes, Array(secret.utf8)) && !Self.contains(bytes, Array(secret.lowercased().utf8)), "\(secret) in \(place)")
+            }
+        }
+        setup.daemon = try Self.startIssuer(setup.directory, smtpPort: setup.sinkPort) // the data directory still opens
+        #expect(setup.daemon.stop() == 0)
+    }
+
+    @Test func mailWaitsForTheRelayAndSurvivesSIGKILL() async throws {
+        var setup = try Self.setUp("accounts-mail-faults", sinkRunning: false)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let base = setup.daemon.baseURL
+        // The relay is down: the application is taken, its receipt waits.
+        #expect(try await Self.apply(base).status == 202)
+        var queued = 0
+        for _ in 0..<100 {
+            let mail = try await LoopbackHTTP.request(.GET, base + "/v1/admin/mail?status=queued", bearer: setup.admin)
+            let entries = mail.object["mail"] as? [[String: Any]] ?? []
+            if let attempts = entries.first?["attempts"] as? Int, attempts >= 1 { queued = entries.count; break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(queued == 1)
+        // Killed outright with the mail still queued.
+        setup.daemon.stop(signal: SIGKILL)
+        let sink = try Self.startSink(setup.mailDirectory, port: setup.sinkPort)
+        defer { sink.stop() }
+        setup.daemon = try Self.startIssuer(setup.directory, smtpPort: setup.sinkPort)
+        let mails = try await Self.mails(setup.mailDirectory, atLeast: 1)
+        #expect(mails.count == 1)
+        #expect(mails.first?.text.contains("We have received your alumni account application") == true)
+        // Delivered once: nothing more arrives while the daemon keeps running.
+        try await Task.sleep(for: .seconds(3))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: setup.mailDirectory.path)) ?? []).filter { $0.hasSuffix(".eml") }.count == 1)
+        let status = try await LoopbackHTTP.request(.GET, base.replacingOccurrences(of: String(URL(string: base)!.port!), with: String(setup.daemon.port))
+                                                    + "/v1/admin/mail?status=sent", bearer: setup.admin)
+        #expect(status.object["sent"] as? Int == 1 && status.object["queued"] as? Int == 0, "\(status.object)")
+        #expect(setup.daemon.stop() == 0)
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0] == needle[0] && Array(haystack[$0..<$0 + needle.count]) == needle }
+    }
+}
