@@ -85,7 +85,9 @@ struct SignInService: Sendable {
                 try await checkMailCode(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
             }
         }
-        try await services.databaseThreads.write { try lockouts.succeeded(account: account, client: client) }
+        if try await services.databaseThreads.read({ try lockouts.hasFailures(account: account, client: client) }) {
+            try await services.databaseThreads.write { try lockouts.succeeded(account: account, client: client) }
+        }
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + services.configuration.sessionLifetime
         let holderID = holder.id, tokenHash = AccountStore.tokenHash(token)

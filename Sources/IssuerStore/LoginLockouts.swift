@@ -96,6 +96,14 @@ public struct LoginLockouts: Sendable {
     }
 
     /// Forgets `client`'s failures for `account` after a successful login.
+    /// Whether `client` has failures recorded for `account`. Most logins
+    /// have none, and only read: a write lock held elsewhere does not hold them up.
+    public func hasFailures(account: String, client: String) throws(IssuerStoreError) -> Bool {
+        try database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM login_failure WHERE account = ? AND client = ?)", arguments: [account, client]) ?? false
+        }
+    }
+
     public func succeeded(account: String, client: String) throws(IssuerStoreError) {
         try database.write { db in
             try db.execute(sql: "DELETE FROM login_failure WHERE account = ? AND client = ?", arguments: [account, client])

@@ -40,6 +40,8 @@ public struct SMTPClient: Sendable {
             throw SMTPError(.connect, "cannot connect to \(relay.host):\(relay.port): \(error)")
         }
         let timedOut = NIOLockedValueBox<String?>(nil)
+        // Set from STARTTLS until the first answer over TLS: a failure then is the handshake's.
+        let handshaking = NIOLockedValueBox(false)
         let raw = channel.channel
         let deadline = raw.eventLoop.scheduleTask(in: .nanoseconds(Int64(relay.totalTimeout.components.seconds) * 1_000_000_000)) {
             timedOut.withLockedValue { $0 = "the whole conversation" }
@@ -48,15 +50,19 @@ public struct SMTPClient: Sendable {
         defer { deadline.cancel() }
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                var conversation = Conversation(relay: relay, channel: raw, outbound: outbound, iterator: inbound.makeAsyncIterator(), timedOut: timedOut)
+                var conversation = Conversation(relay: relay, channel: raw, outbound: outbound, iterator: inbound.makeAsyncIterator(), timedOut: timedOut,
+                                                handshaking: handshaking)
                 return try await conversation.run(sender: sender, recipients: recipients, message: message)
             }
         } catch let error as SMTPError {
             if let what = timedOut.withLockedValue({ $0 }) { throw SMTPError(.timeout, "\(what) took too long (\(relay.host):\(relay.port))") }
+            if error.code == .connect && handshaking.withLockedValue({ $0 }) {
+                throw SMTPError(.tls, "the TLS handshake with \(relay.host) failed: \(error.message)")
+            }
             throw error
         } catch {
             if let what = timedOut.withLockedValue({ $0 }) { throw SMTPError(.timeout, "\(what) took too long (\(relay.host):\(relay.port))") }
-            if error is NIOSSLError || String(describing: type(of: error)).contains("SSL") {
+            if error is NIOSSLError || handshaking.withLockedValue({ $0 }) {
                 throw SMTPError(.tls, "the TLS handshake with \(relay.host) failed: \(error)")
             }
             throw SMTPError(.connect, "the connection to \(relay.host):\(relay.port) failed: \(error)")
@@ -70,6 +76,7 @@ public struct SMTPClient: Sendable {
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         var iterator: NIOAsyncChannelInboundStream<[UInt8]>.AsyncIterator
         let timedOut: NIOLockedValueBox<String?>
+        let handshaking: NIOLockedValueBox<Bool>
         var assembler = SMTPReplyAssembler()
         var secured = false
 
@@ -79,8 +86,10 @@ public struct SMTPClient: Sendable {
             if relay.startTLS != .off {
                 if capabilities.contains(where: { $0.uppercased() == "STARTTLS" }) {
                     try await command("STARTTLS", expecting: 220)
+                    handshaking.withLockedValue { $0 = true }
                     try await startTLS()
                     capabilities = try await hello()
+                    handshaking.withLockedValue { $0 = false }
                 } else if relay.startTLS == .required {
                     throw SMTPError(.tls, "\(relay.host) does not offer STARTTLS, and mail.starttls is required")
                 }

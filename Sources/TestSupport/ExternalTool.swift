@@ -59,3 +59,15 @@ public enum ExternalTool {
         try run(ProjectPaths.testPython, [ProjectPaths.interopScript(script).path] + arguments, input: input)
     }
 }
+
+/// Runs blocking work (starting a process and waiting for its line,
+/// waiting for an exit, a pipe read) on a thread of its own, so it does
+/// not hold one of the few cooperative threads that the tests' servers,
+/// running in this same process, need to answer.
+public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}

@@ -6,12 +6,12 @@ import Testing
 /// The SMTP client against a real SMTP server (aiosmtpd, Tests/Interop/smtp_sink.py) on loopback.
 @Suite("SMTP client", .serialized)
 struct SMTPClientTests {
-    static func sink(_ arguments: [String] = []) throws -> (daemon: RunningDaemon, directory: URL, certificates: URL) {
+    static func sink(_ arguments: [String] = []) async throws -> (daemon: RunningDaemon, directory: URL, certificates: URL) {
         let directory = try ProjectPaths.temporaryDirectory("smtp-sink")
         let mail = directory.appendingPathComponent("mail")
-        let daemon = try RunningDaemon(ProjectPaths.testPython, [ProjectPaths.interopScript("smtp_sink.py").path, mail.path]
+        let daemon = try await offCooperativePool { try RunningDaemon(ProjectPaths.testPython, [ProjectPaths.interopScript("smtp_sink.py").path, mail.path]
                                        + arguments.map { $0 == "CERTS" ? directory.path : $0 },
-                                       marker: "smtp sink listening on ")
+                                       marker: "smtp sink listening on ") }
         return (daemon, mail, directory)
     }
 
@@ -26,7 +26,7 @@ struct SMTPClientTests {
                                      messageID: "test-1@example.edu")
 
     @Test func aMessageArrivesWhole() async throws {
-        let (daemon, directory, _) = try Self.sink()
+        let (daemon, directory, _) = try await Self.sink()
         defer { daemon.stop() }
         let client = SMTPClient(relay: SMTPRelay(host: "127.0.0.1", port: daemon.port, startTLS: .off))
         let rendered = try Self.message.rendered()
@@ -38,17 +38,17 @@ struct SMTPClientTests {
         let data = stored.components(separatedBy: "X-Envelope-To: <mei@example.org>\r\n")[1]
         #expect(Array(data.utf8) == rendered)
         // An independent MIME parser reads the subject and body back.
-        let parsed = try ExternalTool.run(ProjectPaths.testPython, ["-c", """
+        let parsed = try await offCooperativePool { try ExternalTool.run(ProjectPaths.testPython, ["-c", """
             import email, email.policy, sys
             m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
             print(m["subject"]); print(m.get_content(), end="")
-            """], input: Data(rendered))
+            """], input: Data(rendered)) }
         #expect(String(decoding: parsed, as: UTF8.self) == Self.message.subject + "\n" + Self.message.body.replacingOccurrences(of: "\n", with: "\r\n")
                 || String(decoding: parsed, as: UTF8.self) == Self.message.subject + "\n" + Self.message.body)
     }
 
     @Test func startTLSAndAuthenticationAreUsed() async throws {
-        let (daemon, directory, certificates) = try Self.sink(["--tls", "CERTS", "--auth", "relay-user:relay-secret"])
+        let (daemon, directory, certificates) = try await Self.sink(["--tls", "CERTS", "--auth", "relay-user:relay-secret"])
         defer { daemon.stop() }
         let relay = SMTPRelay(host: "127.0.0.1", port: daemon.port, startTLS: .required, username: "relay-user", password: "relay-secret",
                               trustRootsFile: certificates.appendingPathComponent("cert.pem").path)
@@ -71,7 +71,7 @@ struct SMTPClientTests {
     }
 
     @Test func requiredStartTLSIsNeverSkipped() async throws {
-        let (daemon, directory, _) = try Self.sink()
+        let (daemon, directory, _) = try await Self.sink()
         defer { daemon.stop() }
         let relay = SMTPRelay(host: "127.0.0.1", port: daemon.port, startTLS: .required, username: "u", password: "p")
         await #expect(throws: SMTPError(.tls, "")) {

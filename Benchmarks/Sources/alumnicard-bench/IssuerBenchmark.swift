@@ -40,6 +40,11 @@ enum IssuerBenchmark {
             secrets:
               kek_file: \(directory)/kek
               root_key_file: \(directory)/root.jwk
+            mail:
+              # serve needs a relay; nothing in the benchmark sends mail.
+              smtp_host: 127.0.0.1
+              smtp_port: 9
+              starttls: "off"
             logging:
               level: warning
             """
