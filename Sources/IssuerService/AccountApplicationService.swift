@@ -243,4 +243,26 @@ struct AccountApplicationService: Sendable {
         }
         return cleared
     }
+
+    /// Deletes sealed files no application refers to and older than an
+    /// hour: what an upload cut off by a crash leaves behind.
+    func deleteOrphanedFiles(now: Int64, logger: Logger) async {
+        let store = store, vault = vault
+        do {
+            let known = try await databaseThreads.read { try store.knownDocumentFiles() }
+            let removed = try await NIOThreadPool.singleton.runIfActive { () -> Int in
+                var removed = 0
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: vault.directory)) ?? [] where name.hasSuffix(".sealed") && !known.contains(name) {
+                    let attributes = try? FileManager.default.attributesOfItem(atPath: vault.path(of: name))
+                    guard let modified = attributes?[.modificationDate] as? Date, Int64(modified.timeIntervalSince1970) < now - 3_600 else { continue }
+                    try vault.delete(fileName: name)
+                    removed += 1
+                }
+                return removed
+            }
+            if removed > 0 { logger.notice("deleted upload files no application refers to", metadata: ["files": "\(removed)"]) }
+        } catch {
+            logger.error("cannot clear orphaned upload files", metadata: ["error": "\(IssuerStoreError.wrapping(error, "orphans").message)"])
+        }
+    }
 }

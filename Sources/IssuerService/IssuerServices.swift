@@ -143,6 +143,7 @@ public struct IssuerServices: Sendable {
     public func maintenanceTick() async {
         let now = clock.now()
         await applications.deleteExpiredDocuments(now: now, logger: logger)
+        await applications.deleteOrphanedFiles(now: now, logger: logger)
         let outbox = outbox
         // A sent message's text has done its work; keep the record, drop the text after a day.
         try? await databaseThreads.write { try outbox.pruneSent(olderThan: 86_400, now: now) }

@@ -151,10 +151,7 @@ public struct ApplicationStore: Sendable {
             consent: ConsentRecord(version: row["consent_version"], sha256: row["consent_sha256"], at: row["consented_at"]),
             registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"], message: row["message"], reply: reply,
             decidedAt: row["decided_at"], decidedBy: row["decided_by"], decisionReason: row["decision_reason"],
-            documents: documents.compactMap { document in
-                guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
-                return StoredDocument(kind: kind, contentType: document["content_type"], fileName: document["file_name"], size: document["size"])
-            },
+            documents: Self.documents(documents),
             documentsDeletedAt: row["documents_deleted_at"])
     }
 
@@ -304,10 +301,7 @@ public struct ApplicationStore: Sendable {
         try database.read { db -> PublicStatus? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE status_token_hash = ? OR info_token_hash = ?", arguments: [Data(tokenHash), Data(tokenHash)]) else { return nil }
             let id: String = row["id"]
-            let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]).compactMap { document -> StoredDocument? in
-                guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
-                return StoredDocument(kind: kind, contentType: document["content_type"], fileName: document["file_name"], size: document["size"])
-            }
+            let documents = Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]))
             let status = ApplicationStatus(rawValue: row["status"]) ?? .pending
             let message: String? = status == .rejected ? row["decision_reason"] : row["message"]
             return PublicStatus(id: id, status: status, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
@@ -350,10 +344,7 @@ public struct ApplicationStore: Sendable {
                 SELECT id FROM account_application WHERE decided_at IS NOT NULL AND decided_at < ? AND documents_deleted_at IS NULL ORDER BY decided_at LIMIT ?
                 """, arguments: [before, limit])
             return try ids.map { id in
-                (id, try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]).compactMap { document -> StoredDocument? in
-                    guard let kind = DocumentKind(rawValue: document["kind"]) else { return nil }
-                    return StoredDocument(kind: kind, contentType: document["content_type"], fileName: document["file_name"], size: document["size"])
-                })
+                (id, Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id])))
             }
         }
     }
@@ -370,6 +361,14 @@ public struct ApplicationStore: Sendable {
     /// Every document file name the database knows (to find orphans on disk).
     public func knownDocumentFiles() throws(IssuerStoreError) -> Set<String> {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT file_name FROM application_document")) }
+    }
+
+    /// `application_document` rows as documents.
+    static func documents(_ rows: [Row]) -> [StoredDocument] {
+        rows.compactMap { row in
+            guard let kind = DocumentKind(rawValue: row["kind"]) else { return nil }
+            return StoredDocument(kind: kind, contentType: row["content_type"], fileName: row["file_name"], size: row["size"])
+        }
     }
 
     func openForm(_ sealed: Data, id: String) throws(IssuerStoreError) -> AccountApplicationForm {

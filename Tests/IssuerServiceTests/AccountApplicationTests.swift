@@ -201,6 +201,12 @@ struct AccountApplicationTests {
             // No run of the original's bytes survives in the sealed file.
             #expect(!MultipartSearch.contains(bytes, Array(Fixture.jpeg[100..<132])) && !MultipartSearch.contains(bytes, Array(Fixture.pdf[100..<132])))
         }
+        // A file an interrupted upload left behind (older than an hour) is cleared; the application's stay.
+        let stray = (directory as NSString).appendingPathComponent("0123456789abcdef0123456789abcdef.sealed")
+        try Data("cut off".utf8).write(to: URL(fileURLWithPath: stray))
+        await harness.services.maintenanceTick()
+        #expect(!FileManager.default.fileExists(atPath: stray))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 2)
         try await harness.application.test(.router) { client in
             _ = try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "not a graduate of ours"])
         }
