@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "IssuerStore", targets: ["IssuerStore"]),
         .library(name: "IssuerService", targets: ["IssuerService"]),
         .library(name: "VerifierService", targets: ["VerifierService"]),
+        .library(name: "AccountRules", targets: ["AccountRules"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),

@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "VerifierService", package: "AlumniCard"),
                 .product(name: "CardKeys", package: "AlumniCard"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AccountRules", package: "AlumniCard"),
             ]
         ),
     ],
