@@ -210,7 +210,8 @@ struct AdminController: Sendable {
     private func importReport(_ data: Data, actor: String, dryRun: Bool) async throws -> CardImportReport {
         let accounts = services.accounts, now = services.clock.now()
         do {
-            return try await services.databaseThreads.write { try accounts.importCSV(data, now: now, actor: actor, dryRun: dryRun) }
+            let welcome = services.accountReadyMail
+            return try await services.databaseThreads.write { try accounts.importCSV(data, now: now, actor: actor, dryRun: dryRun, accountReady: welcome) }
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
         }

@@ -172,6 +172,18 @@ public struct IssuerServices: Sendable {
         _ = try await applications.reject(id: id, reason: reason, actor: actor, now: now)
     }
 
+    /// The "your account is open" mail an import queues for new graduates
+    /// (and anyone it gives a national ID), sent when the account opens.
+    public var accountReadyMail: AccountReadyMail {
+        let composer = composer, calendar = applications.calendar, clock = clock
+        return AccountReadyMail(outbox: outbox, compose: { studentID, name, email in
+            composer.compose(kind: "account_ready", to: email, now: clock.now()) { $0.accountReady(name, studentID, composer.loginURL) }
+        }, opensAt: { diploma in
+            guard let diploma, let day = try? CalendarDay(yyyymmdd: Int(diploma.yyyymmdd)), let opens = try? day.adding(days: 2) else { return 0 }
+            return calendar.start(of: opens)
+        })
+    }
+
     /// Runs the outbox once (tests and `mail send-now`).
     @discardableResult
     public func deliverMail() async -> Int { await mailDelivery.deliverDue() }

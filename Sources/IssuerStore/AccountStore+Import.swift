@@ -33,13 +33,30 @@ public struct CardImportReport: Sendable, Codable, Equatable {
     public func count(_ action: Action) -> Int { rows.filter { $0.action == action }.count }
 }
 
+/// The mail a holder gets when an import gives them a national ID (so a
+/// first login) and an address: "your account is open", sent when it
+/// opens (diploma date + 2 days for new graduates).
+public struct AccountReadyMail: Sendable {
+    public let outbox: MailOutbox
+    /// The message for (student ID, name, address), or nil to send none.
+    public let compose: @Sendable (_ studentID: String, _ name: String, _ email: String) -> OutgoingMail?
+    /// When the account opens, for a diploma date (nil: at once).
+    public let opensAt: @Sendable (CardDate?) -> Int64
+
+    public init(outbox: MailOutbox, compose: @escaping @Sendable (String, String, String) -> OutgoingMail?, opensAt: @escaping @Sendable (CardDate?) -> Int64) {
+        self.outbox = outbox
+        self.compose = compose
+        self.opensAt = opensAt
+    }
+}
+
 extension AccountStore {
     /// Imports the registrar's CSV in one transaction: every row is
     /// checked against the database as it stands with the rows before it,
     /// and if any row is rejected nothing is written.
-    public func importCSV(_ data: Data, now: Int64, actor: String, dryRun: Bool = false) throws(IssuerStoreError) -> CardImportReport {
+    public func importCSV(_ data: Data, now: Int64, actor: String, dryRun: Bool = false, accountReady: AccountReadyMail? = nil) throws(IssuerStoreError) -> CardImportReport {
         let lines = try RegistrarCSV.parse(data)
-        return try importLines(lines, now: now, actor: actor, dryRun: dryRun)
+        return try importLines(lines, now: now, actor: actor, dryRun: dryRun, accountReady: accountReady)
     }
 
     func importRows(_ rows: [RegistrarRow], now: Int64, actor: String, dryRun: Bool) throws(IssuerStoreError) -> CardImportReport {
@@ -49,7 +66,8 @@ extension AccountStore {
 
     private struct Rollback: Error { let report: CardImportReport }
 
-    private func importLines(_ lines: [RegistrarCSV.Line], now: Int64, actor: String, dryRun: Bool) throws(IssuerStoreError) -> CardImportReport {
+    private func importLines(_ lines: [RegistrarCSV.Line], now: Int64, actor: String, dryRun: Bool,
+                             accountReady: AccountReadyMail? = nil) throws(IssuerStoreError) -> CardImportReport {
         do {
             return try database.writer.write { db in
                 var report: [CardImportReport.Row] = []
@@ -67,7 +85,17 @@ extension AccountStore {
                         }
                         cardsInFile[number.rawValue] = line.number
                     }
-                    report.append(try apply(row, line: line.number, now: now, db: db))
+                    let result = try apply(row, line: line.number, now: now, db: db)
+                    report.append(result)
+                    // A first login became possible: tell the holder, when the account opens.
+                    if let accountReady, let nationalID = row.nationalID, result.action != .rejected,
+                       result.action == .created || result.detail.contains("national ID"),
+                       let record = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ?", arguments: [row.studentID]),
+                       record.passwordHash == nil, record.nationalIDIndex == seal.nationalIDIndex(nationalID),
+                       let email = try record.sealedEmail.map({ try seal.open($0, field: "email", studentID: record.studentID) }),
+                       let mail = accountReady.compose(record.studentID, try seal.open(record.sealedName, field: "name", studentID: record.studentID), email) {
+                        try accountReady.outbox.enqueue(mail, now: now, notBefore: accountReady.opensAt(row.diplomaDate), db: db)
+                    }
                 }
                 let result = CardImportReport(rows: report, applied: false)
                 if dryRun || result.rejected > 0 { throw Rollback(report: result) }

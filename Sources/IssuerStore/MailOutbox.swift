@@ -67,12 +67,14 @@ public struct MailOutbox: Sendable {
         seal = PersonalDataSeal(kek: kek)
     }
 
-    /// Queues `mail` inside the caller's transaction.
-    func enqueue(_ mail: OutgoingMail, now: Int64, db: Database) throws {
+    /// Queues `mail` inside the caller's transaction, to be sent from
+    /// `notBefore` (default: at once). Its give-up clock starts then too.
+    func enqueue(_ mail: OutgoingMail, now: Int64, notBefore: Int64? = nil, db: Database) throws {
+        let due = max(now, notBefore ?? now)
         try db.execute(sql: """
             INSERT INTO mail_outbox (kind, created_at, sealed_recipient, sealed_message, next_attempt_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [mail.kind, now, seal.seal(mail.recipient, field: "mail", studentID: "recipient"),
-                             seal.seal(String(decoding: mail.message, as: UTF8.self), field: "mail", studentID: "message"), now])
+            """, arguments: [mail.kind, due, seal.seal(mail.recipient, field: "mail", studentID: "recipient"),
+                             seal.seal(String(decoding: mail.message, as: UTF8.self), field: "mail", studentID: "message"), due])
     }
 
     /// Queues messages on their own (tests, resends).

@@ -41,7 +41,10 @@ struct CardsCommand: AsyncParsableCommand {
             }
             let report: CardImportReport
             do {
-                report = try store.openAccounts().accounts.importCSV(data, now: store.time, actor: store.auditActor, dryRun: dryRun)
+                // Through the composed services, so holders given a national ID get their "account open" mail.
+                let services = try store.openServices()
+                report = try services.accounts.importCSV(data, now: store.time, actor: store.auditActor, dryRun: dryRun,
+                                                         accountReady: services.accountReadyMail)
             } catch let error as CommandFailure {
                 throw error
             } catch {

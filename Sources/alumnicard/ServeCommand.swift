@@ -111,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         lines.append("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
         lines.append("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")
         if configuration.smtpHost == nil { lines.append("mail:         no SMTP relay; each message is written to \(configuration.mailDirectory)/") }
-        if seededApplication { lines.append("review queue: one sample application is waiting (alumnicard applications list --data-dir \(configuration.dataDirectory))") }
+        if seededApplication { lines.append("review queue: one sample application is waiting (alumnicard applications list --data-dir \(configuration.dataDirectory) --kek \((configuration.dataDirectory as NSString).appendingPathComponent("kek")))") }
         FileHandleOutput.standardOutput.write(lines.joined(separator: "\n") + "\n")
     }
 }

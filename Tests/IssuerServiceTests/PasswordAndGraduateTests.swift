@@ -57,7 +57,8 @@ struct PasswordAndGraduateTests {
 
     @Test func aNewGraduateOpensTwoDaysAfterTheDiploma() async throws {
         let harness = try await IssuerHarness()
-        let report = try harness.services.accounts.importCSV(Data(Self.graduates.utf8), now: harness.clock.now, actor: "test")
+        let report = try harness.services.accounts.importCSV(Data(Self.graduates.utf8), now: harness.clock.now, actor: "test",
+                                                             accountReady: harness.services.accountReadyMail)
         #expect(report.applied, "\(report)")
         #expect(report.rows.first?.cardNumber == nil)
         #expect(report.rows.first?.detail.contains("F131104093") == false)
@@ -66,7 +67,13 @@ struct PasswordAndGraduateTests {
             let early = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "r12000001", "password": "F131104093"])
             #expect(early.status == .forbidden)
             #expect(try errorCode(early) == "account_not_open")
+            // The "account open" mail waits for the opening day.
+            #expect(try await harness.deliveredMail().isEmpty)
             harness.clock.advance(by: 6 * 86_400 + 8 * 3_600) // 22 January, 00:00 Taipei
+            let ready = try await harness.deliveredMail()
+            #expect(ready.count == 1 && ready.first?.recipient == "grad@example.org")
+            #expect(ready.first?.body.contains("Congratulations on your graduation") == true && ready.first?.body.contains("R12000001") == true)
+            #expect(ready.first.map { !$0.body.contains("F131104093") } == true)
             let wrong = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "0987-654-321", "password": "F131104094"])
             #expect(wrong.status == .unauthorized)
             let first = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "0987-654-321", "password": "f131104093"])
