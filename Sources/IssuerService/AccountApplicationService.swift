@@ -208,18 +208,14 @@ struct AccountApplicationService: Sendable {
                 }, actor: actor, now: now)
             }
         } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError(.conflict, code: error.message.hasPrefix("already_asked") ? "already_asked" : "already_decided", error.message)
+            // The one change refused here besides a decision (already_decided, mapped as any store error).
+            throw APIError(.conflict, code: "already_asked", error.message)
         }
     }
 
+    /// A decision; the store's refusals map to HTTP in IssuerStoreError+HTTP.
     private func decide(_ body: @escaping @Sendable () throws -> AccountApplication) async throws -> AccountApplication {
-        do {
-            return try await databaseThreads.write(body)
-        } catch let error as IssuerStoreError where error.code == .invalidChange && error.message.hasPrefix("already_decided") {
-            throw APIError(.conflict, code: "already_decided", error.message)
-        } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError(.conflict, code: "conflict", error.message)
-        }
+        try await databaseThreads.write(body)
     }
 
     // MARK: - Retention

@@ -1,3 +1,4 @@
+import CardToken
 import Crypto
 import Foundation
 
@@ -27,11 +28,6 @@ struct ConsentNotice: Sendable, Encodable {
             throw IssuerServiceError(.configuration, "applications.consent_file: \(path ?? "the bundled notice") is not JSON {\"version\": \"…\", \"text\": {\"zh-Hant\": \"…\", \"en\": \"…\"}}")
         }
         let digest = SHA256.hash(data: Data(chinese.utf8) + Data([0]) + Data(english.utf8))
-        return ConsentNotice(version: file.version, text: ["zh-Hant": chinese, "en": english],
-                             sha256: digest.map { String($0, radix: 16).leftPadded(2) }.joined())
+        return ConsentNotice(version: file.version, text: ["zh-Hant": chinese, "en": english], sha256: Hexadecimal.encode(digest))
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

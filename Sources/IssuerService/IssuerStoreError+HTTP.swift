@@ -17,6 +17,8 @@ extension IssuerStoreError: CodedError {
                      headers: [.retryAfter: "2"])
         case .notFound: APIError.notFound(message)
         case .invalidChange: APIError(.conflict, code: "conflict", message)
+        case .alreadyDecided: APIError(.conflict, code: "already_decided", message)
+        case .tokenUnusable: APIError.badRequest("token_invalid", message)
         default: nil
         }
     }

@@ -1,3 +1,4 @@
+import CardToken
 import Foundation
 import IssuerStore
 import Mail
@@ -25,7 +26,7 @@ struct MailComposer: Sendable {
             \(MailCatalogue.english.signature)
             """
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
-        let id = (0..<12).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
+        let id = Hexadecimal.encode((0..<12).map { _ in UInt8.random(in: 0...255) })
         let message = MailMessage(from: from, fromName: fromName, to: recipient, subject: "\(chinese.subject) / \(english.subject)",
                                   body: body, date: Date(timeIntervalSince1970: TimeInterval(now)), messageID: "\(id)@\(domain)")
         guard let rendered = try? message.rendered() else { return nil }

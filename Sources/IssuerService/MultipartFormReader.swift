@@ -56,12 +56,13 @@ struct MultipartFormReader {
                 if total > maximumBody {
                     throw APIError(.contentTooLarge, code: "file_too_large", "the request is larger than \(maximumBody) bytes")
                 }
-                tail = Array((tail + chunk.readableBytesView).suffix(boundary.utf8.count + 8))
+                let keep = boundary.utf8.count + 8
+                tail = Array((tail + chunk.readableBytesView.suffix(keep)).suffix(keep))
                 // Sealing writes to disk: off the cooperative threads.
                 try await NIOThreadPool.singleton.runIfActive {
                     state.bytesSinceEvent += chunk.readableBytes
                     do { try state.parser.execute(chunk) } catch let error as APIError { throw error } catch {
-                        throw APIError.badRequest("invalid_multipart", "the multipart body is malformed")
+                        throw APIError.badRequest("invalid_multipart", "the multipart body is malformed; send the form as multipart/form-data, as a browser's form or curl -F does")
                     }
                     if let problem = state.problem { throw problem }
                     // The parser gathers a header line whole before it reports it:
@@ -175,7 +176,7 @@ private final class PartState: @unchecked Sendable {
                 fail(APIError(.contentTooLarge, code: "file_too_large", "\(name) is larger than \(rule.maximumBytes) bytes", field: name)); return
             }
             if head.count < 16 { head.append(contentsOf: bytes.prefix(16 - head.count)) }
-            end = Array((end + bytes).suffix(1_024))
+            end = Array((end + bytes.suffix(1_024)).suffix(1_024))
             do {
                 if writer == nil {
                     let file = DocumentVault.newFileName()

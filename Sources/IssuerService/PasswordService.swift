@@ -52,7 +52,7 @@ struct PasswordService: Sendable {
                 try accounts.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, action: action,
                                             now: services.clock.now())
             }
-        } catch let error as IssuerStoreError where error.message == "reset_token_invalid" {
+        } catch let error as IssuerStoreError where error.code == .tokenUnusable {
             throw Self.invalidResetToken
         }
         services.sessions.forgetAll()

@@ -259,6 +259,8 @@ struct ReviewController: Sendable {
                 approved.append(entry.id)
             } catch let error as APIError {
                 problems[entry.id] = error.message
+            } catch let error as IssuerStoreError where error.code != .databaseBusy {
+                problems[entry.id] = error.message
             }
         }
         services.accountsChanged()

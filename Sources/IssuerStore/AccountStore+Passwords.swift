@@ -19,14 +19,14 @@ extension AccountStore {
     /// `password_change_required`, ends every other session (all of them
     /// when `keepSession` is nil) and writes the audit row. `consumeReset`
     /// marks a reset token used in the same transaction, and fails with
-    /// `reset_token_invalid` if it was used first.
+    /// ``IssuerStoreError/Code/tokenUnusable`` if it was used first.
     public func changePassword(holderID: Int64, hash: String, keepSession: [UInt8]?, consumeReset: [UInt8]? = nil,
                                action: String, now: Int64) throws(IssuerStoreError) {
         try database.write { db in
             if let consumeReset {
                 try db.execute(sql: "UPDATE password_reset SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? AND holder_id = ?",
                                arguments: [now, Data(consumeReset), now, holderID])
-                guard db.changesCount == 1 else { throw IssuerStoreError(.invalidChange, "reset_token_invalid") }
+                guard db.changesCount == 1 else { throw IssuerStoreError(.tokenUnusable, "this reset link was used or expired just now; ask for a new one") }
             }
             guard var record = try HolderRecord.fetchOne(db, key: holderID) else {
                 throw IssuerStoreError(.notFound, "the account no longer exists")

@@ -129,12 +129,12 @@ public struct ApplicationStore: Sendable {
         }
     }
 
-    /// The whole application, read by `actor` (audited).
-    public func application(id: String, actor: String, now: Int64, audit: Bool = true) throws(IssuerStoreError) -> AccountApplication {
+    /// The whole application, read by `actor`, audited as `action` in the same transaction.
+    public func application(id: String, actor: String, now: Int64, action: String = "application_read") throws(IssuerStoreError) -> AccountApplication {
         let found = try database.write { db -> (Row, [Row])? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else { return nil }
             let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ? ORDER BY kind", arguments: [id])
-            if audit { try AuditEvent(at: now, actor: actor, action: "application_read", subject: id, detail: "").insert(db) }
+            try AuditEvent(at: now, actor: actor, action: action, subject: id, detail: "").insert(db)
             return (row, documents)
         }
         guard let (row, documents) = found else { throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))") }
@@ -169,11 +169,7 @@ public struct ApplicationStore: Sendable {
 
     /// Records that `actor` revealed the national ID of an application (audited).
     public func revealNationalID(id: String, actor: String, now: Int64) throws(IssuerStoreError) -> String {
-        let application = try application(id: id, actor: actor, now: now, audit: false)
-        try database.write { db in
-            try AuditEvent(at: now, actor: actor, action: "national_id_revealed", subject: id, detail: "").insert(db)
-        }
-        return application.form.nationalID
+        try application(id: id, actor: actor, now: now, action: "national_id_revealed").form.nationalID
     }
 
     public enum Decision: Sendable {
@@ -184,8 +180,7 @@ public struct ApplicationStore: Sendable {
 
     /// Approves or rejects a pending (or needs-info) application, with its
     /// mail, in one transaction. Returns the application as it was.
-    /// Throws ``IssuerStoreError/Code/invalidChange`` with "already_decided"
-    /// in the message when another decision came first.
+    /// Throws ``IssuerStoreError/Code/alreadyDecided`` when another decision came first.
     @discardableResult
     public func decide(id: String, decision: Decision, mail: (AccountApplication) -> OutgoingMail?, actor: String, now: Int64) throws(IssuerStoreError) -> AccountApplication {
         try database.write { db in
@@ -195,7 +190,7 @@ public struct ApplicationStore: Sendable {
             let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id])
             let application = try application(row, documents: documents)
             guard application.status == .pending || application.status == .needsInfo else {
-                throw IssuerStoreError(.invalidChange, "already_decided: application \(id) was \(application.status.rawValue) by \(application.decidedBy ?? "?")")
+                throw IssuerStoreError(.alreadyDecided, "application \(id) was already \(application.status.rawValue) by \(application.decidedBy ?? "?"); nothing was changed")
             }
             switch decision {
             case .approve(let studentID):
@@ -274,9 +269,10 @@ public struct ApplicationStore: Sendable {
             }
             let application = try application(row, documents: [])
             guard application.status == .pending else {
-                throw IssuerStoreError(.invalidChange, application.status == .needsInfo
-                                       ? "already_asked: application \(id) is waiting for the applicant's answer"
-                                       : "already_decided: application \(id) was \(application.status.rawValue)")
+                if application.status == .needsInfo {
+                    throw IssuerStoreError(.invalidChange, "application \(id) is already waiting for the applicant's answer to an earlier request")
+                }
+                throw IssuerStoreError(.alreadyDecided, "application \(id) was already \(application.status.rawValue); nothing was changed")
             }
             try db.execute(sql: """
                 UPDATE account_application SET status = 'needs_info', message = ?, working_days_left = ?, review_due = NULL, info_token_hash = ? WHERE id = ?
@@ -315,11 +311,11 @@ public struct ApplicationStore: Sendable {
     public func answer(tokenHash: [UInt8], reply: String, documents: [StoredDocument], reviewDue: Int, now: Int64) throws(IssuerStoreError) -> [StoredDocument] {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM account_application WHERE status_token_hash = ? OR info_token_hash = ?", arguments: [Data(tokenHash), Data(tokenHash)]) else {
-                throw IssuerStoreError(.notFound, "status_token_invalid")
+                throw IssuerStoreError(.tokenUnusable, "this status link is not known; use the link from the acknowledgement mail")
             }
             let id: String = row["id"]
             guard (row["status"] as String) == ApplicationStatus.needsInfo.rawValue else {
-                throw IssuerStoreError(.invalidChange, "not_waiting: this application is not waiting for an answer")
+                throw IssuerStoreError(.invalidChange, "this application is not waiting for an answer; see its status with the link from the mail")
             }
             var replaced: [StoredDocument] = []
             for document in documents {
@@ -356,6 +352,11 @@ public struct ApplicationStore: Sendable {
             try db.execute(sql: "UPDATE account_application SET documents_deleted_at = ? WHERE id = ?", arguments: [now, id])
             try AuditEvent(at: now, actor: "daemon", action: "application_documents_deleted", subject: id, detail: "retention period over").insert(db)
         }
+    }
+
+    /// How many applications there are (any status).
+    public func count() throws(IssuerStoreError) -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM account_application") ?? 0 }
     }
 
     /// Every document file name the database knows (to find orphans on disk).

@@ -1,3 +1,4 @@
+import CardToken
 import Crypto
 import Foundation
 import SecureFiles
@@ -38,7 +39,7 @@ public struct DocumentVault: Sendable {
     /// A new random file name (never derived from the applicant's input).
     public static func newFileName() -> String {
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        return bytes.map { String($0, radix: 16).leftPadded(2) }.joined() + ".sealed"
+        return Hexadecimal.encode(bytes) + ".sealed"
     }
 
     public func path(of name: String) -> String { (directory as NSString).appendingPathComponent(name) }
@@ -114,8 +115,6 @@ public final class SealedDocumentWriter: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var counter: UInt64 = 0
     private var closed = false
-    /// Plaintext bytes written so far.
-    public private(set) var size = 0
 
     init(path: String, key documentKey: SymmetricKey, fileName: String) throws(IssuerStoreError) {
         self.path = path
@@ -137,7 +136,6 @@ public final class SealedDocumentWriter: @unchecked Sendable {
     /// Adds plaintext; full chunks are sealed and written at once.
     public func append(_ bytes: some Collection<UInt8>) throws(IssuerStoreError) {
         pending.append(contentsOf: bytes)
-        size += bytes.count
         while pending.count > DocumentVault.chunkSize {
             try seal(Array(pending.prefix(DocumentVault.chunkSize)), isLast: false)
             pending.removeFirst(DocumentVault.chunkSize)
@@ -178,8 +176,4 @@ public final class SealedDocumentWriter: @unchecked Sendable {
             offset += written
         }
     }
-}
-
-private extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

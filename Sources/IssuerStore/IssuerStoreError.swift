@@ -25,6 +25,10 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
         /// A change the data does not allow (a rejected import row, a
         /// duplicate, a status change that makes no sense).
         case invalidChange
+        /// An application was already decided.
+        case alreadyDecided
+        /// A reset or status token that is unknown, used or expired.
+        case tokenUnusable
     }
 
     public let code: Code

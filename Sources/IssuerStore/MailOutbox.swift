@@ -98,11 +98,6 @@ public struct MailOutbox: Sendable {
         }
     }
 
-    /// The earliest time a queued message is due, if any is queued.
-    public func nextDue() throws(IssuerStoreError) -> Int64? {
-        try database.read { db in try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM mail_outbox WHERE status = 'queued'") }
-    }
-
     public enum Outcome: String, Sendable {
         /// The relay accepted the message.
         case sent

@@ -4,7 +4,6 @@ public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
     public let code: Int
     public let lines: [String]
 
-    public var isPositive: Bool { (200..<400).contains(code) }
     public var description: String { "\(code) \(lines.first ?? "")" }
 
     /// The most lines one reply may have (an EHLO answer has a dozen).
