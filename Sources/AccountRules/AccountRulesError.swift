@@ -8,6 +8,7 @@ public struct AccountRulesError: Error, Sendable, Equatable, CustomStringConvert
         case dateInvalid = "date_invalid"
         case calendarInvalid = "calendar_invalid"
         case humanCheckInvalid = "human_check_failed"
+        case cardNumberInvalid = "card_number_invalid"
     }
 
     public let code: Code

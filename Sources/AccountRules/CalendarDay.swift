@@ -78,6 +78,16 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
         return try CalendarDay(dayNumber: dayNumber + count)
     }
 
+    /// The same day `count` months later (earlier when negative), or the
+    /// month's last day when it is shorter (2028-01-31 + 1 month = 2028-02-29).
+    public func adding(months count: Int) throws(AccountRulesError) -> CalendarDay {
+        guard abs(count) <= 120_000 else { throw AccountRulesError(.dateInvalid, "\(count) months is out of range") }
+        let index = year * 12 + (month - 1) + count
+        let (newYear, newMonth) = (index / 12, index % 12 + 1)
+        guard (1900...9999).contains(newYear) else { throw AccountRulesError(.dateInvalid, "\(count) months from \(self) is past 9999") }
+        return try CalendarDay(year: newYear, month: newMonth, day: min(day, Self.daysIn(month: newMonth, year: newYear)))
+    }
+
     /// `YYYY-MM-DD`.
     public var description: String { "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))" }
 

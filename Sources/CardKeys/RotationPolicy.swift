@@ -4,7 +4,8 @@
 /// - A new key is published at least ``publicationLead`` before it may
 ///   sign: a verifier that synced just before the key appeared, then went
 ///   offline for its whole grace, still holds it when it starts signing.
-/// - A key that stops signing stays in the set for ``retention``: its last
+/// - A key that stops signing stays in the set for ``retention``: the
+///   tokens handed out ahead of their windows (``handedOutAhead``), its last
 ///   token's lifetime plus the clock leeway plus the margin.
 public struct RotationPolicy: Sendable, Equatable {
     /// `exp − iat` of every token (ac1-token.md §3).
@@ -21,6 +22,10 @@ public struct RotationPolicy: Sendable, Equatable {
     public var leeway: Int64
     /// How often `keys rotate --if-due` runs: a handoff may come this late.
     public var checkInterval: Int64
+    /// How far ahead of its window a token may be handed out (a phone's
+    /// day of tokens, `tokens.max_prefetch_windows`): the last one a key
+    /// signed before it stopped may start its window this much later.
+    public var handedOutAhead: Int64 = 0
 
     public static let `default` = RotationPolicy(
         tokenLifetime: 360, refreshInterval: 600, offlineGrace: 3 * 86_400,
@@ -41,8 +46,8 @@ public struct RotationPolicy: Sendable, Equatable {
     /// Publication to earliest signing: refresh interval + offline grace + margin.
     public var publicationLead: Int64 { refreshInterval + offlineGrace + safetyMargin }
 
-    /// Last signature to removal: token lifetime + leeway + margin.
-    public var retention: Int64 { tokenLifetime + leeway + safetyMargin }
+    /// Last signature to removal: tokens handed out ahead + token lifetime + leeway + margin.
+    public var retention: Int64 { handedOutAhead + tokenLifetime + leeway + safetyMargin }
 
     /// How far past its planned end a key's signing window reaches, so a
     /// handoff made by a late daily run still falls inside it.

@@ -1,3 +1,5 @@
+import Crypto
+
 /// The token id, the `cti` claim: 8 bytes, unique per issued token
 /// (ac1-token.md §3). Verifiers key their replay caches by it.
 public struct TokenID: Hashable, Sendable, CustomStringConvertible {
@@ -32,4 +34,22 @@ public struct TokenID: Hashable, Sendable, CustomStringConvertible {
     public var hex: String { Hexadecimal.encode(bytes) }
 
     public var description: String { hex }
+}
+
+extension TokenID {
+    /// The id of the token for one card, refresh window and signing key:
+    /// the first eight bytes of HMAC-SHA256 under `key` over all three.
+    /// With Ed25519's deterministic signatures (RFC 8032 §5.1.6) the token
+    /// becomes a pure function of its inputs, so every instance and every
+    /// request agree on it without storing it (docs/cards.md "Tokens ahead").
+    /// The key keeps the ids unpredictable to anyone outside the issuer.
+    public static func derived(key: SymmetricKey, cardNumber: String, windowStart: Int64, keyID: KeyID) -> TokenID {
+        var message = Array("AC1 cti v1".utf8)
+        for field in [Array(cardNumber.utf8), keyID.bytes] {
+            message += withUnsafeBytes(of: UInt32(field.count).bigEndian, Array.init) + field
+        }
+        message += withUnsafeBytes(of: windowStart.bigEndian, Array.init)
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
+        return TokenID(rawValue: Array(mac).prefix(byteCount).reduce(0) { $0 << 8 | UInt64($1) })
+    }
 }

@@ -16,7 +16,7 @@ public struct CounterFamily: Sendable {
         counters = Dictionary(uniqueKeysWithValues: values.map { ($0, metrics.counter(label, [(dimension, $0)])) })
     }
 
-    public func increment(_ value: String) {
-        (counters[value] ?? metrics.counter(label, [(dimension, value)])).increment()
+    public func increment(_ value: String, by amount: Int = 1) {
+        (counters[value] ?? metrics.counter(label, [(dimension, value)])).increment(by: amount)
     }
 }

@@ -20,6 +20,15 @@ struct AlumniAppController: Sendable {
         group.get("card", use: card)
         group.get("card/token", use: token)
         group.get("card/token/qr", use: qr)
+        group.get("card/tokens", use: tokensAhead)
+    }
+
+    /// The card the app shows: the digital one (a plastic card has no QR code).
+    static func digitalCard(_ cards: [Card]) throws -> Card {
+        guard let card = cards.first(where: { $0.kind == .digital }) else {
+            throw APIError(.notFound, code: "no_card", "this account has no digital alumni card yet; apply for one (POST /v1/card-applications)")
+        }
+        return card
     }
 
     struct LoginRequest: Decodable {
@@ -91,9 +100,7 @@ struct AlumniAppController: Sendable {
 
     @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let (holder, cards, _) = try await services.authenticatedCardHolder(request)
-        guard let card = cards.first else {
-            throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
-        }
+        let card = try Self.digitalCard(cards)
         return try JSONBody.response(CardResponse(
             cardNumber: card.number.rawValue, status: card.status.rawValue, validThrough: card.validThrough.description,
             holderName: holder.displayName, maskedName: HolderNameMasking.mask(holder.displayName),
@@ -148,13 +155,11 @@ struct AlumniAppController: Sendable {
         }
     }
 
-    /// The card's offer, or the refusal that says why there is none.
-    private func offer(_ request: Request) async throws -> TokenOffer {
+    /// The card that may have tokens now, with its holder's name, or the
+    /// refusal that says why there is none.
+    private func cardForTokens(_ request: Request, now: Int64) async throws -> (Card, String) {
         let (holder, cards, _) = try await services.authenticatedCardHolder(request)
-        guard let card = cards.first else {
-            throw APIError(.notFound, code: "no_card", "this account has no alumni card yet")
-        }
-        let now = services.clock.now()
+        let card = try Self.digitalCard(cards)
         switch card.status {
         case .suspended:
             throw APIError(.forbidden, code: "card_suspended", "card \(card.number) is suspended; contact the alumni centre")
@@ -166,7 +171,50 @@ struct AlumniAppController: Sendable {
         if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: services.configuration.timeZone) {
             throw APIError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
         }
-        return try await services.tokens.offer(card: card, holderName: holder.displayName, now: now)
+        return (card, holder.displayName)
+    }
+
+    /// The card's offer, or the refusal that says why there is none.
+    private func offer(_ request: Request) async throws -> TokenOffer {
+        let now = services.clock.now()
+        let (card, name) = try await cardForTokens(request, now: now)
+        return try await services.tokens.offer(card: card, holderName: name, now: now)
+    }
+
+    struct TokenAhead: Encodable {
+        let token: String
+        let windowStart: Int64
+        let refreshAt: Int64
+        let expiresAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case token
+            case windowStart = "window_start"
+            case refreshAt = "refresh_at"
+            case expiresAt = "expires_at"
+        }
+    }
+
+    /// `GET /v1/card/tokens?windows=N` (alumni-api.md §9): the current
+    /// window's token and those of the N − 1 windows after it.
+    @Sendable func tokensAhead(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let limit = services.tokens.maxPrefetchWindows
+        for name in request.uri.queryParameters.map({ String($0.key) }) where name != "windows" {
+            throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: windows")
+        }
+        var count = limit
+        if let text = request.uri.queryParameters["windows"] {
+            guard let value = Int(text), (1...limit).contains(value) else {
+                throw APIError.badRequest("invalid_value", "windows must be a whole number from 1 to \(limit) (tokens.max_prefetch_windows)")
+            }
+            count = value
+        }
+        let now = services.clock.now()
+        let (card, name) = try await cardForTokens(request, now: now)
+        let tokens = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
+        services.metrics.tokenServed(format: "ahead", count: tokens.count)
+        let body = tokens.map { TokenAhead(token: $0.0.token, windowStart: $0.1.start, refreshAt: $0.1.refreshAt, expiresAt: $0.0.expiresAt) }
+        return try JSONBody.response(["tokens": body])
     }
 
     @Sendable func token(_ request: Request, context: IssuerRequestContext) async throws -> Response {

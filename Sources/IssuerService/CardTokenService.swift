@@ -1,8 +1,10 @@
 import CardKeys
 import CardToken
+import Crypto
 import DaemonSupport
 import Foundation
 import IssuerStore
+import NIOPosix
 import Synchronization
 
 /// A card's token for the current window, and for the next one when the
@@ -14,16 +16,22 @@ public struct TokenOffer: Sendable, Equatable {
     public let nextWindow: TokenSchedule.Window?
 }
 
-/// Issues card tokens by refresh window. The first request in a window
-/// signs the token and keeps it in the database (`INSERT OR IGNORE`, so
-/// racing requests and instances agree); later requests read it, from
-/// memory when this instance has seen it.
+/// Issues card tokens by refresh window. A token is a pure function of the
+/// card's details, the window and the active key: its id is derived by a
+/// keyed hash (`TokenID.derived`) and Ed25519 and HMAC signatures are
+/// deterministic, so every request and every instance hand out the same
+/// bytes without a table to agree through, and a day of tokens ahead
+/// costs only the signing (docs/cards.md "Tokens ahead").
 public final class CardTokenService: Sendable {
     let keyStore: KeyStore
     let accounts: AccountStore
     public let schedule: TokenSchedule
     let metrics: IssuerMetrics
     let databaseThreads: DatabaseThreads
+    /// Derives the token ids; from the KEK, so every instance agrees.
+    let tokenIDKey: SymmetricKey
+    /// The most windows one `GET /v1/card/tokens` may ask for.
+    public let maxPrefetchWindows: Int
     /// How long the unsealed active key is reused before it is read again
     /// (a rotation by another process is seen within this time; the
     /// daemon's own rotations clear it at once).
@@ -33,22 +41,41 @@ public final class CardTokenService: Sendable {
         let loadedAt: Int64
         let signing: SigningKey
         let managed: ManagedKey
-        /// Kids of revoked keys as the database knew them at `loadedAt`.
-        let revoked: Set<String>
+        /// Keys retired since they signed, newest first.
+        let retiring: [(signing: SigningKey, managed: ManagedKey)]
 
-        func usable(_ token: StoredCardToken) -> Bool { !revoked.contains(token.kid) }
+        /// The key that was active when `window` began: the active key, or
+        /// (for the window during which a rotation happened) the one it
+        /// replaced, so the phone's token stays the same for the whole
+        /// window. Revoked keys are never among them.
+        func signer(for window: TokenSchedule.Window) -> (signing: SigningKey, notBefore: Int64) {
+            if let activated = managed.activatedAt, activated > window.start,
+               let previous = retiring.first(where: { ($0.managed.activatedAt ?? .max) <= window.start && ($0.managed.retiredAt ?? .min) > window.start }) {
+                return (previous.signing, previous.managed.notBefore)
+            }
+            return (signing, managed.notBefore)
+        }
     }
     private let activeKey = Mutex<CachedKey?>(nil)
-    /// Tokens of the current and next windows by card; older windows are
-    /// dropped as time moves on, so this holds at most two per card.
-    private let recent = Mutex<[String: [StoredCardToken]]>([:])
+    /// Tokens of the current and next windows by card, so the hot path
+    /// signs once per card and window; older windows are dropped as time
+    /// moves on. A token is reused only for the same details and key.
+    private let recent = Mutex<[String: [Signed]]>([:])
 
-    init(keyStore: KeyStore, accounts: AccountStore, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads) {
+    private struct Signed {
+        let details: CardDetails
+        let token: StoredCardToken
+    }
+
+    init(keyStore: KeyStore, accounts: AccountStore, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads,
+         tokenIDKey: SymmetricKey, maxPrefetchWindows: Int) {
         self.databaseThreads = databaseThreads
         self.keyStore = keyStore
         self.accounts = accounts
         self.schedule = schedule
         self.metrics = metrics
+        self.tokenIDKey = tokenIDKey
+        self.maxPrefetchWindows = maxPrefetchWindows
     }
 
     /// Forgets the cached active key (after a rotation or revocation).
@@ -66,53 +93,93 @@ public final class CardTokenService: Sendable {
     /// may have tokens.
     public func offer(card: Card, holderName: String, now: Int64) async throws -> TokenOffer {
         let window = schedule.window(at: now)
-        let details = CardDetails(number: card.number, holderName: try HolderName(HolderNameMasking.mask(holderName)), validThrough: card.validThrough)
-        let current = try await token(for: details, window: window, now: now)
+        let details = try Self.details(card, holderName: holderName)
+        let key = try await signingKey(now: now)
+        let current = try token(for: details, window: window, key: key, now: now)
         guard schedule.offersNext(at: now) else {
             return TokenOffer(current: current, window: window, next: nil, nextWindow: nil)
         }
         let nextWindow = schedule.next(after: window)
-        let next = try await token(for: details, window: nextWindow, now: now)
+        let next = try token(for: details, window: nextWindow, key: key, now: now)
         return TokenOffer(current: current, window: window, next: next, nextWindow: nextWindow)
     }
 
-    private func token(for card: CardDetails, window: TokenSchedule.Window, now: Int64) async throws -> StoredCardToken {
-        let number = card.number.rawValue
+    /// The tokens of the current window and the `count − 1` after it
+    /// (alumni-api.md §9), the same ones `offer` hands out in each window
+    /// while the key and the card's details stay as they are. The card's
+    /// `tokens_live_until` is moved forward before any is returned, so a
+    /// withdrawal keeps the card in `revoked_cards` until the last expires.
+    public func tokensAhead(card: Card, holderName: String, now: Int64, count: Int) async throws -> [(StoredCardToken, TokenSchedule.Window)] {
+        precondition((1...maxPrefetchWindows).contains(count))
+        let details = try Self.details(card, holderName: holderName)
         let key = try await signingKey(now: now)
-        // A token kept under a key that has since been revoked (by this
-        // process or another) is never handed out again.
-        if let held = recent.withLock({ $0[number]?.first { $0.windowStart == window.start } }), key.usable(held) {
-            return held
+        let first = schedule.window(at: now)
+        let current = key.signer(for: first)
+        var upcoming = [first]
+        // Later windows are signed by the active key, and only while its signing
+        // window admits their iat: past it the list stops short, and the phone
+        // asks again once the next key has taken over.
+        while upcoming.count < count {
+            let next = schedule.next(after: upcoming[upcoming.count - 1])
+            guard next.start <= key.managed.notAfter else { break }
+            upcoming.append(next)
         }
-        let accounts = accounts
-        if let stored = try await databaseThreads.read({ try accounts.storedToken(card: number, windowStart: window.start) }), key.usable(stored) {
-            remember(stored, now: now)
-            return stored
+        let windows = upcoming
+        let accounts = accounts, number = card.number.rawValue, last = windows[windows.count - 1].expiresAt
+        try await databaseThreads.write { try accounts.noteTokensHandedOut(card: number, until: last) }
+        let schedule = schedule, tokenIDKey = tokenIDKey, active = key.signing, activeNotBefore = key.managed.notBefore
+        // Up to a day of signatures: on a thread pool, not the cooperative threads.
+        let tokens = try await NIOThreadPool.singleton.runIfActive {
+            try windows.enumerated().map { index, window in
+                let (signing, notBefore) = index == 0 ? (current.signing, current.notBefore) : (active, activeNotBefore)
+                return try Self.sign(details, window: window, signing: signing, notBefore: notBefore, schedule: schedule, tokenIDKey: tokenIDKey)
+            }
         }
+        metrics.tokenSigned(algorithm: key.signing.algorithm.jwkName, count: tokens.count)
+        return Array(zip(tokens, windows))
+    }
+
+    private static func details(_ card: Card, holderName: String) throws -> CardDetails {
+        CardDetails(number: card.number, holderName: try HolderName(HolderNameMasking.mask(holderName)), validThrough: card.validThrough)
+    }
+
+    private func token(for details: CardDetails, window: TokenSchedule.Window, key: CachedKey, now: Int64) throws -> StoredCardToken {
+        let signer = key.signer(for: window)
+        let number = details.number.rawValue, kid = signer.signing.id.base64URL
+        if let held = recent.withLock({ $0[number]?.first { $0.token.windowStart == window.start && $0.token.kid == kid && $0.details == details } }) {
+            return held.token
+        }
+        let token = try Self.sign(details, window: window, signing: signer.signing, notBefore: signer.notBefore, schedule: schedule,
+                                  tokenIDKey: tokenIDKey)
+        metrics.tokenSigned(algorithm: signer.signing.algorithm.jwkName)
+        remember(Signed(details: details, token: token), now: now)
+        return token
+    }
+
+    /// The token of `details` in `window` under `signing`: the same inputs
+    /// give the same bytes on every instance.
+    static func sign(_ details: CardDetails, window: TokenSchedule.Window, signing: SigningKey, notBefore: Int64,
+                     schedule: TokenSchedule, tokenIDKey: SymmetricKey) throws -> StoredCardToken {
         // A key that took over inside this window may not sign before its nbf.
-        let issuedAt = max(window.start, key.managed.notBefore)
-        var random = SystemRandomNumberGenerator()
+        let issuedAt = max(window.start, notBefore)
         let lifetime = window.expiresAt - issuedAt
         guard lifetime <= schedule.maxTokenLifetime else {
             throw CardTokenError(.invalidClaimValue, "a token for window \(window.start) would live \(lifetime) s, longer than the published \(schedule.maxTokenLifetime) s")
         }
-        let issued = try TokenIssuer().issue(
-            card: card, key: key.signing, now: issuedAt, lifetime: lifetime, tokenID: .random(using: &random))
-        metrics.tokenSigned(algorithm: key.signing.algorithm.jwkName)
-        let candidate = StoredCardToken(cardNumber: number, windowStart: window.start, token: issued.text, kid: issued.keyID.base64URL,
-                                        issuedAt: issuedAt, expiresAt: window.expiresAt)
-        let pruneBefore = now - schedule.refreshInterval
-        let kept = try await databaseThreads.write { try accounts.keep(candidate, pruneBefore: pruneBefore) }
-        remember(kept, now: now)
-        return kept
+        let tokenID = TokenID.derived(key: tokenIDKey, cardNumber: details.number.rawValue, windowStart: window.start, keyID: signing.id)
+        let issued = try TokenIssuer().issue(card: details, key: signing, now: issuedAt, lifetime: lifetime, tokenID: tokenID)
+        return StoredCardToken(cardNumber: details.number.rawValue, windowStart: window.start, token: issued.text, kid: issued.keyID.base64URL,
+                               issuedAt: issuedAt, expiresAt: window.expiresAt)
     }
 
-    private func remember(_ token: StoredCardToken, now: Int64) {
+    private func remember(_ signed: Signed, now: Int64) {
         let oldest = schedule.window(at: now).start
         recent.withLock { recent in
-            var list = recent[token.cardNumber, default: []].filter { $0.windowStart >= oldest && $0.windowStart != token.windowStart }
-            list.append(token)
-            recent[token.cardNumber] = list
+            var list = recent[signed.token.cardNumber, default: []].filter {
+                $0.token.windowStart >= oldest && !($0.token.windowStart == signed.token.windowStart)
+            }
+            list.append(signed)
+            recent[signed.token.cardNumber] = list
         }
     }
 
@@ -121,11 +188,11 @@ public final class CardTokenService: Sendable {
             return cached
         }
         let keyStore = keyStore
-        let (signing, managed, revoked) = try await databaseThreads.read {
+        let (signing, managed, retiring) = try await databaseThreads.read {
             let (signing, managed) = try keyStore.activeKey()
-            return (signing, managed, try keyStore.revokedKeyIDs())
+            return (signing, managed, try keyStore.retiringKeys().sorted { ($0.managed.retiredAt ?? 0) > ($1.managed.retiredAt ?? 0) })
         }
-        let loaded = CachedKey(loadedAt: now, signing: signing, managed: managed, revoked: revoked)
+        let loaded = CachedKey(loadedAt: now, signing: signing, managed: managed, retiring: retiring)
         activeKey.withLock { $0 = loaded }
         return loaded
     }
@@ -135,7 +202,7 @@ public final class CardTokenService: Sendable {
         let oldest = schedule.window(at: now).start
         recent.withLock { recent in
             recent = recent.compactMapValues { list in
-                let live = list.filter { $0.windowStart >= oldest }
+                let live = list.filter { $0.token.windowStart >= oldest }
                 return live.isEmpty ? nil : live
             }
         }

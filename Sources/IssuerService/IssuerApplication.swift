@@ -54,7 +54,9 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
     AlumniAppController(services: services).addRoutes(to: v1)
     AccountController(services: services).addRoutes(to: v1)
     VerifyController(services: services).addRoutes(to: v1)
-    AdminController(services: services).addRoutes(to: v1.group("admin"))
-    ReviewController(services: services).addRoutes(to: v1.group("admin"))
+    let admin = v1.group("admin")
+    AdminController(services: services).addRoutes(to: admin)
+    ReviewController(services: services).addRoutes(to: admin)
+    CardApplicationController(services: services).addRoutes(to: v1, admin: admin)
     return router
 }

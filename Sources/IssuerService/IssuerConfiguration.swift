@@ -102,6 +102,27 @@ public struct IssuerConfiguration: Sendable {
     /// A JSON file with the personal-data notice (`version`, `text`); the bundled one when nil.
     public var consentFile: String?
 
+    // cards
+    /// Fees by kind of application, in TWD (`cards.fees.first`, `cards.fees.renewal`).
+    public var firstCardFee = 200
+    public var renewalFee = 200
+    public var issueOn = CardIssueMoment.submission
+    /// `cards.validity`: how long a card runs, in months (`1y`, `18mo`).
+    public var cardValidityMonths = 12
+    /// `cards.renewal_window`: how long before its end a card may be renewed, in months.
+    public var renewalWindowMonths = 1
+    /// New digital card numbers: this prefix, ten random digits, a Luhn digit.
+    public var cardNumberPrefix = "D"
+    /// The most windows `GET /v1/card/tokens` hands out at once (288 × 5 min = a day).
+    public var maxPrefetchWindows = 288
+
+    public enum CardIssueMoment: String, Sendable, CaseIterable {
+        /// The card shows at once; the fee is owed.
+        case submission
+        /// The card is issued when staff record the payment.
+        case payment
+    }
+
     // mail
     public var smtpHost: String?
     public var smtpPort = 587
@@ -129,6 +150,11 @@ public struct IssuerConfiguration: Sendable {
 
     public var database: String { databasePath ?? (dataDirectory as NSString).appendingPathComponent("issuer.sqlite") }
     public var tokenLifetime: Int64 { refreshInterval + tokenGrace }
+    /// How long a withdrawn card stays in `revoked_cards` for the tokens
+    /// handed out one window at a time: the next window's token, handed out
+    /// `next_token_lead` early, plus the leeway. Tokens handed out ahead
+    /// keep it there longer (`card.tokens_live_until`).
+    public var withdrawnCardHorizon: Int64 { tokenLifetime + nextTokenLead + leeway }
     public var baseURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// The calendar files as paths to open.
@@ -138,8 +164,11 @@ public struct IssuerConfiguration: Sendable {
 
     /// The rotation policy these settings describe (docs/key-rotation.md).
     public var rotationPolicy: RotationPolicy {
-        RotationPolicy(tokenLifetime: tokenLifetime, refreshInterval: keySetRefreshInterval, offlineGrace: offlineGrace,
-                       safetyMargin: safetyMargin, rotationPeriod: rotationPeriod, leeway: leeway, checkInterval: checkInterval)
+        var policy = RotationPolicy(tokenLifetime: tokenLifetime, refreshInterval: keySetRefreshInterval, offlineGrace: offlineGrace,
+                                    safetyMargin: safetyMargin, rotationPeriod: rotationPeriod, leeway: leeway, checkInterval: checkInterval)
+        // A day of tokens handed out just before a rotation keeps the old key in the set a day longer.
+        policy.handedOutAhead = Int64(maxPrefetchWindows - 1) * refreshInterval
+        return policy
     }
 
     /// Reads `path` (nil: defaults only) with `ALUMNICARD_*` overrides.
@@ -222,6 +251,19 @@ public struct IssuerConfiguration: Sendable {
         c.maxConcurrentUploads = try reader.integer("applications.max_concurrent_uploads", default: c.maxConcurrentUploads, in: 1...1_000)
         c.consentFile = try reader.optionalString("applications.consent_file")
 
+        c.maxPrefetchWindows = try reader.integer("tokens.max_prefetch_windows", default: c.maxPrefetchWindows, in: 1...2_016)
+
+        c.firstCardFee = try reader.integer("cards.fees.first", default: c.firstCardFee, in: 0...100_000)
+        c.renewalFee = try reader.integer("cards.fees.renewal", default: c.renewalFee, in: 0...100_000)
+        c.issueOn = CardIssueMoment(rawValue: try reader.choice("cards.issue_on", default: c.issueOn.rawValue,
+                                                                from: CardIssueMoment.allCases.map(\.rawValue)))!
+        c.cardValidityMonths = try months(reader, "cards.validity", default: c.cardValidityMonths, in: 1...120)
+        c.renewalWindowMonths = try months(reader, "cards.renewal_window", default: c.renewalWindowMonths, in: 0...24)
+        c.cardNumberPrefix = try reader.string("cards.number_prefix", default: c.cardNumberPrefix)
+        guard (try? CardNumberScheme(prefix: c.cardNumberPrefix)) != nil else {
+            throw ConfigurationError(key: "cards.number_prefix", "\"\(c.cardNumberPrefix.prefix(20))\" must be 0–8 upper-case letters or digits, such as D")
+        }
+
         c.smtpHost = try reader.optionalString("mail.smtp_host")
         c.smtpPort = try reader.integer("mail.smtp_port", default: c.smtpPort, in: 1...65_535)
         c.mailFrom = try reader.string("mail.from", default: c.mailFrom)
@@ -239,6 +281,17 @@ public struct IssuerConfiguration: Sendable {
         try reader.finish()
         try c.validate()
         return c
+    }
+
+    /// Reads a number of months written `12mo` or `1y`.
+    private static func months(_ reader: ConfigurationReader, _ key: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try reader.string(key, default: "\(value)mo").trimmingCharacters(in: .whitespaces).lowercased()
+        let count: Int?
+        if text.hasSuffix("mo") { count = Int(text.dropLast(2)) } else if text.hasSuffix("y") { count = Int(text.dropLast()).flatMap { $0 <= 1_000 ? $0 * 12 : nil } } else { count = nil }
+        guard let count, range.contains(count) else {
+            throw ConfigurationError(key: key, "\"\(text.prefix(20))\" must be a number of months or years such as 12mo or 1y, from \(range.lowerBound) to \(range.upperBound) months")
+        }
+        return count
     }
 
     /// Checks the settings together; flags applied after ``load(path:environment:)``

@@ -15,20 +15,20 @@ public struct IssuerMetrics: Sendable {
     public init(service: ServiceMetrics) {
         self.service = service
         signed = CounterFamily("alumnicard_tokens_issued_total", by: "alg", values: CoseAlgorithm.allCases.map(\.jwkName), metrics: service)
-        served = CounterFamily("alumnicard_tokens_served_total", by: "format", values: ["json", "svg", "png"], metrics: service)
+        served = CounterFamily("alumnicard_tokens_served_total", by: "format", values: ["json", "svg", "png", "ahead"], metrics: service)
         logins = CounterFamily("alumnicard_logins_total", by: "result", values: ["ok", "invalid_credentials", "throttled", "suspended"], metrics: service)
         mails = CounterFamily("alumnicard_mail_attempts_total", by: "outcome", values: ["sent", "retry", "failed"], metrics: service)
         verifications = CounterFamily("alumnicard_verifications_total", by: "reason", values: VerificationReason.allCases.map(\.code), metrics: service)
     }
 
-    /// A token was signed (not served from the window's store).
-    func tokenSigned(algorithm: String) {
-        signed.increment(algorithm)
+    /// Tokens were signed (not served from memory).
+    func tokenSigned(algorithm: String, count: Int = 1) {
+        signed.increment(algorithm, by: count)
     }
 
-    /// A token was served to the app (signed now or kept for the window).
-    func tokenServed(format: String) {
-        served.increment(format)
+    /// Tokens were served to the app (signed now or held for the window).
+    func tokenServed(format: String, count: Int = 1) {
+        served.increment(format, by: count)
     }
 
     /// A login attempt: `ok`, `invalid_credentials` or `throttled`.

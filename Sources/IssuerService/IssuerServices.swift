@@ -87,9 +87,11 @@ public struct IssuerServices: Sendable {
         tokens = CardTokenService(keyStore: keyStore, accounts: accounts,
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
-                                  metrics: metrics, databaseThreads: databaseThreads)
+                                  metrics: metrics, databaseThreads: databaseThreads,
+                                  tokenIDKey: credentials.kek.derivedKey(purpose: "token id v1"),
+                                  maxPrefetchWindows: configuration.maxPrefetchWindows)
         publisher = KeySetPublisher(keyStore: keyStore, accounts: accounts,
-                                    withdrawnCardHorizon: configuration.tokenLifetime + configuration.nextTokenLead + configuration.leeway,
+                                    withdrawnCardHorizon: configuration.withdrawnCardHorizon, leeway: configuration.leeway,
                                     rootKey: credentials.rootKey, issuer: configuration.issuerName,
                                     validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,

@@ -18,6 +18,7 @@ extension IssuerStoreError: CodedError {
         case .notFound: APIError.notFound(message)
         case .invalidChange: APIError(.conflict, code: "conflict", message)
         case .alreadyDecided: APIError(.conflict, code: "already_decided", message)
+        case .alreadyPaid: APIError(.conflict, code: "already_paid", message)
         case .tokenUnusable: APIError.badRequest("token_invalid", message)
         default: nil
         }

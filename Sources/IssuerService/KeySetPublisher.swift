@@ -25,10 +25,11 @@ public struct PublishedKeySet: Sendable {
 public final class KeySetPublisher: Sendable {
     let keyStore: KeyStore
     let accounts: AccountStore
-    /// How long a withdrawn card stays in `revoked_cards`: the longest a
-    /// token handed out before the withdrawal can live (the next window's
-    /// token, handed out `next_token_lead` early, plus the leeway).
+    /// How long a withdrawn card stays in `revoked_cards` (see
+    /// `IssuerConfiguration.withdrawnCardHorizon`), and the verifiers'
+    /// leeway past the last `exp` of tokens it was handed ahead.
     let withdrawnCardHorizon: Int64
+    let leeway: Int64
     let rootKey: RootSigningKey?
     let issuer: String
     let validity: Int64
@@ -44,11 +45,12 @@ public final class KeySetPublisher: Sendable {
     private struct Held { let loadedAt: Int64; let published: PublishedKeySet? }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, accounts: AccountStore, withdrawnCardHorizon: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
+    init(keyStore: KeyStore, accounts: AccountStore, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
          logger: Logger, databaseThreads: DatabaseThreads) {
         self.databaseThreads = databaseThreads
         self.accounts = accounts
         self.withdrawnCardHorizon = withdrawnCardHorizon
+        self.leeway = leeway
         self.keyStore = keyStore
         self.rootKey = rootKey
         self.issuer = issuer
@@ -103,10 +105,10 @@ public final class KeySetPublisher: Sendable {
                 "served_root": "\(signer)", "host_root": "\(rootKey.id)"])
             return false
         }
-        let keyStore = keyStore, accounts = accounts, since = now - withdrawnCardHorizon
+        let keyStore = keyStore, accounts = accounts, since = now - withdrawnCardHorizon, liveAfter = now - leeway
         let ring: KeyRing, withdrawn: [String]
         do {
-            (ring, withdrawn) = try await databaseThreads.read { (try keyStore.ring(), try accounts.withdrawnCards(since: since)) }
+            (ring, withdrawn) = try await databaseThreads.read { (try keyStore.ring(), try accounts.withdrawnCards(since: since, liveAfter: liveAfter)) }
         } catch { throw .wrapping(error, "cannot read the keys") }
         let ringKeys = ring.publishedKeys.compactMap { $0.publicJWK() }
         if let served,

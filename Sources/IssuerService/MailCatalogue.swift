@@ -11,6 +11,7 @@ struct MailCatalogue: Sendable {
     let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
     let accountReady: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
     let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
+    let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ cardURL: String) -> (subject: String, body: String)
 
     static let traditionalChinese = MailCatalogue(
         signature: "國立臺灣大學校友中心",
@@ -103,6 +104,18 @@ struct MailCatalogue: Sendable {
 
              您的首次登入驗證碼為 \(code)，\(minutes) 分鐘內有效，僅能使用一次。
              若不是您本人登入，請忽略本信並與校友中心聯絡。
+             """)
+        },
+        cardIssued: { name, number, validThrough, renewal, url in
+            (renewal ? "您的數位校友證已續期" : "您的數位校友證已核發",
+             """
+             \(name) 您好：
+
+             \(renewal ? "您的數位校友證已續期" : "您的數位校友證已核發")。
+             卡號：\(number)
+             有效期限：\(validThrough)
+
+             登入後即可在手機上出示校友證 QR code，至特約商店享有校友優惠：\(url)
              """)
         }
     )
@@ -198,6 +211,18 @@ struct MailCatalogue: Sendable {
 
              Your first-login code is \(code). It is valid for \(minutes) minutes and works once.
              If you are not signing in, ignore this message and contact the Alumni Centre.
+             """)
+        },
+        cardIssued: { name, number, validThrough, renewal, url in
+            (renewal ? "Your digital alumni card was renewed" : "Your digital alumni card is ready",
+             """
+             Dear \(name),
+
+             \(renewal ? "Your digital alumni card was renewed." : "Your digital alumni card has been issued.")
+             Card number: \(number)
+             Valid through: \(validThrough)
+
+             Sign in to show the card's QR code on your phone at partner merchants for alumni offers: \(url)
              """)
         }
     )

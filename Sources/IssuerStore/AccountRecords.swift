@@ -52,7 +52,7 @@ public enum CardKind: String, Sendable, Codable, CaseIterable {
     case physical, digital
 }
 
-/// A token kept for one card and refresh window.
+/// A card's token for one refresh window.
 public struct StoredCardToken: Sendable, Equatable {
     public let cardNumber: String
     public let windowStart: Int64
@@ -149,37 +149,6 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
         case holderID = "holder_id"
         case createdAt = "created_at"
         case expiresAt = "expires_at"
-    }
-}
-
-struct IssuedTokenRecord: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "issued_token"
-    var cardNumber: String
-    var windowStart: Int64
-    var token: String
-    var kid: String
-    var issuedAt: Int64
-    var expiresAt: Int64
-
-    enum CodingKeys: String, CodingKey {
-        case token, kid
-        case cardNumber = "card_number"
-        case windowStart = "window_start"
-        case issuedAt = "issued_at"
-        case expiresAt = "expires_at"
-    }
-
-    init(_ stored: StoredCardToken) {
-        cardNumber = stored.cardNumber
-        windowStart = stored.windowStart
-        token = stored.token
-        kid = stored.kid
-        issuedAt = stored.issuedAt
-        expiresAt = stored.expiresAt
-    }
-
-    var stored: StoredCardToken {
-        StoredCardToken(cardNumber: cardNumber, windowStart: windowStart, token: token, kid: kid, issuedAt: issuedAt, expiresAt: expiresAt)
     }
 }
 

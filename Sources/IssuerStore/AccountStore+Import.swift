@@ -214,7 +214,6 @@ extension AccountStore {
                 changes.append("status \(card.status) → \(wanted.rawValue)")
                 card.status = wanted.rawValue
                 card.statusReason = "registrar import"
-                try IssuedTokenRecord.filter(Column("card_number") == card.number).deleteAll(db)
             }
             if !changes.isEmpty {
                 card.updatedAt = now

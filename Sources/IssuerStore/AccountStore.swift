@@ -106,20 +106,23 @@ public struct AccountStore: Sendable {
             record.statusReason = reason
             record.updatedAt = now
             try record.update(db)
-            try IssuedTokenRecord.filter(Column("card_number") == number).deleteAll(db)
             let action = status == .active ? "card_reinstated" : "card_\(status.rawValue)"
             try AuditEvent(at: now, actor: actor, action: action, subject: number, detail: "\(before) → \(status.rawValue): \(reason)").insert(db)
             return try record.card()
         }
     }
 
-    /// Cards suspended or revoked at or after `since`: their last tokens
-    /// may still be live, so the key set lists them (`revoked_cards`) and
-    /// offline verifiers refuse those tokens before they expire.
-    public func withdrawnCards(since: Int64) throws(IssuerStoreError) -> [String] {
+    /// Cards whose last tokens may still be live although the card was
+    /// suspended or revoked: withdrawn at or after `since` (tokens handed
+    /// out one or two at a time), or handed tokens ahead that live past
+    /// `liveAfter`. The key set lists them (`revoked_cards`), so offline
+    /// verifiers refuse those tokens before they expire.
+    public func withdrawnCards(since: Int64, liveAfter: Int64) throws(IssuerStoreError) -> [String] {
         try database.read { db in
-            try String.fetchAll(db, sql: "SELECT number FROM card WHERE status IN ('suspended', 'revoked') AND updated_at >= ? ORDER BY number",
-                                arguments: [since])
+            try String.fetchAll(db, sql: """
+                SELECT number FROM card WHERE status IN ('suspended', 'revoked') AND (updated_at >= ? OR tokens_live_until > ?)
+                ORDER BY number
+                """, arguments: [since, liveAfter])
         }
     }
 
@@ -168,31 +171,15 @@ public struct AccountStore: Sendable {
         _ = try database.write { db in try SessionRecord.deleteOne(db, key: Data(tokenHash)) }
     }
 
-    // MARK: - Tokens per refresh window
+    // MARK: - Tokens handed out ahead
 
-    /// The token kept for `card` in the window starting at `windowStart`.
-    public func storedToken(card: String, windowStart: Int64) throws(IssuerStoreError) -> StoredCardToken? {
-        try database.read { db in
-            try IssuedTokenRecord.fetchOne(db, key: ["card_number": card, "window_start": windowStart])?.stored
-        }
-    }
-
-    /// Keeps `token` unless another request kept one for the same card and
-    /// window first; returns the one kept, so racing requests agree.
-    public func keep(_ token: StoredCardToken, pruneBefore: Int64) throws(IssuerStoreError) -> StoredCardToken {
+    /// Notes that tokens of `card` living until `until` were handed out
+    /// (before they are), so a withdrawal keeps the card in `revoked_cards`
+    /// that long. Only ever moves forward.
+    public func noteTokensHandedOut(card: String, until: Int64) throws(IssuerStoreError) {
         try database.write { db in
-            // A row kept under a key revoked since (by an instance that had
-            // not seen the revocation yet) gives way to the new token.
-            try db.execute(sql: """
-                DELETE FROM issued_token WHERE card_number = ? AND window_start = ?
-                    AND kid IN (SELECT kid FROM signing_key WHERE state = 'revoked')
-                """, arguments: [token.cardNumber, token.windowStart])
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO issued_token (card_number, window_start, token, kid, issued_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [token.cardNumber, token.windowStart, token.token, token.kid, token.issuedAt, token.expiresAt])
-            try IssuedTokenRecord.filter(Column("expires_at") < pruneBefore).deleteAll(db)
-            return try IssuedTokenRecord.fetchOne(db, key: ["card_number": token.cardNumber, "window_start": token.windowStart])?.stored ?? token
+            try db.execute(sql: "UPDATE card SET tokens_live_until = ? WHERE number = ? AND tokens_live_until < ?",
+                           arguments: [until, card, until])
         }
     }
 

@@ -308,6 +308,59 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX mail_attempt_mail ON mail_attempt(mail_id);
                 """)
         }
+        migrator.registerMigration("v5: digital card applications, merchant directory, tokens derived instead of stored") { db in
+            try db.execute(sql: """
+                CREATE TABLE card_application (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 8 AND 40),
+                    holder_id INTEGER NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('first', 'renewal')),
+                    status TEXT NOT NULL CHECK (status IN ('awaiting_payment', 'issued')),
+                    fee_amount INTEGER NOT NULL CHECK (fee_amount BETWEEN 0 AND 1000000),
+                    currency TEXT NOT NULL CHECK (currency = 'TWD'),
+                    -- The card a renewal extends (set at submission), or the new one (set at issue).
+                    card_number TEXT REFERENCES card(number),
+                    valid_through INTEGER CHECK (valid_through IS NULL OR valid_through BETWEEN 19000101 AND 99991231),
+                    submitted_at INTEGER NOT NULL,
+                    issued_at INTEGER,
+                    paid_at INTEGER,
+                    paid_amount INTEGER CHECK (paid_amount IS NULL OR paid_amount BETWEEN 0 AND 1000000),
+                    payment_reference TEXT CHECK (payment_reference IS NULL OR length(payment_reference) BETWEEN 1 AND 64),
+                    payment_recorded_by TEXT,
+                    CHECK ((status = 'issued') = (issued_at IS NOT NULL))
+                );
+                CREATE INDEX card_application_holder ON card_application(holder_id, submitted_at);
+                CREATE INDEX card_application_status ON card_application(status, submitted_at);
+                -- At most one application waits for its payment per alumnus.
+                CREATE UNIQUE INDEX card_application_one_pending ON card_application(holder_id) WHERE status = 'awaiting_payment';
+
+                -- The latest exp of any token handed out ahead (GET /v1/card/tokens):
+                -- a withdrawn card stays in revoked_cards until then.
+                ALTER TABLE card ADD COLUMN tokens_live_until INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX card_withdrawn ON card(status, updated_at) WHERE status IN ('suspended', 'revoked');
+
+                CREATE TABLE merchant (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+                    name_zh TEXT NOT NULL,
+                    name_en TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    phone TEXT,
+                    url TEXT,
+                    offer_zh TEXT NOT NULL,
+                    offer_en TEXT NOT NULL,
+                    valid_from INTEGER NOT NULL CHECK (valid_from BETWEEN 19000101 AND 99991231),
+                    valid_until INTEGER NOT NULL CHECK (valid_until BETWEEN valid_from AND 99991231),
+                    -- Names, offers and address case-folded once (MerchantSearchText), searched by substring.
+                    search_text TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX merchant_listing ON merchant(category, valid_until);
+
+                -- Tokens are now a pure function of (card, window, key): nothing to keep.
+                DROP TABLE issued_token;
+                """)
+        }
         return migrator
     }
 }

@@ -29,6 +29,8 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
         case alreadyDecided
         /// A reset or status token that is unknown, used or expired.
         case tokenUnusable
+        /// A card application's fee was already recorded as paid.
+        case alreadyPaid
     }
 
     public let code: Code

@@ -14,6 +14,16 @@ extension KeyStore {
         }
     }
 
+    /// The keys that stopped signing (retiring, not revoked) with their
+    /// private parts: a window that began before a rotation keeps the token
+    /// its key signed, for the rest of that window.
+    public func retiringKeys() throws(IssuerStoreError) -> [(signing: SigningKey, managed: ManagedKey)] {
+        let records = try database.read { db in try SigningKeyRecord.filter(Column("state") == "retiring").fetchAll(db) }
+        var keys: [(SigningKey, ManagedKey)] = []
+        for record in records { keys.append((try unseal(record), try record.managedKey())) }
+        return keys
+    }
+
     /// The kids of revoked keys: a token kept under one is never served.
     public func revokedKeyIDs() throws(IssuerStoreError) -> Set<String> {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT kid FROM signing_key WHERE state = 'revoked'")) }

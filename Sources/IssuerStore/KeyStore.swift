@@ -62,14 +62,10 @@ public struct KeyStore: Sendable {
     /// Revokes a key; if it was active, the standby takes over at once.
     @discardableResult
     public func revoke(_ id: KeyID, reason: String, now: Int64, actor: String) throws(IssuerStoreError) -> [KeyChange] {
-        let changes = try change(actor: actor, now: now, beforeCommit: nil) { ring, newKey throws(CardKeysError) in
+        try change(actor: actor, now: now, beforeCommit: nil) { ring, newKey throws(CardKeysError) in
             let algorithm = ring[id]?.algorithm ?? .edDSA
             return try ring.revoke(id, reason: reason, now: now) { newKey(algorithm) }
         }
-        // Tokens kept for the current window under the revoked key must not
-        // be handed out again (the table is the daemon's; see AccountStore).
-        try write { db in try db.execute(sql: "DELETE FROM issued_token WHERE kid = ?", arguments: [id.base64URL]) }
-        return changes
     }
 
     /// The key set document for now, with a new `seq`: at least one more

@@ -71,3 +71,9 @@ public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throw
         }
     }
 }
+
+/// The outcome of async work as a value, so cleanup that must run (a
+/// client's shutdown) runs before an error is rethrown.
+public func outcome<T: Sendable>(of body: () async throws -> T) async -> Result<T, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}

@@ -45,9 +45,8 @@ struct KeySetCommand: AsyncParsableCommand {
             let validity = self.validity ?? configuration.keySetValidity
             guard validity > 0 else { throw CommandFailure.usage("--validity must be positive") }
             let (keyStore, accounts) = try store.openAccounts()
-            let horizon = configuration.tokenLifetime + configuration.nextTokenLead + configuration.leeway
             let withdrawn: [String]
-            do { withdrawn = try accounts.withdrawnCards(since: store.time - horizon) } catch { throw CommandFailure.failed(error.message) }
+            do { withdrawn = try accounts.withdrawnCards(since: store.time - configuration.withdrawnCardHorizon, liveAfter: store.time - configuration.leeway) } catch { throw CommandFailure.failed(error.message) }
             let output: Data
             if unsigned {
                 let document: KeySetDocument

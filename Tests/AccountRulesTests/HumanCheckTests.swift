@@ -1,9 +1,10 @@
 import Foundation
 import AccountRules
 import Crypto
+import TestSupport
 import Testing
 
-@Suite struct HumanCheckTests {
+@Suite(.onItsOwnThread) struct HumanCheckTests {
     let key = SymmetricKey(size: .bits256)
     let now: Int64 = 1_790_000_000
 

@@ -6,7 +6,7 @@ import Testing
 
 /// `../shared/vectors/ac1/keyset.json`: every key set vector answers
 /// exactly its expected reason.
-@Suite struct KeySetVectorTests {
+@Suite(.onItsOwnThread) struct KeySetVectorTests {
     struct VectorFile: Decodable {
         struct Root: Decodable { let seedHex: String; let publicKeyHex: String; let kid: String }
         struct Vector: Decodable {

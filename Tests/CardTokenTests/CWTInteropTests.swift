@@ -5,7 +5,7 @@ import Testing
 
 /// Tokens this project issues, verified by an implementation it shares no
 /// code with: the PyPI `cwt` package (over `base45`), run by scripts/test's venv.
-@Suite struct CWTInteropTests {
+@Suite(.onItsOwnThread) struct CWTInteropTests {
     struct Request: Encodable {
         struct Entry: Encodable {
             let text: String

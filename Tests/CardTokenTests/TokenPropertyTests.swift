@@ -4,7 +4,7 @@ import Testing
 
 /// Random claims, issued and verified; and every corruption of a valid
 /// token refused, never read as ok, never a crash.
-@Suite struct TokenPropertyTests {
+@Suite(.onItsOwnThread) struct TokenPropertyTests {
     static let now: Int64 = 1_764_061_200
     static let keys = CoseAlgorithm.allCases.map { SigningKey.generate($0) }
 

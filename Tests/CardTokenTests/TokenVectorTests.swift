@@ -6,7 +6,7 @@ import Testing
 /// Every vector of `../shared/vectors/ac1/tokens.json`, from the independent
 /// implementation: verified with exactly its expected reason, and, where
 /// marked `issuer_output`, reproduced byte for byte.
-@Suite struct TokenVectorTests {
+@Suite(.onItsOwnThread) struct TokenVectorTests {
     static var file: TokenVectorFile { get throws { try TokenVectorFile.load() } }
     static var keyFile: KeyVectorFile { get throws { try KeyVectorFile.load() } }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// `alumnicard keys` and `alumnicard keyset` against a real database file,
 /// including a process killed mid-rotation and two rotating at once.
-@Suite struct KeyRotationCommandTests {
+@Suite(.onItsOwnThread) struct KeyRotationCommandTests {
     let alumnicard = ProjectPaths.builtProduct("alumnicard")
     static let start: Int64 = 1_764_036_000
     static let due = start + 40 * 86_400

@@ -4,7 +4,7 @@ import Testing
 
 /// `alumnicard qr`, run as a user would run it, its output read back by
 /// zbarimg where it is an image.
-@Suite struct QRCommandTests {
+@Suite(.onItsOwnThread) struct QRCommandTests {
     let alumnicard = ProjectPaths.builtProduct("alumnicard")
     let zbarimg = URL(fileURLWithPath: "/usr/bin/zbarimg")
     let token = "AC1:RRQT 9P60GO0GMP4.HN 7KAOL$FO09:RQ:PE2E3"

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `alumnicard keys` and `alumnicard token`, run as a user would run them.
-@Suite struct TokenCommandTests {
+@Suite(.onItsOwnThread) struct TokenCommandTests {
     let alumnicard = ProjectPaths.builtProduct("alumnicard")
 
     func run(_ arguments: [String], in directory: URL) throws -> ExternalTool.Result {

@@ -10,7 +10,7 @@ import Testing
 
 /// The issuer daemon as a real process on a loopback socket, in development
 /// mode in a temporary data directory.
-@Suite("The issuer daemon end to end", .serialized)
+@Suite("The issuer daemon end to end", .serialized, .onItsOwnThread)
 struct IssuerDaemonTests {
     static func startDaemon(_ directory: URL, extraArguments: [String] = []) throws -> RunningDaemon {
         try RunningDaemon(ProjectPaths.builtProduct("alumnicard"),

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// A real issuer daemon and a real merchant verifier daemon on loopback.
-@Suite("Issuer and merchant verifier end to end", .serialized)
+@Suite("Issuer and merchant verifier end to end", .serialized, .onItsOwnThread)
 struct MerchantVerifierTests {
     struct Pair {
         let directory: URL

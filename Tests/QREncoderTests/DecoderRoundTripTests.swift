@@ -8,7 +8,7 @@ import Testing
 /// CRCs and zlib stream), and a sample by zbarimg. Text is encoded the way
 /// the app encodes it, with optimal segmentation, so mixed-mode symbols
 /// are decoded too.
-@Suite(.serialized) struct DecoderRoundTripTests {
+@Suite(.serialized, .onItsOwnThread) struct DecoderRoundTripTests {
     struct Decoded: Decodable {
         let text: String?
         let bytesHex: String?

@@ -1,9 +1,10 @@
 @testable import QREncoder
+import TestSupport
 import Testing
 
 /// Boundaries: empty input, every version's exact capacity and one
 /// character more, the largest symbol, and refusals of bad parameters.
-@Suite struct QREdgeCaseTests {
+@Suite(.onItsOwnThread) struct QREdgeCaseTests {
     static func text(_ mode: QRMode, count: Int) -> String {
         switch mode {
         case .numeric: String(repeating: "7", count: count)

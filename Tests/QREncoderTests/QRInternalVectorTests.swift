@@ -1,8 +1,9 @@
 @testable import QREncoder
+import TestSupport
 import Testing
 
 /// Values from the standard's tables and annexes, checked against our code.
-@Suite struct QRInternalVectorTests {
+@Suite(.onItsOwnThread) struct QRInternalVectorTests {
     /// Generator polynomials of ISO/IEC 18004 Annex A, as exponents of α
     /// from x^(n−1) down to x⁰.
     @Test(arguments: [

@@ -4,7 +4,7 @@ import Testing
 
 /// The two penalty scorers, module by module (`QRPenalty`) and on bit lines
 /// (`QRPackedPenalty`, the fast path), agree exactly.
-@Suite struct QRPenaltyTests {
+@Suite(.onItsOwnThread) struct QRPenaltyTests {
     static func pack(_ modules: [UInt8], size: Int) -> (rows: [QRBitLine], columns: [QRBitLine]) {
         var rows = [QRBitLine](repeating: QRBitLine(), count: size)
         var columns = rows

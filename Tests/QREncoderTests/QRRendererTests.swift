@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// Each renderer, read back into modules and compared with the matrix.
-@Suite struct QRRendererTests {
+@Suite(.onItsOwnThread) struct QRRendererTests {
     static let samples: [QRCode] = {
         let texts = ["", "AC1:RRQT 9P60GO0GMP4.HN", "林○明 A000001234", String(repeating: "0123456789", count: 60)]
         return texts.map { try! QRCode.encode(text: $0, errorCorrection: .medium) }

@@ -13,7 +13,7 @@ import Testing
 /// does split mixed text, is checked by the decoders instead
 /// (`DecoderRoundTripTests`) and by the bit-count test in
 /// `QRInternalVectorTests`.
-@Suite(.serialized) struct SegnoInteropTests {
+@Suite(.serialized, .onItsOwnThread) struct SegnoInteropTests {
     struct Request: Encodable {
         let dataHex: String
         let mode: String

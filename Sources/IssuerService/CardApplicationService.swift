@@ -1,0 +1,98 @@
+import AccountRules
+import CardToken
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import IssuerStore
+import Logging
+
+/// Digital card applications and their payments (alumni-api.md §7): the
+/// rules decide, the store records and issues in one transaction, the
+/// confirmation mail goes through the outbox in that same transaction.
+struct CardApplicationService: Sendable {
+    let services: IssuerServices
+
+    var policy: CardIssuePolicy {
+        let configuration = services.configuration
+        return CardIssuePolicy(
+            rules: CardApplicationRules(validityMonths: configuration.cardValidityMonths, renewalWindowMonths: configuration.renewalWindowMonths),
+            // The prefix was checked when the configuration was read.
+            numbers: (try? CardNumberScheme(prefix: configuration.cardNumberPrefix)) ?? (try! CardNumberScheme(prefix: "D")),
+            fees: [.first: configuration.firstCardFee, .renewal: configuration.renewalFee],
+            issueOnSubmission: configuration.issueOn == .submission)
+    }
+
+    var issuedMail: CardIssuedMail {
+        let composer = services.composer, clock = services.clock
+        return CardIssuedMail(outbox: services.outbox) { name, email, number, validThrough, renewal in
+            composer.compose(kind: renewal ? "card_renewed" : "card_issued", to: email, now: clock.now()) {
+                $0.cardIssued(name, number, validThrough.description, renewal, composer.loginURL)
+            }
+        }
+    }
+
+    /// Applies for the caller's digital card, after the human check.
+    func submit(holder: Holder, kind: CardApplicationRules.Kind, altcha: String?, logger: Logger) async throws -> CardApplication {
+        let now = services.clock.now()
+        try await services.humanCheck.check(altcha, now: now)
+        let accounts = services.accounts, policy = policy, mail = issuedMail, today = services.applications.calendar.day(of: now)
+        let application: CardApplication
+        do {
+            application = try await services.databaseThreads.write {
+                try accounts.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now, mail: mail)
+            }
+        } catch let refusal as CardApplicationRules.Refusal {
+            throw Self.apiError(refusal)
+        }
+        if application.status == .issued {
+            services.accountsChanged()
+            services.mailDelivery.wake()
+        }
+        logger.info("card application", metadata: ["application": "\(application.id)", "status": "\(application.status.rawValue)"])
+        return application
+    }
+
+    /// Records a payment; an application awaiting it is issued.
+    func recordPayment(applicationID: String, amount: Int, reference: String, actor: String) async throws -> CardApplication {
+        let now = services.clock.now()
+        let accounts = services.accounts, policy = policy, mail = issuedMail, today = services.applications.calendar.day(of: now)
+        let application: CardApplication
+        do {
+            application = try await services.databaseThreads.write {
+                try accounts.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
+                                               today: today, now: now, actor: actor, mail: mail)
+            }
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
+            throw APIError.invalid("invalid_value", field: "amount", error.message)
+        }
+        services.accountsChanged()
+        services.mailDelivery.wake()
+        return application
+    }
+
+    /// The API's answer for each refusal of the rules.
+    static func apiError(_ refusal: CardApplicationRules.Refusal) -> APIError {
+        switch refusal {
+        case .applicationPending:
+            return APIError(.conflict, code: "application_pending",
+                            "an earlier card application is waiting for its payment; pay it at the alumni centre, or ask staff about it")
+        case .physicalCardValid(let validThrough):
+            var error = APIError(.conflict, code: "physical_card_valid",
+                                 "your plastic alumni card is valid through \(validThrough); apply for the digital card after that day")
+            error.extra = ["valid_through": validThrough.description]
+            return error
+        case .cardAlreadyValid(let number, let validThrough, let renewableFrom):
+            var error = APIError(.conflict, code: "card_already_valid",
+                                 "digital card \(number) is valid through \(validThrough); it can be renewed from \(renewableFrom)")
+            error.extra = ["valid_through": validThrough.description, "renewable_from": renewableFrom.description]
+            return error
+        case .cardSuspended(let number):
+            return APIError(.forbidden, code: "card_suspended", "card \(number) is suspended; contact the alumni centre")
+        case .wrongKind(.renewal, let existing):
+            return APIError.invalid("invalid_value", field: "kind",
+                                    "you already have digital card \(existing ?? "?"); apply with kind \"renewal\" to extend it")
+        case .wrongKind:
+            return APIError.invalid("invalid_value", field: "kind", "you have no digital card to renew; apply with kind \"first\"")
+        }
+    }
+}
