@@ -67,6 +67,6 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension APIError {
     func jsonResponse() -> Response {
-        APIError.jsonResponse(status: status, code: code, message: message, headers: headers, field: field)
+        APIError.jsonResponse(status: status, code: code, message: message, headers: headers, field: field, extra: extra)
     }
 }

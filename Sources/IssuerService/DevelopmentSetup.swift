@@ -97,6 +97,35 @@ extension DevelopmentSetup {
         return true
     }
 
+    /// Seeds a few clearly fictional partner merchants when the directory
+    /// is empty (one with an offer that has ended, which the listing hides).
+    /// Returns how many were made.
+    public static func seedMerchants(_ services: IssuerServices) async throws -> Int {
+        guard try services.merchants.all().isEmpty else { return 0 }
+        let now = services.clock.now()
+        let today = services.applications.calendar.day(of: now)
+        let from = try today.adding(days: -30), until = try today.adding(months: 12)
+        let samples: [(String, String, String, String, String, String, String)] = [
+            ("example-cafe", "範例咖啡（虛構）", "Example Coffee (fictional)", "cafe", "臺北市大安區範例路 1 號", "飲品九折", "10% off drinks"),
+            ("example-books", "示範書店（虛構）", "Sample Books (fictional)", "books", "臺北市大安區範例路 2 號", "全店書籍八五折", "15% off all books"),
+            ("example-noodles", "樣本麵館（虛構）", "Specimen Noodles (fictional)", "food", "臺北市中正區範例街 3 號", "每碗折 20 元", "NT$20 off every bowl"),
+            ("example-gym", "範例健身房（虛構）", "Example Fitness (fictional)", "fitness", "新北市永和區範例路 4 號", "月費九折", "10% off the monthly fee"),
+            ("example-travel", "示範旅行社（虛構）", "Sample Travel (fictional)", "travel", "臺北市中山區範例路 5 號", "團費折 500 元", "NT$500 off group tours"),
+        ]
+        var made = 0
+        for (id, zh, en, category, address, offerZh, offerEn) in samples {
+            let merchant = try Merchant(id: id, nameChinese: zh, nameEnglish: en, category: category, address: address, phone: nil,
+                                        url: "https://example.com/\(id)", offerChinese: offerZh, offerEnglish: offerEn, validFrom: from, validUntil: until)
+            try services.merchants.create(merchant, now: now, actor: "dev-setup")
+            made += 1
+        }
+        let ended = try Merchant(id: "example-past", nameChinese: "過期範例商店（虛構）", nameEnglish: "Past Example Shop (fictional)", category: "shopping",
+                                 address: "臺北市大安區範例路 6 號", phone: nil, url: nil, offerChinese: "優惠已結束", offerEnglish: "This offer has ended",
+                                 validFrom: try today.adding(months: -6), validUntil: try today.adding(days: -1))
+        try services.merchants.create(ended, now: now, actor: "dev-setup")
+        return made + 1
+    }
+
     private static func checkDigit(_ prefix: String) -> String {
         for digit in 0...9 where (try? IdentityNumber(prefix + String(digit))) != nil { return String(digit) }
         return "0"

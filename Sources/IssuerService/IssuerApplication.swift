@@ -58,5 +58,6 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
     AdminController(services: services).addRoutes(to: admin)
     ReviewController(services: services).addRoutes(to: admin)
     CardApplicationController(services: services).addRoutes(to: v1, admin: admin)
+    MerchantController(services: services).addRoutes(to: v1, admin: admin)
     return router
 }

@@ -31,6 +31,7 @@ public struct IssuerServices: Sendable {
     public let verifier: OnlineVerifier
     public let lockouts: LoginLockouts
     public let outbox: MailOutbox
+    public let merchants: MerchantDirectory
     public let applicationStore: ApplicationStore
     public let vault: DocumentVault
     let humanCheck: HumanCheckService
@@ -98,6 +99,7 @@ public struct IssuerServices: Sendable {
                                   databaseThreads: databaseThreads)
         lockouts = LoginLockouts(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout))
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
+        merchants = MerchantDirectory(database: self.database)
         applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)
         vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
         humanCheck = HumanCheckService(kek: credentials.kek, database: self.database, maxNumber: configuration.humanCheckMaxNumber,

@@ -70,7 +70,6 @@ public struct RegistrarRow: Sendable, Equatable {
 public enum RegistrarCSV {
     public static let maximumBytes = 16 << 20
     public static let maximumRows = 200_000
-    public static let maximumFieldBytes = 1_024
 
     static let required = ["student_id", "display_name"]
     static let optional = ["card_number", "valid_through", "email", "status", "national_id", "mobile", "diploma_date", "card_kind"]
@@ -87,77 +86,51 @@ public enum RegistrarCSV {
     /// whole (size, encoding, quoting, header); row problems are reported
     /// per line.
     public static func parse(_ data: Data) throws(IssuerStoreError) -> [Line] {
-        guard data.count <= maximumBytes else {
-            throw IssuerStoreError(.invalidChange, "the file is \(data.count) bytes; split it into files of at most \(maximumBytes) bytes")
-        }
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) } // spreadsheet programs write a BOM
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw IssuerStoreError(.invalidChange, "the file is not UTF-8; export it from the spreadsheet as \"CSV UTF-8\"")
-        }
-        let records = try records(in: text)
-        guard let header = records.first else {
-            throw IssuerStoreError(.invalidChange, "the file is empty; it needs a header row: \(required.joined(separator: ","))")
-        }
-        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        for name in columns where !(required + optional).contains(name) {
-            throw IssuerStoreError(.invalidChange, "unknown column \"\(name)\" in the header; the columns are \((required + optional).joined(separator: ", "))")
-        }
-        for name in required where !columns.contains(name) {
-            throw IssuerStoreError(.invalidChange, "the header has no \"\(name)\" column; required: \(required.joined(separator: ", "))")
-        }
-        if Set(columns).count != columns.count {
-            throw IssuerStoreError(.invalidChange, "the header names a column twice")
-        }
-        guard records.count - 1 <= maximumRows else {
-            throw IssuerStoreError(.invalidChange, "the file has \(records.count - 1) rows; split it into files of at most \(maximumRows)")
-        }
-        return records.dropFirst().map { record in
-            guard record.fields.count == columns.count else {
-                return Line(number: record.line, row: nil, problem: "has \(record.fields.count) fields; the header has \(columns.count)")
-            }
-            var values: [String: String] = [:]
-            for (name, value) in zip(columns, record.fields) { values[name] = value.trimmingCharacters(in: .whitespaces) }
-            switch row(values) {
-            case .success(let row): return Line(number: record.line, row: row, problem: nil)
+        let table = try CSVTable(data, required: required, optional: optional, maximumBytes: maximumBytes, maximumRows: maximumRows)
+        return table.rows.map { record in
+            switch record.values {
             case .failure(let problem): return Line(number: record.line, row: nil, problem: problem.message)
+            case .success(let values):
+                switch row(values) {
+                case .success(let parsed): return Line(number: record.line, row: parsed, problem: nil)
+                case .failure(let problem): return Line(number: record.line, row: nil, problem: problem.message)
+                }
             }
         }
     }
 
-    private struct Problem: Error { let message: String }
 
-    private static func row(_ values: [String: String]) -> Result<RegistrarRow, Problem> {
+    private static func row(_ values: [String: String]) -> Result<RegistrarRow, CSVTable.Problem> {
         let studentID = values["student_id", default: ""]
         guard (1...32).contains(studentID.utf8.count), studentID.utf8.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") }) else {
-            return .failure(Problem(message: "student_id \"\(studentID.prefix(40))\" must be 1–32 letters, digits or '-'"))
+            return .failure(CSVTable.Problem(message: "student_id \"\(studentID.prefix(40))\" must be 1–32 letters, digits or '-'"))
         }
         let name = values["display_name", default: ""]
         guard (1...64).contains(name.utf8.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return .failure(Problem(message: "display_name must be 1–64 UTF-8 bytes without control characters"))
+            return .failure(CSVTable.Problem(message: "display_name must be 1–64 UTF-8 bytes without control characters"))
         }
         var email: String?
         let emailGiven = values["email"] != nil
         if let text = values["email"], !text.isEmpty {
             let parts = text.split(separator: "@", omittingEmptySubsequences: false)
             guard text.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(" ") else {
-                return .failure(Problem(message: "email \"\(text.prefix(60))\" is not an address like name@example.org"))
+                return .failure(CSVTable.Problem(message: "email \"\(text.prefix(60))\" is not an address like name@example.org"))
             }
             email = text
         }
         let numberText = values["card_number", default: ""]
         let dateText = values["valid_through", default: ""]
         guard numberText.isEmpty == dateText.isEmpty else {
-            return .failure(Problem(message: "card_number and valid_through are given together, or both left empty for a holder with no card yet"))
+            return .failure(CSVTable.Problem(message: "card_number and valid_through are given together, or both left empty for a holder with no card yet"))
         }
         var number: CardNumber?
         var date: CardDate?
         if !numberText.isEmpty {
             guard numberText.utf8.allSatisfy({ isUpperOrDigit($0) || $0 == UInt8(ascii: "-") }), let parsed = try? CardNumber(numberText) else {
-                return .failure(Problem(message: "card_number \"\(numberText.prefix(40))\" must be 1–32 characters A–Z, 0–9 or '-'"))
+                return .failure(CSVTable.Problem(message: "card_number \"\(numberText.prefix(40))\" must be 1–32 characters A–Z, 0–9 or '-'"))
             }
             guard let parsedDate = try? CardDate(iso8601: dateText) else {
-                return .failure(Problem(message: "valid_through \"\(dateText.prefix(20))\" is not a date YYYY-MM-DD"))
+                return .failure(CSVTable.Problem(message: "valid_through \"\(dateText.prefix(20))\" is not a date YYYY-MM-DD"))
             }
             number = parsed
             date = parsedDate
@@ -166,38 +139,38 @@ public enum RegistrarCSV {
         if let text = values["national_id"], !text.isEmpty {
             // The message never repeats the number: reports are shown and logged.
             do { nationalID = try IdentityNumber(text) } catch {
-                return .failure(Problem(message: "national_id is not a valid identity number: \(error.message)"))
+                return .failure(CSVTable.Problem(message: "national_id is not a valid identity number: \(error.message)"))
             }
         }
         var mobile: TaiwanMobileNumber?
         if let text = values["mobile"], !text.isEmpty {
             do { mobile = try TaiwanMobileNumber(text) } catch {
-                return .failure(Problem(message: "mobile: \(error.message)"))
+                return .failure(CSVTable.Problem(message: "mobile: \(error.message)"))
             }
         }
         var diplomaDate: CardDate?
         if let text = values["diploma_date"], !text.isEmpty {
             guard let parsed = try? CardDate(iso8601: text) else {
-                return .failure(Problem(message: "diploma_date \"\(text.prefix(20))\" is not a date YYYY-MM-DD"))
+                return .failure(CSVTable.Problem(message: "diploma_date \"\(text.prefix(20))\" is not a date YYYY-MM-DD"))
             }
             diplomaDate = parsed
         }
         var kind: CardKind?
         if let text = values["card_kind"], !text.isEmpty {
             guard let parsed = CardKind(rawValue: text.lowercased()) else {
-                return .failure(Problem(message: "card_kind \"\(text.prefix(20))\" is not physical or digital"))
+                return .failure(CSVTable.Problem(message: "card_kind \"\(text.prefix(20))\" is not physical or digital"))
             }
             kind = parsed
         }
         var status: CardStatus?
         if let text = values["status"], !text.isEmpty {
             guard let parsed = CardStatus(rawValue: text.lowercased()) else {
-                return .failure(Problem(message: "status \"\(text.prefix(20))\" is not active, suspended or revoked"))
+                return .failure(CSVTable.Problem(message: "status \"\(text.prefix(20))\" is not active, suspended or revoked"))
             }
             status = parsed
         }
         if number == nil && (status != nil || kind != nil) {
-            return .failure(Problem(message: "status and card_kind describe a card; give card_number and valid_through too"))
+            return .failure(CSVTable.Problem(message: "status and card_kind describe a card; give card_number and valid_through too"))
         }
         return .success(RegistrarRow(studentID: studentID, displayName: name, email: email, emailGiven: emailGiven,
                                      cardNumber: number, validThrough: date, status: status, nationalID: nationalID, mobile: mobile,
@@ -210,71 +183,5 @@ public enum RegistrarCSV {
 
     private static func isUpperOrDigit(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte)
-    }
-
-    struct Record { let line: Int; let fields: [String] }
-
-    /// Splits text into records of fields (RFC 4180 §2), skipping blank lines.
-    static func records(in text: String) throws(IssuerStoreError) -> [Record] {
-        var records: [Record] = []
-        var fields: [String] = []
-        var field = ""
-        var quoted = false
-        var afterQuote = false
-        var line = 1
-        var recordLine = 1
-        var iterator = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar?
-
-        func endField() throws(IssuerStoreError) {
-            guard field.utf8.count <= maximumFieldBytes else {
-                throw IssuerStoreError(.invalidChange, "line \(recordLine): a field is longer than \(maximumFieldBytes) bytes")
-            }
-            fields.append(field)
-            field = ""
-            afterQuote = false
-        }
-        func endRecord() throws(IssuerStoreError) {
-            try endField()
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
-            fields = []
-        }
-
-        while let scalar = pending ?? iterator.next() {
-            pending = nil
-            if quoted {
-                if scalar == "\"" {
-                    let next = iterator.next()
-                    if next == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; afterQuote = true; pending = next }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.unicodeScalars.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case "\"":
-                guard field.isEmpty, !afterQuote else {
-                    throw IssuerStoreError(.invalidChange, "line \(line): a quote inside an unquoted field; quote the whole field and double inner quotes")
-                }
-                quoted = true
-            case ",":
-                try endField()
-            case "\r":
-                let next = iterator.next()
-                if next != "\n" { pending = next }
-                try endRecord(); line += 1; recordLine = line
-            case "\n":
-                try endRecord(); line += 1; recordLine = line
-            default:
-                guard !afterQuote else {
-                    throw IssuerStoreError(.invalidChange, "line \(line): text after a closing quote")
-                }
-                field.unicodeScalars.append(scalar)
-            }
-        }
-        if quoted { throw IssuerStoreError(.invalidChange, "line \(recordLine): a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty || afterQuote { try endRecord() }
-        return records
     }
 }

@@ -60,8 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
             let madeKey = try await DevelopmentSetup.ensureKeys(services)
             try services.database.markDevelopment(now: services.clock.now())
             try DemoAlumnus.seed(into: services, actor: "dev-setup")
+            try DemoAlumnus.seedApplicant(into: services, actor: "dev-setup")
             let seeded = try await DevelopmentSetup.seedApplication(services)
-            printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded)
+            let seededMerchants = try await DevelopmentSetup.seedMerchants(services)
+            printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants)
         } else {
             if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
                 logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
@@ -97,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool, seededApplication: Bool) {
+    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool, seededApplication: Bool, seededMerchants: Int) {
         let rule = String(repeating: "!", count: 78)
         var lines = [
             rule,
@@ -108,6 +110,8 @@ struct ServeCommand: AsyncParsableCommand {
         lines += made.map { "made \($0)" }
         if madeKey { lines.append("made the first signing key and signed a key set") }
         lines.append("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
+        lines.append("demo applicant (no card yet): login \(DemoAlumnus.Applicant.studentID), password \(DemoAlumnus.password)")
+        if seededMerchants > 0 { lines.append("merchants:    \(seededMerchants) fictional partner merchants seeded (GET /v1/merchants)") }
         lines.append("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
         lines.append("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")
         if configuration.smtpHost == nil { lines.append("mail:         no SMTP relay; each message is written to \(configuration.mailDirectory)/") }

@@ -1,0 +1,183 @@
+import AccountRules
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+
+/// The merchant directory (alumni-api.md §8): the public listing at
+/// `/v1/merchants`, staff changes and the CSV import under `/v1/admin/merchants`.
+struct MerchantController: Sendable {
+    let services: IssuerServices
+
+    func addRoutes(to v1: RouterGroup<IssuerRequestContext>, admin: RouterGroup<IssuerRequestContext>) {
+        v1.get("merchants", use: listed)
+        admin.get("merchants", use: all)
+        admin.post("merchants", use: create)
+        admin.post("merchants/import", use: importCSV)
+        admin.put("merchants/:id", use: replace)
+        admin.delete("merchants/:id", use: delete)
+    }
+
+    struct Texts: Codable {
+        let chinese: String
+        let english: String
+
+        enum CodingKeys: String, CodingKey {
+            case chinese = "zh-Hant"
+            case english = "en"
+        }
+    }
+
+    struct Body: Encodable {
+        let merchantID: String
+        let name: Texts
+        let category: String
+        let address: String
+        let phone: String?
+        let url: String?
+        let offer: Texts
+        let validFrom: String
+        let validUntil: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, category, address, phone, url, offer
+            case merchantID = "merchant_id"
+            case validFrom = "valid_from"
+            case validUntil = "valid_until"
+        }
+
+        init(_ merchant: Merchant) {
+            merchantID = merchant.id
+            name = Texts(chinese: merchant.nameChinese, english: merchant.nameEnglish)
+            category = merchant.category
+            address = merchant.address
+            phone = merchant.phone
+            url = merchant.url
+            offer = Texts(chinese: merchant.offerChinese, english: merchant.offerEnglish)
+            validFrom = merchant.validFrom.description
+            validUntil = merchant.validUntil.description
+        }
+    }
+
+    struct List: Encodable { let merchants: [Body] }
+
+    @Sendable func listed(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        for name in query.map({ String($0.key) }) where !["category", "q", "limit"].contains(name) {
+            throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: category, q, limit")
+        }
+        let category = query["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        if let category, category.utf8.count > 32 || !category.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }) {
+            throw APIError.badRequest("invalid_value", "category is 1–32 characters a–z, 0–9 or '-'")
+        }
+        let text = query["q"].map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let text, text.count > MerchantSearch.maximumQueryLength || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw APIError.badRequest("invalid_value", "q is at most \(MerchantSearch.maximumQueryLength) characters of text")
+        }
+        var limit = 200
+        if let value = query["limit"] {
+            guard let number = Int(value), (1...500).contains(number) else { throw APIError.badRequest("invalid_value", "limit must be a whole number from 1 to 500") }
+            limit = number
+        }
+        let directory = services.merchants, day = services.applications.calendar.day(of: services.clock.now()), count = limit
+        let merchants = try await services.databaseThreads.read { try directory.listed(on: day, category: category, query: text, limit: count) }
+        return try JSONBody.response(List(merchants: merchants.map(Body.init)), headers: [.cacheControl: "public, max-age=60"])
+    }
+
+    @Sendable func all(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
+        let directory = services.merchants
+        let merchants = try await services.databaseThreads.read { try directory.all() }
+        return try JSONBody.response(List(merchants: merchants.map(Body.init)))
+    }
+
+    struct MerchantRequest: Decodable {
+        let merchantID: String?
+        let name: Texts
+        let category: String
+        let address: String
+        let phone: String?
+        let url: String?
+        let offer: Texts
+        let validFrom: String
+        let validUntil: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, category, address, phone, url, offer
+            case merchantID = "merchant_id"
+            case validFrom = "valid_from"
+            case validUntil = "valid_until"
+        }
+
+        static let keys: Set<String> = ["merchant_id", "name", "category", "address", "phone", "url", "offer", "valid_from", "valid_until"]
+    }
+
+    /// The merchant a request describes, each field checked; `id` from the path, the body, or made up.
+    private func merchant(_ request: Request, id: String?) async throws -> Merchant {
+        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let input = try JSONBody.decode(MerchantRequest.self, from: body, allowedKeys: MerchantRequest.keys)
+        if let id, let given = input.merchantID, given != id {
+            throw APIError.invalid("invalid_value", field: "merchant_id", "merchant_id in the body (\(given.prefix(64))) differs from the path's (\(id.prefix(64)))")
+        }
+        func day(_ text: String, _ field: String) throws -> CalendarDay {
+            do { return try CalendarDay(parsing: text) } catch { throw APIError.invalid("invalid_value", field: field, "\(field) is a date YYYY-MM-DD") }
+        }
+        let chosen = id ?? input.merchantID ?? "m-" + String(UUID().uuidString.lowercased().prefix(8))
+        do {
+            return try Merchant(id: chosen, nameChinese: input.name.chinese, nameEnglish: input.name.english, category: input.category,
+                                address: input.address, phone: input.phone.flatMap { $0.isEmpty ? nil : $0 }, url: input.url.flatMap { $0.isEmpty ? nil : $0 },
+                                offerChinese: input.offer.chinese, offerEnglish: input.offer.english,
+                                validFrom: try day(input.validFrom, "valid_from"), validUntil: try day(input.validUntil, "valid_until"))
+        } catch let problem as Merchant.Problem {
+            throw APIError.invalid("invalid_value", field: problem.field, problem.message)
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let merchant = try await merchant(request, id: nil)
+        let directory = services.merchants, now = services.clock.now()
+        do {
+            try await services.databaseThreads.write { try directory.create(merchant, now: now, actor: "admin:\(staff.name)") }
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
+            throw APIError(.conflict, code: "conflict", error.message)
+        }
+        return try JSONBody.response(Body(merchant), status: .created)
+    }
+
+    @Sendable func replace(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let merchant = try await merchant(request, id: try context.parameters.require("id"))
+        let directory = services.merchants, now = services.clock.now()
+        try await services.databaseThreads.write { try directory.replace(merchant, now: now, actor: "admin:\(staff.name)") }
+        return try JSONBody.response(Body(merchant))
+    }
+
+    @Sendable func delete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let id = try context.parameters.require("id")
+        let directory = services.merchants, now = services.clock.now()
+        try await services.databaseThreads.write { try directory.delete(id: id, now: now, actor: "admin:\(staff.name)") }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func importCSV(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let dryRun: Bool
+        switch request.uri.queryParameters["dry_run"].map(String.init) {
+        case nil, "false": dryRun = false
+        case "true": dryRun = true
+        default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
+        }
+        let body = try await JSONBody.collect(request, limit: min(services.configuration.importMaxBytes, MerchantCSV.maximumBytes))
+        let directory = services.merchants, now = services.clock.now(), data = Data(body.readableBytesView)
+        let report: MerchantImportReport
+        do {
+            report = try await services.databaseThreads.write { try directory.importCSV(data, now: now, actor: "admin:\(staff.name)", dryRun: dryRun) }
+        } catch let error as IssuerStoreError where error.code == .invalidChange {
+            throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
+        }
+        return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
+    }
+}
