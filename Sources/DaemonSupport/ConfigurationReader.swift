@@ -80,7 +80,13 @@ public final class ConfigurationReader {
                 throw ConfigurationError(key: section, "must be a mapping of keys, not a single value (in \(path))")
             }
             for (key, value) in keys where !(value is NSNull) {
-                values["\(section).\(key)"] = (value, .file(path))
+                // One level of grouping below a section (cards.fees.first); a
+                // key holding a list stays one value.
+                if let group = value as? [String: Any] {
+                    for (name, inner) in group where !(inner is NSNull) { values["\(section).\(key).\(name)"] = (inner, .file(path)) }
+                } else {
+                    values["\(section).\(key)"] = (value, .file(path))
+                }
             }
         }
     }

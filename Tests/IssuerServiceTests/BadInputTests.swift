@@ -70,6 +70,32 @@ struct BadInputTests {
         Case("import: not UTF-8", .post, "/v1/admin/cards/import", auth: .admin, body: "\u{FFFF}", contentType: "text/csv", status: 422),
         Case("import: bad dry_run", .post, "/v1/admin/cards/import?dry_run=maybe", auth: .admin, body: "", contentType: "text/csv", status: 400),
         Case("audit: bad limit", .get, "/v1/admin/audit?limit=0", auth: .admin, status: 400),
+        Case("tokens ahead: too many windows", .get, "/v1/card/tokens?windows=100000", auth: .session, status: 400),
+        Case("tokens ahead: no auth", .get, "/v1/card/tokens", status: 401),
+        Case("card application: no auth", .post, "/v1/card-applications", body: "{\"kind\": \"first\"}", status: 401),
+        Case("card application: wrong type", .post, "/v1/card-applications", auth: .session, body: "{\"kind\": 1}", status: 400),
+        Case("card application: unknown kind", .post, "/v1/card-applications", auth: .session, body: "{\"kind\": \"gold\"}", status: 422),
+        Case("card application: no human check", .post, "/v1/card-applications", auth: .session, body: "{\"kind\": \"first\"}", status: 400),
+        Case("card applications: bad status", .get, "/v1/admin/card-applications?status=lost", auth: .admin, status: 400),
+        Case("payment: unknown application", .post, "/v1/admin/card-applications/ca-NOPE/payment", auth: .admin,
+             body: "{\"amount\": 200, \"reference\": \"R1\"}", status: 404),
+        Case("payment: negative amount", .post, "/v1/admin/card-applications/ca-NOPE/payment", auth: .admin,
+             body: "{\"amount\": -5, \"reference\": \"R1\"}", status: 422),
+        Case("payment: huge amount", .post, "/v1/admin/card-applications/ca-NOPE/payment", auth: .admin,
+             body: "{\"amount\": 1e30, \"reference\": \"R1\"}", status: 400),
+        Case("merchants: bad category", .get, "/v1/merchants?category=%3Cscript%3E", status: 400),
+        Case("merchants: long query", .get, "/v1/merchants?q=" + String(repeating: "%E5%92%96", count: 65), status: 400),
+        Case("merchant: no auth", .post, "/v1/admin/merchants", body: "{}", status: 401),
+        Case("merchant: missing fields", .post, "/v1/admin/merchants", auth: .admin, body: "{\"category\": \"cafe\"}", status: 400),
+        Case("merchant: bad date", .post, "/v1/admin/merchants", auth: .admin, body: """
+            {"name": {"zh-Hant": "店", "en": "Shop"}, "category": "cafe", "address": "1 號", "offer": {"zh-Hant": "九折", "en": "10%"},
+             "valid_from": "2027-02-30", "valid_until": "2027-12-31"}
+            """, status: 422),
+        Case("merchant: unknown on replace", .put, "/v1/admin/merchants/nobody", auth: .admin, body: """
+            {"name": {"zh-Hant": "店", "en": "Shop"}, "category": "cafe", "address": "1 號", "offer": {"zh-Hant": "九折", "en": "10%"},
+             "valid_from": "2027-01-01", "valid_until": "2027-12-31"}
+            """, status: 404),
+        Case("merchant import: header only wrong", .post, "/v1/admin/merchants/import", auth: .admin, body: "name\n", contentType: "text/csv", status: 422),
         Case("unknown route", .get, "/v1/nothing-here", status: 404),
     ]
 

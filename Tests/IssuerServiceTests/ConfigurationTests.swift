@@ -35,8 +35,25 @@ struct ConfigurationTests {
         #expect(documented.smtpHost == nil && documented.smtpPort == defaults.smtpPort && documented.startTLS == defaults.startTLS)
         #expect(documented.mailFrom == defaults.mailFrom && documented.mailFromName == defaults.mailFromName
                 && documented.mailGiveUpAfter == defaults.mailGiveUpAfter && documented.mailRetryInitial == defaults.mailRetryInitial)
+        #expect(documented.maxPrefetchWindows == defaults.maxPrefetchWindows && documented.firstCardFee == defaults.firstCardFee
+                && documented.renewalFee == defaults.renewalFee && documented.issueOn == defaults.issueOn)
+        #expect(documented.cardValidityMonths == defaults.cardValidityMonths && documented.renewalWindowMonths == defaults.renewalWindowMonths
+                && documented.cardNumberPrefix == defaults.cardNumberPrefix)
         // The calendars it names are the ones shipped beside it.
         #expect(try IssuerServices.officeCalendar(documented).listedDays == 365 * 3)
+    }
+
+    @Test func cardSettingsAreReadAndBadOnesNamed() throws {
+        let path = try write("cards:\n  fees:\n    first: 350\n    renewal: 0\n  issue_on: payment\n  validity: 2y\n  renewal_window: 2mo\n")
+        let read = try IssuerConfiguration.load(path: path, environment: ["ALUMNICARD_CARDS_NUMBER_PREFIX": "NTU"])
+        #expect(read.firstCardFee == 350 && read.renewalFee == 0 && read.issueOn == .payment)
+        #expect(read.cardValidityMonths == 24 && read.renewalWindowMonths == 2 && read.cardNumberPrefix == "NTU")
+        for (key, value) in [("CARDS_VALIDITY", "12 months"), ("CARDS_VALIDITY", "0mo"), ("CARDS_ISSUE_ON", "later"), ("CARDS_NUMBER_PREFIX", "ntu"),
+                             ("CARDS_FEES_FIRST", "-1"), ("TOKENS_MAX_PREFETCH_WINDOWS", "0")] {
+            #expect(throws: ConfigurationError.self, "\(key)=\(value)") {
+                try IssuerConfiguration.load(path: nil, environment: ["ALUMNICARD_" + key: value])
+            }
+        }
     }
 
     @Test func environmentOverridesTheFile() throws {
