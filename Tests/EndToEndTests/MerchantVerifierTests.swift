@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import CardKeys
+import CardToken
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -113,6 +115,54 @@ struct MerchantVerifierTests {
         #expect(revoke.status == 200)
         try await Self.waitUntil("the verifier holds the set with the revocation") { (try await Self.heldSeq(pair.verifier) ?? 0) > seqRotated }
         #expect(try await Self.verify(pair.verifier, token)["reason"] as? String == "key_revoked")
+        #expect(pair.verifier.stop() == 0)
+        #expect(pair.issuer.stop() == 0)
+    }
+
+    /// The key set the issuer serves now, checked against the pinned root as the verifier checks it.
+    static func servedKeys(_ pair: Pair) async throws -> TrustedKeySet {
+        let jws = String(decoding: try await LoopbackHTTP.request(.GET, pair.issuer.baseURL + "/.well-known/alumni-card/keyset.jws").data, as: UTF8.self)
+        let root = try JSONDecoder().decode(JSONWebKey.self, from: Data(contentsOf: URL(fileURLWithPath: pair.root)))
+        let verdict = KeySetVerifier(pinnedRoots: [try RootPublicKey(jwk: root)]).verify(jws, heldSeq: nil, now: Int64(Date().timeIntervalSince1970))
+        #expect(verdict.isOK, "\(verdict.detail)")
+        return try #require(verdict.document).trustedKeys()
+    }
+
+    @Test func aDayOfPrefetchedTokensPassesWindowByWindowUntilTheCardIsWithdrawn() async throws {
+        let pair = try await Self.start("pair-prefetch")
+        defer { try? FileManager.default.removeItem(at: pair.directory) }
+        let login = try await Self.request(.POST, pair.issuer.baseURL + "/v1/session", json: ["login": "R09000001", "password": "demo-password"])
+        let session = try #require(login.body["session_token"] as? String)
+        let ahead = try await Self.request(.GET, pair.issuer.baseURL + "/v1/card/tokens?windows=288", bearer: session)
+        let tokens = try #require(ahead.body["tokens"] as? [[String: Any]])
+        #expect(tokens.count == 288)
+        // The merchant's daemon accepts the current window's token...
+        let current = try #require(tokens.first?["token"] as? String)
+        #expect(try await Self.verify(pair.verifier, current)["reason"] as? String == "ok")
+        // ...and, with the key set it holds, every later one passes in its own window and in no other.
+        let good = try await Self.servedKeys(pair)
+        let verifier = TokenVerifier(keys: good)
+        var refused: [Int] = []
+        for (index, entry) in tokens.enumerated() {
+            let token = try #require(entry["token"] as? String), start = try #require(entry["window_start"] as? Int64)
+            // The first window began before the development key did: its token is issued at the key's nbf.
+            let inWindow = max(start + 1, Int64(Date().timeIntervalSince1970))
+            if verifier.verify(token, now: inWindow).reason != .ok || verifier.verify(token, now: start - 300).reason != .notYetValid { refused.append(index) }
+        }
+        #expect(refused.isEmpty, "windows not accepted in their own time: \(refused)")
+
+        // The card is suspended: at its next sync the merchant's daemon refuses the prefetched token, and so
+        // would it every later one, in its window, for as long as any is alive.
+        let seqBefore = try #require(try await Self.heldSeq(pair.verifier))
+        let suspend = try await Self.request(.POST, pair.issuer.baseURL + "/v1/admin/cards/A000001234/suspend", bearer: pair.adminToken,
+                                             json: ["reason": "phone reported lost"])
+        #expect(suspend.status == 200)
+        try await Self.waitUntil("the verifier holds the set that lists the card") { (try await Self.heldSeq(pair.verifier) ?? 0) > seqBefore }
+        #expect(try await Self.verify(pair.verifier, current)["reason"] as? String == "card_revoked")
+        let withdrawn = try await Self.servedKeys(pair)
+        #expect(withdrawn.revokedCards.contains("A000001234"))
+        let last = try #require(tokens.last), lastStart = try #require(last["window_start"] as? Int64)
+        #expect(TokenVerifier(keys: withdrawn).verify(try #require(last["token"] as? String), now: lastStart + 1).reason == .cardRevoked)
         #expect(pair.verifier.stop() == 0)
         #expect(pair.issuer.stop() == 0)
     }
