@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "AlumniCard", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libqrencode, the C peer of the QR benchmark (apt-get install libqrencode-dev).
@@ -31,6 +32,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AccountRules", package: "AlumniCard"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

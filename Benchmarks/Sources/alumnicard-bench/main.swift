@@ -1,6 +1,6 @@
 import Foundation
 
-// alumnicard-bench [token|qr|token-sample|profile-hmac|profile-qr|verifier|accounts]…
+// alumnicard-bench [token|qr|token-sample|profile-hmac|profile-qr|verifier|accounts|cards]…
 //   alumnicard-bench issuer-seed DIR CARDS | minimal-server PORT
 // Prints rates and ratios; Benchmarks/run records them in docs/performance.md.
 let selected = Set(CommandLine.arguments.dropFirst())
@@ -28,6 +28,9 @@ if selected.contains("verifier") {
 }
 if selected.contains("accounts") {
     print(try await AccountBenchmark.run(), terminator: "")
+}
+if selected.contains("cards") {
+    print(try await CardBenchmark.run(), terminator: "")
 }
 if selected.contains("verifier-memory") {
     print(await VerifierBenchmark.memory(), terminator: "")
