@@ -110,7 +110,8 @@ public final class CardTokenService: Sendable {
     /// `tokens_live_until` is moved forward before any is returned, so a
     /// withdrawal keeps the card in `revoked_cards` until the last expires.
     public func tokensAhead(card: Card, holderName: String, now: Int64, count: Int) async throws -> [(StoredCardToken, TokenSchedule.Window)] {
-        precondition((1...maxPrefetchWindows).contains(count))
+        // The controller refuses counts out of range; clamped here so no caller can ask for more.
+        let count = min(max(count, 1), maxPrefetchWindows)
         let details = try Self.details(card, holderName: holderName)
         let key = try await signingKey(now: now)
         let first = schedule.window(at: now)

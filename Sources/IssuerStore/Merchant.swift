@@ -59,6 +59,24 @@ public struct Merchant: Sendable, Equatable {
         self.validUntil = validUntil
     }
 
+    /// A merchant read back from the database, where only checked ones are
+    /// written: not checked again (listing 200 offers would otherwise spend
+    /// most of its time re-validating URLs).
+    init(stored id: String, nameChinese: String, nameEnglish: String, category: String, address: String, phone: String?, url: String?,
+         offerChinese: String, offerEnglish: String, validFrom: CalendarDay, validUntil: CalendarDay) {
+        self.id = id
+        self.nameChinese = nameChinese
+        self.nameEnglish = nameEnglish
+        self.category = category
+        self.address = address
+        self.phone = phone
+        self.url = url
+        self.offerChinese = offerChinese
+        self.offerEnglish = offerEnglish
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+    }
+
     /// Whether the offer is shown on `day` (both ends included).
     public func isListed(on day: CalendarDay) -> Bool { validFrom <= day && day <= validUntil }
 

@@ -188,12 +188,12 @@ struct MerchantRecord: Codable, FetchableRecord, PersistableRecord {
         self.updatedAt = updatedAt
     }
 
-    /// The merchant, or nil for a row that no longer passes the checks
-    /// (never written by this code; skipped rather than failing a listing).
+    /// The merchant, or nil for a row whose dates do not read (the table's
+    /// CHECKs make that impossible; skipped rather than failing a listing).
     var merchant: Merchant? {
         guard let from = try? CalendarDay(yyyymmdd: validFrom), let until = try? CalendarDay(yyyymmdd: validUntil) else { return nil }
-        return try? Merchant(id: id, nameChinese: nameZh, nameEnglish: nameEn, category: category, address: address, phone: phone, url: url,
-                             offerChinese: offerZh, offerEnglish: offerEn, validFrom: from, validUntil: until)
+        return Merchant(stored: id, nameChinese: nameZh, nameEnglish: nameEn, category: category, address: address, phone: phone, url: url,
+                        offerChinese: offerZh, offerEnglish: offerEn, validFrom: from, validUntil: until)
     }
 }
 

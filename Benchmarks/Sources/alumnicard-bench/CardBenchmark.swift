@@ -47,9 +47,10 @@ enum CardBenchmark {
         for row in rows { try services.accounts.setPasswordHash(studentID: row.studentID, hash: hash, now: now, actor: "bench") }
 
         let application = buildApplication(services)
+        let holders = rows
         let timings = try await application.test(.router) { client in
             var sessions: [String] = []
-            for row in rows {
+            for row in holders {
                 let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["login": row.studentID, "password": "Bench-password-1"]))
                 sessions.append(try await client.execute(uri: "/v1/session", method: .post, headers: [.contentType: "application/json"], body: body) {
                     (try JSONSerialization.jsonObject(with: Data($0.body.readableBytesView)) as? [String: Any])?["session_token"] as? String ?? ""
@@ -77,7 +78,8 @@ enum CardBenchmark {
             let sorted = milliseconds.sorted()
             let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
             let rate = Double(sorted.count) / (sorted.reduce(0, +) / 1e3)
-            return String(format: "%-46@ %8.1f /s  p50 %7.2f ms  p99 %7.2f ms  (n=%d)\n", name as NSString, rate, p50, p99, sorted.count)
+            return name.padding(toLength: 50, withPad: " ", startingAt: 0)
+                + String(format: "%8.1f /s  p50 %7.2f ms  p99 %7.2f ms  (n=%d)\n", rate, p50, p99, sorted.count)
         }
         out += summary("GET /v1/card/token (one at a time)", timings.0)
         out += summary("GET /v1/card/tokens?windows=288, first per card", timings.1)
