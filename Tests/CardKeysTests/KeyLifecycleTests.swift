@@ -7,7 +7,7 @@ import Testing
 /// The rotation schedule over a simulated year, driven by a clock the test
 /// sets: daily `rotate --if-due` runs, tokens issued every hour, and
 /// verifiers holding key sets fetched at every allowed earlier time.
-@Suite struct KeyLifecycleTests {
+@Suite(.onItsOwnThread) struct KeyLifecycleTests {
     static let policy = RotationPolicy.default
     static let start: Int64 = 1_764_036_000 // 2025-11-25 02:00 UTC, the timer's hour
 

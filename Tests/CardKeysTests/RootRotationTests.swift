@@ -1,11 +1,12 @@
 @testable import CardKeys
 import CardToken
 import Foundation
+import TestSupport
 import Testing
 
 /// Root rotation: a document signed by the new root and carrying the old
 /// root's endorsement is accepted by verifiers that pin only the old root.
-@Suite struct RootRotationTests {
+@Suite(.onItsOwnThread) struct RootRotationTests {
     static let now: Int64 = 1_764_061_200
 
     static func document(seq: UInt64, rotation: RootRotation? = nil) -> KeySetDocument {
