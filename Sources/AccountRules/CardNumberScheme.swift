@@ -10,6 +10,11 @@ public struct CardNumberScheme: Sendable, Equatable {
     public let prefix: String
     public static let randomDigits = 10
 
+    /// The default scheme: prefix `D`.
+    public static let standard = CardNumberScheme(known: "D")
+
+    private init(known prefix: String) { self.prefix = prefix }
+
     public init(prefix: String) throws(AccountRulesError) {
         guard prefix.utf8.count <= 8, prefix.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }) else {
             throw AccountRulesError(.cardNumberInvalid, "a card number prefix is 0–8 upper-case letters or digits")

@@ -17,7 +17,7 @@ struct CardApplicationService: Sendable {
         return CardIssuePolicy(
             rules: CardApplicationRules(validityMonths: configuration.cardValidityMonths, renewalWindowMonths: configuration.renewalWindowMonths),
             // The prefix was checked when the configuration was read.
-            numbers: (try? CardNumberScheme(prefix: configuration.cardNumberPrefix)) ?? (try! CardNumberScheme(prefix: "D")),
+            numbers: (try? CardNumberScheme(prefix: configuration.cardNumberPrefix)) ?? .standard,
             fees: [.first: configuration.firstCardFee, .renewal: configuration.renewalFee],
             issueOnSubmission: configuration.issueOn == .submission)
     }

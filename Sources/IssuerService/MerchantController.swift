@@ -29,8 +29,11 @@ struct MerchantController: Sendable {
         }
     }
 
-    struct Body: Encodable {
-        let merchantID: String
+    /// A merchant as the API reads and writes it (alumni-api.md §8). In a
+    /// request `merchant_id` may be absent (POST makes one up); in an
+    /// answer it is always there.
+    struct Body: Codable {
+        let merchantID: String?
         let name: Texts
         let category: String
         let address: String
@@ -40,12 +43,14 @@ struct MerchantController: Sendable {
         let validFrom: String
         let validUntil: String
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, category, address, phone, url, offer
             case merchantID = "merchant_id"
             case validFrom = "valid_from"
             case validUntil = "valid_until"
         }
+
+        static let keys = Set(CodingKeys.allCases.map(\.rawValue))
 
         init(_ merchant: Merchant) {
             merchantID = merchant.id
@@ -92,31 +97,10 @@ struct MerchantController: Sendable {
         return try JSONBody.response(List(merchants: merchants.map(Body.init)))
     }
 
-    struct MerchantRequest: Decodable {
-        let merchantID: String?
-        let name: Texts
-        let category: String
-        let address: String
-        let phone: String?
-        let url: String?
-        let offer: Texts
-        let validFrom: String
-        let validUntil: String
-
-        enum CodingKeys: String, CodingKey {
-            case name, category, address, phone, url, offer
-            case merchantID = "merchant_id"
-            case validFrom = "valid_from"
-            case validUntil = "valid_until"
-        }
-
-        static let keys: Set<String> = ["merchant_id", "name", "category", "address", "phone", "url", "offer", "valid_from", "valid_until"]
-    }
-
     /// The merchant a request describes, each field checked; `id` from the path, the body, or made up.
     private func merchant(_ request: Request, id: String?) async throws -> Merchant {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
-        let input = try JSONBody.decode(MerchantRequest.self, from: body, allowedKeys: MerchantRequest.keys)
+        let input = try JSONBody.decode(Body.self, from: body, allowedKeys: Body.keys)
         if let id, let given = input.merchantID, given != id {
             throw APIError.invalid("invalid_value", field: "merchant_id", "merchant_id in the body (\(given.prefix(64))) differs from the path's (\(id.prefix(64)))")
         }

@@ -24,11 +24,6 @@ extension KeyStore {
         return keys
     }
 
-    /// The kids of revoked keys: a token kept under one is never served.
-    public func revokedKeyIDs() throws(IssuerStoreError) -> Set<String> {
-        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT kid FROM signing_key WHERE state = 'revoked'")) }
-    }
-
     /// Every key that may still check a token, as the issuer's own online
     /// verifier trusts them: Ed25519 public keys and HMAC secrets, with
     /// their signing windows and statuses (revoked keys included, so their
