@@ -89,8 +89,19 @@ struct CardApplicationController: Sendable {
         let (holder, _, _) = try await services.authenticatedCardHolder(request)
         let accounts = services.accounts
         let applications = try await services.databaseThreads.read { try accounts.cardApplications(holderID: holder.id) }
-        struct List: Encodable { let applications: [Body] }
-        return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: false) }))
+        // The fees and when a card is issued, so the page can show them before the alumnus applies.
+        struct Fees: Encodable { let first: Fee; let renewal: Fee }
+        struct List: Encodable {
+            let applications: [Body]
+            let fees: Fees
+            let issueOn: String
+            enum CodingKeys: String, CodingKey { case applications, fees; case issueOn = "issue_on" }
+        }
+        let configuration = services.configuration
+        return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: false) },
+                                          fees: Fees(first: Fee(amount: configuration.firstCardFee, currency: "TWD"),
+                                                     renewal: Fee(amount: configuration.renewalFee, currency: "TWD")),
+                                          issueOn: configuration.issueOn.rawValue))
     }
 
     @Sendable func list(_ request: Request, context: IssuerRequestContext) async throws -> Response {

@@ -135,6 +135,8 @@ struct CardApplicationTests {
         #expect(try errorCode(outcome.7) == "already_paid")
         #expect(outcome.8.status == .ok)
         #expect((outcome.9["applications"] as? [[String: Any]])?.first?["status"] as? String == "issued")
+        #expect(((outcome.9["fees"] as? [String: Any])?["first"] as? [String: Any])?["amount"] as? Int == 300)
+        #expect(outcome.9["issue_on"] as? String == "payment")
         let audit = try harness.services.audit.recent(limit: 30).map(\.action)
         #expect(audit.contains("card_payment_recorded") && audit.contains("card_applications_listed"))
     }
