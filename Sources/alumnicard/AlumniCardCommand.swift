@@ -8,7 +8,7 @@ struct AlumniCardCommand: AsyncParsableCommand {
         commandName: "alumnicard",
         abstract: "The AlumniCard issuer: run the daemon, manage cards, accounts and keys, issue and check AC1 tokens, draw QR codes.",
         subcommands: [ServeCommand.self, DemoCommand.self, CardsCommand.self, AccountsCommand.self, ApplicationsCommand.self, AdminTokensCommand.self,
-                      CalendarCommand.self, MailCommand.self, ChallengeCommand.self,
+                      MerchantsCommand.self, CalendarCommand.self, MailCommand.self, ChallengeCommand.self,
                       KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self]
     )
 

@@ -1,0 +1,81 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import IssuerStore
+import SecureFiles
+
+/// `alumnicard merchants`: the partner merchant directory, from the command line.
+struct MerchantsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merchants",
+        abstract: "Import the partner merchant directory from a CSV file, or list it.",
+        subcommands: [Import.self, List.self]
+    )
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or replace merchants from a CSV file, all or nothing.",
+            discussion: "Columns: merchant_id, name_zh, name_en, category, address, offer_zh, offer_en, valid_from, valid_until (YYYY-MM-DD), and optionally phone and url (docs/cards.md). Every row is reported; if any row is rejected nothing is written (exit 1)."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The CSV file ('-' for standard input).")
+        var file: String
+
+        @Flag(help: "Check every row and report, but write nothing.")
+        var dryRun = false
+
+        func run() throws {
+            let data: Data
+            if file == "-" {
+                data = FileHandle.standardInput.readData(ofLength: MerchantCSV.maximumBytes + 1)
+            } else {
+                do { data = try SecureFile.read(file, limit: MerchantCSV.maximumBytes + 1) } catch {
+                    throw CommandFailure.usage("cannot read \(file): \(error.message)")
+                }
+            }
+            let report: MerchantImportReport
+            do {
+                report = try MerchantDirectory(database: try store.openStore().database)
+                    .importCSV(data, now: store.time, actor: store.auditActor, dryRun: dryRun)
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(file): \(error)")
+            }
+            for row in report.rows {
+                print("line \(row.line): \(row.action.rawValue)\(row.merchantID.map { " \($0)" } ?? "")\(row.detail.isEmpty ? "" : ": \(row.detail)")")
+            }
+            let counts = Dictionary(grouping: report.rows, by: \.action).mapValues(\.count)
+            let summary = "\(counts[.created] ?? 0) created, \(counts[.updated] ?? 0) updated, \(counts[.unchanged] ?? 0) unchanged, \(report.rejected) rejected"
+            if report.applied {
+                print("imported: \(summary)")
+            } else if report.rejected > 0 {
+                print("nothing imported (\(summary)); fix the rejected rows and run the import again")
+            } else {
+                print("dry run, nothing written: \(summary)")
+            }
+            if report.rejected > 0 { throw ExitCode(ExitStatus.refused) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every merchant, with the dates its offer runs.")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let merchants: [Merchant]
+            do { merchants = try MerchantDirectory(database: try store.openStore().database).all() } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure.failed("\(error)")
+            }
+            for merchant in merchants {
+                print("\(merchant.id)\t\(merchant.category)\t\(merchant.validFrom)…\(merchant.validUntil)\t\(merchant.nameChinese) / \(merchant.nameEnglish)")
+            }
+            if merchants.isEmpty { print("no merchants; import them with `alumnicard merchants import FILE`") }
+        }
+    }
+}
