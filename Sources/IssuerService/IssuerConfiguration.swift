@@ -142,6 +142,8 @@ public struct IssuerConfiguration: Sendable {
 
     // logging
     public var logLevel = "info"
+    /// `text` for people, `json` (one object a line) for log collectors.
+    public var logFormat = LoggingSetup.Format.text
 
     /// Development mode (`serve --dev`): keys made on the spot, demo alumnus.
     public var development = false
@@ -278,6 +280,8 @@ public struct IssuerConfiguration: Sendable {
         c.mailRetryInitial = try reader.seconds("mail.retry_initial", default: c.mailRetryInitial, in: 1...3_600)
 
         c.logLevel = try reader.choice("logging.level", default: c.logLevel, from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        c.logFormat = LoggingSetup.Format(rawValue: try reader.choice("logging.format", default: c.logFormat.rawValue,
+                                                                     from: LoggingSetup.Format.allCases.map(\.rawValue)))!
         try reader.finish()
         try c.validate()
         return c

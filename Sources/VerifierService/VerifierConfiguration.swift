@@ -29,6 +29,8 @@ public struct VerifierConfiguration: Sendable {
     public var dataDirectory = "/var/lib/alumnicard-verifier"
     public var auditRetentionDays = 90
     public var logLevel = "info"
+    /// `text` for people, `json` (one object a line) for log collectors.
+    public var logFormat = LoggingSetup.Format.text
     /// The longest wait between failed fetches (backoff doubles up to this).
     public var maximumBackoff: Int64 = 600
     /// How long one fetch of the key set may take.
@@ -70,6 +72,8 @@ public struct VerifierConfiguration: Sendable {
         c.dataDirectory = try reader.string("storage.data_dir", default: c.dataDirectory)
         c.auditRetentionDays = try reader.integer("storage.audit_retention_days", default: c.auditRetentionDays, in: 1...3_650)
         c.logLevel = try reader.choice("logging.level", default: c.logLevel, from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        c.logFormat = LoggingSetup.Format(rawValue: try reader.choice("logging.format", default: c.logFormat.rawValue,
+                                                                     from: LoggingSetup.Format.allCases.map(\.rawValue)))!
         try reader.finish()
         return c
     }

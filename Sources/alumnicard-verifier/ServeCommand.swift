@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         do { try configuration.validate() } catch { throw CommandFailure.usage("invalid configuration: \(error)") }
-        LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info)
+        LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info, format: configuration.logFormat)
         let services: VerifierServices
         do { services = try VerifierServices(configuration: configuration) } catch { throw CommandFailure.failed(error.message) }
         if let held = services.state.held {

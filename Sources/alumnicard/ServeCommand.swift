@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         }
 
-        LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info)
+        LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info, format: configuration.logFormat)
         let logger = Logger(label: "alumnicard")
         let services = try openServices(configuration, logger: logger)
         if dev {
