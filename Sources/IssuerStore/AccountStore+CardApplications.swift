@@ -133,7 +133,7 @@ extension AccountStore {
             var candidate = policy.numbers.generate(using: &generator)
             var tries = 1
             while try CardRecord.exists(db, key: candidate) {
-                guard tries < 20 else { throw IssuerStoreError(.invalidChange, "no free card number after 20 draws; widen cards.number_prefix") }
+                guard tries < 20 else { throw IssuerStoreError(.invalidChange, "20 random card numbers with prefix \(policy.numbers.prefix) were all taken, which should not happen with 10¹⁰ numbers; check the card table for imported numbers of this form, or set another cards.number_prefix") }
                 candidate = policy.numbers.generate(using: &generator)
                 tries += 1
             }

@@ -103,9 +103,7 @@ public struct MerchantDirectory: Sendable {
                 let rejected = rows.contains { $0.action == .rejected }
                 let report = MerchantImportReport(rows: rows, applied: !rejected && !dryRun)
                 if !report.applied { throw Rollback(report: report) }
-                let counts = Dictionary(grouping: rows, by: \.action).mapValues(\.count)
-                try AuditEvent(at: now, actor: actor, action: "merchants_imported", subject: nil,
-                               detail: "\(counts[.created] ?? 0) created, \(counts[.updated] ?? 0) updated, \(counts[.unchanged] ?? 0) unchanged").insert(db)
+                try AuditEvent(at: now, actor: actor, action: "merchants_imported", subject: nil, detail: report.summary).insert(db)
                 return report
             }
         } catch let rollback as Rollback {
@@ -138,7 +136,14 @@ public struct MerchantImportReport: Sendable, Codable, Equatable {
     /// False after any rejected row (nothing was written) and for a dry run.
     public let applied: Bool
 
-    public var rejected: Int { rows.filter { $0.action == .rejected }.count }
+    public var rejected: Int { count(.rejected) }
+
+    public func count(_ action: Action) -> Int { rows.filter { $0.action == action }.count }
+
+    /// "N created, N updated, N unchanged, N rejected", for the audit log and the command line.
+    public var summary: String {
+        "\(count(.created)) created, \(count(.updated)) updated, \(count(.unchanged)) unchanged, \(rejected) rejected"
+    }
 }
 
 struct MerchantRecord: Codable, FetchableRecord, PersistableRecord {

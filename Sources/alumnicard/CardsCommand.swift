@@ -31,14 +31,7 @@ struct CardsCommand: AsyncParsableCommand {
         var json = false
 
         func run() throws {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readData(ofLength: RegistrarCSV.maximumBytes + 1)
-            } else {
-                do { data = try SecureFile.read(file, limit: RegistrarCSV.maximumBytes + 1) } catch {
-                    throw CommandFailure.usage("cannot read \(file): \(error.message)")
-                }
-            }
+            let data = try ImportFile.read(file, limit: RegistrarCSV.maximumBytes)
             let report: CardImportReport
             do {
                 // Through the composed services, so holders given a national ID get their "account open" mail.
@@ -59,13 +52,8 @@ struct CardsCommand: AsyncParsableCommand {
                     print("line \(row.line): \(row.action.rawValue)\(who.isEmpty ? "" : " \(who)")\(row.detail.isEmpty ? "" : ": \(row.detail)")")
                 }
                 let summary = "\(report.count(.created)) created, \(report.count(.updated)) updated, \(report.count(.unchanged)) unchanged, \(report.rejected) rejected"
-                if report.applied {
-                    print("imported: \(summary)")
-                } else if report.rejected > 0 {
-                    print("nothing imported (\(summary)); fix the rejected rows and run the import again")
-                } else {
-                    print("dry run, nothing written: \(summary)")
-                }
+                try ImportFile.finish(applied: report.applied, rejected: report.rejected, summary: summary)
+                return
             }
             if report.rejected > 0 { throw ExitCode(ExitStatus.refused) }
         }

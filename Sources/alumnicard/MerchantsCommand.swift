@@ -2,7 +2,6 @@ import ArgumentParser
 import CLISupport
 import Foundation
 import IssuerStore
-import SecureFiles
 
 /// `alumnicard merchants`: the partner merchant directory, from the command line.
 struct MerchantsCommand: AsyncParsableCommand {
@@ -27,14 +26,7 @@ struct MerchantsCommand: AsyncParsableCommand {
         var dryRun = false
 
         func run() throws {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readData(ofLength: MerchantCSV.maximumBytes + 1)
-            } else {
-                do { data = try SecureFile.read(file, limit: MerchantCSV.maximumBytes + 1) } catch {
-                    throw CommandFailure.usage("cannot read \(file): \(error.message)")
-                }
-            }
+            let data = try ImportFile.read(file, limit: MerchantCSV.maximumBytes)
             let report: MerchantImportReport
             do {
                 report = try MerchantDirectory(database: try store.openStore().database)
@@ -47,16 +39,7 @@ struct MerchantsCommand: AsyncParsableCommand {
             for row in report.rows {
                 print("line \(row.line): \(row.action.rawValue)\(row.merchantID.map { " \($0)" } ?? "")\(row.detail.isEmpty ? "" : ": \(row.detail)")")
             }
-            let counts = Dictionary(grouping: report.rows, by: \.action).mapValues(\.count)
-            let summary = "\(counts[.created] ?? 0) created, \(counts[.updated] ?? 0) updated, \(counts[.unchanged] ?? 0) unchanged, \(report.rejected) rejected"
-            if report.applied {
-                print("imported: \(summary)")
-            } else if report.rejected > 0 {
-                print("nothing imported (\(summary)); fix the rejected rows and run the import again")
-            } else {
-                print("dry run, nothing written: \(summary)")
-            }
-            if report.rejected > 0 { throw ExitCode(ExitStatus.refused) }
+            try ImportFile.finish(applied: report.applied, rejected: report.rejected, summary: report.summary)
         }
     }
 

@@ -2,13 +2,13 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `alumnicard merchants import|list` against a real database file.
-@Suite(.onItsOwnThread) struct MerchantsCommandTests {
+/// `alumnicard cards import` and `merchants import|list` against a real database file.
+@Suite(.onItsOwnThread) struct ImportCommandTests {
     let alumnicard = ProjectPaths.builtProduct("alumnicard")
     let store = ["--database", "issuer.sqlite", "--kek", "kek"]
 
-    func run(_ arguments: [String], in directory: URL) throws -> ExternalTool.Result {
-        try ExternalTool.runCollecting(alumnicard, arguments, currentDirectory: directory)
+    func run(_ arguments: [String], input: String = "", in directory: URL) throws -> ExternalTool.Result {
+        try ExternalTool.runCollecting(alumnicard, arguments, input: Data(input.utf8), currentDirectory: directory)
     }
 
     @Test func anImportWritesAllRowsOrNone() throws {
@@ -31,4 +31,21 @@ import Testing
         let listed = try run(["merchants", "list"] + store, in: directory)
         #expect(listed.output.contains("tea-corner\tcafe\t2026-01-01…2027-12-31\t茶角落 / Tea Corner"))
     }
+
+    @Test func theRegistrarsImportReportsAndWritesAllOrNone() throws {
+        let directory = try ProjectPaths.temporaryDirectory("cards-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["kek", "generate", "--out", "kek"], in: directory).status == 0)
+        let header = "student_id,display_name,card_number,valid_through\n"
+        try Data((header + "B11000001,林一,A000000101,2030-06-30\nB11000002,林二,bad number,2030-06-30\n").utf8)
+            .write(to: directory.appendingPathComponent("bad.csv"))
+        let refused = try run(["cards", "import", "bad.csv"] + store, in: directory)
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("line 3: rejected") && refused.output.contains("nothing imported"))
+        let dryRun = try run(["cards", "import", "-", "--dry-run"] + store, input: header + "B11000001,林一,A000000101,2030-06-30\n", in: directory)
+        #expect(dryRun.status == 0 && dryRun.output.contains("dry run, nothing written: 1 created"), "\(dryRun.output)")
+        let missing = try run(["cards", "import", "nowhere.csv"] + store, in: directory)
+        #expect(missing.status != 0 && missing.standardError.contains("cannot read nowhere.csv"), "\(missing.standardError)")
+    }
 }
+
