@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
@@ -116,12 +117,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The pages' machinery: templates (swift-mustache), one message
+        // catalogue per language, static assets, forms, CSRF, the CSP.
+        // Knows nothing of the issuer's database or services.
+        .target(
+            name: "IssuerWeb",
+            dependencies: [
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/templates"), .copy("Resources/messages"), .copy("Resources/static")],
+            swiftSettings: swiftSettings
+        ),
         // The issuer daemon: accounts, cards, sessions, tokens and QR codes,
         // the published key set, online verify, the admin API.
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail",
+                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -205,6 +218,11 @@ let package = Package(
         .testTarget(
             name: "MailTests",
             dependencies: ["Mail", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IssuerWebTests",
+            dependencies: ["IssuerWeb", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

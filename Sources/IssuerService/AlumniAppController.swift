@@ -155,23 +155,9 @@ struct AlumniAppController: Sendable {
         }
     }
 
-    /// The card that may have tokens now, with its holder's name, or the
-    /// refusal that says why there is none.
     private func cardForTokens(_ request: Request, now: Int64) async throws -> (Card, String) {
         let (holder, cards, _) = try await services.authenticatedCardHolder(request)
-        let card = try Self.digitalCard(cards)
-        switch card.status {
-        case .suspended:
-            throw APIError(.forbidden, code: "card_suspended", "card \(card.number) is suspended; contact the alumni centre")
-        case .revoked:
-            throw APIError(.forbidden, code: "card_revoked", "card \(card.number) has been revoked")
-        case .active:
-            break
-        }
-        if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: services.configuration.timeZone) {
-            throw APIError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
-        }
-        return (card, holder.displayName)
+        return try services.cardForTokens(holder: holder, cards: cards, now: now)
     }
 
     /// The card's offer, or the refusal that says why there is none.
@@ -258,4 +244,24 @@ struct AlumniAppController: Sendable {
 private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
+}
+
+extension IssuerServices {
+    /// The card that may have tokens now, with its holder's name, or the
+    /// refusal that says why there is none (the API and the card page).
+    func cardForTokens(holder: Holder, cards: [Card], now: Int64) throws -> (Card, String) {
+        let card = try AlumniAppController.digitalCard(cards)
+        switch card.status {
+        case .suspended:
+            throw APIError(.forbidden, code: "card_suspended", "card \(card.number) is suspended; contact the alumni centre")
+        case .revoked:
+            throw APIError(.forbidden, code: "card_revoked", "card \(card.number) has been revoked")
+        case .active:
+            break
+        }
+        if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: configuration.timeZone) {
+            throw APIError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
+        }
+        return (card, holder.displayName)
+    }
 }

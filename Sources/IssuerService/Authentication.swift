@@ -26,7 +26,14 @@ extension IssuerServices {
     /// The holder behind the request's session token, with their cards
     /// (active first).
     func authenticatedHolder(_ request: Request) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
-        let token = try Authentication.bearerToken(request)
+        try await authenticatedHolder(sessionToken: try Authentication.bearerToken(request))
+    }
+
+    /// The holder behind a session token, from the API's bearer header or the pages' cookie.
+    func authenticatedHolder(sessionToken token: String) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
+        guard token.utf8.count <= Authentication.maximumTokenLength else {
+            throw APIError.unauthorized("the session has expired or was ended; log in again")
+        }
         let hash = AccountStore.tokenHash(token)
         let now = clock.now()
         let entry: SessionCache.Entry
@@ -49,7 +56,11 @@ extension IssuerServices {
     /// As ``authenticatedHolder(_:)``, for the card, token and card
     /// application endpoints: refused while the password must change.
     func authenticatedCardHolder(_ request: Request) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
-        let found = try await authenticatedHolder(request)
+        try await authenticatedCardHolder(sessionToken: try Authentication.bearerToken(request))
+    }
+
+    func authenticatedCardHolder(sessionToken: String) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
+        let found = try await authenticatedHolder(sessionToken: sessionToken)
         if found.holder.passwordChangeRequired || found.holder.firstLoginPending {
             throw APIError(.forbidden, code: "password_change_required", "choose a new password first (POST /v1/account/password)")
         }

@@ -1,6 +1,7 @@
 import DaemonSupport
 import Hummingbird
 import IssuerStore
+import IssuerWeb
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -59,5 +60,19 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
     ReviewController(services: services).addRoutes(to: admin)
     CardApplicationController(services: services).addRoutes(to: v1, admin: admin)
     MerchantController(services: services).addRoutes(to: v1, admin: admin)
+    addPages(services, to: router)
     return router
+}
+
+/// The alumni pages (docs/web.md): HTML answers, errors as pages.
+func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext>) {
+    let pages = services.pages
+    StaticAssetController(assets: pages.renderer.assets).addRoutes(to: router)
+    let account = AccountPagesController(services: services, pages: pages)
+    let cards = CardPagesController(services: services, pages: pages, account: account)
+    cards.addDataRoutes(to: router)
+    let group = router.group().add(middleware: PageErrorMiddleware(pages: pages))
+    account.addRoutes(to: group)
+    cards.addRoutes(to: group)
+    DirectoryPageController(services: services, pages: pages).addRoutes(to: group)
 }

@@ -116,6 +116,26 @@ public struct IssuerConfiguration: Sendable {
     /// The most windows `GET /v1/card/tokens` hands out at once (288 × 5 min = a day).
     public var maxPrefetchWindows = 288
 
+    // web
+    /// `web.secure_cookies`: `auto` marks the pages' cookies `Secure` (and
+    /// names them `__Host-…`) when `server.public_url` is https.
+    public var secureCookies = SecureCookies.auto
+    /// `web.staff_session_lifetime`: staff console sessions, shorter than the alumni's.
+    public var staffSessionLifetime: Int64 = 30 * 60
+
+    public enum SecureCookies: String, Sendable, CaseIterable {
+        case auto, always, never
+    }
+
+    /// Whether the pages' cookies carry `Secure`.
+    public var cookiesAreSecure: Bool {
+        switch secureCookies {
+        case .always: true
+        case .never: false
+        case .auto: publicURL?.lowercased().hasPrefix("https://") ?? false
+        }
+    }
+
     public enum CardIssueMoment: String, Sendable, CaseIterable {
         /// The card shows at once; the fee is owed.
         case submission
@@ -265,6 +285,10 @@ public struct IssuerConfiguration: Sendable {
         guard (try? CardNumberScheme(prefix: c.cardNumberPrefix)) != nil else {
             throw ConfigurationError(key: "cards.number_prefix", "\"\(c.cardNumberPrefix.prefix(20))\" must be 0–8 upper-case letters or digits, such as D")
         }
+
+        c.secureCookies = SecureCookies(rawValue: try reader.choice("web.secure_cookies", default: c.secureCookies.rawValue,
+                                                                   from: SecureCookies.allCases.map(\.rawValue)))!
+        c.staffSessionLifetime = try reader.seconds("web.staff_session_lifetime", default: c.staffSessionLifetime, in: 60...(24 * 3_600))
 
         c.smtpHost = try reader.optionalString("mail.smtp_host")
         c.smtpPort = try reader.integer("mail.smtp_port", default: c.smtpPort, in: 1...65_535)

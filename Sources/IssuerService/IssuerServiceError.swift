@@ -8,6 +8,8 @@ public struct IssuerServiceError: Error, Sendable, CustomStringConvertible, Equa
         case secrets
         /// The database or key store cannot be opened.
         case storage
+        /// A file that ships with the issuer (the pages' templates) is missing or broken.
+        case installation
     }
 
     public let code: Code

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import IssuerStore
+import IssuerWeb
 import Logging
 import Mail
 import SecureFiles
@@ -38,6 +39,7 @@ public struct IssuerServices: Sendable {
     let composer: MailComposer
     let applications: AccountApplicationService
     let mailDelivery: MailDeliveryService
+    let pages: WebPages
     /// Where database work runs, off the cooperative threads.
     public let databaseThreads = DatabaseThreads()
     let sessions = SessionCache()
@@ -122,6 +124,11 @@ public struct IssuerServices: Sendable {
             transport = SMTPTransport(client: SMTPClient(relay: relay))
         } else {
             transport = MailDirectoryTransport(directory: configuration.mailDirectory)
+        }
+        do {
+            pages = try WebPages(configuration: configuration, kek: credentials.kek)
+        } catch {
+            throw IssuerServiceError(.installation, error.description)
         }
         mailDelivery = MailDeliveryService(outbox: outbox, transport: transport, sender: configuration.mailFrom,
                                            giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,

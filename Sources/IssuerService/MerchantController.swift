@@ -3,6 +3,7 @@ import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import IssuerStore
 
 /// The merchant directory (alumni-api.md §8): the public listing at
@@ -67,26 +68,39 @@ struct MerchantController: Sendable {
 
     struct List: Encodable { let merchants: [Body] }
 
-    @Sendable func listed(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        for name in query.map({ String($0.key) }) where !["category", "q", "limit"].contains(name) {
-            throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: category, q, limit")
-        }
-        let category = query["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        if let category, category.utf8.count > 32 || !category.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }) {
-            throw APIError.badRequest("invalid_value", "category is 1–32 characters a–z, 0–9 or '-'")
-        }
-        let text = query["q"].map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-        if let text, text.count > MerchantSearch.maximumQueryLength || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw APIError.badRequest("invalid_value", "q is at most \(MerchantSearch.maximumQueryLength) characters of text")
-        }
+    /// `GET /v1/merchants` and the directory page: what was asked for, each part checked.
+    struct Query: Sendable {
+        var category: String?
+        var text: String?
         var limit = 200
-        if let value = query["limit"] {
-            guard let number = Int(value), (1...500).contains(number) else { throw APIError.badRequest("invalid_value", "limit must be a whole number from 1 to 500") }
-            limit = number
+
+        init(category: String? = nil, text: String? = nil, limit: Int = 200) {
+            self.category = category
+            self.text = text
+            self.limit = limit
         }
-        let directory = services.merchants, day = services.applications.calendar.day(of: services.clock.now()), count = limit
-        let merchants = try await services.databaseThreads.read { try directory.listed(on: day, category: category, query: text, limit: count) }
+
+        init(_ query: FlatDictionary<Substring, Substring>, allowed: Set<String> = ["category", "q", "limit"]) throws {
+            for name in query.map({ String($0.key) }) where !allowed.contains(name) {
+                throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: \(allowed.sorted().joined(separator: ", "))")
+            }
+            category = query["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            if let category, category.utf8.count > 32 || !category.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }) {
+                throw APIError.badRequest("invalid_value", "category is 1–32 characters a–z, 0–9 or '-'")
+            }
+            text = query["q"].map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            if let text, text.count > MerchantSearch.maximumQueryLength || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw APIError.badRequest("invalid_value", "q is at most \(MerchantSearch.maximumQueryLength) characters of text")
+            }
+            if let value = query["limit"] {
+                guard let number = Int(value), (1...500).contains(number) else { throw APIError.badRequest("invalid_value", "limit must be a whole number from 1 to 500") }
+                limit = number
+            }
+        }
+    }
+
+    @Sendable func listed(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let merchants = try await services.listedMerchants(try Query(request.uri.queryParameters))
         return try JSONBody.response(List(merchants: merchants.map(Body.init)), headers: [.cacheControl: "public, max-age=60"])
     }
 
@@ -163,5 +177,13 @@ struct MerchantController: Sendable {
             throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
         }
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
+    }
+}
+
+extension IssuerServices {
+    /// The merchants whose offers run today that match `query`.
+    func listedMerchants(_ query: MerchantController.Query) async throws -> [Merchant] {
+        let directory = merchants, day = applications.calendar.day(of: clock.now())
+        return try await databaseThreads.read { try directory.listed(on: day, category: query.category, query: query.text, limit: query.limit) }
     }
 }

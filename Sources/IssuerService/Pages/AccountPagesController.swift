@@ -1,0 +1,238 @@
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import IssuerWeb
+
+/// The alumni's own pages around the account: `/` (to the right page),
+/// logging in and out, the home page, changing the password (forced at
+/// the first login), and the forgotten-password pages behind the mailed
+/// link. They call the same services as `/v1/session`, `/v1/account/password`
+/// and `/v1/password-reset`.
+struct AccountPagesController: Sendable {
+    let services: IssuerServices
+    let pages: WebPages
+
+    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
+        group.get("", use: start)
+        group.get("login", use: loginPage)
+        group.post("login", use: login)
+        group.post("logout", use: logout)
+        group.get("home", use: home)
+        group.get("password", use: passwordPage)
+        group.post("password", use: changePassword)
+        group.get("reset", use: resetPage)
+        group.post("reset", use: requestReset)
+        group.post("reset/confirm", use: confirmReset)
+        group.get("lang", use: switchLanguage)
+    }
+
+    /// The signed-in holder, nil without a session cookie; an ended session
+    /// throws 401, which sends the visitor to the login page.
+    func signedIn(_ visit: WebPages.Visit) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8])? {
+        guard let token = visit.sessionToken else { return nil }
+        return try await services.authenticatedHolder(sessionToken: token)
+    }
+
+    @Sendable func start(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let found = try await signedIn(visit) else { return pages.redirect("/login", visit) }
+        return pages.redirect(found.holder.passwordChangeRequired || found.holder.firstLoginPending ? "/password" : "/card", visit)
+    }
+
+    // MARK: Logging in and out
+
+    func loginValues(_ visit: WebPages.Visit, login: String = "", errors: [(field: String?, text: String)] = [], askMailCode: Bool = false,
+                     notice: String? = nil) -> [String: Any] {
+        var values = WebPages.errorValues(errors)
+        values["csrf"] = pages.csrfToken(visit, sessionHash: nil)
+        values["login"] = login
+        values["human_check"] = services.configuration.humanCheckLogin != .never
+        values["ask_mail_code"] = askMailCode
+        if let notice { values["notice"] = notice }
+        return values
+    }
+
+    @Sendable func loginPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let notice = request.uri.queryParameters["done"] == "logout" ? visit.catalogue.text("logged_out")
+            : request.uri.queryParameters["done"] == "reset" ? visit.catalogue.text("reset_done") : nil
+        return pages.page("login", visit, values: loginValues(visit, notice: notice))
+    }
+
+    @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let login = fields["login"] ?? "", password = fields["password"] ?? ""
+        var missing: [(field: String?, text: String)] = []
+        if login.trimmingCharacters(in: .whitespaces).isEmpty { missing.append(("login", visit.catalogue.text("field_required"))) }
+        if password.isEmpty { missing.append(("password", visit.catalogue.text("field_required"))) }
+        guard missing.isEmpty else {
+            return pages.page("login", visit, status: .unprocessableContent, values: loginValues(visit, login: login, errors: missing))
+        }
+        let session: SignInService.Session
+        do {
+            session = try await SignInService(services: services).signIn(
+                .init(login: login, password: password, altcha: fields["altcha"].flatMap { $0.isEmpty ? nil : $0 },
+                      mailCode: fields["mail_code"], client: services.clientAddress(of: request, context: context)),
+                logger: context.logger)
+        } catch let error as APIError {
+            let field = error.code == "invalid_credentials" ? "password" : error.field == "mail_code" ? "mail_code" : nil
+            var response = pages.page("login", visit, status: error.status, values: loginValues(
+                visit, login: login, errors: [(field, WebPages.text(for: error, visit))], askMailCode: error.code.hasPrefix("mail_code")))
+            for header in error.headers where header.name == .retryAfter { response.headers.append(header) }
+            return response
+        }
+        // A new session on every login (no fixation); an older one in this browser ends.
+        if let old = visit.sessionToken {
+            let accounts = services.accounts, hash = AccountStore.tokenHash(old)
+            try? await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
+            services.sessions.forget(hash)
+        }
+        let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: session.expiresAt - services.clock.now())
+        return pages.redirect(session.passwordChangeRequired ? "/password" : "/card", visit, cookies: [cookie])
+    }
+
+    @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let fields = try await WebPages.form(request, visit: visit)
+        if let token = visit.sessionToken {
+            let hash = AccountStore.tokenHash(token)
+            try pages.checkCSRF(fields, visit, sessionHash: hash)
+            let accounts = services.accounts
+            try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
+            services.sessions.forget(hash)
+        }
+        var response = pages.redirect("/login?done=logout", visit, cookies: [pages.cookies.clear(pages.cookies.session)])
+        // The card page's day of tokens and its kept shell go with the session.
+        response.headers[Self.clearSiteData] = "\"cache\", \"storage\""
+        return response
+    }
+
+    static let clearSiteData = HTTPField.Name("Clear-Site-Data")!
+
+    @Sendable func home(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let found = try await signedIn(visit) else { return pages.redirect("/login", visit) }
+        if found.holder.passwordChangeRequired || found.holder.firstLoginPending { return pages.redirect("/password", visit) }
+        var values: [String: Any] = ["signed_in": true, "csrf": pages.csrfToken(visit, sessionHash: found.tokenHash),
+                                     "welcome": visit.catalogue.text("home_welcome", ["name": found.holder.displayName])]
+        if request.uri.queryParameters["done"] == "password" { values["notice"] = visit.catalogue.text("password_changed") }
+        return pages.page("home", visit, values: values)
+    }
+
+    // MARK: Passwords
+
+    func passwordValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, firstLogin: Bool, errors: [(field: String?, text: String)] = []) -> [String: Any] {
+        var values = WebPages.errorValues(errors)
+        // For password managers, which file the new password under the login.
+        values["username"] = holder.studentID
+        values["csrf"] = csrf
+        values["first_login"] = firstLogin
+        values["signed_in"] = !firstLogin
+        return values
+    }
+
+    @Sendable func passwordPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let found = try await signedIn(visit) else { return pages.redirect("/login", visit) }
+        let first = found.holder.passwordChangeRequired || found.holder.firstLoginPending
+        return pages.page("password", visit, values: passwordValues(visit, holder: found.holder, csrf: pages.csrfToken(visit, sessionHash: found.tokenHash), firstLogin: first))
+    }
+
+    /// The new password and its confirmation, or what is wrong with them.
+    static func newPassword(_ fields: FormFields, _ visit: WebPages.Visit) -> (String?, [(field: String?, text: String)]) {
+        let new = fields["new_password"] ?? "", confirm = fields["confirm_password"] ?? ""
+        var errors: [(field: String?, text: String)] = []
+        if new.isEmpty { errors.append(("new_password", visit.catalogue.text("field_required"))) }
+        if confirm.isEmpty { errors.append(("confirm_password", visit.catalogue.text("field_required"))) }
+        if errors.isEmpty, new != confirm { errors.append(("confirm_password", visit.catalogue.text("password_mismatch"))) }
+        return (errors.isEmpty ? new : nil, errors)
+    }
+
+    @Sendable func changePassword(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let found = try await signedIn(visit) else { return pages.redirect("/login", visit) }
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: found.tokenHash)
+        let first = found.holder.passwordChangeRequired || found.holder.firstLoginPending
+        let csrf = pages.csrfToken(visit, sessionHash: found.tokenHash)
+        var (new, errors) = Self.newPassword(fields, visit)
+        let current = fields["current_password"] ?? ""
+        if current.isEmpty { errors.insert(("current_password", visit.catalogue.text("field_required")), at: 0); new = nil }
+        guard let new else {
+            return pages.page("password", visit, status: .unprocessableContent, values: passwordValues(visit, holder: found.holder, csrf: csrf, firstLogin: first, errors: errors))
+        }
+        do {
+            try await PasswordService(services: services).change(holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
+                                                                 logger: context.logger)
+        } catch let error as APIError {
+            return pages.page("password", visit, status: error.status, values: passwordValues(
+                visit, holder: found.holder, csrf: csrf, firstLogin: first, errors: [(error.field, WebPages.text(for: error, visit))]))
+        }
+        return pages.redirect(first ? "/card/apply?done=password" : "/home?done=password", visit)
+    }
+
+    @Sendable func resetPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        if let token = request.uri.queryParameters["token"].map(String.init) {
+            // The mailed link: the token goes in the form, never into a log or a Referer (no-referrer).
+            return pages.page("reset_confirm", visit, values: ["csrf": pages.csrfToken(visit, sessionHash: nil), "token": token])
+        }
+        return pages.page("reset_request", visit, values: ["csrf": pages.csrfToken(visit, sessionHash: nil)])
+    }
+
+    @Sendable func requestReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let login = fields["login"] ?? ""
+        var values: [String: Any] = ["csrf": pages.csrfToken(visit, sessionHash: nil), "login": login]
+        guard !login.trimmingCharacters(in: .whitespaces).isEmpty else {
+            values.merge(WebPages.errorValues([("login", visit.catalogue.text("field_required"))])) { $1 }
+            return pages.page("reset_request", visit, status: .unprocessableContent, values: values)
+        }
+        do {
+            try await PasswordService(services: services).requestReset(login: login, altcha: fields["altcha"].flatMap { $0.isEmpty ? nil : $0 },
+                                                                       logger: context.logger)
+        } catch let error as APIError {
+            values.merge(WebPages.errorValues([(error.field == "altcha" ? nil : "login", WebPages.text(for: error, visit))])) { $1 }
+            return pages.page("reset_request", visit, status: error.status, values: values)
+        }
+        values["sent"] = true
+        values["notice"] = visit.catalogue.text("reset_sent", ["minutes": String(services.configuration.resetLifetime / 60)])
+        return pages.page("reset_request", visit, status: .accepted, values: values)
+    }
+
+    @Sendable func confirmReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let token = fields["token"] ?? ""
+        var values: [String: Any] = ["csrf": pages.csrfToken(visit, sessionHash: nil), "token": token]
+        let (new, errors) = Self.newPassword(fields, visit)
+        guard let new else {
+            values.merge(WebPages.errorValues(errors)) { $1 }
+            return pages.page("reset_confirm", visit, status: .unprocessableContent, values: values)
+        }
+        do {
+            try await PasswordService(services: services).confirmReset(token: token, new: new, logger: context.logger)
+        } catch let error as APIError {
+            values.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }
+            return pages.page("reset_confirm", visit, status: error.status, values: values)
+        }
+        return pages.redirect("/login?done=reset", visit)
+    }
+
+    // MARK: Language
+
+    /// The switch on every page: remembered for a year, then back where the visitor was.
+    @Sendable func switchLanguage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let chosen = request.uri.queryParameters["to"].flatMap { WebLanguage(rawValue: String($0)) } ?? visit.language.other
+        let back = request.uri.queryParameters["back"].flatMap { WebPages.localPath(String($0)) } ?? "/"
+        return pages.redirect(back, visit, cookies: [pages.cookies.set(pages.cookies.language, chosen.rawValue, maxAge: 365 * 86_400)])
+    }
+}

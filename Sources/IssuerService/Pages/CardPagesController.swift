@@ -1,0 +1,200 @@
+import AccountRules
+import CardToken
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import IssuerWeb
+import NIOCore
+import NIOPosix
+import QREncoder
+
+/// The card pages: applying for the digital card (`/card/apply`), and the
+/// card itself (`/card`), a shell with no personal data that its script
+/// fills from `/card/tokens` and keeps working offline. They call the same
+/// services as `/v1/card-applications` and `/v1/card/tokens`.
+struct CardPagesController: Sendable {
+    let services: IssuerServices
+    let pages: WebPages
+    let account: AccountPagesController
+
+    /// Page routes (errors become pages).
+    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
+        group.get("card", use: cardPage)
+        group.get("card/apply", use: applyPage)
+        group.post("card/apply", use: apply)
+    }
+
+    /// The script's data route (errors stay JSON, for the script to read).
+    func addDataRoutes(to router: Router<IssuerRequestContext>) {
+        router.get("card/tokens", use: tokens)
+        router.get(RouterPath(CardServiceWorker.path), use: serviceWorker)
+    }
+
+    // MARK: Applying
+
+    func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, kind: String?, errors: [(field: String?, text: String)] = [],
+                     notice: String? = nil, issuedNow: Bool = false) async throws -> [String: Any] {
+        let accounts = services.accounts, holderID = holder.id
+        let history = try await services.databaseThreads.read { try accounts.cardApplications(holderID: holderID) }
+        let configuration = services.configuration, catalogue = visit.catalogue, calendar = services.applications.calendar
+        let hasDigital = history.contains { $0.status == .issued }
+        var values = WebPages.errorValues(errors)
+        let chosen = kind ?? (hasDigital ? "renewal" : "first")
+        values["signed_in"] = true
+        values["csrf"] = csrf
+        values["kind_first"] = chosen == "first"
+        values["kind_renewal"] = chosen == "renewal"
+        values["fee_first"] = catalogue.text("card_apply_fee", ["amount": String(configuration.firstCardFee)])
+        values["fee_renewal"] = catalogue.text("card_apply_fee", ["amount": String(configuration.renewalFee)])
+        values["issue_note"] = catalogue.text(configuration.issueOn == .submission ? "card_apply_issue_submission" : "card_apply_issue_payment")
+        values["issued_now"] = issuedNow
+        if let notice { values["notice"] = notice }
+        values["has_history"] = !history.isEmpty
+        values["history"] = history.map { application -> [String: String] in
+            let status = application.status == .issued
+                ? catalogue.text("card_apply_issued", ["number": application.cardNumber ?? "", "date": application.validThrough?.description ?? ""])
+                : catalogue.text("card_apply_awaiting", ["amount": String(application.feeAmount)])
+            return ["submitted": calendar.day(of: application.submittedAt).description,
+                    "kind": catalogue.text(application.kind == .first ? "card_apply_first" : "card_apply_renewal"), "status": status]
+        }
+        return values
+    }
+
+    /// The holder, signed in with the password already changed; else where to send them.
+    func cardHolder(_ visit: WebPages.Visit) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8])? {
+        guard let token = visit.sessionToken else { return nil }
+        return try await services.authenticatedCardHolder(sessionToken: token)
+    }
+
+    @Sendable func applyPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let found = try await cardHolder(visit) else { return pages.redirect("/login", visit) }
+        let notice = request.uri.queryParameters["done"] == "password" ? visit.catalogue.text("password_changed") : nil
+        return pages.page("card_apply", visit, values: try await applyValues(visit, holder: found.holder, csrf: pages.csrfToken(visit, sessionHash: found.tokenHash),
+                                                                             kind: nil, notice: notice))
+    }
+
+    @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let found = try await cardHolder(visit) else { return pages.redirect("/login", visit) }
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: found.tokenHash)
+        let csrf = pages.csrfToken(visit, sessionHash: found.tokenHash)
+        guard let kindText = fields["kind"], let kind = CardApplicationRules.Kind(rawValue: kindText) else {
+            return pages.page("card_apply", visit, status: .unprocessableContent, values: try await applyValues(
+                visit, holder: found.holder, csrf: csrf, kind: nil, errors: [(nil, visit.catalogue.text("field_required") + "：" + visit.catalogue.text("card_apply_kind"))]))
+        }
+        let application: CardApplication
+        do {
+            application = try await CardApplicationService(services: services).submit(
+                holder: found.holder, kind: kind, altcha: fields["altcha"].flatMap { $0.isEmpty ? nil : $0 }, logger: context.logger)
+        } catch let error as APIError {
+            return pages.page("card_apply", visit, status: error.status, values: try await applyValues(
+                visit, holder: found.holder, csrf: csrf, kind: kind.rawValue, errors: [(nil, WebPages.text(for: error, visit))]))
+        }
+        let issued = application.status == .issued
+        let notice = issued
+            ? visit.catalogue.text("card_apply_issued", ["number": application.cardNumber ?? "", "date": application.validThrough?.description ?? ""])
+            : visit.catalogue.text("card_apply_awaiting", ["amount": String(application.feeAmount)])
+        return pages.page("card_apply", visit, status: .created, values: try await applyValues(
+            visit, holder: found.holder, csrf: csrf, kind: kind.rawValue, notice: visit.catalogue.text("card_apply_done") + " " + notice, issuedNow: issued))
+    }
+
+    // MARK: The card
+
+    /// Texts the card script shows, in the page's language.
+    struct CardTexts: Encodable {
+        let loading, countdown, offline, noToken, noCard, refused, loginAgain: String
+        let errors: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case loading, countdown, offline, refused, errors
+            case noToken = "no_token"
+            case noCard = "no_card"
+            case loginAgain = "login_again"
+        }
+    }
+
+    /// The shell: the same bytes for every holder (the service worker keeps
+    /// it), so it may be revalidated rather than never stored.
+    @Sendable func cardPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard visit.sessionToken != nil else { return pages.redirect("/login", visit) }
+        let catalogue = visit.catalogue
+        let codes = ["card_suspended", "card_revoked", "card_expired", "account_suspended", "database_busy"]
+        let texts = CardTexts(loading: catalogue.text("card_loading"), countdown: catalogue.text("card_countdown"), offline: catalogue.text("card_offline"),
+                              noToken: catalogue.text("card_no_token"), noCard: catalogue.text("card_no_card"), refused: catalogue.text("card_refused"),
+                              loginAgain: catalogue.text("card_login_again"),
+                              errors: Dictionary(uniqueKeysWithValues: codes.map { ($0, catalogue.error($0)) }))
+        return pages.page("card", visit, values: ["signed_in": true, "texts": PageRenderer.jsonDataBlock(texts)], cacheControl: "no-cache")
+    }
+
+    struct CardData: Encodable {
+        struct Facts: Encodable {
+            let maskedName: String
+            let cardNumber: String
+            let validThrough: String
+            enum CodingKeys: String, CodingKey {
+                case maskedName = "masked_name"
+                case cardNumber = "card_number"
+                case validThrough = "valid_through"
+            }
+        }
+
+        struct Token: Encodable {
+            let token: String
+            let windowStart: Int64
+            let refreshAt: Int64
+            let expiresAt: Int64
+            /// `SIZE:BASE64` of the packed modules (``QRCode/packedModules``).
+            let qr: String
+            enum CodingKeys: String, CodingKey {
+                case token, qr
+                case windowStart = "window_start"
+                case refreshAt = "refresh_at"
+                case expiresAt = "expires_at"
+            }
+        }
+
+        let card: Facts
+        let serverTime: Double
+        let tokens: [Token]
+        enum CodingKeys: String, CodingKey {
+            case card, tokens
+            case serverTime = "server_time"
+        }
+    }
+
+    /// `GET /card/tokens`: the card's facts and a day of tokens with their
+    /// symbols, for the signed-in holder's cookie. The symbols are encoded
+    /// here, by the same encoder as `/v1/card/token/qr`, so the page carries
+    /// no encoder of its own.
+    @Sendable func tokens(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let session = visit.sessionToken else { throw APIError.unauthorized("log in first") }
+        let (holder, cards, _) = try await services.authenticatedCardHolder(sessionToken: session)
+        let now = services.clock.now()
+        let (card, name) = try services.cardForTokens(holder: holder, cards: cards, now: now)
+        let ahead = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: services.tokens.maxPrefetchWindows)
+        services.metrics.tokenServed(format: "page", count: ahead.count)
+        // A day of symbols is a few hundred milliseconds of work: off the cooperative threads.
+        let tokens = try await NIOThreadPool.singleton.runIfActive {
+            try ahead.map { stored, window in
+                let code = try QRCode.encode(text: stored.token, errorCorrection: .medium)
+                return CardData.Token(token: stored.token, windowStart: window.start, refreshAt: window.refreshAt, expiresAt: stored.expiresAt,
+                                      qr: "\(code.size):" + Data(code.packedModules).base64EncodedString())
+            }
+        }
+        let data = CardData(card: .init(maskedName: HolderNameMasking.mask(name), cardNumber: card.number.rawValue, validThrough: card.validThrough.description),
+                            serverTime: services.clock.preciseNow(), tokens: tokens)
+        return try JSONBody.response(data)
+    }
+
+    @Sendable func serviceWorker(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        var headers: HTTPFields = [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"]
+        WebPages.addPageHeaders(&headers)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.serviceWorker.script)))
+    }
+}

@@ -1,0 +1,120 @@
+import CardKeys
+import CardToken
+import Foundation
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// The alumni pages in a real browser (headless Chromium through selenium,
+/// Tests/Interop/alumni_pages.py) against the real `alumnicard` binary and
+/// a merchant verifier daemon over loopback: the how-to from the first
+/// login to the card page, and the card page offline.
+@Suite("Alumni pages in a browser", .serialized, .onItsOwnThread)
+struct AlumniPagesTests {
+    static let newPassword = "Card-holder-2026"
+
+    @Test func firstLoginPasswordChangeCardApplicationAndTheCardPageOnlineAndOffline() async throws {
+        // Short windows, so the test sees two switches in about a minute.
+        let setup = try await AccountFlowTests.setUp("pages-e2e", environment: [
+            "ALUMNICARD_TOKENS_REFRESH_INTERVAL": "30", "ALUMNICARD_TOKENS_GRACE": "30", "ALUMNICARD_TOKENS_NEXT_TOKEN_LEAD": "10",
+            "ALUMNICARD_HUMAN_CHECK_MAX_NUMBER": "2000",
+        ])
+        defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
+        let base = setup.daemon.baseURL
+        try await CardFlowTests.importHolders(base, admin: setup.admin, """
+            student_id,display_name,email,national_id
+            R05000011,林網頁,pages.holder@example.org,\(AccountFlowTests.nationalID)
+
+            """)
+        let rootPath = setup.directory.appendingPathComponent("data/root.pub.jwk").path
+        let verifier = try MerchantVerifierTests.startVerifier(setup.directory, issuerPort: setup.daemon.port, root: rootPath)
+        try await MerchantVerifierTests.waitUntil("the verifier is ready") {
+            try await MerchantVerifierTests.request(.GET, verifier.baseURL + "/readyz").status == 200
+        }
+        let jws = String(decoding: try await LoopbackHTTP.request(.GET, base + "/.well-known/alumni-card/keyset.jws").data, as: UTF8.self)
+        let root = try RootPublicKey(jwk: try JSONDecoder().decode(JSONWebKey.self, from: Data(contentsOf: URL(fileURLWithPath: rootPath))))
+        let keys = try #require(KeySetVerifier(pinnedRoots: [root]).verify(jws, heldSeq: nil, now: Int64(Date().timeIntervalSince1970)).document).trustedKeys()
+
+        let shots = ProjectPaths.packageRoot.appendingPathComponent("docs/images/web")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let config: [String: Any] = ["base": base, "shots": shots.path, "login": "r05000011", "national_id": AccountFlowTests.nationalID,
+                                     "weak_password": "Sh0rt!", "new_password": Self.newPassword,
+                                     "issuer_pid": Int(setup.daemon.process.processIdentifier)]
+        let argument = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        let output = try await offCooperativePool { try ExternalTool.python("alumni_pages.py", [argument]) }
+        let result = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+        let steps = try #require(result["steps"] as? [String: Any])
+
+        // Every page, in both languages: no serious or critical accessibility finding.
+        let axe = try #require(result["axe"] as? [String: [[String: Any]]])
+        let checked = Set(axe.keys)
+        for page in ["reset", "login", "password", "card-apply", "home", "merchants", "card"] {
+            #expect(checked.isSuperset(of: ["\(page)-zh-Hant", "\(page)-en"]), "\(page) in both languages: \(checked.sorted())")
+        }
+        for (page, findings) in axe.sorted(by: { $0.key < $1.key }) { #expect(findings.isEmpty, "\(page): \(findings)") }
+        // No CSP violation (Chromium reports them on the console).
+        let console = result["console"] as? [String] ?? []
+        #expect(!console.contains { $0.contains("Content Security Policy") || $0.contains("Refused to") }, "\(console)")
+
+        // Keyboard only: Tab to the field, type, Tab, type, Enter — to the forced change.
+        let login = try #require(steps["login"] as? [String: Any])
+        #expect((login["landed"] as? String)?.hasSuffix("/password") == true, "\(login)")
+        let password = try #require(steps["password"] as? [String: Any])
+        let refused = try #require(password["refused"] as? [String: Any])
+        #expect((refused["field_error"] as? String)?.contains("密碼至少需要 8 個字元") == true, "\(refused)")
+        #expect((refused["live_rules"] as? [String: String])?["length"]?.contains("unmet") == true, "the page showed the length rule unmet as typed: \(refused)")
+        #expect((password["accepted_to"] as? String)?.contains("/card/apply") == true)
+        let applied = try #require(steps["card_apply"] as? [String: Any])
+        #expect((applied["notice"] as? String)?.contains("已發證") == true, "\(applied)")
+
+        // The directory: the dev setup's five current merchants, one category, a search in Chinese.
+        let merchants = try #require(steps["merchants"] as? [String: Any])
+        #expect(merchants["all"] as? Int == 5, "\(merchants)")
+        #expect(merchants["books"] as? [String] == ["示範書店（虛構）"], "\(merchants)")
+        #expect(merchants["coffee"] as? [String] == ["範例咖啡（虛構）"], "\(merchants)")
+
+        // The card page: the QR code on screen is the token the page holds, and it verifies.
+        let card = try #require(steps["card"] as? [String: Any])
+        let online = try #require(card["online"] as? [String: Any])
+        let shown = try #require(online["decoded"] as? String, "zxing-cpp read no QR code from the card page: \(online)")
+        #expect(shown == online["token_attr"] as? String)
+        let seen = Int64((online["at"] as? Double) ?? 0)
+        let verdict = TokenVerifier(keys: keys).verify(shown, now: seen)
+        #expect(verdict.reason == .ok, "\(verdict.detail)")
+        #expect(online["name"] as? String == "林○頁" && (online["number"] as? String)?.hasPrefix("D") == true, "\(online)")
+        #expect((online["countdown"] as? String)?.wholeMatch(of: /剩 00:[0-3]\d 自動更新/) != nil, "\(online)")
+        let english = try #require(card["english"] as? [String: Any])
+        #expect((english["countdown"] as? String)?.wholeMatch(of: /refreshes in 00:[0-3]\d/) != nil, "\(english)")
+        #expect(card["worker"] as? Bool == true, "the service worker is active")
+
+        // At refresh_at the code changes to the next window's, with no blank frame.
+        try Self.checkSwitch(try #require(card["switch"] as? [String: Any]), keys: keys)
+
+        // Offline, with the issuer stopped: the reloaded page still shows a valid code and switches.
+        let offline = try #require(steps["offline"] as? [String: Any])
+        let first = try #require(offline["first"] as? [String: Any])
+        #expect(first["state"] as? String == "offline", "\(first)")
+        #expect((first["offline"] as? String)?.hasPrefix("離線中：已預備到") == true, "\(first)")
+        let offlineToken = try #require(first["decoded"] as? String, "no QR code on the offline page: \(first)")
+        #expect(TokenVerifier(keys: keys).verify(offlineToken, now: Int64((first["at"] as? Double) ?? 0)).reason == .ok)
+        let last = try Self.checkSwitch(try #require(offline["switch"] as? [String: Any]), keys: keys)
+        // The merchant's daemon, from its cached key set, accepts what the offline phone shows.
+        let merchant = try await MerchantVerifierTests.verify(verifier, last)
+        #expect(merchant["reason"] as? String == "ok", "\(merchant)")
+    }
+
+    /// The code before and after a switch: different, both valid in their
+    /// windows, the second window the one after the first, no blank frame.
+    @discardableResult
+    static func checkSwitch(_ step: [String: Any], keys: TrustedKeySet) throws -> String {
+        let before = try #require(step["before"] as? [String: Any]), after = try #require(step["after"] as? [String: Any])
+        let frames = try #require(step["frames"] as? [String: Int])
+        #expect(frames["blank"] == 0 && (frames["changes"] ?? 0) >= 1, "\(frames)")
+        #expect(after["window_start"] as? Int == before["refresh_at"] as? Int, "\(before) → \(after)")
+        let old = try #require(before["decoded"] as? String), new = try #require(after["decoded"] as? String)
+        #expect(old != new)
+        #expect(new == after["token_attr"] as? String)
+        #expect(TokenVerifier(keys: keys).verify(new, now: Int64((after["at"] as? Double) ?? 0)).reason == .ok)
+        return new
+    }
+}

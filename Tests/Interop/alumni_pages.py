@@ -1,0 +1,252 @@
+"""Walks the alumni centre's how-to in headless Chromium at a 360x800 phone
+viewport (selenium with Debian's chromium-driver), as an alumnus would:
+log in with the keyboard only (the national ID as the password), the forced
+password change (a rule refused on screen, then accepted), the card
+application, the card page (its QR code read back from a screenshot by
+zxing-cpp, its countdown, the switch at refresh_at with no blank frame),
+then offline: the issuer is stopped, the browser goes offline, the page is
+reloaded and must still show a valid code that switches at the next window.
+Runs axe-core on every page in both languages and gathers the browser's
+console (CSP violations show there).
+
+Argument: a JSON object {base, shots, login, national_id, weak_password,
+new_password, issuer_pid}. Prints JSON with what each step saw; the Swift
+test decides.
+"""
+
+import io
+import json
+import os
+import signal
+import sys
+import time
+
+import zxingcpp
+from PIL import Image
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+config = json.loads(sys.argv[1])
+base, shots = config["base"], config["shots"]
+result = {"axe": {}, "steps": {}, "console": []}
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=360,800",
+                 "--lang=zh-TW", "--hide-scrollbars", "--force-device-scale-factor=1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # A phone: 360 CSS pixels wide, touch, a phone's user agent string left as is.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 800, "deviceScaleFactor": 2, "mobile": True})
+    return driver
+
+
+driver = make_driver()
+wait = WebDriverWait(driver, 20)
+
+
+def console():
+    for entry in driver.get_log("browser"):
+        result["console"].append(entry.get("message", ""))
+
+
+def axe(name):
+    """axe-core on the page as shown; keeps the serious and critical findings."""
+    checker = Axe(driver)
+    checker.inject()
+    found = checker.run()
+    result["axe"][name] = [{"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:160] for n in v["nodes"][:3]]}
+                           for v in found["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def shot(name):
+    driver.save_screenshot(os.path.join(shots, name + ".png"))
+
+
+def language():
+    return driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
+
+
+def switch_language(ready=None):
+    before = language()
+    driver.find_element(By.CSS_SELECTOR, "a.language").click()
+    wait.until(lambda d: language() != before)
+    if ready:
+        wait.until(ready)
+
+
+def both_languages(name, ready=None):
+    """axe and a screenshot in the page's language, then in the other, then back."""
+    for _ in range(2):
+        axe(name + "-" + language())
+        shot(name + "-" + language())
+        switch_language(ready)
+
+
+def human_check_done():
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "form[data-human-check]").get_attribute("data-human-check-state") == "done")
+
+
+def decode_qr():
+    """The QR code as the screen shows it, read by zxing-cpp from a screenshot."""
+    image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("L")
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return found[0].text if found else None
+
+
+def card_state():
+    qr = driver.find_element(By.ID, "qr")
+    return {
+        "state": driver.find_element(By.ID, "card").get_attribute("data-state"),
+        "token_attr": qr.get_attribute("data-token"),
+        "window_start": int(qr.get_attribute("data-window-start") or 0),
+        "refresh_at": int(qr.get_attribute("data-refresh-at") or 0),
+        "countdown": driver.find_element(By.ID, "countdown").text,
+        "offline": driver.find_element(By.ID, "offline").text,
+        "message": driver.find_element(By.ID, "card-message").text,
+        "name": driver.find_element(By.ID, "holder-name").text,
+        "number": driver.find_element(By.ID, "card-number").text,
+        "valid_through": driver.find_element(By.ID, "valid-through").text,
+        "decoded": decode_qr(),
+        "at": time.time(),
+    }
+
+
+WATCH = """
+window.__frames = {blank: 0, changes: 0};
+new MutationObserver(() => {
+  const qr = document.getElementById('qr');
+  if (!qr.querySelector('svg')) window.__frames.blank++; else window.__frames.changes++;
+}).observe(document.getElementById('qr'), {childList: true});
+"""
+
+
+def watch_switch(name):
+    """Waits through refresh_at; the code must change with no blank frame between."""
+    before = card_state()
+    driver.execute_script(WATCH)
+    wait_seconds = before["refresh_at"] - time.time() + 1.5
+    time.sleep(max(0, wait_seconds))
+    WebDriverWait(driver, 10).until(lambda d: int(d.find_element(By.ID, "qr").get_attribute("data-window-start") or 0) >= before["refresh_at"])
+    after = card_state()
+    frames = driver.execute_script("return window.__frames")
+    switched_at = driver.execute_script("return Date.now() / 1000")
+    shot(name)
+    return {"before": before, "after": after, "frames": frames, "waited": wait_seconds, "checked_at": switched_at}
+
+
+try:
+    # 1. The login page, in both languages; then keyboard only. Chinese first, as the centre's default.
+    driver.get(base + "/lang?to=zh-Hant&back=/reset")
+    wait.until(lambda d: d.find_element(By.ID, "login"))
+    both_languages("reset")
+    driver.get(base + "/login")
+    wait.until(lambda d: d.find_element(By.ID, "login"))
+    both_languages("login")
+    driver.get(base + "/login")
+    human_check_done()
+    body = driver.find_element(By.TAG_NAME, "body")
+    # Tab from the top of the page to the login field: skip link, brand, language switch, then the form.
+    body.send_keys(Keys.TAB)
+    tabs = 0
+    while driver.switch_to.active_element.get_attribute("id") != "login" and tabs < 10:
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        tabs += 1
+    driver.switch_to.active_element.send_keys(config["login"])
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys(config["national_id"] + Keys.ENTER)
+    wait.until(lambda d: d.current_url.endswith("/password"))
+    result["steps"]["login"] = {"tabs_to_field": tabs + 1, "landed": driver.current_url}
+
+    # 2. The forced change: a password that breaks a rule is refused on screen.
+    both_languages("password")
+    driver.find_element(By.ID, "current_password").send_keys(config["national_id"])
+    driver.find_element(By.ID, "new_password").send_keys(config["weak_password"])
+    live = {item.get_attribute("data-rule"): item.get_attribute("class") for item in driver.find_elements(By.CSS_SELECTOR, "li[data-rule]")}
+    driver.find_element(By.ID, "confirm_password").send_keys(config["weak_password"] + Keys.ENTER)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".errors"))
+    refused = {"errors": driver.find_element(By.CSS_SELECTOR, ".errors").text,
+               "field_error": driver.find_element(By.ID, "new_password-error").text if driver.find_elements(By.ID, "new_password-error") else "",
+               "live_rules": live, "url": driver.current_url}
+    shot("password-refused-zh-Hant")
+    axe("password-refused-zh-Hant")
+    driver.find_element(By.ID, "current_password").send_keys(config["national_id"])
+    driver.find_element(By.ID, "new_password").send_keys(config["new_password"])
+    driver.find_element(By.ID, "confirm_password").send_keys(config["new_password"] + Keys.ENTER)
+    wait.until(lambda d: "/card/apply" in d.current_url)
+    result["steps"]["password"] = {"refused": refused, "accepted_to": driver.current_url}
+
+    # 3. The card application.
+    both_languages("card-apply")
+    human_check_done()
+    driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=first]").click()
+    driver.find_element(By.CSS_SELECTOR, "form[data-human-check] button[type=submit]").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"))
+    result["steps"]["card_apply"] = {"notice": driver.find_element(By.CSS_SELECTOR, ".notice").text}
+    shot("card-apply-done-zh-Hant")
+
+    # The home page and the merchant directory: a category, then a search.
+    driver.get(base + "/home")
+    both_languages("home")
+    driver.get(base + "/merchants")
+    both_languages("merchants")
+    all_listed = len(driver.find_elements(By.CSS_SELECTOR, ".merchants li"))
+    from selenium.webdriver.support.ui import Select
+    Select(driver.find_element(By.ID, "category")).select_by_value("books")
+    driver.find_element(By.CSS_SELECTOR, "form.search button").click()
+    wait.until(lambda d: "category=books" in d.current_url)
+    books = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".merchants h2")]
+    Select(driver.find_element(By.ID, "category")).select_by_value("")
+    driver.find_element(By.ID, "q").send_keys("咖啡" + Keys.ENTER)
+    wait.until(lambda d: "q=" in d.current_url)
+    coffee = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".merchants h2")]
+    result["steps"]["merchants"] = {"all": all_listed, "books": books, "coffee": coffee}
+
+    # 4. The card page, online.
+    started = time.time()
+    driver.get(base + "/card")
+    wait.until(lambda d: d.find_element(By.ID, "card").get_attribute("data-state") == "online")
+    drawn = driver.execute_script("const m = performance.getEntriesByName('qr-drawn')[0]; return m ? m.startTime : null")
+    online = card_state()
+    shot("card-zh-Hant")
+    axe("card-zh-Hant")
+    driver.find_element(By.CSS_SELECTOR, "a.language").click()
+    wait.until(lambda d: d.find_element(By.ID, "card").get_attribute("data-state") == "online")
+    english = card_state()
+    shot("card-en")
+    axe("card-en")
+    driver.find_element(By.CSS_SELECTOR, "a.language").click()
+    wait.until(lambda d: d.find_element(By.ID, "card").get_attribute("data-state") == "online")
+    # The service worker must hold the shell before the network goes.
+    worker = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.serviceWorker.ready.then(r => done(!!r.active)).catch(() => done(false));")
+    switch = watch_switch("card-switched")
+    result["steps"]["card"] = {"online": online, "english": english, "qr_drawn_ms": drawn, "switch": switch, "worker": worker,
+                               "wall_ms": (time.time() - started) * 1000}
+
+    # 5. Offline: the issuer stops, the network goes, the page reloads from what it kept.
+    os.kill(int(config["issuer_pid"]), signal.SIGTERM)
+    time.sleep(1)
+    driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    driver.get(base + "/card")
+    wait.until(lambda d: d.find_element(By.ID, "card").get_attribute("data-state") in ("offline", "none", "refused"))
+    offline = card_state()
+    shot("card-offline-zh-Hant")
+    offline_switch = watch_switch("card-offline-switched")
+    result["steps"]["offline"] = {"first": offline, "switch": offline_switch}
+    console()
+finally:
+    try:
+        console()
+    except Exception:
+        pass
+    driver.quit()
+print(json.dumps(result, ensure_ascii=False))
