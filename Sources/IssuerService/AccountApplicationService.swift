@@ -33,16 +33,22 @@ struct AccountApplicationService: Sendable {
         ]
     }
 
+    /// A page's own check of the form's fields before anything is stored
+    /// (its CSRF token, sent as the field `csrf`).
+    typealias PageCheck = @Sendable (_ fields: [String: String]) throws -> Void
+
     /// Reads, checks and stores an application. Whether the national ID is
     /// already known changes only the mails, never the answer.
-    func submit(_ request: Request, now: Int64, logger: Logger) async throws -> Submitted {
-        try await uploads.withSlot { try await submitHoldingSlot(request, now: now, logger: logger) }
+    func submit(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
+        try await uploads.withSlot { try await submitHoldingSlot(request, now: now, logger: logger, pageCheck: pageCheck) }
     }
 
-    private func submitHoldingSlot(_ request: Request, now: Int64, logger: Logger) async throws -> Submitted {
-        let reader = MultipartFormReader(textFields: ApplicationFormParser.textFields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
+    private func submitHoldingSlot(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck?) async throws -> Submitted {
+        let fields = ApplicationFormParser.textFields.union(pageCheck == nil ? [] : ["csrf"])
+        let reader = MultipartFormReader(textFields: fields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
         let upload = try await reader.read(request)
         do {
+            try pageCheck?(upload.fields)
             return try await store(upload, now: now, logger: logger)
         } catch {
             for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
@@ -108,14 +114,16 @@ struct AccountApplicationService: Sendable {
     static let unknownToken = APIError(.notFound, code: "status_token_invalid", "this status link is not known; use the link from the acknowledgement mail")
 
     /// The applicant's answer to `needs_info`, with optional replacement documents.
-    func answer(_ request: Request, now: Int64, logger: Logger) async throws -> ApplicationStore.PublicStatus {
-        try await uploads.withSlot { try await answerHoldingSlot(request, now: now, logger: logger) }
+    func answer(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationStore.PublicStatus {
+        try await uploads.withSlot { try await answerHoldingSlot(request, now: now, logger: logger, pageCheck: pageCheck) }
     }
 
-    private func answerHoldingSlot(_ request: Request, now: Int64, logger: Logger) async throws -> ApplicationStore.PublicStatus {
-        let reader = MultipartFormReader(textFields: ["token", "reply"], fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
+    private func answerHoldingSlot(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck?) async throws -> ApplicationStore.PublicStatus {
+        let reader = MultipartFormReader(textFields: pageCheck == nil ? ["token", "reply"] : ["token", "reply", "csrf"], fileRules: fileRules,
+                                         maximumFieldBytes: 16 * 1024, vault: vault)
         let upload = try await reader.read(request)
         do {
+            try pageCheck?(upload.fields)
             guard let token = upload.fields["token"], !token.isEmpty else { throw APIError.invalid("missing_field", field: "token", "token is required") }
             let current = try await status(token: token)
             guard current.status == .needsInfo else {

@@ -70,9 +70,12 @@ func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext
     StaticAssetController(assets: pages.renderer.assets).addRoutes(to: router)
     let account = AccountPagesController(services: services, pages: pages)
     let cards = CardPagesController(services: services, pages: pages, account: account)
+    let applications = ApplicationPagesController(services: services, pages: pages)
     cards.addDataRoutes(to: router)
+    applications.addDataRoutes(to: router)
     let group = router.group().add(middleware: PageErrorMiddleware(pages: pages))
     account.addRoutes(to: group)
     cards.addRoutes(to: group)
+    applications.addRoutes(to: group)
     DirectoryPageController(services: services, pages: pages).addRoutes(to: group)
 }

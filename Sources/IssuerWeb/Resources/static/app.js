@@ -159,7 +159,9 @@ document.addEventListener("DOMContentLoaded", () => {
   if (errors) errors.focus();
   for (const form of document.querySelectorAll("form[novalidate]")) {
     const check = form.hasAttribute("data-human-check") ? startHumanCheck(form) : null;
+    form.humanCheck = check;
     if (form.hasAttribute("data-password-rules")) passwordRules(form);
+    if (form.hasAttribute("data-application")) continue; // apply.js sends it
     form.addEventListener("submit", (event) => {
       const invalid = checkRequired(form);
       if (invalid) { event.preventDefault(); invalid.focus(); return; }
