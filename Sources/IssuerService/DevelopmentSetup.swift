@@ -55,6 +55,18 @@ public enum DevelopmentSetup {
         return true
     }
 
+    public static let demoStaffName = "demo-staff"
+
+    /// Makes the demo staff member (admin, password ``DemoAlumnus/password``)
+    /// when there is none. Returns the `otpauth://` URI of its TOTP secret,
+    /// printed once, on the run that made it.
+    public static func seedStaff(_ services: IssuerServices) throws -> String? {
+        guard try services.staff.credentials(name: demoStaffName) == nil else { return nil }
+        let secret = try services.staff.create(name: demoStaffName, displayName: "示範員工 Demo staff", role: .admin,
+                                               passwordHash: services.hasher.hash(DemoAlumnus.password), now: services.clock.now(), actor: "dev-setup")
+        return StaffSecondFactor(secret: secret).enrolmentURI(name: demoStaffName, issuer: services.configuration.issuerName)
+    }
+
     private static func json(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

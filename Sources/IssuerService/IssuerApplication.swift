@@ -77,5 +77,6 @@ func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext
     account.addRoutes(to: group)
     cards.addRoutes(to: group)
     applications.addRoutes(to: group)
+    StaffConsoleController(services: services, pages: pages).addRoutes(to: group)
     DirectoryPageController(services: services, pages: pages).addRoutes(to: group)
 }

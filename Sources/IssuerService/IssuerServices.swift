@@ -21,6 +21,7 @@ public struct IssuerServices: Sendable {
     public let keyStore: KeyStore
     public let accounts: AccountStore
     public let adminTokens: AdminTokenStore
+    public let staff: StaffStore
     public let audit: AuditLog
     public let credentials: IssuerCredentials
     public let hasher: PasswordHasher
@@ -82,6 +83,7 @@ public struct IssuerServices: Sendable {
         }
         accounts = AccountStore(database: self.database, kek: credentials.kek)
         adminTokens = AdminTokenStore(database: self.database)
+        staff = StaffStore(database: self.database, kek: credentials.kek)
         audit = AuditLog(database: self.database)
         hasher = PasswordHasher(cost: configuration.bcryptCost)
         throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))

@@ -361,6 +361,31 @@ public struct AppDatabase: Sendable {
                 DROP TABLE issued_token;
                 """)
         }
+        migrator.registerMigration("v6: staff console accounts with a TOTP second factor, and their sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff (
+                    -- Lower-case once (StaffName), so one spelling per person.
+                    name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64 AND name = lower(name)),
+                    display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 64),
+                    role TEXT NOT NULL CHECK (role IN ('auditor', 'reviewer', 'operator', 'admin')),
+                    password_hash TEXT NOT NULL,
+                    -- The TOTP secret, sealed under the KEK and bound to the name.
+                    totp_secret BLOB NOT NULL,
+                    totp_enrolled INTEGER NOT NULL DEFAULT 0 CHECK (totp_enrolled IN (0, 1)),
+                    -- The newest time step accepted: a code is never accepted twice.
+                    totp_last_step INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    disabled_at INTEGER
+                );
+                CREATE TABLE staff_session (
+                    token_hash BLOB PRIMARY KEY NOT NULL CHECK (length(token_hash) = 32),
+                    staff_name TEXT NOT NULL REFERENCES staff(name) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX staff_session_staff ON staff_session(staff_name);
+                """)
+        }
         return migrator
     }
 }

@@ -63,7 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
             try DemoAlumnus.seedApplicant(into: services, actor: "dev-setup")
             let seeded = try await DevelopmentSetup.seedApplication(services)
             let seededMerchants = try await DevelopmentSetup.seedMerchants(services)
-            printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants)
+            let staffSecret = try DevelopmentSetup.seedStaff(services)
+            printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
+                                   staffSecret: staffSecret)
         } else {
             if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
                 logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
@@ -81,6 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Unbuffered, so scripts and tests waiting for the line see it at once.
             FileHandleOutput.standardOutput.write("""
                 alumnicard: listening on \(base.baseURL)
+                  alumni pages:     \(base.baseURL)/   staff console: \(base.baseURL)/staff
                   alumni app API:   \(base.baseURL)/v1/session, /v1/card, /v1/card/token, /v1/card/token/qr
                   key set:          \(base.baseURL)/.well-known/alumni-card/keyset.jws
                   health, metrics:  \(base.baseURL)/readyz, /metrics; API: \(base.baseURL)/openapi.yaml
@@ -99,7 +102,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool, seededApplication: Bool, seededMerchants: Int) {
+    private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool, seededApplication: Bool, seededMerchants: Int,
+                                        staffSecret: String?) {
         let rule = String(repeating: "!", count: 78)
         var lines = [
             rule,
@@ -111,6 +115,8 @@ struct ServeCommand: AsyncParsableCommand {
         if madeKey { lines.append("made the first signing key and signed a key set") }
         lines.append("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
         lines.append("demo applicant (no card yet): login \(DemoAlumnus.Applicant.studentID), password \(DemoAlumnus.password)")
+        lines.append("demo staff:   \(DevelopmentSetup.demoStaffName), password \(DemoAlumnus.password), at /staff/login (the first sign-in sets up the authenticator)")
+        if let staffSecret { lines.append("              its TOTP secret, shown this once: \(staffSecret)") }
         if seededMerchants > 0 { lines.append("merchants:    \(seededMerchants) fictional partner merchants seeded (GET /v1/merchants)") }
         lines.append("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")
         lines.append("root public key for verifiers: \((configuration.dataDirectory as NSString).appendingPathComponent("root.pub.jwk"))")

@@ -38,6 +38,9 @@ struct PageErrorMiddleware: RouterMiddleware {
     func answer(_ error: APIError, _ request: Request) -> Response {
         let visit = pages.visit(request)
         if error.status == .unauthorized {
+            if request.uri.path.hasPrefix("/staff") {
+                return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
+            }
             return pages.redirect("/login", visit, cookies: [pages.cookies.clear(pages.cookies.session)])
         }
         if error.code == "password_change_required" { return pages.redirect("/password", visit) }

@@ -1,0 +1,327 @@
+import AccountRules
+import CardKeys
+import CardToken
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IssuerStore
+import IssuerWeb
+import NIOCore
+import QREncoder
+
+/// The staff console under `/staff`: sign-in with a password and a TOTP
+/// code (enrolment at the first sign-in), the review queue and an
+/// application's page with its documents and decisions, card applications
+/// and payments, the merchant directory, keys and the key set. Every
+/// action goes through the services and audit log the admin API uses,
+/// as `staff:<name>`.
+struct StaffConsoleController: Sendable {
+    let services: IssuerServices
+    let pages: WebPages
+
+    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
+        let staff = group.group("staff")
+        staff.get("login", use: loginPage)
+        staff.post("login", use: login)
+        staff.post("enrol", use: enrol)
+        staff.post("logout", use: logout)
+        staff.get("", use: queue)
+        staff.get("applications/:id", use: application)
+        staff.get("applications/:id/documents/:kind", use: document)
+        staff.post("applications/:id/:decision", use: decide)
+        staff.get("cards", use: cardApplications)
+        staff.post("cards/:id/payment", use: recordPayment)
+        staff.get("merchants", use: merchants)
+        staff.get("keys", use: keys)
+    }
+
+    struct Signed: Sendable {
+        let member: StaffMember
+        let csrf: String
+        var actor: String { "staff:\(member.name)" }
+    }
+
+    /// The staff member signed in with at least `minimum`; without a session, to the console's sign-in.
+    func signed(_ visit: WebPages.Visit, minimum: AdminRole) async throws -> Signed? {
+        guard let token = visit.staffToken else { return nil }
+        let member = try await services.authenticatedStaff(sessionToken: token, minimum: minimum)
+        return Signed(member: member, csrf: pages.csrfToken(visit, sessionHash: AccountStore.tokenHash(token)))
+    }
+
+    func values(_ signed: Signed, _ extra: [String: Any] = [:]) -> [String: Any] {
+        var values = extra
+        values["staff"] = ["display_name": signed.member.displayName, "role": signed.member.role.rawValue]
+        values["csrf"] = signed.csrf
+        return values
+    }
+
+    /// A console page: never stored, and a redirect to sign-in when the session has gone.
+    func consolePage(_ template: String, _ visit: WebPages.Visit, status: HTTPResponse.Status = .ok, _ values: [String: Any]) -> Response {
+        pages.page(template, visit, status: status, values: values)
+    }
+
+    func checkedForm(_ request: Request, _ visit: WebPages.Visit) async throws -> FormFields {
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: visit.staffToken.map(AccountStore.tokenHash))
+        return fields
+    }
+
+    // MARK: Signing in
+
+    @Sendable func loginPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        return pages.page("staff_login", visit, values: ["csrf": pages.csrfToken(visit, sessionHash: nil)])
+    }
+
+    @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let name = fields["name"] ?? ""
+        do {
+            let outcome = try await StaffSignInService(services: services).signIn(
+                name: name, password: fields["password"] ?? "", code: fields["code"].flatMap { $0.isEmpty ? nil : $0 },
+                client: services.clientAddress(of: request, context: context), logger: context.logger)
+            return try answer(outcome, visit)
+        } catch let error as APIError {
+            var values = WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])
+            values["csrf"] = pages.csrfToken(visit, sessionHash: nil)
+            values["name"] = name
+            return pages.page("staff_login", visit, status: error.status, values: values)
+        }
+    }
+
+    @Sendable func enrol(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        let fields = try await WebPages.form(request, visit: visit)
+        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let service = StaffSignInService(services: services)
+        let ticket = fields["ticket"] ?? ""
+        do {
+            return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: services.clientAddress(of: request, context: context),
+                                                      logger: context.logger), visit)
+        } catch let error as APIError where error.code == "code_invalid" {
+            // The same secret again, with the error and the server's time.
+            guard let name = service.name(inTicket: ticket, now: services.clock.now()),
+                  let found = try await services.databaseThreads.read({ [staff = services.staff] in try staff.credentials(name: name) }) else { throw error }
+            let uri = StaffSecondFactor(secret: found.totpSecret).enrolmentURI(name: name, issuer: services.configuration.issuerName)
+            return try enrolmentPage(visit, ticket: ticket, uri: uri, errors: [(nil, WebPages.text(for: error, visit))])
+        }
+    }
+
+    func answer(_ outcome: StaffSignInService.Outcome, _ visit: WebPages.Visit) throws -> Response {
+        switch outcome {
+        case .signedIn(let token, let expiresAt, _):
+            let cookie = pages.cookies.set(pages.cookies.staffSession, token, maxAge: expiresAt - services.clock.now())
+            return pages.redirect("/staff", visit, cookies: [cookie])
+        case .enrolmentNeeded(let ticket, _, let uri):
+            return try enrolmentPage(visit, ticket: ticket, uri: uri)
+        }
+    }
+
+    /// The enrolment page: the `otpauth://` URI as a QR code by our encoder, and the key as text.
+    func enrolmentPage(_ visit: WebPages.Visit, ticket: String, uri: String, errors: [(field: String?, text: String)] = []) throws -> Response {
+        let svg = try QRCode.encode(text: uri, errorCorrection: .medium).svg(moduleSize: 6)
+        let secret = URLComponents(string: uri)?.queryItems?.first { $0.name == "secret" }?.value ?? ""
+        var values = WebPages.errorValues(errors)
+        values["csrf"] = pages.csrfToken(visit, sessionHash: nil)
+        values["ticket"] = ticket
+        values["secret"] = secret
+        values["qr_data_uri"] = "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
+        return pages.page("staff_enrol", visit, status: errors.isEmpty ? .ok : .unauthorized, values: values)
+    }
+
+    @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        _ = try await checkedForm(request, visit)
+        if let token = visit.staffToken {
+            let staff = services.staff, hash = AccountStore.tokenHash(token)
+            try await services.databaseThreads.write { try staff.deleteSession(tokenHash: hash) }
+        }
+        return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
+    }
+
+    // MARK: Account applications
+
+    @Sendable func queue(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let now = services.clock.now(), calendar = services.applications.calendar, catalogue = visit.catalogue
+        var entries: [ApplicationStore.QueueEntry] = []
+        for status in [ApplicationStatus.pending, .needsInfo] {
+            entries += try await services.applications.queue(status: status, actor: signed.actor, now: now)
+        }
+        // Oldest due date first; paused ones (no due date) after them.
+        entries.sort { ($0.reviewDue ?? Int.max, $0.submittedAt) < ($1.reviewDue ?? Int.max, $1.submittedAt) }
+        let rows = entries.map { entry -> [String: Any] in
+            let due = entry.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }
+            return ["id": entry.id, "name": entry.chineseName, "id_masked": entry.nationalIDMasked,
+                    "due": due?.description ?? catalogue.text("staff_paused"),
+                    "days_left": due.map { String(calendar.workingDaysLeft(until: $0, now: now)) } ?? "—",
+                    "state": catalogue.text("status_\(entry.status.rawValue)")]
+        }
+        return consolePage("staff_queue", visit, values(signed, ["queue": rows, "queue_count": catalogue.text("staff_queue_count", ["count": String(rows.count)])]))
+    }
+
+    @Sendable func application(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let id = try context.parameters.require("id")
+        let application = try await services.applications.application(id: id, actor: signed.actor, now: services.clock.now())
+        return consolePage("staff_application", visit, values(signed, applicationValues(application, visit)))
+    }
+
+    func applicationValues(_ a: AccountApplication, _ visit: WebPages.Visit) -> [String: Any] {
+        let catalogue = visit.catalogue, form = a.form
+        func address(_ value: PostalAddress?) -> String {
+            guard let value else { return catalogue.text("apply_mailing_same") }
+            return [value.postalCode, value.county, value.district, value.line, value.region == "overseas" ? value.country : ""].filter { !$0.isEmpty }.joined(separator: " ")
+        }
+        var facts: [(String, String)] = [
+            (catalogue.text("status_state"), catalogue.text("status_\(a.status.rawValue)")),
+            (catalogue.text("apply_chinese_name"), form.chineseName),
+            (catalogue.text("staff_field_english_name"), form.englishName ?? "—"),
+            (catalogue.text("staff_field_sex"), catalogue.text(form.sex == "male" ? "apply_sex_male" : "apply_sex_female")),
+            (catalogue.text("staff_field_national_id"), (try? IdentityNumber(form.nationalID).masked) ?? "**********"),
+            (catalogue.text("staff_field_birth"), form.birthDate),
+            (catalogue.text("staff_field_records"), form.records.map { "\($0.department) \($0.admissionYear)–\($0.graduationYear) \($0.degree)\($0.studentID.map { " " + $0 } ?? "")" }.joined(separator: "; ")),
+            (catalogue.text("staff_field_email"), form.email),
+            (catalogue.text("staff_field_mobile"), form.mobile),
+            (catalogue.text("staff_field_permanent"), address(form.permanentAddress)),
+            (catalogue.text("staff_field_mailing"), address(form.mailingAddress)),
+            (catalogue.text("staff_field_match"), a.registrarMatch ?? "—"),
+            (catalogue.text("staff_field_known"), catalogue.text(a.knownIdentity ? "staff_yes" : "staff_no")),
+        ]
+        if let due = a.reviewDue.flatMap({ try? CalendarDay(yyyymmdd: $0) }) { facts.insert((catalogue.text("staff_due"), due.description), at: 1) }
+        if let reply = a.reply { facts.append((catalogue.text("staff_field_reply"), reply)) }
+        let documents = a.documents.map { document -> [String: Any] in
+            ["id": a.id, "kind": document.kind.rawValue, "type": document.contentType, "size": ByteCountFormatter.string(fromByteCount: Int64(document.size), countStyle: .file),
+             "label": catalogue.text(document.kind == .photo ? "apply_photo" : "apply_id_document")]
+        }
+        let open = a.status == .pending || a.status == .needsInfo
+        return ["id": a.id, "facts": facts.map { ["label": $0.0, "value": $0.1] }, "documents": documents, "open": open,
+                "suggested_student_id": a.registrarMatch ?? form.records.compactMap(\.studentID).first ?? ""]
+    }
+
+    @Sendable func document(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let id = try context.parameters.require("id")
+        guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else { throw HTTPError(.notFound) }
+        let file = try await services.applications.document(id: id, kind: kind, actor: signed.actor, now: services.clock.now())
+        var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: "no-store"]
+        // Shown by the browser, never run: no script in a PDF or SVG may act for this site.
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+        headers[.contentDisposition] = "inline; filename=\"\(id)-\(kind.rawValue)\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+    }
+
+    @Sendable func decide(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let fields = try await checkedForm(request, visit)
+        let id = try context.parameters.require("id"), now = services.clock.now(), applications = services.applications
+        func text(_ name: String) throws -> String {
+            guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                throw APIError.invalid("missing_field", field: name, "\(name) is required")
+            }
+            return value
+        }
+        do {
+            switch try context.parameters.require("decision") {
+            case "approve":
+                _ = try await applications.approve(id: id, studentID: try text("student_id"), actor: signed.actor, now: now)
+                services.accountsChanged()
+            case "reject": _ = try await applications.reject(id: id, reason: try text("reason"), actor: signed.actor, now: now)
+            case "request-info": try await applications.requestInfo(id: id, message: try text("message"), actor: signed.actor, now: now)
+            default: throw HTTPError(.notFound)
+            }
+        } catch let error as APIError {
+            let application = try await applications.application(id: id, actor: signed.actor, now: now)
+            var page = applicationValues(application, visit)
+            page.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }
+            return consolePage("staff_application", visit, status: error.status, values(signed, page))
+        }
+        services.mailDelivery.wake()
+        return pages.redirect("/staff", visit)
+    }
+
+    // MARK: Card applications, merchants, keys
+
+    @Sendable func cardApplications(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .operator) else { return pages.redirect("/staff/login", visit) }
+        return try await cardsPage(visit, signed)
+    }
+
+    func cardsPage(_ visit: WebPages.Visit, _ signed: Signed, status: HTTPResponse.Status = .ok, messages: [(field: String?, text: String)] = [],
+                   notice: String? = nil) async throws -> Response {
+        let accounts = services.accounts, now = services.clock.now(), actor = signed.actor, catalogue = visit.catalogue
+        let waiting = try await services.databaseThreads.write {
+            try accounts.cardApplications(status: .awaitingPayment, paid: false, limit: 200, actor: actor, now: now)
+        }
+        let calendar = services.applications.calendar
+        let rows = waiting.map { application -> [String: Any] in
+            ["id": application.id, "student_id": application.studentID, "submitted": calendar.day(of: application.submittedAt).description,
+             "kind": catalogue.text(application.kind == .first ? "card_apply_first" : "card_apply_renewal"),
+             "fee": catalogue.text("card_apply_fee", ["amount": String(application.feeAmount)]), "amount": application.feeAmount, "csrf": signed.csrf]
+        }
+        var page = WebPages.errorValues(messages)
+        page["applications"] = rows
+        page["has_applications"] = !rows.isEmpty
+        if let notice { page["notice"] = notice }
+        return consolePage("staff_cards", visit, status: status, values(signed, page))
+    }
+
+    @Sendable func recordPayment(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .operator) else { return pages.redirect("/staff/login", visit) }
+        let fields = try await checkedForm(request, visit)
+        let id = try context.parameters.require("id")
+        let reference = (fields["reference"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let amount = Int(fields["amount"] ?? ""), (0...100_000).contains(amount), (1...64).contains(reference.utf8.count) else {
+            return try await cardsPage(visit, signed, status: .unprocessableContent, messages: [(nil, visit.catalogue.error("invalid_value"))])
+        }
+        do {
+            let application = try await CardApplicationService(services: services).recordPayment(applicationID: id, amount: amount, reference: reference,
+                                                                                                actor: signed.actor)
+            return try await cardsPage(visit, signed, notice: visit.catalogue.text("staff_payment_recorded", ["number": application.cardNumber ?? ""]))
+        } catch let error as APIError {
+            return try await cardsPage(visit, signed, status: error.status, messages: [(nil, WebPages.text(for: error, visit))])
+        }
+    }
+
+    @Sendable func merchants(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .auditor) else { return pages.redirect("/staff/login", visit) }
+        let directory = services.merchants, english = visit.language == .english
+        let all = try await services.databaseThreads.read { try directory.all() }
+        let rows = all.map { m -> [String: Any] in
+            ["id": m.id, "name": english ? m.nameEnglish : m.nameChinese, "category": visit.catalogue.texts["category_\(m.category)"] ?? m.category,
+             "from": m.validFrom.description, "until": m.validUntil.description]
+        }
+        return consolePage("staff_merchants", visit, values(signed, ["merchants": rows]))
+    }
+
+    @Sendable func keys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard let signed = try await signed(visit, minimum: .auditor) else { return pages.redirect("/staff/login", visit) }
+        let keyStore = services.keyStore, composer = services.composer, catalogue = visit.catalogue
+        let ring = try await services.databaseThreads.read { try keyStore.ring() }
+        let rows = ring.keys.map { key -> [String: Any] in
+            ["kid": key.id.base64URL, "state": key.state.rawValue, "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
+        }
+        var page: [String: Any] = ["keys": rows]
+        if let published = await services.publisher.current(now: services.clock.now()) {
+            let document = published.document
+            page["keyset"] = ["facts": [
+                ["label": catalogue.text("staff_keyset_seq"), "value": String(document.seq)],
+                ["label": catalogue.text("staff_keyset_issued"), "value": composer.localTime(document.iat)],
+                ["label": catalogue.text("staff_keyset_expires"), "value": composer.localTime(document.exp)],
+                ["label": catalogue.text("staff_keyset_revoked"), "value": String(document.revokedCards.count)],
+            ]]
+        }
+        return consolePage("staff_keys", visit, values(signed, page))
+    }
+}

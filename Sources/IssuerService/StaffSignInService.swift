@@ -1,0 +1,131 @@
+import Crypto
+import DaemonSupport
+import Foundation
+import HTTPTypes
+import IssuerStore
+import Logging
+import NIOPosix
+
+/// Signing staff in to the console: the name normalised once, the
+/// per-client rate and the lockouts the alumni's login uses, bcrypt off
+/// the cooperative threads, then the TOTP code — or, before the first one,
+/// enrolment: the password proves who it is, a signed ticket carries that
+/// to the page that shows the secret, and the first right code enrols.
+struct StaffSignInService: Sendable {
+    let services: IssuerServices
+
+    enum Outcome: Sendable {
+        case signedIn(token: String, expiresAt: Int64, member: StaffMember)
+        /// The password was right and no authenticator is enrolled yet.
+        case enrolmentNeeded(ticket: String, member: StaffMember, enrolmentURI: String)
+    }
+
+    static let ticketLifetime: Int64 = 10 * 60
+    var ticketKey: SymmetricKey { services.credentials.kek.derivedKey(purpose: "staff enrolment v1") }
+
+    func signIn(name text: String, password: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
+        guard let name = StaffStore.normalizedName(text), (1...1_024).contains(password.utf8.count) else {
+            throw Self.invalid
+        }
+        let now = services.clock.now()
+        if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
+            throw SignInService.tooManyAttempts(retryAfter)
+        }
+        let account = "staff:\(name)", lockouts = services.lockouts, staff = services.staff
+        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) {
+            throw SignInService.tooManyAttempts(retryAfter)
+        }
+        let found = try await services.databaseThreads.read { try staff.credentials(name: name) }
+        let hasher = services.hasher, hash = found?.passwordHash
+        let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
+        guard matches, let found else {
+            _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+            logger.notice("staff login failed", metadata: ["staff": "\(name)", "client": "\(client)"])
+            throw Self.invalid
+        }
+        let factor = StaffSecondFactor(secret: found.totpSecret)
+        guard found.member.enrolled else {
+            return .enrolmentNeeded(ticket: ticket(name: name, now: now), member: found.member,
+                                    enrolmentURI: factor.enrolmentURI(name: name, issuer: services.configuration.issuerName))
+        }
+        try await takeCode(code, factor: factor, credentials: found, enrol: false, account: account, client: client, now: now, logger: logger)
+        return try await session(for: found.member, account: account, client: client, now: now, logger: logger)
+    }
+
+    /// The enrolment page's form: the ticket from the password step and the first code.
+    func enrol(ticket text: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
+        let now = services.clock.now()
+        guard let name = name(inTicket: text, now: now) else {
+            throw APIError(.unauthorized, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
+        }
+        let staff = services.staff, account = "staff:\(name)"
+        guard let found = try await services.databaseThreads.read({ try staff.credentials(name: name) }), !found.member.enrolled else {
+            throw APIError(.unauthorized, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
+        }
+        try await takeCode(code, factor: StaffSecondFactor(secret: found.totpSecret), credentials: found, enrol: true, account: account, client: client,
+                           now: now, logger: logger)
+        logger.info("staff enrolled a second factor", metadata: ["staff": "\(name)"])
+        return try await session(for: found.member, account: account, client: client, now: now, logger: logger)
+    }
+
+    private func takeCode(_ code: String?, factor: StaffSecondFactor, credentials: StaffCredentials, enrol: Bool, account: String, client: String,
+                          now: Int64, logger: Logger) async throws {
+        let staff = services.staff, lockouts = services.lockouts, name = credentials.member.name
+        if let code, let step = factor.step(for: code, now: now, lastStep: credentials.lastStep),
+           try await services.databaseThreads.write({ try staff.takeStep(name: name, step: step, enrol: enrol, now: now) }) {
+            return
+        }
+        _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+        logger.notice("staff login failed: code", metadata: ["staff": "\(name)", "client": "\(client)"])
+        // The server's time, so a phone whose clock is off can be told apart from a wrong code.
+        var error = APIError(.unauthorized, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(services.composer.localTime(now))",
+                             field: "code")
+        error.extra = ["server_time": services.composer.localTime(now)]
+        throw error
+    }
+
+    private func session(for member: StaffMember, account: String, client: String, now: Int64, logger: Logger) async throws -> Outcome {
+        let staff = services.staff, lockouts = services.lockouts
+        let token = BearerToken.generate(prefix: "acst_"), hash = AccountStore.tokenHash(token)
+        let expires = now + services.configuration.staffSessionLifetime
+        try await services.databaseThreads.write {
+            try lockouts.succeeded(account: account, client: client)
+            try staff.createSession(name: member.name, tokenHash: hash, now: now, expiresAt: expires)
+        }
+        logger.info("staff login", metadata: ["staff": "\(member.name)", "client": "\(client)"])
+        return .signedIn(token: token, expiresAt: expires, member: member)
+    }
+
+    static let invalid = APIError(.unauthorized, code: "invalid_credentials", "the name or password is not right")
+
+    // MARK: Enrolment tickets: "name.expiry.mac"
+
+    func ticket(name: String, now: Int64) -> String {
+        let body = "\(name).\(now + Self.ticketLifetime)"
+        return body + "." + Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: ticketKey)).base64EncodedString()
+    }
+
+    func name(inTicket ticket: String, now: Int64) -> String? {
+        guard ticket.utf8.count <= 256, let cut = ticket.lastIndex(of: ".") else { return nil }
+        let body = String(ticket[..<cut])
+        guard let mac = Data(base64Encoded: String(ticket[ticket.index(after: cut)...])),
+              HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(body.utf8), using: ticketKey),
+              let dot = body.lastIndex(of: "."), let expires = Int64(body[body.index(after: dot)...]), now < expires else { return nil }
+        return String(body[..<dot])
+    }
+}
+
+extension IssuerServices {
+    /// The staff member behind a console session cookie, if their role is at least `minimum`.
+    func authenticatedStaff(sessionToken: String?, minimum: AdminRole) async throws -> StaffMember {
+        guard let sessionToken else { throw APIError.unauthorized("sign in to the staff console") }
+        let staff = staff, hash = AccountStore.tokenHash(sessionToken), now = clock.now()
+        guard let member = try await databaseThreads.read({ try staff.session(tokenHash: hash, now: now) }) else {
+            throw APIError.unauthorized("the staff session has ended; sign in again")
+        }
+        guard member.role >= minimum else {
+            throw APIError.forbidden("this needs the \(minimum.rawValue) role; \(member.name) has \(member.role.rawValue)")
+        }
+        return member
+    }
+}
