@@ -12,6 +12,8 @@ import Testing
 @Suite("Alumni pages in a browser", .serialized, .onItsOwnThread)
 struct AlumniPagesTests {
     static let newPassword = "Card-holder-2026"
+    static let studentID = "R05000011"
+    static let applicantEmail = "pages.applicant@example.org"
 
     @Test func firstLoginPasswordChangeCardApplicationAndTheCardPageOnlineAndOffline() async throws {
         // Short windows, so the test sees two switches in about a minute.
@@ -21,11 +23,6 @@ struct AlumniPagesTests {
         ])
         defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
         let base = setup.daemon.baseURL
-        try await CardFlowTests.importHolders(base, admin: setup.admin, """
-            student_id,display_name,email,national_id
-            R05000011,林網頁,pages.holder@example.org,\(AccountFlowTests.nationalID)
-
-            """)
         let rootPath = setup.directory.appendingPathComponent("data/root.pub.jwk").path
         let verifier = try MerchantVerifierTests.startVerifier(setup.directory, issuerPort: setup.daemon.port, root: rootPath)
         try await MerchantVerifierTests.waitUntil("the verifier is ready") {
@@ -37,9 +34,22 @@ struct AlumniPagesTests {
 
         let shots = ProjectPaths.packageRoot.appendingPathComponent("docs/images/web")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
-        let config: [String: Any] = ["base": base, "shots": shots.path, "login": "r05000011", "national_id": AccountFlowTests.nationalID,
-                                     "weak_password": "Sh0rt!", "new_password": Self.newPassword,
-                                     "issuer_pid": Int(setup.daemon.process.processIdentifier)]
+        // A photo over applications.max_photo_bytes (5 MiB), which the page refuses before uploading.
+        let large = setup.directory.appendingPathComponent("large-photo.jpg")
+        try Data([0xFF, 0xD8, 0xFF, 0xE0] + [UInt8](repeating: 0, count: 6 << 20)).write(to: large)
+        let fixtures = ProjectPaths.packageRoot.appendingPathComponent("Tests/Fixtures")
+        let applicant: [String: String] = [
+            "chinese_name": "林網頁", "national_id": AccountFlowTests.nationalID, "birth_date": "1990-05-01", "department": "資訊工程學系",
+            "admission_year": "2008", "graduation_year": "2012", "postal_code": "106", "county": "臺北市", "district": "大安區",
+            "line": "羅斯福路四段 1 號", "mobile": "0912-345-678", "email": Self.applicantEmail,
+        ]
+        let config: [String: Any] = [
+            "base": base, "shots": shots.path, "applicant": applicant, "staff": ["name": "demo-staff", "password": "demo-password"],
+            "student_id": Self.studentID, "national_id": AccountFlowTests.nationalID, "weak_password": "Sh0rt!", "new_password": Self.newPassword,
+            "issuer_pid": Int(setup.daemon.process.processIdentifier),
+            "fixtures": ["document": fixtures.appendingPathComponent("id-document.pdf").path, "photo": fixtures.appendingPathComponent("photo.jpg").path,
+                         "large_photo": large.path],
+        ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
         let output = try await offCooperativePool { try ExternalTool.python("alumni_pages.py", [argument]) }
         let result = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
@@ -48,13 +58,28 @@ struct AlumniPagesTests {
         // Every page, in both languages: no serious or critical accessibility finding.
         let axe = try #require(result["axe"] as? [String: [[String: Any]]])
         let checked = Set(axe.keys)
-        for page in ["reset", "login", "password", "card-apply", "home", "merchants", "card"] {
+        for page in ["apply", "reset", "login", "password", "card-apply", "home", "merchants", "card", "staff-login", "staff-queue", "staff-application",
+                     "staff-cards", "staff-keys", "staff-merchants"] {
             #expect(checked.isSuperset(of: ["\(page)-zh-Hant", "\(page)-en"]), "\(page) in both languages: \(checked.sorted())")
         }
         for (page, findings) in axe.sorted(by: { $0.key < $1.key }) { #expect(findings.isEmpty, "\(page): \(findings)") }
         // No CSP violation (Chromium reports them on the console).
         let console = result["console"] as? [String] ?? []
         #expect(!console.contains { $0.contains("Content Security Policy") || $0.contains("Refused to") }, "\(console)")
+
+        // The application, by keyboard, in three steps: refused empty, kept across Back, a too-large file refused on the page.
+        let applied = try #require(steps["apply"] as? [String: Any])
+        #expect((applied["empty_step_errors"] as? [String])?.count ?? 0 >= 3, "\(applied)")
+        #expect(applied["kept_after_back"] as? String == "林網頁")
+        #expect((applied["large_photo"] as? String)?.contains("檔案太大") == true, "\(applied)")
+        #expect((applied["received"] as? String)?.contains("申請編號 AP") == true, "\(applied)")
+        // The console: enrolment by the QR code our encoder drew, the queue, the approval.
+        let staff = try #require(steps["staff"] as? [String: Any])
+        #expect((staff["qr_uri"] as? String)?.hasPrefix("otpauth://totp/") == true && (staff["qr_uri"] as? String)?.contains(staff["secret"] as? String ?? "?") == true,
+                "zxing-cpp read the enrolment QR code: \(staff)")
+        #expect((staff["queue"] as? [String])?.contains { $0.contains("林網頁") && $0.contains("A1******89") } == true, "\(staff)")
+        #expect((staff["after"] as? [String])?.contains { $0.contains("林網頁") } == false, "approved, so no longer waiting")
+        #expect((staff["documents"] as? [String])?.count == 2)
 
         // Keyboard only: Tab to the field, type, Tab, type, Enter — to the forced change.
         let login = try #require(steps["login"] as? [String: Any])
@@ -64,8 +89,8 @@ struct AlumniPagesTests {
         #expect((refused["field_error"] as? String)?.contains("密碼至少需要 8 個字元") == true, "\(refused)")
         #expect((refused["live_rules"] as? [String: String])?["length"]?.contains("unmet") == true, "the page showed the length rule unmet as typed: \(refused)")
         #expect((password["accepted_to"] as? String)?.contains("/card/apply") == true)
-        let applied = try #require(steps["card_apply"] as? [String: Any])
-        #expect((applied["notice"] as? String)?.contains("已發證") == true, "\(applied)")
+        let cardApplied = try #require(steps["card_apply"] as? [String: Any])
+        #expect((cardApplied["notice"] as? String)?.contains("已發證") == true, "\(cardApplied)")
 
         // The directory: the dev setup's five current merchants, one category, a search in Chinese.
         let merchants = try #require(steps["merchants"] as? [String: Any])
@@ -101,6 +126,11 @@ struct AlumniPagesTests {
         // The merchant's daemon, from its cached key set, accepts what the offline phone shows.
         let merchant = try await MerchantVerifierTests.verify(verifier, last)
         #expect(merchant["reason"] as? String == "ok", "\(merchant)")
+
+        // The mails: the receipt with the status link, then the approval with the student ID.
+        let mails = try await AccountFlowTests.mails(setup.mailDirectory, atLeast: 2)
+        #expect(mails.contains { $0.to == Self.applicantEmail && $0.text.contains("/applications/status?token=") })
+        #expect(mails.contains { $0.to == Self.applicantEmail && $0.text.contains(Self.studentID) && !$0.text.contains(AccountFlowTests.nationalID) })
     }
 
     /// The code before and after a switch: different, both valid in their

@@ -9,8 +9,14 @@ reloaded and must still show a valid code that switches at the next window.
 Runs axe-core on every page in both languages and gathers the browser's
 console (CSP violations show there).
 
-Argument: a JSON object {base, shots, login, national_id, weak_password,
-new_password, issuer_pid}. Prints JSON with what each step saw; the Swift
+Before that, the account application in three steps with the keyboard
+(Tab to each field, type, Space and Enter) and real files, and the staff
+console: sign-in, authenticator enrolment (the code computed by pyotp from
+the key the page shows), the queue, the application, approval.
+
+Argument: a JSON object {base, shots, applicant: {...}, staff: {name,
+password}, student_id, national_id, weak_password, new_password,
+issuer_pid, fixtures}. Prints JSON with what each step saw; the Swift
 test decides.
 """
 
@@ -21,11 +27,13 @@ import signal
 import sys
 import time
 
+import pyotp
 import zxingcpp
 from PIL import Image
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -76,7 +84,8 @@ def language():
 
 def switch_language(ready=None):
     before = language()
-    driver.find_element(By.CSS_SELECTOR, "a.language").click()
+    # Follows the switch's own link (a click was sometimes lost on long pages after axe had run).
+    driver.get(driver.find_element(By.CSS_SELECTOR, "a.language").get_attribute("href"))
     wait.until(lambda d: language() != before)
     if ready:
         wait.until(ready)
@@ -142,7 +151,129 @@ def watch_switch(name):
     return {"before": before, "after": after, "frames": frames, "waited": wait_seconds, "checked_at": switched_at}
 
 
+def press(keys):
+    """Keys as the keyboard sends them, to whatever has focus (a file input included)."""
+    ActionChains(driver).send_keys(keys).perform()
+
+
+def tab_to(element_id, limit=60):
+    """Presses Tab until the field has focus; the count says it is reachable by keyboard."""
+    for count in range(limit):
+        if driver.switch_to.active_element.get_attribute("id") == element_id:
+            return count
+        press(Keys.TAB)
+    raise AssertionError("Tab never reached #" + element_id)
+
+
+def type_into(element_id, text):
+    tab_to(element_id)
+    driver.switch_to.active_element.send_keys(text)
+
+
+def apply_for_an_account():
+    """The three steps with the keyboard only; Back keeps what was typed."""
+    applicant = config["applicant"]
+    driver.get(base + "/lang?to=zh-Hant&back=/apply")
+    wait.until(lambda d: d.find_element(By.ID, "chinese_name").is_displayed())
+    human_check_done()
+    both_languages("apply", ready=lambda d: d.find_element(By.ID, "chinese_name").is_displayed())
+    human_check_done()
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    # An empty step is refused with a message per field.
+    tab_to_element(driver.find_element(By.CSS_SELECTOR, "fieldset.step[data-step='1'] [data-next]"))
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    empty = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "fieldset.step[data-step='1'] .field-error") if e.text]
+    type_into("chinese_name", applicant["chinese_name"])
+    # The sex: Tab reaches the first choice, an arrow key picks the second.
+    tab_to("sex-male")
+    driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    type_into("national_id", applicant["national_id"])
+    type_into("birth_date", applicant["birth_date"])
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)          # Next
+    wait.until(lambda d: d.find_element(By.ID, "department-0").is_displayed())
+    shot("apply-step2-zh-Hant")
+    type_into("department-0", applicant["department"])
+    type_into("admission_year-0", applicant["admission_year"])
+    type_into("graduation_year-0", applicant["graduation_year"])
+    # Back to step 1 and forward again: nothing typed is lost.
+    back = driver.find_element(By.CSS_SELECTOR, "fieldset.step[data-step='2'] [data-back]")
+    tab_to_element(back)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    kept = driver.find_element(By.ID, "chinese_name").get_attribute("value")
+    tab_to_element(driver.find_element(By.CSS_SELECTOR, "fieldset.step[data-step='1'] [data-next]"))
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    tab_to_element(driver.find_element(By.CSS_SELECTOR, "fieldset.step[data-step='2'] [data-next]"))
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait.until(lambda d: d.find_element(By.ID, "mobile").is_displayed())
+    permanent = driver.find_element(By.ID, "permanent")
+    for key in ("postal_code", "county", "district", "line"):
+        tab_to_element(permanent.find_element(By.CSS_SELECTOR, f"[data-key={key}]"))
+        driver.switch_to.active_element.send_keys(applicant[key])
+    type_into("mobile", applicant["mobile"])
+    type_into("email", applicant["email"])
+    # Files: a too-large photo is refused before upload, then the real ones.
+    tab_to("id_document")
+    driver.switch_to.active_element.send_keys(config["fixtures"]["document"])
+    tab_to("photo")
+    driver.switch_to.active_element.send_keys(config["fixtures"]["large_photo"])
+    large = driver.find_element(By.ID, "photo-error").text if driver.find_elements(By.ID, "photo-error") else ""
+    driver.switch_to.active_element.send_keys(config["fixtures"]["photo"])
+    tab_to("consent")
+    driver.switch_to.active_element.send_keys(Keys.SPACE)
+    shot("apply-step3-zh-Hant")
+    axe("apply-step3-zh-Hant")
+    tab_to_element(driver.find_element(By.CSS_SELECTOR, "form[data-application] button[type=submit]"))
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 60).until(lambda d: "/apply/received" in d.current_url)
+    shot("apply-received-zh-Hant")
+    axe("apply-received-zh-Hant")
+    result["steps"]["apply"] = {"empty_step_errors": empty, "kept_after_back": kept, "large_photo": large,
+                                "received": driver.find_element(By.CSS_SELECTOR, "main [role=status]").text}
+
+
+def tab_to_element(target, limit=80):
+    for _ in range(limit):
+        if driver.switch_to.active_element == target:
+            return
+        press(Keys.TAB)
+    raise AssertionError("Tab never reached " + target.get_attribute("outerHTML")[:80])
+
+
+def staff_approves():
+    """The staff console: password, authenticator enrolment, the queue, approval."""
+    staff = config["staff"]
+    driver.get(base + "/staff/login")
+    both_languages("staff-login", ready=lambda d: d.find_element(By.ID, "name"))
+    driver.find_element(By.ID, "name").send_keys(staff["name"])
+    driver.find_element(By.ID, "password").send_keys(staff["password"] + Keys.ENTER)
+    wait.until(lambda d: d.find_elements(By.ID, "secret"))
+    shot("staff-enrol-zh-Hant")
+    axe("staff-enrol-zh-Hant")
+    secret = driver.find_element(By.ID, "secret").text
+    qr_seen = decode_qr()
+    driver.find_element(By.ID, "code").send_keys(pyotp.TOTP(secret).now() + Keys.ENTER)
+    wait.until(lambda d: d.current_url.endswith("/staff"))
+    both_languages("staff-queue")
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")]
+    driver.find_element(By.PARTIAL_LINK_TEXT, config["applicant"]["chinese_name"]).click()
+    wait.until(lambda d: d.find_elements(By.ID, "student_id"))
+    both_languages("staff-application", ready=lambda d: d.find_elements(By.ID, "student_id"))
+    documents = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "main ul.links a")]
+    driver.find_element(By.ID, "student_id").clear()
+    driver.find_element(By.ID, "student_id").send_keys(config["student_id"])
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
+    wait.until(lambda d: d.current_url.endswith("/staff"))
+    after = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")]
+    for page in ("cards", "keys", "merchants"):
+        driver.get(base + "/staff/" + page)
+        both_languages("staff-" + page)
+    result["steps"]["staff"] = {"qr_uri": qr_seen, "secret": secret, "queue": rows, "after": after, "documents": documents}
+
+
 try:
+    apply_for_an_account()
+    staff_approves()
     # 1. The login page, in both languages; then keyboard only. Chinese first, as the centre's default.
     driver.get(base + "/lang?to=zh-Hant&back=/reset")
     wait.until(lambda d: d.find_element(By.ID, "login"))
@@ -159,7 +290,7 @@ try:
     while driver.switch_to.active_element.get_attribute("id") != "login" and tabs < 10:
         driver.switch_to.active_element.send_keys(Keys.TAB)
         tabs += 1
-    driver.switch_to.active_element.send_keys(config["login"])
+    driver.switch_to.active_element.send_keys(config["student_id"].lower())
     driver.switch_to.active_element.send_keys(Keys.TAB)
     driver.switch_to.active_element.send_keys(config["national_id"] + Keys.ENTER)
     wait.until(lambda d: d.current_url.endswith("/password"))
@@ -243,6 +374,11 @@ try:
     offline_switch = watch_switch("card-offline-switched")
     result["steps"]["offline"] = {"first": offline, "switch": offline_switch}
     console()
+except Exception:
+    # What the browser showed when a step failed, for whoever reads the test log.
+    sys.stderr.write("failed at " + driver.current_url + "\n" + driver.find_element(By.TAG_NAME, "body").text[:2000] + "\n")
+    driver.save_screenshot(os.path.join(shots, "failure.png"))
+    raise
 finally:
     try:
         console()
