@@ -49,6 +49,7 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics.service))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: PageNotFoundMiddleware(pages: services.pages))
     OperationsController(services: services).addRoutes(to: router)
     WellKnownController(services: services).addRoutes(to: router)
     let v1 = router.group("v1")

@@ -167,7 +167,7 @@ struct CardPagesController: Sendable {
         }
     }
 
-    /// `GET /card/tokens`: the card's facts and a day of tokens with their
+    /// `GET /card/tokens[?windows=N]`: the card's facts and a day of tokens (or N windows) with their
     /// symbols, for the signed-in holder's cookie. The symbols are encoded
     /// here, by the same encoder as `/v1/card/token/qr`, so the page carries
     /// no encoder of its own.
@@ -175,9 +175,17 @@ struct CardPagesController: Sendable {
         let visit = pages.visit(request)
         guard let session = visit.sessionToken else { throw APIError.unauthorized("log in first") }
         let (holder, cards, _) = try await services.authenticatedCardHolder(sessionToken: session)
+        let limit = services.tokens.maxPrefetchWindows
+        var count = limit
+        if let text = request.uri.queryParameters["windows"] {
+            guard let value = Int(text), (1...limit).contains(value) else {
+                throw APIError.badRequest("invalid_value", "windows must be a whole number from 1 to \(limit) (tokens.max_prefetch_windows)")
+            }
+            count = value
+        }
         let now = services.clock.now()
         let (card, name) = try services.cardForTokens(holder: holder, cards: cards, now: now)
-        let ahead = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: services.tokens.maxPrefetchWindows)
+        let ahead = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
         services.metrics.tokenServed(format: "page", count: ahead.count)
         // A day of symbols is a few hundred milliseconds of work: off the cooperative threads.
         let tokens = try await NIOThreadPool.singleton.runIfActive {

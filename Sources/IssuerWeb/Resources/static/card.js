@@ -6,7 +6,9 @@
 
 const STORE_KEY = "alumnicard.card.v1";
 const REFETCH_BELOW = 24;     // windows left before the page asks for a new day
-const FETCH_TIMEOUT_MS = 5000;
+const FIRST_WINDOWS = 6;      // with nothing kept, a few windows first: a code on screen sooner, then the day
+// Only a network that hangs waits this long: without signal a fetch fails at once, and kept codes show meanwhile.
+const FETCH_TIMEOUT_MS = 20000;
 
 const page = { tokens: [], card: null, offset: 0, online: true, shownWindow: null, switchTimer: null, countdownTimer: null, wakeLock: null };
 let texts = {};
@@ -141,23 +143,24 @@ function refused(code) {
 }
 
 let fetching = null;
-function refresh() {
+function refresh(windows) {
   if (fetching) return fetching;
   const controller = new AbortController(), timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
-  const started = Date.now();
-  fetching = fetch(element("card").dataset.tokens, { cache: "no-store", credentials: "same-origin", signal: controller.signal })
+  const started = Date.now(), url = element("card").dataset.tokens + (windows ? "?windows=" + windows : "");
+  fetching = fetch(url, { cache: "no-store", credentials: "same-origin", signal: controller.signal })
     .then((response) => response.json().then((body) => ({ response, body })))
     .then(({ response, body }) => {
       page.online = true;
-      if (!response.ok) { refused(body && body.error ? body.error.code : "other"); return; }
+      if (!response.ok) { refused(body && body.error ? body.error.code : "other"); return false; }
       // The server's clock, less half the round trip, decides the window.
       page.offset = body.server_time - (started + Date.now()) / 2000;
       page.card = body.card;
       page.tokens = body.tokens;
       save();
       render();
+      return true;
     })
-    .catch(() => { page.online = false; render(); })
+    .catch(() => { page.online = false; render(); return false; })
     .finally(() => { clearTimeout(timer); fetching = null; });
   return fetching;
 }
@@ -175,7 +178,7 @@ document.addEventListener("DOMContentLoaded", () => {
   load();
   page.online = navigator.onLine;
   render();
-  refresh();
+  if (currentToken(nowSeconds())) refresh(); else refresh(FIRST_WINDOWS).then((ok) => { if (ok) refresh(); });
   page.countdownTimer = setInterval(() => { updateCountdown(); if (!currentToken(nowSeconds()) && page.shownWindow !== null) render(); }, 1000);
   keepAwake();
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") { keepAwake(); render(); refresh(); } });
