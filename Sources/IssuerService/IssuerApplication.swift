@@ -70,7 +70,7 @@ func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext
     let pages = services.pages
     StaticAssetController(assets: pages.renderer.assets).addRoutes(to: router)
     let account = AccountPagesController(services: services, pages: pages)
-    let cards = CardPagesController(services: services, pages: pages, account: account)
+    let cards = CardPagesController(services: services, pages: pages)
     let applications = ApplicationPagesController(services: services, pages: pages)
     cards.addDataRoutes(to: router)
     applications.addDataRoutes(to: router)

@@ -44,7 +44,7 @@ struct AlumniPagesTests {
             "line": "羅斯福路四段 1 號", "mobile": "0912-345-678", "email": Self.applicantEmail,
         ]
         let config: [String: Any] = [
-            "base": base, "shots": shots.path, "applicant": applicant, "staff": ["name": "demo-staff", "password": "demo-password"],
+            "base": base, "shots": shots.path, "mails": setup.mailDirectory.path, "applicant": applicant, "staff": ["name": "demo-staff", "password": "demo-password"],
             "student_id": Self.studentID, "national_id": AccountFlowTests.nationalID, "weak_password": "Sh0rt!", "new_password": Self.newPassword,
             "issuer_pid": Int(setup.daemon.process.processIdentifier),
             "fixtures": ["document": fixtures.appendingPathComponent("id-document.pdf").path, "photo": fixtures.appendingPathComponent("photo.jpg").path,
@@ -58,7 +58,7 @@ struct AlumniPagesTests {
         // Every page, in both languages: no serious or critical accessibility finding.
         let axe = try #require(result["axe"] as? [String: [[String: Any]]])
         let checked = Set(axe.keys)
-        for page in ["apply", "reset", "login", "password", "card-apply", "home", "merchants", "card", "staff-login", "staff-queue", "staff-application",
+        for page in ["apply", "status", "reset", "reset-confirm", "login", "password", "card-apply", "home", "merchants", "card", "staff-login", "staff-queue", "staff-application",
                      "staff-cards", "staff-keys", "staff-merchants"] {
             #expect(checked.isSuperset(of: ["\(page)-zh-Hant", "\(page)-en"]), "\(page) in both languages: \(checked.sorted())")
         }
@@ -73,6 +73,9 @@ struct AlumniPagesTests {
         #expect(applied["kept_after_back"] as? String == "林網頁")
         #expect((applied["large_photo"] as? String)?.contains("檔案太大") == true, "\(applied)")
         #expect((applied["received"] as? String)?.contains("申請編號 AP") == true, "\(applied)")
+        let status = try #require(steps["status"] as? [String: Any])
+        #expect(status["state"] as? String == "審核中", "the mailed link's page: \(status)")
+        #expect(((steps["reset"] as? [String: Any])?["refused"] as? String)?.contains("重設連結無效") == true, "\(steps["reset"] ?? "")")
         // The console: enrolment by the QR code our encoder drew, the queue, the approval.
         let staff = try #require(steps["staff"] as? [String: Any])
         #expect((staff["qr_uri"] as? String)?.hasPrefix("otpauth://totp/") == true && (staff["qr_uri"] as? String)?.contains(staff["secret"] as? String ?? "?") == true,

@@ -20,9 +20,13 @@ issuer_pid, fixtures}. Prints JSON with what each step saw; the Swift
 test decides.
 """
 
+import email
+import email.policy
+import glob
 import io
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -240,6 +244,38 @@ def tab_to_element(target, limit=80):
     raise AssertionError("Tab never reached " + target.get_attribute("outerHTML")[:80])
 
 
+def status_page():
+    """The status link from the acknowledgement mail (read from the test's SMTP sink)."""
+    link = None
+    for _ in range(150):
+        for path in sorted(glob.glob(os.path.join(config["mails"], "*.eml"))):
+            with open(path, "rb") as handle:
+                message = email.message_from_bytes(handle.read(), policy=email.policy.default)
+            found = re.search(r"https?://\S+/applications/status\?token=[A-Za-z0-9_-]+", message.get_body(("plain",)).get_content())
+            if found:
+                link = found.group(0)
+        if link:
+            break
+        time.sleep(0.2)
+    assert link, "no acknowledgement mail with a status link"
+    # Links are made from server.public_url; the test's daemon has none and listens on a port of the system's choosing.
+    driver.get(base + link[link.index("/applications/status"):])
+    wait.until(lambda d: d.find_elements(By.ID, "status"))
+    both_languages("status", ready=lambda d: d.find_elements(By.ID, "status"))
+    result["steps"]["status"] = {"state": driver.find_element(By.ID, "status").text, "address_bar_token": "token=" in driver.current_url}
+
+
+def reset_with_an_unknown_link():
+    """The reset link's page, in both languages, refuses a link it does not know."""
+    driver.get(base + "/reset?token=acr_not-a-real-token")
+    wait.until(lambda d: d.find_elements(By.ID, "new_password"))
+    both_languages("reset-confirm", ready=lambda d: d.find_elements(By.ID, "new_password"))
+    driver.find_element(By.ID, "new_password").send_keys(config["new_password"])
+    driver.find_element(By.ID, "confirm_password").send_keys(config["new_password"] + Keys.ENTER)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".errors"))
+    result["steps"]["reset"] = {"refused": driver.find_element(By.CSS_SELECTOR, ".errors").text}
+
+
 def staff_approves():
     """The staff console: password, authenticator enrolment, the queue, approval."""
     staff = config["staff"]
@@ -273,6 +309,8 @@ def staff_approves():
 
 try:
     apply_for_an_account()
+    status_page()
+    reset_with_an_unknown_link()
     staff_approves()
     # 1. The login page, in both languages; then keyboard only. Chinese first, as the centre's default.
     driver.get(base + "/lang?to=zh-Hant&back=/reset")

@@ -17,7 +17,20 @@ import QREncoder
 struct CardPagesController: Sendable {
     let services: IssuerServices
     let pages: WebPages
-    let account: AccountPagesController
+    /// The card shell in each language, rendered once: it holds no personal
+    /// data and is the same for every holder (Mustache's rendering of the
+    /// catalogue costs more than the rest of the request).
+    let shells: [WebLanguage: String]
+
+    init(services: IssuerServices, pages: WebPages) {
+        self.services = services
+        self.pages = pages
+        var shells: [WebLanguage: String] = [:]
+        for language in WebLanguage.allCases {
+            shells[language] = Self.renderShell(pages, language: language)
+        }
+        self.shells = shells
+    }
 
     /// Page routes (errors become pages).
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
@@ -117,18 +130,22 @@ struct CardPagesController: Sendable {
         }
     }
 
-    /// The shell: the same bytes for every holder (the service worker keeps
-    /// it), so it may be revalidated rather than never stored.
-    @Sendable func cardPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let visit = pages.visit(request)
-        guard visit.sessionToken != nil else { return pages.redirect("/login", visit) }
-        let catalogue = visit.catalogue
+    static func renderShell(_ pages: WebPages, language: WebLanguage) -> String {
+        let catalogue = pages.renderer.catalogue(language)
         let codes = ["card_suspended", "card_revoked", "card_expired", "account_suspended", "database_busy"]
         let texts = CardTexts(loading: catalogue.text("card_loading"), countdown: catalogue.text("card_countdown"), offline: catalogue.text("card_offline"),
                               noToken: catalogue.text("card_no_token"), noCard: catalogue.text("card_no_card"), refused: catalogue.text("card_refused"),
                               loginAgain: catalogue.text("card_login_again"),
                               errors: Dictionary(uniqueKeysWithValues: codes.map { ($0, catalogue.error($0)) }))
-        return pages.page("card", visit, values: ["signed_in": true, "texts": PageRenderer.jsonDataBlock(texts)], cacheControl: "no-cache")
+        return pages.renderer.render("card", language: language, values: ["signed_in": true, "back": "/card", "texts": PageRenderer.jsonDataBlock(texts)])
+    }
+
+    /// The shell: the same bytes for every holder (the service worker keeps
+    /// it), so it may be revalidated rather than never stored.
+    @Sendable func cardPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let visit = pages.visit(request)
+        guard visit.sessionToken != nil else { return pages.redirect("/login", visit) }
+        return pages.page(html: shells[visit.language]!, visit, cacheControl: "no-cache")
     }
 
     struct CardData: Encodable {

@@ -112,7 +112,12 @@ struct WebPages: Sendable {
               cookies extra: [String] = [], cacheControl: String = "no-store") -> Response {
         var values = values
         values["back"] = visit.back
-        let html = renderer.render(template, language: visit.language, values: values)
+        return page(html: renderer.render(template, language: visit.language, values: values), visit, status: status, cookies: extra,
+                    cacheControl: cacheControl)
+    }
+
+    /// A page already rendered (the card shell, the same for every holder).
+    func page(html: String, _ visit: Visit, status: HTTPResponse.Status = .ok, cookies extra: [String] = [], cacheControl: String = "no-store") -> Response {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: cacheControl]
         headers[values: .setCookie] = newVisitorCookie(visit) + extra
         Self.addPageHeaders(&headers)
