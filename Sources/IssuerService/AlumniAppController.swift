@@ -167,14 +167,18 @@ struct AlumniAppController: Sendable {
         return try await services.tokens.offer(card: card, holderName: name, now: now)
     }
 
+    /// One token of a day ahead (`/v1/card/tokens`); the card page's
+    /// `/card/tokens` adds its QR symbol.
     struct TokenAhead: Encodable {
         let token: String
         let windowStart: Int64
         let refreshAt: Int64
         let expiresAt: Int64
+        /// `SIZE:BASE64` of the packed modules (``QRCode/packedModules``), for the card page only.
+        var qr: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case token
+            case token, qr
             case windowStart = "window_start"
             case refreshAt = "refresh_at"
             case expiresAt = "expires_at"

@@ -9,6 +9,12 @@ public struct FormFields: Sendable, Equatable {
 
     public subscript(name: String) -> String? { values[name] }
 
+    /// The field's value, nil when it is absent or empty (an unsolved human check, an empty optional code).
+    public func nonEmpty(_ name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
     public init(values: [String: String]) { self.values = values }
 
     public init(parsing bytes: some Collection<UInt8>) throws(FormError) {

@@ -175,6 +175,10 @@ struct PagesTests {
             let empty = try await browser.post(client, "/login", ["login": "", "password": "", "csrf": try #require(Browser.csrf(try await browser.get(client, "/login")))])
             #expect(empty.status == .unprocessableContent)
             #expect(String(buffer: empty.body).components(separatedBy: "This field is required").count - 1 >= 2)
+            // The switch comes back to the page with its whole query.
+            let received = try await browser.get(client, "/apply/received?id=APX&due=2027-01-20")
+            let link = try #require(String(buffer: received.body).firstMatch(of: /href="(\/lang\?[^"]+)"/).map { String($0.1).replacingOccurrences(of: "&amp;", with: "&") })
+            #expect(try await browser.get(client, link).headers[.location] == "/apply/received?id=APX&due=2027-01-20", "\(link)")
             // The switch goes back only to this site's own pages.
             for away in ["https://evil.example/", "//evil.example/", "/\\evil", "javascript:alert(1)"] {
                 let answer = try await browser.get(client, "/lang?to=en&back=" + Browser.escape(away))

@@ -63,8 +63,7 @@ struct AccountPagesController: Sendable {
 
     @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let login = fields["login"] ?? "", password = fields["password"] ?? ""
         var missing: [(field: String?, text: String)] = []
         if login.trimmingCharacters(in: .whitespaces).isEmpty { missing.append(("login", visit.catalogue.text("field_required"))) }
@@ -75,8 +74,8 @@ struct AccountPagesController: Sendable {
         let session: SignInService.Session
         do {
             session = try await SignInService(services: services).signIn(
-                .init(login: login, password: password, altcha: fields["altcha"].flatMap { $0.isEmpty ? nil : $0 },
-                      mailCode: fields["mail_code"], client: services.clientAddress(of: request, context: context)),
+                .init(login: login, password: password, altcha: fields.nonEmpty("altcha"),
+                      mailCode: fields.nonEmpty("mail_code"), client: services.clientAddress(of: request, context: context)),
                 logger: context.logger)
         } catch let error as APIError {
             let field = error.code == "invalid_credentials" ? "password" : error.field == "mail_code" ? "mail_code" : nil
@@ -155,8 +154,7 @@ struct AccountPagesController: Sendable {
     @Sendable func changePassword(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         guard let found = try await signedIn(visit) else { return pages.redirect("/login", visit) }
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: found.tokenHash)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: found.tokenHash)
         let first = found.holder.passwordChangeRequired || found.holder.firstLoginPending
         let csrf = pages.csrfToken(visit, sessionHash: found.tokenHash)
         var (new, errors) = Self.newPassword(fields, visit)
@@ -186,8 +184,7 @@ struct AccountPagesController: Sendable {
 
     @Sendable func requestReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let login = fields["login"] ?? ""
         var values: [String: Any] = ["csrf": pages.csrfToken(visit, sessionHash: nil), "login": login]
         guard !login.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -195,7 +192,7 @@ struct AccountPagesController: Sendable {
             return pages.page("reset_request", visit, status: .unprocessableContent, values: values)
         }
         do {
-            try await PasswordService(services: services).requestReset(login: login, altcha: fields["altcha"].flatMap { $0.isEmpty ? nil : $0 },
+            try await PasswordService(services: services).requestReset(login: login, altcha: fields.nonEmpty("altcha"),
                                                                        logger: context.logger)
         } catch let error as APIError {
             values.merge(WebPages.errorValues([(error.field == "altcha" ? nil : "login", WebPages.text(for: error, visit))])) { $1 }
@@ -208,8 +205,7 @@ struct AccountPagesController: Sendable {
 
     @Sendable func confirmReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let token = fields["token"] ?? ""
         var values: [String: Any] = ["csrf": pages.csrfToken(visit, sessionHash: nil), "token": token]
         let (new, errors) = Self.newPassword(fields, visit)

@@ -92,8 +92,7 @@ struct CardPagesController: Sendable {
     @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         guard let found = try await cardHolder(visit) else { return pages.redirect("/login", visit) }
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: found.tokenHash)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: found.tokenHash)
         let csrf = pages.csrfToken(visit, sessionHash: found.tokenHash)
         guard let kindText = fields["kind"], let kind = CardApplicationRules.Kind(rawValue: kindText) else {
             return pages.page("card_apply", visit, status: .unprocessableContent, values: try await applyValues(
@@ -102,7 +101,7 @@ struct CardPagesController: Sendable {
         let application: CardApplication
         do {
             application = try await CardApplicationService(services: services).submit(
-                holder: found.holder, kind: kind, altcha: fields["altcha"].flatMap { $0.isEmpty ? nil : $0 }, logger: context.logger)
+                holder: found.holder, kind: kind, altcha: fields.nonEmpty("altcha"), logger: context.logger)
         } catch let error as APIError {
             return pages.page("card_apply", visit, status: error.status, values: try await applyValues(
                 visit, holder: found.holder, csrf: csrf, kind: kind.rawValue, errors: [(nil, WebPages.text(for: error, visit))]))
@@ -160,24 +159,9 @@ struct CardPagesController: Sendable {
             }
         }
 
-        struct Token: Encodable {
-            let token: String
-            let windowStart: Int64
-            let refreshAt: Int64
-            let expiresAt: Int64
-            /// `SIZE:BASE64` of the packed modules (``QRCode/packedModules``).
-            let qr: String
-            enum CodingKeys: String, CodingKey {
-                case token, qr
-                case windowStart = "window_start"
-                case refreshAt = "refresh_at"
-                case expiresAt = "expires_at"
-            }
-        }
-
         let card: Facts
         let serverTime: Double
-        let tokens: [Token]
+        let tokens: [AlumniAppController.TokenAhead]
         enum CodingKeys: String, CodingKey {
             case card, tokens
             case serverTime = "server_time"
@@ -208,8 +192,8 @@ struct CardPagesController: Sendable {
         let tokens = try await NIOThreadPool.singleton.runIfActive {
             try ahead.map { stored, window in
                 let code = try QRCode.encode(text: stored.token, errorCorrection: .medium)
-                return CardData.Token(token: stored.token, windowStart: window.start, refreshAt: window.refreshAt, expiresAt: stored.expiresAt,
-                                      qr: "\(code.size):" + Data(code.packedModules).base64EncodedString())
+                return AlumniAppController.TokenAhead(token: stored.token, windowStart: window.start, refreshAt: window.refreshAt,
+                                                      expiresAt: stored.expiresAt, qr: "\(code.size):" + Data(code.packedModules).base64EncodedString())
             }
         }
         let data = CardData(card: .init(maskedName: HolderNameMasking.mask(name), cardNumber: card.number.rawValue, validThrough: card.validThrough.description),

@@ -62,8 +62,7 @@ struct StaffConsoleController: Sendable {
     }
 
     func checkedForm(_ request: Request, _ visit: WebPages.Visit) async throws -> FormFields {
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: visit.staffToken.map(AccountStore.tokenHash))
+        let fields = try await pages.checkedForm(request, visit, sessionHash: visit.staffToken.map(AccountStore.tokenHash))
         return fields
     }
 
@@ -76,12 +75,11 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let name = fields["name"] ?? ""
         do {
             let outcome = try await StaffSignInService(services: services).signIn(
-                name: name, password: fields["password"] ?? "", code: fields["code"].flatMap { $0.isEmpty ? nil : $0 },
+                name: name, password: fields["password"] ?? "", code: fields.nonEmpty("code"),
                 client: services.clientAddress(of: request, context: context), logger: context.logger)
             return try answer(outcome, visit)
         } catch let error as APIError {
@@ -94,8 +92,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func enrol(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        let fields = try await WebPages.form(request, visit: visit)
-        try pages.checkCSRF(fields, visit, sessionHash: nil)
+        let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let service = StaffSignInService(services: services)
         let ticket = fields["ticket"] ?? ""
         do {

@@ -105,13 +105,21 @@ struct WebPages: Sendable {
         }
     }
 
+    /// The form, once its CSRF token is checked against the session (or the visitor).
+    func checkedForm(_ request: Request, _ visit: Visit, sessionHash: [UInt8]?) async throws -> FormFields {
+        let fields = try await Self.form(request, visit: visit)
+        try checkCSRF(fields, visit, sessionHash: sessionHash)
+        return fields
+    }
+
     // MARK: Answers
 
     /// The page `template`, with the visit's language and switch.
     func page(_ template: String, _ visit: Visit, status: HTTPResponse.Status = .ok, values: [String: Any] = [:],
               cookies extra: [String] = [], cacheControl: String = "no-store") -> Response {
         var values = values
-        values["back"] = visit.back
+        // A query value in the switch's link: `?` and `&` of the page's own query must not end it.
+        values["back"] = visit.back.addingPercentEncoding(withAllowedCharacters: Self.queryValueCharacters) ?? "/"
         return page(html: renderer.render(template, language: visit.language, values: values), visit, status: status, cookies: extra,
                     cacheControl: cacheControl)
     }
@@ -141,6 +149,7 @@ struct WebPages: Sendable {
     }
 
     static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+    static let queryValueCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
 
     /// Errors a page shows: `{field: text}` for the fields, and the list at the top.
     static func errorValues(_ messages: [(field: String?, text: String)]) -> [String: Any] {
