@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "IssuerService", targets: ["IssuerService"]),
         .library(name: "VerifierService", targets: ["VerifierService"]),
         .library(name: "AccountRules", targets: ["AccountRules"]),
+        // For the libFuzzer executables in Fuzz/ (a package of their own); never linked into a daemon.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -190,6 +192,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Every parser fed by outside input, as a function of bytes with its
+        // properties: run by Fuzz/'s libFuzzer executables and by the corpus
+        // replay tests (docs/reliability.md).
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "IssuerService", "IssuerStore", "IssuerWeb", "Mail",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets: paths to ../shared, hex, scripted
         // randomness, running the independent tools. Never linked into a product.
         .target(
@@ -219,6 +233,11 @@ let package = Package(
         .testTarget(
             name: "MailTests",
             dependencies: ["Mail", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FuzzCorpusReplayTests",
+            dependencies: ["FuzzTargets", "CardToken", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -64,6 +64,19 @@ public final class ConfigurationReader {
         } catch {
             throw ConfigurationError(key: "", "cannot read the configuration file \(path): \((error as NSError).localizedDescription)")
         }
+        try load(text: text, source: path)
+    }
+
+    /// A configuration given as YAML text (`source` names it in messages).
+    public convenience init(yaml: String, source: String, environment: [String: String], environmentPrefix: String) throws(ConfigurationError) {
+        try self.init(path: nil, environment: environment, environmentPrefix: environmentPrefix)
+        guard yaml.utf8.count <= Self.maximumFileSize else {
+            throw ConfigurationError(key: "", "\(source) is larger than \(Self.maximumFileSize) bytes; is it the right file?")
+        }
+        try load(text: yaml, source: source)
+    }
+
+    private func load(text: String, source path: String) throws(ConfigurationError) {
         let root: Any?
         do {
             root = try Yams.load(yaml: text)

@@ -195,7 +195,15 @@ public struct IssuerConfiguration: Sendable {
 
     /// Reads `path` (nil: defaults only) with `ALUMNICARD_*` overrides.
     public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> IssuerConfiguration {
-        let reader = try ConfigurationReader(path: path, environment: environment, environmentPrefix: "ALUMNICARD")
+        try load(ConfigurationReader(path: path, environment: environment, environmentPrefix: "ALUMNICARD"), path: path)
+    }
+
+    /// The configuration from YAML text (the fuzz target's way in; the daemon reads a file).
+    public static func load(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> IssuerConfiguration {
+        try load(ConfigurationReader(yaml: yaml, source: "the configuration", environment: environment, environmentPrefix: "ALUMNICARD"), path: nil)
+    }
+
+    private static func load(_ reader: ConfigurationReader, path: String?) throws(ConfigurationError) -> IssuerConfiguration {
         var c = IssuerConfiguration()
         c.host = try reader.string("server.host", default: c.host)
         c.port = try reader.integer("server.port", default: c.port, in: 0...65_535)

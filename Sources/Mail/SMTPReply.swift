@@ -10,13 +10,15 @@ public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
     static let maximumLines = 100
 }
 
-/// Collects reply lines into replies, strictly.
-struct SMTPReplyAssembler {
+/// Collects reply lines into replies, strictly. (Public for the fuzz targets.)
+public struct SMTPReplyAssembler: Sendable {
     private var code: Int?
     private var lines: [String] = []
 
+    public init() {}
+
     /// Adds a line (without CRLF); returns the reply once its last line came.
-    mutating func add(_ line: [UInt8]) throws(SMTPError) -> SMTPReply? {
+    public mutating func add(_ line: [UInt8]) throws(SMTPError) -> SMTPReply? {
         guard line.count >= 3, line[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             throw SMTPError(.protocolViolation, "a reply line does not start with a three-digit code")
         }
