@@ -185,20 +185,22 @@ struct AlumniAppController: Sendable {
         }
     }
 
-    /// `GET /v1/card/tokens?windows=N` (alumni-api.md §9): the current
-    /// window's token and those of the N − 1 windows after it.
-    @Sendable func tokensAhead(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let limit = services.tokens.maxPrefetchWindows
+    /// `?windows=N` of `/v1/card/tokens` and the page's `/card/tokens`: 1…`limit`, all of them when absent.
+    static func windowCount(_ request: Request, limit: Int) throws -> Int {
         for name in request.uri.queryParameters.map({ String($0.key) }) where name != "windows" {
             throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: windows")
         }
-        var count = limit
-        if let text = request.uri.queryParameters["windows"] {
-            guard let value = Int(text), (1...limit).contains(value) else {
-                throw APIError.badRequest("invalid_value", "windows must be a whole number from 1 to \(limit) (tokens.max_prefetch_windows)")
-            }
-            count = value
+        guard let text = request.uri.queryParameters["windows"] else { return limit }
+        guard let value = Int(text), (1...limit).contains(value) else {
+            throw APIError.badRequest("invalid_value", "windows must be a whole number from 1 to \(limit) (tokens.max_prefetch_windows)")
         }
+        return value
+    }
+
+    /// `GET /v1/card/tokens?windows=N` (alumni-api.md §9): the current
+    /// window's token and those of the N − 1 windows after it.
+    @Sendable func tokensAhead(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        let count = try Self.windowCount(request, limit: services.tokens.maxPrefetchWindows)
         let now = services.clock.now()
         let (card, name) = try await cardForTokens(request, now: now)
         let tokens = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)

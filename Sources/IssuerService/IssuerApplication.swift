@@ -74,10 +74,11 @@ func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext
     let applications = ApplicationPagesController(services: services, pages: pages)
     cards.addDataRoutes(to: router)
     applications.addDataRoutes(to: router)
-    let group = router.group().add(middleware: PageErrorMiddleware(pages: pages))
+    let group = router.group().add(middleware: PageErrorMiddleware(pages: pages, sessionCookie: pages.cookies.session))
     account.addRoutes(to: group)
     cards.addRoutes(to: group)
     applications.addRoutes(to: group)
-    StaffConsoleController(services: services, pages: pages).addRoutes(to: group)
     DirectoryPageController(services: services, pages: pages).addRoutes(to: group)
+    let staff = router.group("staff").add(middleware: PageErrorMiddleware(pages: pages, signIn: "/staff/login", sessionCookie: pages.cookies.staffSession))
+    StaffConsoleController(services: services, pages: pages).addRoutes(to: staff)
 }

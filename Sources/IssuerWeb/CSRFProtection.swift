@@ -19,11 +19,10 @@ public struct CSRFProtection: Sendable {
 
     public func isValid(_ candidate: String?, binding: String) -> Bool {
         guard let candidate, candidate.utf8.count < 128 else { return false }
-        let expected = Array(token(binding: binding).utf8), given = Array(candidate.utf8)
-        guard expected.count == given.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(expected, given) { difference |= a ^ b }
-        return difference == 0
+        var base64 = candidate.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let mac = Data(base64Encoded: base64) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(binding.utf8), using: key)
     }
 
     /// What a form is bound to.

@@ -15,6 +15,9 @@ public struct StaticAssets: Sendable {
     }
 
     public let assets: [String: Asset]
+    /// The versioned paths templates link to, by a name Mustache can read
+    /// (`app.css` → `app_css`).
+    public let paths: [String: String]
 
     static let contentTypes = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
                                "svg": "image/svg+xml", "webmanifest": "application/manifest+json"]
@@ -29,15 +32,10 @@ public struct StaticAssets: Sendable {
             assets[name] = Asset(name: name, bytes: bytes, contentType: type, version: digest.prefix(6).map { String(format: "%02x", $0) }.joined())
         }
         self.assets = assets
+        paths = Dictionary(uniqueKeysWithValues: assets.values.map { ($0.name.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_"), $0.path) })
     }
 
     public subscript(name: String) -> Asset? { assets[name] }
-
-    /// The versioned paths templates link to, by a name Mustache can read
-    /// (`app.css` → `app_css`).
-    public var paths: [String: String] {
-        Dictionary(uniqueKeysWithValues: assets.values.map { ($0.name.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_"), $0.path) })
-    }
 
     /// One version for the whole set: the card page's offline copy is
     /// replaced when any of them changes.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The languages every page is written in. Traditional Chinese is the
 /// centre's own and the default; English for everyone else.
 public enum WebLanguage: String, CaseIterable, Sendable {
@@ -17,10 +19,10 @@ public enum WebLanguage: String, CaseIterable, Sendable {
         for item in header.utf8.prefix(maximumHeaderBytes).split(separator: UInt8(ascii: ",")).prefix(32) {
             let parts = item.split(separator: UInt8(ascii: ";"))
             guard let tagBytes = parts.first else { continue }
-            let tag = String(decoding: tagBytes, as: UTF8.self).trimmingSpaces().lowercased()
+            let tag = String(decoding: tagBytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
             var quality = 1.0
             for parameter in parts.dropFirst() {
-                let text = String(decoding: parameter, as: UTF8.self).trimmingSpaces()
+                let text = String(decoding: parameter, as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 if text.hasPrefix("q="), let value = Double(text.dropFirst(2)), (0...1).contains(value) { quality = value }
             }
             guard quality > 0, let language = language(ofTag: tag) else { continue }
@@ -41,11 +43,3 @@ public enum WebLanguage: String, CaseIterable, Sendable {
     public var other: WebLanguage { self == .chinese ? .english : .chinese }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return String(text)
-    }
-}

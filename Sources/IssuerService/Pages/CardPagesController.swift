@@ -174,16 +174,9 @@ struct CardPagesController: Sendable {
     /// no encoder of its own.
     @Sendable func tokens(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let session = visit.sessionToken else { throw APIError.unauthorized("log in first") }
+        guard let session = visit.sessionToken else { throw APIError.unauthorized("no session cookie; log in at /login, then open /card") }
         let (holder, cards, _) = try await services.authenticatedCardHolder(sessionToken: session)
-        let limit = services.tokens.maxPrefetchWindows
-        var count = limit
-        if let text = request.uri.queryParameters["windows"] {
-            guard let value = Int(text), (1...limit).contains(value) else {
-                throw APIError.badRequest("invalid_value", "windows must be a whole number from 1 to \(limit) (tokens.max_prefetch_windows)")
-            }
-            count = value
-        }
+        let count = try AlumniAppController.windowCount(request, limit: services.tokens.maxPrefetchWindows)
         let now = services.clock.now()
         let (card, name) = try services.cardForTokens(holder: holder, cards: cards, now: now)
         let ahead = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)

@@ -11,6 +11,9 @@ import Logging
 struct PageErrorMiddleware: RouterMiddleware {
     typealias Context = IssuerRequestContext
     let pages: WebPages
+    /// Where an ended session goes, and the cookie it clears (the alumni's, or the console's).
+    var signIn = "/login"
+    var sessionCookie: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -38,10 +41,7 @@ struct PageErrorMiddleware: RouterMiddleware {
     func answer(_ error: APIError, _ request: Request) -> Response {
         let visit = pages.visit(request)
         if error.status == .unauthorized {
-            if request.uri.path.hasPrefix("/staff") {
-                return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
-            }
-            return pages.redirect("/login", visit, cookies: [pages.cookies.clear(pages.cookies.session)])
+            return pages.redirect(signIn, visit, cookies: [pages.cookies.clear(sessionCookie)])
         }
         if error.code == "password_change_required" { return pages.redirect("/password", visit) }
         var response = pages.page("error", visit, status: error.status, values: ["text": WebPages.text(for: error, visit)])
@@ -50,20 +50,3 @@ struct PageErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// A path no route knows, asked for by a browser (it accepts HTML) outside
-/// the API: the error page in the visitor's language, not a JSON body.
-struct PageNotFoundMiddleware: RouterMiddleware {
-    typealias Context = IssuerRequestContext
-    let pages: WebPages
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound {
-            let path = request.uri.path
-            guard request.headers[.accept]?.contains("text/html") == true, !path.hasPrefix("/v1/"), !path.hasPrefix("/.well-known/") else { throw error }
-            let visit = pages.visit(request)
-            return pages.page("error", visit, status: .notFound, values: ["text": visit.catalogue.text("error_not_found")])
-        }
-    }
-}

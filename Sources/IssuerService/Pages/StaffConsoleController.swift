@@ -20,8 +20,8 @@ struct StaffConsoleController: Sendable {
     let services: IssuerServices
     let pages: WebPages
 
-    func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
-        let staff = group.group("staff")
+    /// `staff`: the `/staff` group, whose errors send an ended session to the console's sign-in.
+    func addRoutes(to staff: RouterGroup<IssuerRequestContext>) {
         staff.get("login", use: loginPage)
         staff.post("login", use: login)
         staff.post("enrol", use: enrol)
@@ -54,11 +54,6 @@ struct StaffConsoleController: Sendable {
         values["staff"] = ["display_name": signed.member.displayName, "role": signed.member.role.rawValue]
         values["csrf"] = signed.csrf
         return values
-    }
-
-    /// A console page: never stored, and a redirect to sign-in when the session has gone.
-    func consolePage(_ template: String, _ visit: WebPages.Visit, status: HTTPResponse.Status = .ok, _ values: [String: Any]) -> Response {
-        pages.page(template, visit, status: status, values: values)
     }
 
     func checkedForm(_ request: Request, _ visit: WebPages.Visit) async throws -> FormFields {
@@ -158,7 +153,7 @@ struct StaffConsoleController: Sendable {
                     "days_left": due.map { String(calendar.workingDaysLeft(until: $0, now: now)) } ?? "—",
                     "state": catalogue.text("status_\(entry.status.rawValue)")]
         }
-        return consolePage("staff_queue", visit, values(signed, ["queue": rows, "queue_count": catalogue.text("staff_queue_count", ["count": String(rows.count)])]))
+        return pages.page("staff_queue", visit, values: values(signed, ["queue": rows, "queue_count": catalogue.text("staff_queue_count", ["count": String(rows.count)])]))
     }
 
     @Sendable func application(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -166,7 +161,7 @@ struct StaffConsoleController: Sendable {
         guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
         let id = try context.parameters.require("id")
         let application = try await services.applications.application(id: id, actor: signed.actor, now: services.clock.now())
-        return consolePage("staff_application", visit, values(signed, applicationValues(application, visit)))
+        return pages.page("staff_application", visit, values: values(signed, applicationValues(application, visit)))
     }
 
     func applicationValues(_ a: AccountApplication, _ visit: WebPages.Visit) -> [String: Any] {
@@ -238,7 +233,7 @@ struct StaffConsoleController: Sendable {
             let application = try await applications.application(id: id, actor: signed.actor, now: now)
             var page = applicationValues(application, visit)
             page.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }
-            return consolePage("staff_application", visit, status: error.status, values(signed, page))
+            return pages.page("staff_application", visit, status: error.status, values: values(signed, page))
         }
         services.mailDelivery.wake()
         return pages.redirect("/staff", visit)
@@ -268,7 +263,7 @@ struct StaffConsoleController: Sendable {
         page["applications"] = rows
         page["has_applications"] = !rows.isEmpty
         if let notice { page["notice"] = notice }
-        return consolePage("staff_cards", visit, status: status, values(signed, page))
+        return pages.page("staff_cards", visit, status: status, values: values(signed, page))
     }
 
     @Sendable func recordPayment(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -298,7 +293,7 @@ struct StaffConsoleController: Sendable {
             ["id": m.id, "name": english ? m.nameEnglish : m.nameChinese, "category": visit.catalogue.texts["category_\(m.category)"] ?? m.category,
              "from": m.validFrom.description, "until": m.validUntil.description]
         }
-        return consolePage("staff_merchants", visit, values(signed, ["merchants": rows]))
+        return pages.page("staff_merchants", visit, values: values(signed, ["merchants": rows]))
     }
 
     @Sendable func keys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -319,6 +314,6 @@ struct StaffConsoleController: Sendable {
                 ["label": catalogue.text("staff_keyset_revoked"), "value": String(document.revokedCards.count)],
             ]]
         }
-        return consolePage("staff_keys", visit, values(signed, page))
+        return pages.page("staff_keys", visit, values: values(signed, page))
     }
 }
