@@ -84,4 +84,33 @@ for reply in ("220 mail.example.org ESMTP\r\n", "250-mail.example.org\r\n250-STA
               "354 go ahead\r\n", "421 4.3.0 try later\r\n", "250-a\r\n251 b\r\n", "99 short\r\n"):
     add("smtp-reply", reply)
 
+# multipart: bodies for the application form's reader (boundary "fuzzboundary",
+# the small file limits of the fuzz target: id_document 4 KiB, photo 2 KiB).
+def part(name, value, filename=None, content_type=None):
+    head = 'Content-Disposition: form-data; name="%s"' % name
+    if filename:
+        head += '; filename="%s"' % filename
+    head = (head + "\r\n" + ("Content-Type: %s\r\n" % content_type if content_type else "")).encode()
+    return b"--fuzzboundary\r\n" + head + b"\r\n" + (value if isinstance(value, bytes) else value.encode()) + b"\r\n"
+
+
+jpeg = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 40 + b"\xff\xd9"
+pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+fields = [("chinese_name", "林小明"), ("sex", "male"), ("national_id", "A123456789"), ("birth_date", "1990-01-01"),
+          ("records", '[{"degree":"bachelor","department":"電機工程學系","enrolled":2008,"graduated":2012}]'),
+          ("permanent_address", '{"postal_code":"106","city":"臺北市","line":"大安區羅斯福路四段1號"}'),
+          ("mailing_address", "same"), ("mobile", "0912345678"), ("email", "a@example.org"), ("consent_version", "2026-01")]
+closing = b"--fuzzboundary--\r\n"
+whole = b"".join(part(n, v) for n, v in fields) + part("id_document", pdf, "id.pdf", "application/pdf") + part("photo", jpeg, "me.jpg", "image/jpeg")
+add("multipart", whole + closing)
+add("multipart", part("photo", png, "me.png", "image/png") + closing)
+add("multipart", whole)                                              # cut short: no closing boundary
+add("multipart", part("sex", "male") + part("sex", "female") + closing)  # a field twice
+add("multipart", part("unknown", "x") + closing)
+add("multipart", part("photo", pdf, "renamed.jpg", "image/jpeg") + closing)  # a PDF under a photo's name
+add("multipart", part("id_document", b"%PDF-" + b"x" * 5000 + b"%%EOF", "big.pdf") + closing)
+add("multipart", b"preamble\r\n" + part("email", "\xff".encode("latin-1").decode("latin-1")) + closing)
+add("multipart", b"--fuzzboundary\r\nContent-Type: text/plain\r\n\r\nno name\r\n" + closing)
+
 print("seed corpora in Fuzz/corpus/:", ", ".join(sorted(os.listdir(os.path.join(root, "Fuzz", "corpus")))), file=sys.stderr)

@@ -29,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case humanCheck = "human-check"
     case jsonBody = "json-body"
     case smtpReply = "smtp-reply"
+    case multipart
 
     public func run(_ bytes: [UInt8]) throws(FuzzPropertyFailure) {
         switch self {
@@ -45,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .humanCheck: Self.humanCheck(bytes)
         case .jsonBody: Self.jsonBody(bytes)
         case .smtpReply: try Self.smtpReply(bytes)
+        case .multipart: try FuzzMultipart.run(bytes)
         }
     }
 
@@ -54,6 +56,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public static func tokenVerdict(_ text: String) -> VerificationReason {
         FuzzVectorKeys.tokenVerifier.verify(text, now: FuzzVectorKeys.now).reason
     }
+
+    /// The file fields the multipart target's reader accepted from `bytes`, nil when it refused them.
+    public static func multipartFiles(_ bytes: [UInt8]) throws(FuzzPropertyFailure) -> [String]? { try FuzzMultipart.run(bytes) }
 
     /// Token text → verdict, against the shared vectors' keys at a time inside
     /// their windows. A token that verifies is the `AC1:` prefix and the

@@ -6,16 +6,18 @@ import IssuerStore
 /// Turns the text fields of an account application (alumni-api.md §3)
 /// into a validated ``AccountApplicationForm``: one rule per field, the
 /// first problem answered 422 with its `field`. Never echoes a national ID.
-struct ApplicationFormParser {
+package struct ApplicationFormParser: Sendable {
     /// Today in the issuer's time zone (for birth dates and graduation years).
     let today: CalendarDay
 
-    static let textFields: Set<String> = [
+    package init(today: CalendarDay) { self.today = today }
+
+    package static let textFields: Set<String> = [
         "chinese_name", "english_name", "sex", "national_id", "birth_date", "records", "permanent_address", "mailing_address",
         "phone", "mobile", "email", "consent_version", "altcha",
     ]
 
-    func parse(_ fields: [String: String]) throws -> (form: AccountApplicationForm, nationalID: IdentityNumber) {
+    package func parse(_ fields: [String: String]) throws -> (form: AccountApplicationForm, nationalID: IdentityNumber) {
         let chineseName = try name(fields, "chinese_name", maximum: 32, required: true)!
         let englishName = try name(fields, "english_name", maximum: 64, required: false)
         let sex = try required(fields, "sex")

@@ -12,25 +12,31 @@ import NIOPosix
 /// files sealed straight into the ``DocumentVault`` (each bounded, its
 /// type checked by content), the whole body bounded. Nothing is held in
 /// memory beyond a chunk and the text fields.
-struct MultipartFormReader {
+package struct MultipartFormReader: Sendable {
     /// A file part the form may carry, with its largest size and allowed types.
-    struct FileRule {
+    package struct FileRule: Sendable {
         let kind: DocumentKind
         let maximumBytes: Int
         let allowed: Set<SniffedType>
+
+        package init(kind: DocumentKind, maximumBytes: Int, allowed: Set<SniffedType>) {
+            self.kind = kind
+            self.maximumBytes = maximumBytes
+            self.allowed = allowed
+        }
     }
 
     /// A file part, sealed on disk.
-    struct File {
+    package struct File: Sendable {
         let kind: DocumentKind
         let type: SniffedType
-        let fileName: String
-        let size: Int
+        package let fileName: String
+        package let size: Int
     }
 
-    struct Form {
-        var fields: [String: String] = [:]
-        var files: [String: File] = [:]
+    package struct Form: Sendable {
+        package var fields: [String: String] = [:]
+        package var files: [String: File] = [:]
     }
 
     let textFields: Set<String>
@@ -38,50 +44,43 @@ struct MultipartFormReader {
     let maximumFieldBytes: Int
     let vault: DocumentVault
 
+    package init(textFields: Set<String>, fileRules: [String: FileRule], maximumFieldBytes: Int, vault: DocumentVault) {
+        self.textFields = textFields
+        self.fileRules = fileRules
+        self.maximumFieldBytes = maximumFieldBytes
+        self.vault = vault
+    }
+
+    /// The most a body may carry: every file at its largest, the text fields, headers.
+    var maximumBody: Int {
+        fileRules.values.reduce(0) { $0 + $1.maximumBytes } + (textFields.count + 4) * maximumFieldBytes + 64 * 1024
+    }
+
     /// Reads the whole body. On any error the files written so far are deleted.
     func read(_ request: Request) async throws -> Form {
-        guard let contentType = request.headers[.contentType], let boundary = Self.boundary(contentType) else {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send multipart/form-data with a boundary")
-        }
-        let maximumBody = fileRules.values.reduce(0) { $0 + $1.maximumBytes } + (textFields.count + 4) * maximumFieldBytes + 64 * 1024
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBody {
-            throw APIError(.contentTooLarge, code: "file_too_large", "the request is \(length) bytes; at most \(maximumBody) are accepted")
-        }
-        let state = PartState(rules: fileRules, textFields: textFields, maximumFieldBytes: maximumFieldBytes, vault: vault, boundary: boundary)
-        var total = 0
-        var tail: [UInt8] = []
+        let upload = try begin(contentType: request.headers[.contentType], contentLength: request.headers[.contentLength].flatMap(Int.init))
         do {
             for try await chunk in request.body {
-                total += chunk.readableBytes
-                if total > maximumBody {
-                    throw APIError(.contentTooLarge, code: "file_too_large", "the request is larger than \(maximumBody) bytes")
-                }
-                let keep = boundary.utf8.count + 8
-                tail = Array((tail + chunk.readableBytesView.suffix(keep)).suffix(keep))
                 // Sealing writes to disk: off the cooperative threads.
-                try await NIOThreadPool.singleton.runIfActive {
-                    state.bytesSinceEvent += chunk.readableBytes
-                    do { try state.parser.execute(chunk) } catch let error as APIError { throw error } catch {
-                        throw APIError.badRequest("invalid_multipart", "the multipart body is malformed; send the form as multipart/form-data, as a browser's form or curl -F does")
-                    }
-                    if let problem = state.problem { throw problem }
-                    // The parser gathers a header line whole before it reports it:
-                    // this many bytes without a single report is no honest form.
-                    if state.bytesSinceEvent > 256 * 1024 {
-                        throw APIError.badRequest("invalid_multipart", "the multipart body has a preamble or part header longer than 256 KiB")
-                    }
-                }
+                try await NIOThreadPool.singleton.runIfActive { try upload.feed(chunk) }
             }
-            // A body cut short never reaches the closing delimiter "--boundary--".
-            let closing = Array("--\(boundary)--".utf8)
-            guard Self.contains(tail, closing), state.isBetweenParts else {
-                throw APIError.badRequest("invalid_multipart", "the multipart body ends before its closing boundary; it was cut short")
-            }
-            return try await NIOThreadPool.singleton.runIfActive { try state.finish() }
+            return try await NIOThreadPool.singleton.runIfActive { try upload.finish() }
         } catch {
-            state.discardAll()
+            upload.discardAll()
             throw error
         }
+    }
+
+    /// Checks the request's headers and starts reading its body: feed the
+    /// chunks as they come, then `finish()`; after an error, `discardAll()`.
+    package func begin(contentType: String?, contentLength: Int?) throws(APIError) -> MultipartUpload {
+        guard let contentType, let boundary = Self.boundary(contentType) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send multipart/form-data with a boundary")
+        }
+        if let contentLength, contentLength > maximumBody {
+            throw APIError(.contentTooLarge, code: "file_too_large", "the request is \(contentLength) bytes; at most \(maximumBody) are accepted")
+        }
+        return MultipartUpload(reader: self, boundary: boundary)
     }
 
     static func boundary(_ contentType: String) -> String? {
@@ -101,6 +100,53 @@ struct MultipartFormReader {
         for start in 0...(haystack.count - needle.count) where Array(haystack[start..<start + needle.count]) == needle { return true }
         return false
     }
+}
+
+/// One body being read: the byte count, the tail that must hold the closing
+/// delimiter, and the parser's state. Used from one thread at a time.
+package final class MultipartUpload: @unchecked Sendable {
+    private let state: PartState
+    private let boundary: String
+    private let maximumBody: Int
+    private var total = 0
+    private var tail: [UInt8] = []
+
+    init(reader: MultipartFormReader, boundary: String) {
+        state = PartState(rules: reader.fileRules, textFields: reader.textFields, maximumFieldBytes: reader.maximumFieldBytes, vault: reader.vault, boundary: boundary)
+        self.boundary = boundary
+        maximumBody = reader.maximumBody
+    }
+
+    package func feed(_ chunk: ByteBuffer) throws(APIError) {
+        total += chunk.readableBytes
+        if total > maximumBody {
+            throw APIError(.contentTooLarge, code: "file_too_large", "the request is larger than \(maximumBody) bytes")
+        }
+        let keep = boundary.utf8.count + 8
+        tail = Array((tail + chunk.readableBytesView.suffix(keep)).suffix(keep))
+        state.bytesSinceEvent += chunk.readableBytes
+        do { try state.parser.execute(chunk) } catch let error as APIError { throw error } catch {
+            throw APIError.badRequest("invalid_multipart", "the multipart body is malformed; send the form as multipart/form-data, as a browser's form or curl -F does")
+        }
+        if let problem = state.problem { throw problem }
+        // The parser gathers a header line whole before it reports it:
+        // this many bytes without a single report is no honest form.
+        if state.bytesSinceEvent > 256 * 1024 {
+            throw APIError.badRequest("invalid_multipart", "the multipart body has a preamble or part header longer than 256 KiB")
+        }
+    }
+
+    package func finish() throws(APIError) -> MultipartFormReader.Form {
+        // A body cut short never reaches the closing delimiter "--boundary--".
+        let closing = Array("--\(boundary)--".utf8)
+        guard MultipartFormReader.contains(tail, closing), state.isBetweenParts else {
+            throw APIError.badRequest("invalid_multipart", "the multipart body ends before its closing boundary; it was cut short")
+        }
+        return try state.finish()
+    }
+
+    /// Deletes every file this body wrote.
+    package func discardAll() { state.discardAll() }
 }
 
 /// The parser's callbacks write here; used from one thread at a time.
@@ -240,7 +286,7 @@ private final class PartState: @unchecked Sendable {
         if problem == nil { problem = error }
     }
 
-    func finish() throws -> MultipartFormReader.Form {
+    func finish() throws(APIError) -> MultipartFormReader.Form {
         if let problem { throw problem }
         return form
     }
@@ -265,12 +311,12 @@ private final class PartState: @unchecked Sendable {
 
 /// A file type judged by its bytes: the magic number at the start and the
 /// marker that ends a complete file, so a renamed or truncated file is refused.
-enum SniffedType: String, Sendable, CustomStringConvertible {
+package enum SniffedType: String, Sendable, CustomStringConvertible {
     case jpeg = "image/jpeg"
     case png = "image/png"
     case pdf = "application/pdf"
 
-    var description: String {
+    package var description: String {
         switch self {
         case .jpeg: "JPEG"
         case .png: "PNG"

@@ -35,4 +35,12 @@ struct FuzzCorpusReplayTests {
         let reasons = Set(Self.corpus(.ac1Token).compactMap { String(data: try! Data(contentsOf: $0), encoding: .utf8) }.map(FuzzTarget.tokenVerdict))
         #expect(reasons.isSuperset(of: [.ok, .malformed, .badSignature, .unknownKey, .lifetimeExceeded, .cardExpired]), "\(reasons)")
     }
+
+    @Test func theMultipartTargetAcceptsAWholeApplicationAndRefusesTheBrokenOnes() throws {
+        // The seeds reach the files' sealing: one body is a whole application with both files, and most
+        // seeds are refusals (cut short, a field twice, a renamed file, too large), which leave nothing behind.
+        let outcomes = try Self.corpus(.multipart).map { try FuzzTarget.multipartFiles(Array(try Data(contentsOf: $0))) }
+        #expect(outcomes.contains { $0 == ["id_document", "photo"] })
+        #expect(outcomes.filter { $0 == nil }.count >= 5, "\(outcomes)")
+    }
 }

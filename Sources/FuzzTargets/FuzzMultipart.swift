@@ -1,0 +1,62 @@
+import AccountRules
+import Foundation
+import IssuerService
+import IssuerStore
+import NIOCore
+
+/// A `multipart/form-data` body through the application form's reader: the
+/// same text fields and file rules as `POST /v1/account-applications`, with
+/// small file limits so inputs reach them. Files are really sealed into a
+/// vault in a temporary directory. Properties: what the reader accepts has
+/// each file on disk within its limit; after a refusal nothing is left.
+enum FuzzMultipart {
+    static let boundary = "fuzzboundary"
+    /// Bodies are fed in chunks of this many bytes, so parts straddle chunks.
+    static let chunkBytes = 61
+
+    static let kek = try! KeyEncryptionKey(bytes: Array(repeating: 7, count: 32))
+
+    /// A vault of its own for each input (the replay tests run targets side by side).
+    static func reader(_ vault: DocumentVault) -> MultipartFormReader {
+        MultipartFormReader(
+            textFields: ApplicationFormParser.textFields, fileRules: [
+                "id_document": .init(kind: .idDocument, maximumBytes: 4_096, allowed: [.jpeg, .png, .pdf]),
+                "photo": .init(kind: .photo, maximumBytes: 2_048, allowed: [.jpeg, .png]),
+            ],
+            maximumFieldBytes: 1_024, vault: vault)
+    }
+
+    static let parser = ApplicationFormParser(today: try! CalendarDay(year: 2026, month: 12, day: 1))
+
+    /// The files of an accepted body by field name, nil when refused (for the replay tests).
+    @discardableResult
+    static func run(_ bytes: [UInt8]) throws(FuzzPropertyFailure) -> [String]? {
+        let vault = DocumentVault(directory: NSTemporaryDirectory() + "alumnicard-fuzz-vault-" + UUID().uuidString, kek: kek)
+        guard (try? vault.prepare()) != nil else { throw FuzzPropertyFailure("cannot make a vault in \(NSTemporaryDirectory())") }
+        defer { try? FileManager.default.removeItem(atPath: vault.directory) }
+        guard let upload = try? reader(vault).begin(contentType: "multipart/form-data; boundary=\(boundary)", contentLength: bytes.count) else { return nil }
+        var form: MultipartFormReader.Form?
+        do {
+            var start = 0
+            while start < bytes.count {
+                let end = min(start + chunkBytes, bytes.count)
+                try upload.feed(ByteBuffer(bytes: bytes[start..<end]))
+                start = end
+            }
+            form = try upload.finish()
+        } catch {
+            upload.discardAll()
+        }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: vault.directory)) ?? []
+        guard let form else {
+            if !left.isEmpty { throw FuzzPropertyFailure("a refused body left \(left.count) files in the vault") }
+            return nil
+        }
+        for (name, file) in form.files {
+            guard left.contains(file.fileName) else { throw FuzzPropertyFailure("\(name) was accepted but is not on disk") }
+            guard file.size <= 4_096 else { throw FuzzPropertyFailure("\(name) accepted at \(file.size) bytes") }
+        }
+        _ = try? parser.parse(form.fields)
+        return form.files.keys.sorted()
+    }
+}
