@@ -147,6 +147,12 @@ new MutationObserver(() => {
 def watch_switch(name):
     """Waits through refresh_at; the code must change with no blank frame between."""
     before = card_state()
+    if before["refresh_at"] - time.time() < 5:
+        # Too close to a switch: under load the page may switch between reading
+        # its window and the screenshot. Let this switch pass and watch the next.
+        time.sleep(max(0, before["refresh_at"] - time.time() + 1.5))
+        WebDriverWait(driver, 10).until(lambda d: int(d.find_element(By.ID, "qr").get_attribute("data-window-start") or 0) >= before["refresh_at"])
+        before = card_state()
     driver.execute_script(WATCH)
     wait_seconds = before["refresh_at"] - time.time() + 1.5
     time.sleep(max(0, wait_seconds))
