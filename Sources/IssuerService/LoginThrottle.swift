@@ -24,7 +24,7 @@ public final class LoginThrottle: Sendable {
         case refused(retryAfter: Int64)
     }
 
-    private struct ClientState { var minute: Int64; var attempts = 0 }
+    private struct ClientState { var minute: Int64; var lastSeen: Int64; var attempts = 0 }
 
     private let limits: Limits
     private let capacity: Int
@@ -39,13 +39,15 @@ public final class LoginThrottle: Sendable {
     public func admit(client: String, now: Int64) -> Decision {
         clients.withLock { clients in
             let minute = now / 60
-            var entry = clients[client] ?? ClientState(minute: minute)
-            if entry.minute != minute { entry = ClientState(minute: minute) }
+            var entry = clients[client] ?? ClientState(minute: minute, lastSeen: now)
+            if entry.minute != minute { entry = ClientState(minute: minute, lastSeen: now) }
             entry.attempts += 1
+            entry.lastSeen = now
             if clients[client] == nil && clients.count >= capacity {
-                for (key, _) in clients.sorted(by: { $0.value.minute < $1.value.minute }).prefix(max(1, capacity / 10)) {
-                    clients.removeValue(forKey: key)
-                }
+                // The least recently seen go first (ties by name, so the choice never
+                // depends on the dictionary's per-process order).
+                let oldest = clients.sorted { ($0.value.lastSeen, $0.key) < ($1.value.lastSeen, $1.key) }.prefix(max(1, capacity / 10))
+                for (key, _) in oldest { clients.removeValue(forKey: key) }
             }
             clients[client] = entry
             guard entry.attempts <= limits.addressAttemptsPerMinute else {
