@@ -8,4 +8,11 @@ public protocol CodedError: Error {
     /// The answer for errors that are the client's or the moment's (a
     /// busy database); nil for real failures, answered 500.
     var apiError: APIError? { get }
+    /// What the operator must hear at error level even though the client
+    /// gets an answer (the database is full); nil for most errors.
+    var operatorAlert: String? { get }
+}
+
+extension CodedError {
+    public var operatorAlert: String? { nil }
 }

@@ -25,7 +25,9 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError.jsonResponse(status: error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
         } catch let error as any CodedError {
             if let answer = error.apiError {
-                if answer.status.code >= 500 {
+                if let alert = error.operatorAlert {
+                    context.logger.error("\(alert)", metadata: ["error_code": "\(error.logCode)", "route": "\(context.endpointPath ?? "unmatched")"])
+                } else if answer.status.code >= 500 {
                     context.logger.warning("request refused", metadata: ["error_code": "\(error.logCode)", "route": "\(context.endpointPath ?? "unmatched")"])
                 }
                 return answer.jsonResponse()

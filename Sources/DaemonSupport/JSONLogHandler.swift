@@ -4,9 +4,10 @@ import Synchronization
 
 /// Logs for machines (`logging.format: json`): one JSON object a line with
 /// stable keys, `ts` (RFC 3339, UTC, milliseconds), `level`, `label`,
-/// `source`, `message` and, when there is any, `metadata` (an object of
-/// strings, keys sorted). What is logged is what the text format logs:
-/// never a secret, a token or a personal datum (the callers' duty).
+/// `source`, `message` and `metadata` (an object of strings, keys sorted;
+/// `{}` when there is none, so every line has the same keys). What is
+/// logged is what the text format logs: never a secret, a token or a
+/// personal datum (the callers' duty).
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
@@ -59,17 +60,14 @@ public struct JSONLogHandler: LogHandler {
         Self.quote(source, into: &out)
         out += ",\"message\":"
         Self.quote(message.description, into: &out)
-        if !merged.isEmpty {
-            out += ",\"metadata\":{"
-            for (index, key) in merged.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                Self.quote(key, into: &out)
-                out += ":"
-                Self.quote(merged[key]!.description, into: &out)
-            }
-            out += "}"
+        out += ",\"metadata\":{"
+        for (index, key) in merged.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            Self.quote(key, into: &out)
+            out += ":"
+            Self.quote(merged[key]!.description, into: &out)
         }
-        out += "}\n"
+        out += "}}\n"
         write(out)
     }
 

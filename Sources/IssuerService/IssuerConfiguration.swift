@@ -29,6 +29,10 @@ public struct IssuerConfiguration: Sendable {
     /// How long a request waits for another process's write lock before
     /// it is answered 503 (the CLI waits longer).
     public var busyTimeout: TimeInterval = 2
+    /// `storage.max_database_bytes`: a cap on the database file below the
+    /// disk's own (nil: the disk is the limit). Past it writes answer 503
+    /// `storage_full`; reads and everything written before go on.
+    public var maxDatabaseBytes: Int64?
 
     // secrets (files; each falls back to its systemd credential)
     public var kekFile: String?
@@ -223,6 +227,11 @@ public struct IssuerConfiguration: Sendable {
         c.dataDirectory = try reader.string("storage.data_dir", default: c.dataDirectory)
         c.databasePath = try reader.optionalString("storage.database")
         c.busyTimeout = TimeInterval(try reader.seconds("storage.busy_timeout", default: Int64(c.busyTimeout), in: 1...60))
+        let maxDatabaseBytes = try reader.integer("storage.max_database_bytes", default: 0, in: 0...(1 << 50))
+        if maxDatabaseBytes > 0 && maxDatabaseBytes < 1 << 20 {
+            throw ConfigurationError(key: "storage.max_database_bytes", "is \(maxDatabaseBytes): give at least 1048576 (1 MiB), or 0 for no cap below the disk's")
+        }
+        c.maxDatabaseBytes = maxDatabaseBytes > 0 ? Int64(maxDatabaseBytes) : nil
 
         c.kekFile = try reader.optionalString("secrets.kek_file")
         c.rootKeyFile = try reader.optionalString("secrets.root_key_file")

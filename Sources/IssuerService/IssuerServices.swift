@@ -70,7 +70,8 @@ public struct IssuerServices: Sendable {
                     logger.warning("the data directory was readable by others; made it private", metadata: [
                         "directory": "\(parentDirectory(of: configuration.database))", "mode_was": "\(String(loose, radix: 8))"])
                 }
-                opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout)
+                opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout,
+                                              maxBytes: configuration.maxDatabaseBytes)
             }
             self.database = opened
             keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy)

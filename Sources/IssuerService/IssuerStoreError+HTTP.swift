@@ -15,6 +15,10 @@ extension IssuerStoreError: CodedError {
             APIError(.serviceUnavailable, code: "database_busy",
                      "the database is busy with other work (an import, a key rotation or a backup); nothing was changed, try again in a few seconds",
                      headers: [.retryAfter: "2"])
+        case .storageFull:
+            APIError(.serviceUnavailable, code: "storage_full",
+                     "the issuer's storage is full; nothing was changed, and the operator is told; try again later",
+                     headers: [.retryAfter: "60"])
         case .notFound: APIError.notFound(message)
         case .invalidChange: APIError(.conflict, code: "conflict", message)
         case .alreadyDecided: APIError(.conflict, code: "already_decided", message)
@@ -22,5 +26,11 @@ extension IssuerStoreError: CodedError {
         case .tokenUnusable: APIError.badRequest("token_invalid", message)
         default: nil
         }
+    }
+
+    public var operatorAlert: String? {
+        code == .storageFull
+            ? "the database is full and writes are refused (503 storage_full): raise storage.max_database_bytes or free disk space; nothing already written is lost"
+            : nil
     }
 }

@@ -20,11 +20,23 @@ public struct AppDatabase: Sendable {
     /// writes (the daemon waits briefly and answers 503; the CLI longer).
     /// Commits are `synchronous=FULL`: a reported key, token or card
     /// revocation survives a power cut (the write volume is small).
-    public static func open(path: String, busyTimeout: TimeInterval = 15) throws(IssuerStoreError) -> AppDatabase {
+    ///
+    /// `maxBytes` caps the database file (`storage.max_database_bytes`):
+    /// SQLite's `max_page_count` belongs to a connection, so every
+    /// connection the pool opens sets it. A write that would grow the file
+    /// past it fails as a full disk does (``IssuerStoreError/Code/storageFull``),
+    /// and nothing already written is touched.
+    public static func open(path: String, busyTimeout: TimeInterval = 15, maxBytes: Int64? = nil) throws(IssuerStoreError) -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            if let maxBytes {
+                let pageSize = max(try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096, 512)
+                try db.execute(sql: "PRAGMA max_page_count = \(max(maxBytes / pageSize, 1))")
+            }
+        }
         // Created 0600 before SQLite opens it: SQLite gives the -wal and
         // -shm files the database file's mode (no process-wide umask).
         let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)

@@ -171,7 +171,8 @@ public final class SealedDocumentWriter: @unchecked Sendable {
             let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw IssuerStoreError(.databaseUnavailable, "cannot write the document file \(path): \(String(cString: strerror(errno)))")
+                let full = errno == ENOSPC || errno == EDQUOT
+                throw IssuerStoreError(full ? .storageFull : .databaseUnavailable, "cannot write the document file \(path): \(String(cString: strerror(errno)))")
             }
             offset += written
         }

@@ -12,6 +12,10 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
         /// Another connection held the write lock past the busy timeout:
         /// nothing was written; the same request may be tried again.
         case databaseBusy
+        /// The database may not grow (`storage.max_database_bytes`) or the
+        /// disk is full: nothing was written; writes work again once there
+        /// is room.
+        case storageFull
         /// A key change the ring refused, or a missing key.
         case keyChangeRefused
         /// A stored key that does not decrypt or parse.
@@ -49,12 +53,16 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
     }
 
     /// `error` from GRDB as a store error: a lock held past the busy
-    /// timeout becomes ``Code/databaseBusy``, anything else
-    /// ``Code/databaseUnavailable`` with `doing` ("cannot write the database").
+    /// timeout becomes ``Code/databaseBusy``, a full database or disk
+    /// ``Code/storageFull``, anything else ``Code/databaseUnavailable``
+    /// with `doing` ("cannot write the database").
     public static func wrapping(_ error: any Error, _ doing: String) -> IssuerStoreError {
         if let error = error as? IssuerStoreError { return error }
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             return .databaseBusy(doing)
+        }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_FULL {
+            return IssuerStoreError(.storageFull, "\(doing): the database is full (storage.max_database_bytes reached, or the disk); nothing was written")
         }
         return IssuerStoreError(.databaseUnavailable, "\(doing): \(error)")
     }

@@ -24,15 +24,24 @@ public final class RunningDaemon: Sendable {
 
     /// Starts `executable` and waits up to `timeout` for a line containing
     /// `marker` followed by `HOST:PORT` (default `listening on http://…:PORT`).
+    /// Standard error goes to `errorLog` when one is given (the daemons' logs
+    /// apart from what they print), else with standard output to `printed`.
     public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60),
-                marker: String = "listening on http://") throws {
+                marker: String = "listening on http://", errorLog: URL? = nil) throws {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        if let errorLog {
+            guard FileManager.default.createFile(atPath: errorLog.path, contents: nil), let handle = FileHandle(forWritingAtPath: errorLog.path) else {
+                throw ExternalTool.Failure(description: "cannot create \(errorLog.path)")
+            }
+            process.standardError = handle
+        } else {
+            process.standardError = pipe
+        }
         process.standardInput = FileHandle.nullDevice
         let output = SharedText()
         let announced = DispatchSemaphore(value: 0)
@@ -47,6 +56,7 @@ public final class RunningDaemon: Sendable {
             }
         }
         try process.run()
+        if errorLog != nil { try? (process.standardError as? FileHandle)?.close() } // the child holds its own copy
         let (seconds, attoseconds) = timeout.components
         _ = announced.wait(timeout: .now() + .seconds(Int(seconds)) + .nanoseconds(Int(attoseconds / 1_000_000_000)))
         guard let found = port.value else {

@@ -47,6 +47,9 @@ public struct KeySetSync: Sendable {
             outcome = try await withDeadline(seconds: configuration.fetchTimeout) { try await fetch(now: now) }
         } catch is FetchDeadline {
             outcome = .failed("\(configuration.keySetURL ?? "the issuer") did not send a whole key set within \(configuration.fetchTimeout) s")
+        } catch is NIOTooManyBytesError {
+            // Reached, but the answer is no key set: cut off at the limit, never read whole.
+            outcome = .failed("\(configuration.keySetURL ?? "the issuer") sent more than the \(KeySetCache.maximumBytes) bytes a key set may have; the answer was cut off and refused")
         } catch {
             outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
         }

@@ -46,7 +46,8 @@ struct AccountFlowTests {
         }
     }
 
-    static func startIssuer(_ directory: URL, smtpPort: Int, extra: String = "", environment: [String: String] = [:]) async throws -> RunningDaemon {
+    static func startIssuer(_ directory: URL, smtpPort: Int, extra: String = "", environment: [String: String] = [:],
+                            errorLog: URL? = nil) async throws -> RunningDaemon {
         let config = directory.appendingPathComponent("issuer.yaml")
         let calendars = ["2025", "2026", "2027"].map { ProjectPaths.packageRoot.appendingPathComponent("Config/calendar/\($0).csv").path }
         try Data("""
@@ -69,7 +70,7 @@ struct AccountFlowTests {
             try RunningDaemon(ProjectPaths.builtProduct("alumnicard"),
                               ["serve", "--dev", "--config", config.path, "--data-dir", directory.appendingPathComponent("data").path,
                                "--host", "127.0.0.1", "--port", "0"],
-                              environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 })
+                              environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, errorLog: errorLog)
         }
     }
 

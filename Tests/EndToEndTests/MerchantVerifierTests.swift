@@ -30,13 +30,15 @@ struct MerchantVerifierTests {
                                         "ALUMNICARD_KEYS_SAFETY_MARGIN": "0", "ALUMNICARD_KEYS_KEYSET_REFRESH_INTERVAL": "10"])
     }
 
-    static func startVerifier(_ directory: URL, issuerPort: Int, root: String, replay: String = "flag") throws -> RunningDaemon {
+    static func startVerifier(_ directory: URL, issuerPort: Int, root: String, replay: String = "flag",
+                              environment: [String: String] = [:], errorLog: URL? = nil, keySetURL: String? = nil) throws -> RunningDaemon {
         try RunningDaemon(ProjectPaths.builtProduct("alumnicard-verifier"),
-                          ["serve", "--keyset-url", "http://127.0.0.1:\(issuerPort)/.well-known/alumni-card/keyset.jws", "--root", root,
+                          ["serve", "--keyset-url", keySetURL ?? "http://127.0.0.1:\(issuerPort)/.well-known/alumni-card/keyset.jws", "--root", root,
                            "--data-dir", directory.appendingPathComponent("verifier").path, "--host", "127.0.0.1", "--port", "0"],
                           environment: ["PATH": "/usr/bin:/bin", "ALUMNICARD_VERIFIER_LOGGING_LEVEL": "warning",
                                         "ALUMNICARD_VERIFIER_SYNC_REFRESH_INTERVAL": "1", "ALUMNICARD_VERIFIER_SYNC_TIMEOUT": "20",
-                                        "ALUMNICARD_VERIFIER_VERIFY_REPLAY_POLICY": replay, "ALUMNICARD_VERIFIER_MERCHANT_NAME": "台大校友咖啡"])
+                                        "ALUMNICARD_VERIFIER_VERIFY_REPLAY_POLICY": replay, "ALUMNICARD_VERIFIER_MERCHANT_NAME": "台大校友咖啡"]
+                              .merging(environment) { $1 }, errorLog: errorLog)
     }
 
     static func start(_ label: String, replay: String = "flag") async throws -> Pair {

@@ -17,6 +17,16 @@ struct ConfigurationTests {
         return path
     }
 
+    @Test func theDatabaseCapIsBytesOfAtLeastOneMebibyteOrNone() throws {
+        #expect(try IssuerConfiguration.load(path: nil, environment: ["ALUMNICARD_STORAGE_MAX_DATABASE_BYTES": "2097152"]).maxDatabaseBytes == 2_097_152)
+        #expect(try IssuerConfiguration.load(path: nil, environment: ["ALUMNICARD_STORAGE_MAX_DATABASE_BYTES": "0"]).maxDatabaseBytes == nil)
+        for bad in ["4096", "-1", "2MiB"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") {
+                try IssuerConfiguration.load(path: nil, environment: ["ALUMNICARD_STORAGE_MAX_DATABASE_BYTES": bad])
+            }
+        }
+    }
+
     @Test func theDocumentedFileStatesTheDefaults() throws {
         let documented = try IssuerConfiguration.load(path: ProjectPaths.packageRoot.appendingPathComponent("Config/issuer.yaml").path, environment: [:])
         let defaults = try IssuerConfiguration.load(path: nil, environment: [:])
@@ -27,6 +37,7 @@ struct ConfigurationTests {
         #expect(documented.dataDirectory == defaults.dataDirectory && documented.timeZone == defaults.timeZone)
         #expect(documented.firstLogin == defaults.firstLogin && documented.resetLifetime == defaults.resetLifetime)
         #expect(documented.passwordPolicy == defaults.passwordPolicy)
+        #expect(documented.maxDatabaseBytes == nil && defaults.maxDatabaseBytes == nil)
         #expect(documented.humanCheckMaxNumber == defaults.humanCheckMaxNumber && documented.humanCheckLogin == defaults.humanCheckLogin
                 && documented.humanCheckLifetime == defaults.humanCheckLifetime)
         #expect(documented.calendarFiles == defaults.calendarFiles && documented.reviewWorkingDays == defaults.reviewWorkingDays)

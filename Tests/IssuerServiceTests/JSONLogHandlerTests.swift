@@ -28,6 +28,7 @@ import Testing
         #expect(ts.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(ts)")
         let second = try #require(try JSONSerialization.jsonObject(with: Data(written[1].utf8)) as? [String: Any])
         #expect(second["level"] as? String == "warning")
+        #expect(Set(second.keys) == Set(first.keys) && (second["metadata"] as? [String: String]) == ["instance": "a"])
     }
 
     @Test func theFormatIsAConfigurationChoice() throws {

@@ -2,8 +2,8 @@ import FuzzTargets
 
 /// libFuzzer's own driver (`libclang_rt.fuzzer_no_main`). SwiftPM names an
 /// executable's entry point `<module>_main` and points `main` at it, so the
-/// fuzzing runtime's `main` cannot be linked; each executable defines that
-/// entry point and hands control to this driver instead.
+/// fuzzing runtime's `main` cannot be linked; each executable's top-level
+/// code (that entry point) hands control to this driver instead.
 @_silgen_name("LLVMFuzzerRunDriver")
 private func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,

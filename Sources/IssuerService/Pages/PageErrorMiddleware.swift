@@ -26,6 +26,9 @@ struct PageErrorMiddleware: RouterMiddleware {
         } catch let error as APIError {
             return answer(error, request)
         } catch let error as any CodedError where error.apiError != nil {
+            if let alert = error.operatorAlert {
+                context.logger.error("\(alert)", metadata: ["error_code": "\(error.logCode)", "path": "\(request.uri.path.prefix(200))"])
+            }
             return answer(error.apiError!, request)
         } catch let error as HTTPError where error.status == .notFound {
             let visit = pages.visit(request)

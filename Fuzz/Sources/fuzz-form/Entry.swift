@@ -1,6 +1,0 @@
-import FuzzDriver
-
-@_cdecl("fuzz_form_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    runFuzzer(argc, argv) { data, size in fuzzOne(.form, data, size) }
-}

@@ -1,6 +1,0 @@
-import FuzzDriver
-
-@_cdecl("fuzz_merchant_csv_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    runFuzzer(argc, argv) { data, size in fuzzOne(.merchantCSV, data, size) }
-}
