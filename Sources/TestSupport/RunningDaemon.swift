@@ -55,7 +55,7 @@ public final class RunningDaemon: Sendable {
                 announced.signal()
             }
         }
-        try process.run()
+        try Self.withTerminationSignalsUnblocked { try process.run() }
         if errorLog != nil { try? (process.standardError as? FileHandle)?.close() } // the child holds its own copy
         let (seconds, attoseconds) = timeout.components
         _ = announced.wait(timeout: .now() + .seconds(Int(seconds)) + .nanoseconds(Int(attoseconds / 1_000_000_000)))
@@ -82,6 +82,20 @@ public final class RunningDaemon: Sendable {
 
     deinit {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    /// Runs `body` (which spawns a child) with SIGTERM and SIGINT unblocked
+    /// on this thread. A child inherits its parent thread's signal mask, and
+    /// the test runner's threads may block these signals; a child that kept
+    /// them blocked would never stop when `stop()` asks it to.
+    static func withTerminationSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+        var unblock = sigset_t(), previous = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return try body()
     }
 
     static func announcedPort(in text: String, marker: String = "listening on http://") -> Int? {

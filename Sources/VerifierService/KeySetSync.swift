@@ -50,6 +50,9 @@ public struct KeySetSync: Sendable {
         } catch is NIOTooManyBytesError {
             // Reached, but the answer is no key set: cut off at the limit, never read whole.
             outcome = .failed("\(configuration.keySetURL ?? "the issuer") sent more than the \(KeySetCache.maximumBytes) bytes a key set may have; the answer was cut off and refused")
+        } catch is CancellationError {
+            // The daemon is stopping: no attempt was made to record.
+            return .failed("the fetch was stopped before it ended")
         } catch {
             outcome = .failed("cannot reach \(configuration.keySetURL ?? "the issuer"): \(Self.describe(error))")
         }
@@ -94,16 +97,17 @@ public struct KeySetSync: Sendable {
 
     /// Runs `body`, giving up after `seconds`: one deadline over the whole
     /// fetch, head and body, so a trickling server cannot pin the loop. At
-    /// the deadline the fetch is cancelled and this returns at once; it does
-    /// not wait for the fetch to wind down (a task group would).
+    /// the deadline, or when the caller is cancelled (the daemon stopping),
+    /// the fetch is cancelled and this returns at once; it does not wait for
+    /// the fetch to wind down (a task group would).
     private func withDeadline<T: Sendable>(seconds: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = DeadlineRace<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            race.start(continuation, body: body)
-            Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                race.finish(.failure(FetchDeadline()))
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation, seconds: seconds, body: body)
             }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
         }
     }
 
@@ -171,22 +175,48 @@ public struct KeySetSync: Sendable {
     static func describe(_ error: any Error) -> String { "\(error)" }
 }
 
-/// A fetch racing its deadline: whichever ends first answers; the deadline
-/// also cancels the fetch.
+/// A fetch racing its deadline: whichever ends first answers, and the
+/// other is cancelled. A cancellation before `start` (the caller's) is kept
+/// and answers at once.
 private final class DeadlineRace<T: Sendable>: Sendable {
-    private let answer = Mutex<CheckedContinuation<T, any Error>?>(nil)
-    private let work = Mutex<Task<Void, Never>?>(nil)
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var early: Result<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        var finished = false
+    }
 
-    func start(_ continuation: CheckedContinuation<T, any Error>, body: @escaping @Sendable () async throws -> T) {
-        answer.withLock { $0 = continuation }
-        let task = Task {
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, seconds: Int64, body: @escaping @Sendable () async throws -> T) {
+        let early: Result<T, any Error>? = state.withLock { state in
+            if state.finished { return state.early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { return continuation.resume(with: early) }
+        let work = Task {
             do { self.finish(.success(try await body())) } catch { self.finish(.failure(error)) }
         }
-        work.withLock { $0 = task }
+        let deadline = Task {
+            guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
+            self.finish(.failure(KeySetSync.FetchDeadline()))
+        }
+        let late = state.withLock { state in
+            state.tasks = [work, deadline]
+            return state.finished
+        }
+        if late { work.cancel(); deadline.cancel() }
     }
 
     func finish(_ result: Result<T, any Error>) {
-        answer.withLock { $0.take() }?.resume(with: result)
-        if case .failure(let error) = result, error is KeySetSync.FetchDeadline { work.withLock { $0 }?.cancel() }
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard !state.finished else { return (nil, []) }
+            state.finished = true
+            if state.continuation == nil { state.early = result }
+            return (state.continuation.take(), state.tasks)
+        }
+        tasks.forEach { $0.cancel() }
+        continuation?.resume(with: result)
     }
 }

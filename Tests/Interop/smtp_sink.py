@@ -65,9 +65,6 @@ class Store:
 
 
 def main():
-    # A parent test runner may have blocked these signals for its own
-    # threads; a blocked SIGTERM would never stop the sink.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser()
     parser.add_argument("directory")
     parser.add_argument("--tls")

@@ -146,6 +146,37 @@ struct TrustRecordTests {
         }
     }
 
+    @Test func aSyncStoppedMidFetchReturnsAtOnceAndRecordsNoFailure() async throws {
+        let issuer = IssuerFixture()
+        let clock = ManualClock(IssuerFixture.start + 60)
+        let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
+        let router = Router()
+        router.get(".well-known/alumni-card/keyset.jws") { _, _ in
+            // The head at once, then a space now and then: the fetch is in
+            // flight until it is stopped, and a write fails once it hangs up.
+            Response(status: .ok, headers: [.contentType: "application/jose"], body: ResponseBody { writer in
+                reachedSignal.yield()
+                while true {
+                    try await writer.write(ByteBuffer(string: " "))
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            })
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let verifier = try makeVerifier(issuer, port: client.port, clock: clock) { $0.fetchTimeout = 300 }
+            let sync = Task { await verifier.sync.syncOnce() }
+            for await _ in reached { break }
+            let stopped = ContinuousClock.now
+            sync.cancel() // what a graceful shutdown does to the sync loop
+            let outcome = await sync.value
+            // Before, the stop waited for the fetch's own deadline (300 s here; a SIGTERM took `sync.timeout`).
+            #expect(ContinuousClock.now - stopped < .seconds(60))
+            #expect(outcome == .failed("the fetch was stopped before it ended"))
+            #expect(verifier.status().sync.lastError == nil && verifier.status().sync.consecutiveFailures == 0)
+        }
+    }
+
     @Test func aFailingAuditWriteKeepsTheNewestEntriesWithinItsCap() async throws {
         let directory = try ProjectPaths.temporaryDirectory("audit")
         let path = directory.appendingPathComponent("audit.sqlite").path
