@@ -80,6 +80,10 @@ for body in ('{"login": "R09000001", "password": "demo-password"}', '{"amount": 
              '{"if_due": true, "windows": 288}', '{"login": "x", "extra": 1}', '[' * 40 + ']' * 40):
     add("json-body", body)
 
+for body in ('{"token":"%s"}' % tokens[0]["token"], '{ "token" : "AC1:X" }\n', '{"token":"AC1:\\/x"}', '{"token":"AC1:X","token":"Y"}',
+             '{"token":5}', '{"token":"AC1:X"} x', '{"token":"\u6797"}'):
+    add("verify-body", body)
+
 for reply in ("220 mail.example.org ESMTP\r\n", "250-mail.example.org\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n",
               "354 go ahead\r\n", "421 4.3.0 try later\r\n", "250-a\r\n251 b\r\n", "99 short\r\n"):
     add("smtp-reply", reply)

@@ -28,6 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case form
     case humanCheck = "human-check"
     case jsonBody = "json-body"
+    case verifyBody = "verify-body"
     case smtpReply = "smtp-reply"
     case multipart
 
@@ -45,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .form: try Self.form(bytes)
         case .humanCheck: Self.humanCheck(bytes)
         case .jsonBody: Self.jsonBody(bytes)
+        case .verifyBody: try Self.verifyBody(bytes)
         case .smtpReply: try Self.smtpReply(bytes)
         case .multipart: try FuzzMultipart.run(bytes)
         }
@@ -144,6 +146,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     static func jsonBody(_ bytes: [UInt8]) {
         _ = try? JSONBody.decode(RequestBody.self, from: ByteBuffer(bytes: bytes), allowedKeys: ["login", "password", "amount", "windows", "if_due", "records"])
+    }
+
+    /// The verify endpoint's JSON body: where the one-pass reader answers,
+    /// Foundation's parser reads the same token.
+    static func verifyBody(_ bytes: [UInt8]) throws(FuzzPropertyFailure) {
+        let body = ByteBuffer(bytes: bytes)
+        let parsed = try? VerificationRequest.parsedJSONToken(body)
+        guard let plain = VerificationRequest.plainJSONToken(body) else { return }
+        guard parsed == plain else {
+            throw FuzzPropertyFailure("the one-pass reader read \(plain.prefix(64).debugDescription), the parser \(parsed.map { $0.prefix(64).debugDescription } ?? "an error")")
+        }
     }
 
     /// SMTP reply lines as a relay sends them: each line at most what the
