@@ -84,6 +84,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // application/x-www-form-urlencoded, read strictly: the pages' forms
+        // and the verify endpoint's query. No dependencies.
+        .target(
+            name: "FormEncoding",
+            swiftSettings: swiftSettings
+        ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
         .target(
             name: "QREncoder",
@@ -109,7 +115,7 @@ let package = Package(
         .target(
             name: "DaemonSupport",
             dependencies: [
-                "CardToken",
+                "CardToken", "FormEncoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -136,7 +142,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb",
+                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -198,7 +204,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "IssuerService", "IssuerStore", "IssuerWeb", "Mail",
+                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerWeb", "Mail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -242,7 +248,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IssuerWebTests",
-            dependencies: ["IssuerWeb", "TestSupport"],
+            dependencies: ["IssuerWeb", "FormEncoding", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

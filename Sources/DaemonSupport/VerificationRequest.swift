@@ -1,4 +1,5 @@
 import CardToken
+import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,33 +14,41 @@ public enum VerificationRequest {
 
     /// The token sent with `request`; 400 `missing_token` when there is none.
     public static func token(from request: Request) async throws -> String {
-        var token: String
+        let sent: String
         if request.method == .get {
-            token = formParameter("token", in: request.uri.query ?? "") ?? ""
+            sent = try queryToken(request.uri.query ?? "")
         } else {
             let body = try await JSONBody.collect(request, limit: bodyLimit)
             if request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false {
-                token = try jsonToken(body)
+                sent = try jsonToken(body)
             } else {
-                token = String(buffer: body)
+                sent = String(buffer: body)
             }
         }
-        token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = trimmingWhitespace(sent)
         guard !token.isEmpty else {
             throw APIError.badRequest("missing_token", "send the token as {\"token\": \"AC1:…\"}, as the plain-text body, or as ?token=")
         }
         return token
     }
 
-    /// A parameter of a query read as HTML forms write it: `+` is a space
-    /// (Base45 uses both, so a literal `+` must be sent as `%2B`).
-    static func formParameter(_ name: String, in query: String) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == name else { continue }
-            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    /// `?token=` read as HTML forms write it: `+` is a space (Base45 uses
+    /// both, so a literal `+` must be sent as `%2B`).
+    static func queryToken(_ query: String) throws -> String {
+        do {
+            return try FormFields(parsing: query.utf8)["token"] ?? ""
+        } catch {
+            throw APIError.badRequest("missing_token", "the query cannot be read (\(error)); send the token as ?token= with its characters %-escaped")
         }
-        return nil
+    }
+
+    /// `text` without the whitespace around it. A token is ASCII: when both
+    /// ends are printable ASCII there is nothing to trim, and Foundation's
+    /// trimming (a profile found it on the verify path) is left for the rest.
+    static func trimmingWhitespace(_ text: String) -> String {
+        let printable: ClosedRange<UInt8> = 0x21...0x7E
+        if let first = text.utf8.first, let last = text.utf8.last, printable.contains(first), printable.contains(last) { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `{"token": "…"}` and nothing else.

@@ -2,6 +2,7 @@ import AccountRules
 import CardKeys
 import CardToken
 import DaemonSupport
+import FormEncoding
 import Foundation
 import IssuerService
 import IssuerStore

@@ -1,4 +1,5 @@
 import Crypto
+import FormEncoding
 import Foundation
 @testable import IssuerWeb
 import Testing

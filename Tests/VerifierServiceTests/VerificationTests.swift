@@ -233,6 +233,14 @@ struct VerificationTests {
             try await client.execute(uri: "/v1/verify?token=\(form)", method: .get) { response in
                 #expect(String(buffer: response.body).contains("\"reason\":\"ok\""))
             }
+            // A query the page forms' reader refuses is a 400 that says why, as is a token sent twice.
+            for (query, why) in [("token=AC1%zz", "broken %-escape"), ("token=AC1%FF", "not UTF-8"), ("token=\(form)&token=\(form)", "sent twice")] {
+                try await client.execute(uri: "/v1/verify?\(query)", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                    let body = String(buffer: response.body)
+                    #expect(body.contains("missing_token") && body.contains(why), "\(body)")
+                }
+            }
         }
     }
 }

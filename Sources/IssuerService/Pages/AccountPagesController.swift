@@ -1,4 +1,5 @@
 import DaemonSupport
+import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,5 +1,6 @@
 import AccountRules
 import DaemonSupport
+import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,6 +1,7 @@
 import AccountRules
 import CardToken
 import DaemonSupport
+import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird

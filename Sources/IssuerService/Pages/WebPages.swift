@@ -1,5 +1,6 @@
 import Crypto
 import DaemonSupport
+import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -18,6 +18,13 @@ public struct FormFields: Sendable, Equatable {
     public init(values: [String: String]) { self.values = values }
 
     public init(parsing bytes: some Collection<UInt8>) throws(FormError) {
+        // One copy into an array, so that the reading below is specialised
+        // for it rather than generic over the caller's collection (a profile
+        // of `?token=` found the generic reading costlier than the rest of it).
+        try self.init(parsing: Array(bytes))
+    }
+
+    public init(parsing bytes: [UInt8]) throws(FormError) {
         var values: [String: String] = [:]
         guard !bytes.isEmpty else { self.values = [:]; return }
         let pairs = bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true)
@@ -33,7 +40,7 @@ public struct FormFields: Sendable, Equatable {
         self.values = values
     }
 
-    static func decode(_ bytes: some Collection<UInt8>) throws(FormError) -> String {
+    static func decode(_ bytes: ArraySlice<UInt8>) throws(FormError) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex
