@@ -1,7 +1,9 @@
+import NIOPosix
 import ServiceLifecycle
 
 /// Writes the audit log's buffer every second, and once more at shutdown;
-/// saves the trust record's proven time when it moved.
+/// saves the trust record's proven time when it moved (a file write, on a
+/// thread of the pool kept for blocking work).
 struct AuditFlushService: Service {
     let services: VerifierServices
 
@@ -10,10 +12,10 @@ struct AuditFlushService: Service {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .seconds(1)) } catch { break }
                 await services.audit.flush()
-                services.saveTrustIfMoved()
+                try? await NIOThreadPool.singleton.runIfActive { services.saveTrustIfMoved() }
             }
         }
         await services.audit.flush()
-        services.saveTrustIfMoved()
+        try? await NIOThreadPool.singleton.runIfActive { services.saveTrustIfMoved() }
     }
 }

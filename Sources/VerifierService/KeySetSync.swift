@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// Fetches the issuer's key set (keyset.md §3): `If-None-Match`, the JWS
@@ -78,8 +79,10 @@ public struct KeySetSync: Sendable {
                 status.warning = nil
             }
         }
-        // Kept on disk so `alumnicard-verifier status` can tell what the daemon saw.
-        SyncStatusFile.save(status, path: configuration.syncStatusPath)
+        // Kept on disk so `alumnicard-verifier status` can tell what the daemon
+        // saw; written on a thread of the pool kept for blocking work.
+        let path = configuration.syncStatusPath
+        try? await NIOThreadPool.singleton.runIfActive { SyncStatusFile.save(status, path: path) }
         switch outcome {
         case .updated(let seq):
             metrics.counter("alumnicard_verifier_keyset_syncs_total", [("result", "updated")]).increment()
@@ -134,7 +137,10 @@ public struct KeySetSync: Sendable {
         // Past the deadline the answer has been given up: apply nothing.
         try Task.checkCancellation()
         let jws = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-        return apply(jws: jws, etag: response.headers.first(name: "ETag"), now: now)
+        // Checking the set and writing the cache and trust record (fsync'd) block:
+        // off the cooperative threads.
+        let etag = response.headers.first(name: "ETag")
+        return try await NIOThreadPool.singleton.runIfActive { apply(jws: jws, etag: etag, now: now) }
     }
 
     /// Checks a fetched document and, if it is good and new, keeps it: the
