@@ -23,7 +23,9 @@ import Synchronization
 /// 2099 cannot delete the whole log.
 public final class VerifierAuditLog: Sendable {
     let writer: any DatabaseWriter
-    let key: SymmetricKey
+    /// HMAC-SHA256 under the audit key, keyed once: each scan's card hash
+    /// starts from a copy instead of keying it again.
+    let keyedHash: HMAC<SHA256>
     let retention: Int64
     let logger: Logger
     private struct Buffer {
@@ -58,7 +60,7 @@ public final class VerifierAuditLog: Sendable {
             guard let bytes = Data(base64Encoded: text), bytes.count == 32 else {
                 throw VerifierError(.storage, "\(keyPath) is not a 32-byte base64 key; restore it from backup (without it, old card hashes cannot be matched)")
             }
-            key = SymmetricKey(data: bytes)
+            keyedHash = HMAC<SHA256>(key: SymmetricKey(data: bytes))
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             // WAL with synchronous=NORMAL: commits survive a crash of the
@@ -97,7 +99,9 @@ public final class VerifierAuditLog: Sendable {
 
     /// The keyed hash of a card number, as stored.
     public func cardHash(_ number: String) -> String {
-        Hexadecimal.encode(HMAC<SHA256>.authenticationCode(for: Array(number.utf8), using: key).prefix(16))
+        var hash = keyedHash
+        hash.update(data: Array(number.utf8))
+        return Hexadecimal.encode(hash.finalize().prefix(16))
     }
 
     /// Records one verification (written with the next batch).
