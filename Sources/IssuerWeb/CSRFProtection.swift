@@ -12,17 +12,24 @@ public struct CSRFProtection: Sendable {
     public init(key: SymmetricKey) { self.key = key }
 
     public func token(binding: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(binding.utf8), using: key)
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Self.encode(Data(HMAC<SHA256>.authenticationCode(for: Data(binding.utf8), using: key)))
     }
 
     public func isValid(_ candidate: String?, binding: String) -> Bool {
         guard let candidate, candidate.utf8.count < 128 else { return false }
         var base64 = candidate.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let mac = Data(base64Encoded: base64) else { return false }
+        // Only the one spelling of a MAC: Foundation's decoder ignores the
+        // unused low bits of the last character, so "…A" and "…B" can read as
+        // the same bytes.
+        guard let mac = Data(base64Encoded: base64), Self.encode(mac) == candidate else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(binding.utf8), using: key)
+    }
+
+    /// Base64url without padding.
+    static func encode(_ mac: Data) -> String {
+        mac.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     /// What a form is bound to.
