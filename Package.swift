@@ -38,7 +38,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
@@ -88,6 +87,11 @@ let package = Package(
         // and the verify endpoint's query. No dependencies.
         .target(
             name: "FormEncoding",
+            swiftSettings: swiftSettings
+        ),
+        // A streaming, strict multipart/form-data reader. No dependencies.
+        .target(
+            name: "Multipart",
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
@@ -142,11 +146,10 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding",
+                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -244,6 +247,11 @@ let package = Package(
         .testTarget(
             name: "FuzzCorpusReplayTests",
             dependencies: ["FuzzTargets", "CardToken", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MultipartTests",
+            dependencies: ["Multipart"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,12 +3,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import IssuerStore
-import MultipartKit
+import Multipart
 import NIOCore
 import NIOPosix
 
-/// Reads a `multipart/form-data` request body as it streams in, with
-/// multipart-kit's parser: text fields kept in memory (each bounded),
+/// Reads a `multipart/form-data` request body as it streams in, with our
+/// strict ``MultipartParser``: text fields kept in memory (each bounded),
 /// files sealed straight into the ``DocumentVault`` (each bounded, its
 /// type checked by content), the whole body bounded. Nothing is held in
 /// memory beyond a chunk and the text fields.
@@ -80,7 +80,10 @@ package struct MultipartFormReader: Sendable {
         if let contentLength, contentLength > maximumBody {
             throw APIError(.contentTooLarge, code: "file_too_large", "the request is \(contentLength) bytes; at most \(maximumBody) are accepted")
         }
-        return MultipartUpload(reader: self, boundary: boundary)
+        guard let parser = try? MultipartParser(boundary: boundary) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send multipart/form-data with a boundary of 1 to 70 characters")
+        }
+        return MultipartUpload(reader: self, parser: parser)
     }
 
     static func boundary(_ contentType: String) -> String? {
@@ -102,18 +105,17 @@ package struct MultipartFormReader: Sendable {
     }
 }
 
-/// One body being read: the byte count, the tail that must hold the closing
-/// delimiter, and the parser's state. Used from one thread at a time.
+/// One body being read: the byte count and the parser's state. Used from
+/// one thread at a time.
 package final class MultipartUpload: @unchecked Sendable {
+    private var parser: MultipartParser
     private let state: PartState
-    private let boundary: String
     private let maximumBody: Int
     private var total = 0
-    private var tail: [UInt8] = []
 
-    init(reader: MultipartFormReader, boundary: String) {
-        state = PartState(rules: reader.fileRules, textFields: reader.textFields, maximumFieldBytes: reader.maximumFieldBytes, vault: reader.vault, boundary: boundary)
-        self.boundary = boundary
+    init(reader: MultipartFormReader, parser: MultipartParser) {
+        self.parser = parser
+        state = PartState(rules: reader.fileRules, textFields: reader.textFields, maximumFieldBytes: reader.maximumFieldBytes, vault: reader.vault)
         maximumBody = reader.maximumBody
     }
 
@@ -122,34 +124,29 @@ package final class MultipartUpload: @unchecked Sendable {
         if total > maximumBody {
             throw APIError(.contentTooLarge, code: "file_too_large", "the request is larger than \(maximumBody) bytes")
         }
-        let keep = boundary.utf8.count + 8
-        tail = Array((tail + chunk.readableBytesView.suffix(keep)).suffix(keep))
-        state.bytesSinceEvent += chunk.readableBytes
-        do { try state.parser.execute(chunk) } catch let error as APIError { throw error } catch {
-            throw APIError.badRequest("invalid_multipart", "the multipart body is malformed; send the form as multipart/form-data, as a browser's form or curl -F does")
-        }
-        if let problem = state.problem { throw problem }
-        // The parser gathers a header line whole before it reports it:
-        // this many bytes without a single report is no honest form.
-        if state.bytesSinceEvent > 256 * 1024 {
-            throw APIError.badRequest("invalid_multipart", "the multipart body has a preamble or part header longer than 256 KiB")
+        let events: [MultipartParser.Event]
+        do { events = try parser.feed(chunk.readableBytesView) } catch { throw Self.malformed(error) }
+        for event in events {
+            state.apply(event)
+            if let problem = state.problem { throw problem }
         }
     }
 
     package func finish() throws(APIError) -> MultipartFormReader.Form {
-        // A body cut short never reaches the closing delimiter "--boundary--".
-        let closing = Array("--\(boundary)--".utf8)
-        guard MultipartFormReader.contains(tail, closing), state.isBetweenParts else {
-            throw APIError.badRequest("invalid_multipart", "the multipart body ends before its closing boundary; it was cut short")
-        }
+        do { try parser.finish() } catch { throw Self.malformed(error) }
         return try state.finish()
     }
 
     /// Deletes every file this body wrote.
     package func discardAll() { state.discardAll() }
+
+    static func malformed(_ error: MultipartError) -> APIError {
+        .badRequest("invalid_multipart", "the multipart body cannot be read: \(error); send the form as multipart/form-data, as a browser's form or curl -F does")
+    }
 }
 
-/// The parser's callbacks write here; used from one thread at a time.
+/// What the parser's events build: the form, and the part being read.
+/// Used from one thread at a time.
 private final class PartState: @unchecked Sendable {
     let rules: [String: MultipartFormReader.FileRule]
     let textFields: Set<String>
@@ -158,11 +155,6 @@ private final class PartState: @unchecked Sendable {
 
     var form = MultipartFormReader.Form()
     var problem: APIError?
-    var isBetweenParts = true
-    /// Header bytes since the part began: bounds what the parser accumulates.
-    var headerBytes = 0
-    /// Bytes fed since the parser last reported anything.
-    var bytesSinceEvent = 0
 
     // The part being read.
     var name: String?
@@ -175,25 +167,26 @@ private final class PartState: @unchecked Sendable {
     var size = 0
     var written: [String] = []
 
-    let parser: MultipartParser
-
-    init(rules: [String: MultipartFormReader.FileRule], textFields: Set<String>, maximumFieldBytes: Int, vault: DocumentVault, boundary: String) {
+    init(rules: [String: MultipartFormReader.FileRule], textFields: Set<String>, maximumFieldBytes: Int, vault: DocumentVault) {
         self.rules = rules
         self.textFields = textFields
         self.maximumFieldBytes = maximumFieldBytes
         self.vault = vault
-        parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { [unowned self] name, value in header(name, value) }
-        parser.onBody = { [unowned self] buffer in body(&buffer) }
-        parser.onPartComplete = { [unowned self] in complete() }
+    }
+
+    func apply(_ event: MultipartParser.Event) {
+        guard problem == nil else { return }
+        switch event {
+        case .headers(let headers):
+            for header in headers { self.header(header.name, header.value) }
+            if problem == nil, name == nil { fail(.badRequest("invalid_multipart", "a part has no name in a Content-Disposition header")) }
+        case .content(let bytes): body(bytes)
+        case .partEnded: complete()
+        }
     }
 
     func header(_ name: String, _ value: String) {
-        isBetweenParts = false
-        bytesSinceEvent = 0
-        headerBytes += name.utf8.count + value.utf8.count
         guard problem == nil else { return }
-        if headerBytes > 8_192 { fail(.badRequest("invalid_multipart", "a part's headers are longer than 8 KiB")); return }
         guard name.lowercased() == "content-disposition" else { return }
         guard let field = Self.parameter("name", in: value) else {
             fail(.badRequest("invalid_multipart", "a part has no name in its Content-Disposition")); return
@@ -210,12 +203,8 @@ private final class PartState: @unchecked Sendable {
         self.name = field
     }
 
-    func body(_ buffer: inout ByteBuffer) {
-        isBetweenParts = false
-        bytesSinceEvent = 0
-        guard problem == nil else { return }
-        guard let name else { fail(.badRequest("invalid_multipart", "a part has no Content-Disposition header")); return }
-        let bytes = buffer.readableBytesView
+    func body(_ bytes: ArraySlice<UInt8>) {
+        guard let name else { return }
         if isFile, let rule = rules[name] {
             size += bytes.count
             guard size <= rule.maximumBytes else {
@@ -244,10 +233,7 @@ private final class PartState: @unchecked Sendable {
 
     func complete() {
         defer { reset() }
-        guard problem == nil, let name else {
-            if problem == nil { fail(.badRequest("invalid_multipart", "a part has no Content-Disposition header")) }
-            return
-        }
+        guard let name else { return }
         if isFile, let rule = rules[name] {
             guard let writer, let fileName, size > 0 else {
                 fail(APIError.invalid("missing_field", field: name, "\(name) is empty; choose a file")); return
@@ -278,8 +264,6 @@ private final class PartState: @unchecked Sendable {
         head = []
         end = []
         size = 0
-        headerBytes = 0
-        isBetweenParts = true
     }
 
     func fail(_ error: APIError) {

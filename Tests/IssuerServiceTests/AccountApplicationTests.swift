@@ -139,6 +139,13 @@ struct AccountApplicationTests {
                                                      body: ByteBuffer(bytes: whole.prefix(whole.count - 300))) { $0 }
             #expect(truncated.status == .badRequest)
             #expect(try errorCode(truncated) == "invalid_multipart")
+            // A part's header name with a byte above 0x7F, as the fuzzer found it: the parser
+            // used before indexed a 128-entry table with that byte and brought the daemon down.
+            let nonASCIIName = Array("--x1\r\nContent-Disp".utf8) + [0xD2] + Array("osition: form-data; name=\"sex\"\r\n\r\nmale\r\n--x1--\r\n".utf8)
+            let refused = try await client.execute(uri: "/v1/account-applications", method: .post, headers: [.contentType: "multipart/form-data; boundary=x1"],
+                                                   body: ByteBuffer(bytes: nonASCIIName)) { $0 }
+            #expect(refused.status == .badRequest)
+            #expect(try errorCode(refused) == "invalid_multipart")
             form.parts.removeAll()
             let plain = try await client.execute(uri: "/v1/account-applications", method: .post, headers: [.contentType: "application/json"],
                                                  body: json(["chinese_name": "x"])) { $0 }
