@@ -207,7 +207,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerWeb", "Mail",
+                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerWeb", "Mail", "Multipart",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

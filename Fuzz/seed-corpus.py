@@ -117,4 +117,8 @@ add("multipart", part("id_document", b"%PDF-" + b"x" * 5000 + b"%%EOF", "big.pdf
 add("multipart", b"preamble\r\n" + part("email", "\xff".encode("latin-1").decode("latin-1")) + closing)
 add("multipart", b"--fuzzboundary\r\nContent-Type: text/plain\r\n\r\nno name\r\n" + closing)
 
+# The bare multipart parser reads the same bodies.
+for name in os.listdir(os.path.join(root, "Fuzz", "corpus", "multipart")):
+    add("multipart-parser", open(os.path.join(root, "Fuzz", "corpus", "multipart", name), "rb").read())
+
 print("seed corpora in Fuzz/corpus/:", ", ".join(sorted(os.listdir(os.path.join(root, "Fuzz", "corpus")))), file=sys.stderr)

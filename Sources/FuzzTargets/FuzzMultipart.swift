@@ -2,6 +2,7 @@ import AccountRules
 import Foundation
 import IssuerService
 import IssuerStore
+import Multipart
 import NIOCore
 
 /// A `multipart/form-data` body through the application form's reader: the
@@ -26,6 +27,46 @@ enum FuzzMultipart {
                 "photo": .init(kind: .photo, maximumBytes: fileLimits["photo"]!, allowed: [.jpeg, .png]),
             ],
             maximumFieldBytes: 1_024, vault: vault)
+    }
+
+    /// What the bare parser made of a body: each part's headers and whole
+    /// content, or nil when it refused the body.
+    struct Reading: Equatable {
+        var parts: [(headers: [MultipartParser.Header], content: [UInt8])] = []
+
+        static func == (left: Reading, right: Reading) -> Bool {
+            left.parts.count == right.parts.count && zip(left.parts, right.parts).allSatisfy { $0.headers == $1.headers && $0.content == $1.content }
+        }
+
+        init?(_ bytes: [UInt8], chunk size: Int) {
+            guard var parser = try? MultipartParser(boundary: boundary) else { return nil }
+            var start = 0
+            do {
+                repeat {
+                    let end = min(start + size, bytes.count)
+                    for event in try parser.feed(bytes[start..<end]) {
+                        switch event {
+                        case .headers(let headers): parts.append((headers, []))
+                        case .content(let content): parts[parts.count - 1].content += content
+                        case .partEnded: break
+                        }
+                    }
+                    start = end
+                } while start < bytes.count
+                try parser.finish()
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// The bare parser: whether a body is read, and what is read, do not
+    /// depend on how it is cut into chunks.
+    static func chunking(_ bytes: [UInt8]) throws(FuzzPropertyFailure) {
+        let whole = Reading(bytes, chunk: max(bytes.count, 1))
+        for size in [1, 7, chunkBytes] where Reading(bytes, chunk: size) != whole {
+            throw FuzzPropertyFailure("the body reads differently in chunks of \(size) than whole")
+        }
     }
 
     static let parser = ApplicationFormParser(today: try! CalendarDay(year: 2026, month: 12, day: 1))

@@ -32,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case verifyBody = "verify-body"
     case smtpReply = "smtp-reply"
     case multipart
+    case multipartParser = "multipart-parser"
 
     public func run(_ bytes: [UInt8]) throws(FuzzPropertyFailure) {
         switch self {
@@ -50,6 +51,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .verifyBody: try Self.verifyBody(bytes)
         case .smtpReply: try Self.smtpReply(bytes)
         case .multipart: try FuzzMultipart.run(bytes)
+        case .multipartParser: try FuzzMultipart.chunking(bytes)
         }
     }
 
