@@ -42,6 +42,17 @@ extension ProjectPaths {
         return packageRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
+    /// Where the browser tests save their screenshots: `docs/images/<part>`
+    /// when `ALUMNICARD_UPDATE_SCREENSHOTS=1` (to refresh the docs'
+    /// pictures), else `.build/screenshots/<part>`, so that a test run
+    /// leaves the checkout as it was.
+    public static func screenshotDirectory(_ part: String = "") throws -> URL {
+        let updating = ProcessInfo.processInfo.environment["ALUMNICARD_UPDATE_SCREENSHOTS"] == "1"
+        let url = packageRoot.appendingPathComponent(updating ? "docs/images" : ".build/screenshots").appendingPathComponent(part)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     /// A fresh temporary directory for one test, removed by the caller.
     public static func temporaryDirectory(_ label: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("alumnicard-\(label)-\(UUID().uuidString)")

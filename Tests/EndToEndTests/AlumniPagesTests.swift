@@ -32,8 +32,7 @@ struct AlumniPagesTests {
         let root = try RootPublicKey(jwk: try JSONDecoder().decode(JSONWebKey.self, from: Data(contentsOf: URL(fileURLWithPath: rootPath))))
         let keys = try #require(KeySetVerifier(pinnedRoots: [root]).verify(jws, heldSeq: nil, now: Int64(Date().timeIntervalSince1970)).document).trustedKeys()
 
-        let shots = ProjectPaths.packageRoot.appendingPathComponent("docs/images/web")
-        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let shots = try ProjectPaths.screenshotDirectory("web")
         // A photo over applications.max_photo_bytes (5 MiB), which the page refuses before uploading.
         let large = setup.directory.appendingPathComponent("large-photo.jpg")
         try Data([0xFF, 0xD8, 0xFF, 0xE0] + [UInt8](repeating: 0, count: 6 << 20)).write(to: large)

@@ -232,8 +232,7 @@ struct MerchantVerifierTests {
         defer { try? FileManager.default.removeItem(at: pair.directory) }
         let (token, _) = try await Self.cardToken(pair.issuer)
         let forged = String(token.dropLast(2)) + (token.hasSuffix("00") ? "11" : "00")
-        let images = ProjectPaths.packageRoot.appendingPathComponent("docs/images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        let images = try ProjectPaths.screenshotDirectory()
         let output = try ExternalTool.python("scanner_page.py", [pair.verifier.baseURL + "/", images.path,
                                                                  "scanner-valid", token, "scanner-refused", forged])
         let result = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
