@@ -16,24 +16,23 @@ import Synchronization
 /// for a second, then lets the next one try the lock again.
 public struct DatabaseThreads: Sendable {
     let readers: NIOThreadPool
-    let writers: NIOThreadPool
-    /// Per database: another database's held lock is no reason to refuse.
+    /// Per database, as the gate is: another database's held lock is no
+    /// reason to refuse, nor to wait (several databases share a process in
+    /// the tests, where a shared writer thread made one test's held lock
+    /// delay the others' writes by seconds).
+    let writer = WriterThread()
     let gate = WriteGate()
 
-    /// The threads, shared by every database in the process: started once, never shut down.
-    private static let pools: (readers: NIOThreadPool, writers: NIOThreadPool) = {
+    /// The reader threads, shared by every database in the process: started once, never shut down.
+    private static let readerPool: NIOThreadPool = {
         let readers = NIOThreadPool(numberOfThreads: 6)
-        // SQLite has one writer (GRDB one writer connection): more threads
-        // would only queue inside GRDB, where the gate cannot see them.
-        let writers = NIOThreadPool(numberOfThreads: 1)
         readers.start()
-        writers.start()
-        return (readers, writers)
+        return readers
     }()
 
-    /// The process's threads, with a write gate for one database.
+    /// The process's reader threads, and a writer thread and a write gate for one database.
     public init() {
-        (readers, writers) = Self.pools
+        readers = Self.readerPool
     }
 
     /// Runs `body`, which only reads, on a reader thread.
@@ -44,7 +43,7 @@ public struct DatabaseThreads: Sendable {
     /// Runs `body`, which writes (or may), on a writer thread.
     public func write<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let gate = gate
-        return try await writers.runIfActive {
+        return try await writer.pool.runIfActive {
             // Decided when the write's turn comes, so writes queued before
             // the lock was found held are refused quickly too.
             try gate.enter()
@@ -61,6 +60,18 @@ public struct DatabaseThreads: Sendable {
             }
         }
     }
+}
+
+/// One database's writer thread. SQLite has one writer (GRDB one writer
+/// connection): more threads would only queue inside GRDB, where the gate
+/// cannot see them. Stopped when the last copy of its ``DatabaseThreads``
+/// goes.
+final class WriterThread: Sendable {
+    let pool = NIOThreadPool(numberOfThreads: 1)
+
+    init() { pool.start() }
+
+    deinit { pool.shutdownGracefully { _ in } }
 }
 
 /// The state behind ``DatabaseThreads``' write gate: after a write timed
