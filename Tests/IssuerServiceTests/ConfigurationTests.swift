@@ -93,6 +93,38 @@ struct ConfigurationTests {
         }
     }
 
+    /// Found by fuzzing (`issuer-config`): a key that is a list or a mapping
+    /// trapped inside the YAML library, so a config file could crash start-up.
+    @Test(arguments: [
+        "? [server]\n: {port: 80}\n",
+        "server:\n  {a: b}: 80\n",
+        "{[server, keys]: 1}\n",
+        "server:\n  port: 80\n  ? - a\n    - b\n  : c\n",
+        "cards:\n  fees:\n    ? {first: 1}\n    : 200\n",
+    ])
+    func keysThatAreNotNamesAreRefusedWithTheirLine(yaml: String) throws {
+        #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
+            let error = error as? ConfigurationError
+            return error?.key == "" && error?.problem.contains("a key is a list or a mapping") == true && error?.problem.contains("line ") == true
+        }
+    }
+
+    /// Each use of an alias is a copy of what it names: nine levels of nine
+    /// make 387 million values from 1 KiB unless the reader counts them.
+    @Test func aliasesThatStandForMillionsOfValuesAreRefused() throws {
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            let previous = "*a\(level - 1)"
+            yaml += "a\(level): &a\(level) [\(Array(repeating: previous, count: 9).joined(separator: ", "))]\n"
+        }
+        #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
+            (error as? ConfigurationError)?.problem.contains("more than \(ConfigurationReader.maximumValues) values") == true
+        }
+        // A few aliases are still fine: the count is only a bound.
+        let small = try IssuerConfiguration.load(yaml: "server: &s\n  port: 9000\n")
+        #expect(small.port == 9000)
+    }
+
     @Test func badEnvironmentValuesNameTheVariable() throws {
         #expect { try IssuerConfiguration.load(path: nil, environment: ["ALUMNICARD_TOKENS_GRACE": "a while"]) } throws: { error in
             let error = error as? ConfigurationError
