@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads a two-level YAML configuration (`section: { key: value }`) with
 /// environment overrides, typed getters and a check for unknown keys.
@@ -77,15 +76,7 @@ public final class ConfigurationReader {
     }
 
     private func load(text: String, source path: String) throws(ConfigurationError) {
-        let node: Yams.Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch {
-            throw ConfigurationError(key: "", "\(path) is not valid YAML: \(error)")
-        }
-        guard let node else { return } // an empty file: every default
-        try Self.checkShape(of: node, source: path)
-        let root = Constructor.default.any(from: node)
+        guard let root = try ConfigurationYAML.values(text, source: path) else { return } // an empty file: every default
         guard let sections = root as? [String: Any] else {
             throw ConfigurationError(key: "", "\(path) must be a mapping of sections (server:, storage:, …)")
         }
@@ -102,40 +93,6 @@ public final class ConfigurationReader {
                 } else {
                     values["\(section).\(key)"] = (value, .file(path))
                 }
-            }
-        }
-    }
-
-    /// The most values a file may hold, counting each use of an alias as
-    /// what it stands for; a configuration has a few dozen.
-    public static let maximumValues = 10_000
-
-    /// Refuses what Yams' constructor cannot take: it traps on a mapping key
-    /// that is a list or a mapping (`? [a]`, `{[a]: b}`; found by fuzzing),
-    /// and builds every use of an alias afresh, so a few lines of nested
-    /// anchors stand for billions of values. Walks with its own stack: the
-    /// parser already limits nesting, but not the breadth aliases make.
-    private static func checkShape(of root: Yams.Node, source path: String) throws(ConfigurationError) {
-        var pending = [root]
-        var count = 0
-        while let node = pending.popLast() {
-            count += 1
-            guard count <= maximumValues else {
-                throw ConfigurationError(key: "", "\(path) holds more than \(maximumValues) values (each use of an alias counted); is it the right file?")
-            }
-            switch node {
-            case .scalar: break
-            case .sequence(let sequence): pending.append(contentsOf: sequence)
-            case .mapping(let mapping):
-                for (key, value) in mapping {
-                    guard case .scalar = key else {
-                        let line = key.mark.map { " line \($0.line)" } ?? ""
-                        throw ConfigurationError(key: "", "\(path)\(line): a key is a list or a mapping; keys are plain names such as port")
-                    }
-                    pending.append(value)
-                }
-            case .alias:
-                throw ConfigurationError(key: "", "\(path) uses an alias the YAML parser left unresolved")
             }
         }
     }

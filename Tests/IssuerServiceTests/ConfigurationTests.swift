@@ -109,6 +109,33 @@ struct ConfigurationTests {
         }
     }
 
+    /// Also found by fuzzing: YAML 1.1 reads `1:30` as sexagesimal 90, and the
+    /// YAML library's arithmetic trapped on one that overflows. Integers are
+    /// decimal here; anything else is text, refused by the key that wanted a number.
+    @Test(arguments: [
+        ("server:\n  port: -222222222222222222:2\n", "server.port"),
+        ("server:\n  port: 0x1F90\n", "server.port"),
+        ("server:\n  port: 99999999999999999999999\n", "server.port"),
+        ("-222222222222222222:2\n", ""),
+    ])
+    func numbersTheYAMLLibraryCouldNotBuildAreRefusedByKey(yaml: String, key: String) throws {
+        #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+        #expect(try IssuerConfiguration.load(yaml: "server:\n  port: 9_000\n").port == 9000)
+    }
+
+    @Test(arguments: [
+        ("server:\n  port: 80\n  port: 81\n", "duplicated key(s): 'port'"),
+        ("base: &b {port: 80}\nserver:\n  <<: *b\n", "merge keys (<<) are not read"),
+    ])
+    func repeatedAndMergedKeysAreRefusedWithTheirLine(yaml: String, problem: String) throws {
+        #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
+            let error = error as? ConfigurationError
+            return error?.problem.contains(problem) == true && error?.problem.contains("line ") == true
+        }
+    }
+
     /// Each use of an alias is a copy of what it names: nine levels of nine
     /// make 387 million values from 1 KiB unless the reader counts them.
     @Test func aliasesThatStandForMillionsOfValuesAreRefused() throws {
@@ -118,7 +145,7 @@ struct ConfigurationTests {
             yaml += "a\(level): &a\(level) [\(Array(repeating: previous, count: 9).joined(separator: ", "))]\n"
         }
         #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
-            (error as? ConfigurationError)?.problem.contains("more than \(ConfigurationReader.maximumValues) values") == true
+            (error as? ConfigurationError)?.problem.contains("more than \(10_000) values") == true
         }
         // A few aliases are still fine: the count is only a bound.
         let small = try IssuerConfiguration.load(yaml: "server: &s\n  port: 9000\n")
