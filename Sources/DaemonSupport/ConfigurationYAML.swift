@@ -58,7 +58,7 @@ enum ConfigurationYAML {
             }
             return result
         case .alias:
-            throw ConfigurationError(key: "", "\(path) uses an alias the YAML parser left unresolved")
+            throw ConfigurationError(key: "", "\(path) uses an alias the YAML parser left unresolved; write the value out instead of *alias")
         }
     }
 

@@ -122,6 +122,9 @@ struct ConfigurationTests {
         #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
             (error as? ConfigurationError)?.key == key
         }
+    }
+
+    @Test func decimalNumbersMayGroupTheirDigits() throws {
         #expect(try IssuerConfiguration.load(yaml: "server:\n  port: 9_000\n").port == 9000)
     }
 
