@@ -7,9 +7,11 @@ import ServiceLifecycle
 /// background services beside the systemd notifier, and `READY=1` once the
 /// socket listens (then `onServerRunning` with the bound port, which
 /// differs from `port` when that is 0). Connections idle for
-/// `idleTimeout` seconds are closed.
+/// `idleTimeout` seconds are closed. `handlersOnEventLoops` runs each
+/// connection's handlers on the event loop serving it: only for a daemon
+/// whose handlers never block (`EventLoopBoundHTTP1Channel`).
 public func makeDaemonApplication<Context: RequestContext>(
-    router: Router<Context>, host: String, port: Int, idleTimeout: Int64, services: [any Service],
+    router: Router<Context>, host: String, port: Int, idleTimeout: Int64, handlersOnEventLoops: Bool = false, services: [any Service],
     notifier: SystemdNotifier, logger: Logger,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void
 ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
@@ -17,7 +19,8 @@ public func makeDaemonApplication<Context: RequestContext>(
         router: router,
         // Hummingbird's idle timer counts HTTP parts, not bytes: a client
         // trickling a request head is cut off after it too.
-        server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))),
+        server: handlersOnEventLoops ? .http1OnEventLoops(configuration: .init(idleTimeout: .seconds(idleTimeout)))
+                                     : .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         services: [SystemdNotifyService(notifier: notifier)] + services,
         onServerRunning: { channel in

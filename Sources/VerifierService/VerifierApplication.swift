@@ -19,7 +19,7 @@ public func buildVerifierApplication(
     if syncInBackground { background.append(KeySetSyncService(services: services)) }
     let configuration = services.configuration
     return makeDaemonApplication(router: buildVerifierRouter(services), host: configuration.host, port: configuration.port,
-                                 idleTimeout: configuration.idleTimeout, services: background, notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
+                                 idleTimeout: configuration.idleTimeout, handlersOnEventLoops: true, services: background, notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
 }
 
 /// The verifier's routes.
