@@ -20,7 +20,7 @@ public struct PeriodicService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             if runAtStart { await tick() }
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { break }

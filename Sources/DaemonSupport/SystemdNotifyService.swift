@@ -11,7 +11,7 @@ public struct SystemdNotifyService: Service {
 
     public func run() async throws {
         if let interval = notifier.watchdogInterval, notifier.isEnabled {
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     notifier.notify("WATCHDOG=1")
                     do { try await Task.sleep(for: interval) } catch { break }

@@ -121,9 +121,13 @@ public struct SMTPClient: Sendable {
         }
 
         mutating func startTLS() async throws {
-            let handler = try NIOSSLClientHandler(context: NIOSSLContext(configuration: relay.tlsConfiguration()),
-                                                  serverHostname: relay.host.first?.isNumber == true || relay.host.contains(":") ? nil : relay.host)
-            try await channel.pipeline.addHandler(handler, position: .first).get()
+            let context = try NIOSSLContext(configuration: relay.tlsConfiguration())
+            let hostname = relay.host.first?.isNumber == true || relay.host.contains(":") ? nil : relay.host
+            // The handler is not Sendable: made and added on the channel's own loop.
+            let channel = channel
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: hostname), position: .first)
+            }.get()
             secured = true
         }
 

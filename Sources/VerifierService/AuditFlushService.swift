@@ -8,7 +8,7 @@ struct AuditFlushService: Service {
     let services: VerifierServices
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .seconds(1)) } catch { break }
                 await services.audit.flush()

@@ -7,7 +7,7 @@ struct KeySetSyncService: Service {
 
     func run() async throws {
         let backoff = SyncBackoff(refreshInterval: services.configuration.refreshInterval, maximum: services.configuration.maximumBackoff)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await services.sync.syncOnce()
                 let seconds = backoff.delay(afterFailures: services.state.sync.consecutiveFailures, unit: Double.random(in: 0..<1))

@@ -42,7 +42,8 @@ struct PageFormsTests {
             }
             let forged = try await answer(csrf: nil)
             #expect(forged.status == .forbidden)
-            let answered = try await answer(csrf: try #require(Browser.csrf(page)))
+            let csrf: String = try #require(Browser.csrf(page))
+            let answered = try await answer(csrf: csrf)
             #expect(answered.status == .ok && String(buffer: answered.body).contains("已收到您的回覆"), "\(String(buffer: answered.body))")
             let again = String(buffer: try await browser.get(client, "/applications/status?token=\(token)").body)
             #expect(again.contains("審核中"))

@@ -106,7 +106,7 @@ struct RegistrarImportTests {
         let accounts = AccountStore(database: database, kek: KeyEncryptionKey.generate().key)
         _ = try accounts.importCSV(Data("student_id,display_name,email,card_number,valid_through\nB1,Zhang Wei-Unique,wei.unique@example.org,A1,2030-01-01\n".utf8), now: 1, actor: "t")
         try #expect(accounts.holder(login: LoginName("WEI.UNIQUE@example.org")!)?.studentID == "B1")
-        try database.writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try database.writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         var bytes = Data()
         for suffix in ["", "-wal", "-shm"] {
             bytes += (try? Data(contentsOf: URL(fileURLWithPath: path + suffix))) ?? Data()
