@@ -35,7 +35,10 @@ public struct MultipartParser: Sendable {
         case preamble(seen: Int)
         /// Just after a delimiter's boundary: "--" closes, else padding and CRLF.
         case afterDelimiter
-        case headers(read: [Header], bytes: Int)
+        /// `searched`: bytes of the unfinished line already known to hold
+        /// no line end, so a line fed a byte at a time is scanned once,
+        /// not again from its start with every byte.
+        case headers(read: [Header], bytes: Int, searched: Int)
         case content
         /// After the close delimiter; the bytes are ignored.
         case epilogue(seen: Int)
@@ -48,6 +51,9 @@ public struct MultipartParser: Sendable {
     /// Bytes fed but not yet decided on: a part of a line, or the tail of
     /// the content that could be the start of a delimiter.
     private var pending: [UInt8] = [0x0D, 0x0A]
+    /// Bytes compared while looking for line ends and delimiters: a test
+    /// checks it grows with the body, not with its square.
+    private(set) var bytesExamined = 0
 
     /// `boundary` as the Content-Type names it: 1 to 70 characters (RFC 2046).
     public init(boundary: String) throws(MultipartError) {
@@ -118,14 +124,16 @@ public struct MultipartParser: Sendable {
             guard pending[index] == 0x0D, pending[index + 1] == 0x0A else {
                 throw MultipartError("a boundary is followed by something other than a line end")
             }
-            state = .headers(read: [], bytes: 0)
+            state = .headers(read: [], bytes: 0, searched: 0)
             return index + 2
 
-        case .headers(var read, let bytes):
-            guard let lineEnd = find([0x0D, 0x0A], from: position) else {
+        case .headers(var read, let bytes, let searched):
+            guard let lineEnd = find([0x0D, 0x0A], from: position + searched) else {
                 guard bytes + (pending.count - position) <= Self.maximumHeaderBytes else {
                     throw MultipartError("a part's headers are longer than \(Self.maximumHeaderBytes) bytes")
                 }
+                // All but the last byte, which may be a CR whose LF is still to come.
+                state = .headers(read: read, bytes: bytes, searched: max(0, pending.count - position - 1))
                 return nil
             }
             let total = bytes + (lineEnd + 2 - position)
@@ -141,7 +149,7 @@ public struct MultipartParser: Sendable {
                 throw MultipartError("a part has more than \(Self.maximumHeadersPerPart) headers")
             }
             read.append(try Self.header(pending[position..<lineEnd]))
-            state = .headers(read: read, bytes: total)
+            state = .headers(read: read, bytes: total, searched: 0)
             return lineEnd + 2
 
         case .content:
@@ -168,10 +176,11 @@ public struct MultipartParser: Sendable {
     }
 
     /// Where `needle` starts in `pending` at or after `position`.
-    private func find(_ needle: [UInt8], from position: Int) -> Int? {
+    private mutating func find(_ needle: [UInt8], from position: Int) -> Int? {
         guard pending.count - position >= needle.count else { return nil }
         var start = position
         let last = pending.count - needle.count
+        defer { bytesExamined += start - position }
         while start <= last {
             // Every needle here starts with CR: skip to the next one.
             guard pending[start] == needle[0] else { start += 1; continue }
