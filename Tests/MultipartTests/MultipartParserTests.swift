@@ -47,7 +47,7 @@ import Testing
 
     /// Fuzzing's throughput found it: a header line fed a byte at a time
     /// was searched again from its start for every byte, so 8 KB of one
-    /// line cost 33 million comparisons (five seconds in the sanitizer
+    /// line cost 32 million comparisons (five seconds in the sanitizer
     /// build), CPU a client could make the issuer spend by trickling.
     @Test func aHeaderLineFedAByteAtATimeIsScannedOnce() throws {
         let value = String(repeating: "a", count: 8_000)
