@@ -209,6 +209,7 @@ let package = Package(
             name: "FuzzTargets",
             dependencies: [
                 "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerWeb", "Mail", "Multipart",
+                "VerifierService",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

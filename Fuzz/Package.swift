@@ -8,7 +8,7 @@ import PackageDescription
 /// The parsers, by the names `scripts/fuzz` and `Fuzz/corpus/` use.
 let parsers = [
     "ac1-token", "cbor", "base45", "keyset-jws", "jwk", "registrar-csv", "merchant-csv", "calendar-csv",
-    "issuer-config", "form", "human-check", "json-body", "verify-body", "smtp-reply", "multipart", "multipart-parser",
+    "issuer-config", "verifier-config", "form", "human-check", "json-body", "verify-body", "smtp-reply", "multipart", "multipart-parser",
 ]
 
 let package = Package(

@@ -16,9 +16,13 @@ shared = os.environ.get("ALUMNICARD_SHARED") or os.path.join(os.path.dirname(roo
 vectors = os.path.join(shared, "vectors", "ac1")
 
 
+made = {}  # target -> the seeds this script wrote (not what merged runs added)
+
+
 def add(target, data):
     if isinstance(data, str):
         data = data.encode("utf-8")
+    made.setdefault(target, []).append(data)
     folder = os.path.join(root, "Fuzz", "corpus", target)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, hashlib.sha1(data).hexdigest()), "wb") as handle:
@@ -67,6 +71,11 @@ add("calendar-csv", "date,kind,note\n2026-12-25,holiday,行憲紀念日\n2026-12
 add("issuer-config", open(os.path.join(root, "Config", "issuer.yaml"), "rb").read())
 add("issuer-config", "server:\n  port: 8080\ncards:\n  fees:\n    first: 250\n  issue_on: payment\n")
 add("issuer-config", "tokens:\n  refresh_interval: 30s\n  grace: 40s\n")
+add("verifier-config", open(os.path.join(root, "Config", "verifier.yaml"), "rb").read())
+add("verifier-config", "issuer:\n  keyset_url: https://card.example.edu/.well-known/alumni-card/keyset.jws\n  root_keys: [/etc/root.jwk]\n"
+    "  time_zone: Asia/Taipei\nmerchant:\n  name: 'Caf\u00e9 \u6797'\n")
+add("verifier-config", "verify:\n  replay_policy: reject\n  leeway: 2m\nserver:\n  allowed_hosts: [Till-1.Shop.Example]\n  port: 0\n")
+add("verifier-config", "sync:\n  refresh_interval: 1d\n  offline_grace: 0\nlogging:\n  format: json\n")
 
 for body in ("login=R09000001&password=demo-password&csrf=abc", "kind=first&altcha=eyJ9&csrf=x", "a=%E6%9E%97+b&c=", "=x", "a=%zz"):
     add("form", body)
@@ -118,7 +127,7 @@ add("multipart", b"preamble\r\n" + part("email", "\xff".encode("latin-1").decode
 add("multipart", b"--fuzzboundary\r\nContent-Type: text/plain\r\n\r\nno name\r\n" + closing)
 
 # The bare multipart parser reads the same bodies.
-for name in os.listdir(os.path.join(root, "Fuzz", "corpus", "multipart")):
-    add("multipart-parser", open(os.path.join(root, "Fuzz", "corpus", "multipart", name), "rb").read())
+for body in made["multipart"]:
+    add("multipart-parser", body)
 
 print("seed corpora in Fuzz/corpus/:", ", ".join(sorted(os.listdir(os.path.join(root, "Fuzz", "corpus")))), file=sys.stderr)

@@ -9,6 +9,7 @@ import IssuerStore
 import IssuerWeb
 import Mail
 import NIOCore
+import VerifierService
 
 /// Every parser the daemons expose to outside input, as one function of
 /// bytes each: the libFuzzer executables (`Fuzz/`) call it with generated
@@ -26,6 +27,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case merchantCSV = "merchant-csv"
     case calendarCSV = "calendar-csv"
     case issuerConfiguration = "issuer-config"
+    case verifierConfiguration = "verifier-config"
     case form
     case humanCheck = "human-check"
     case jsonBody = "json-body"
@@ -45,6 +47,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .merchantCSV: _ = try? MerchantCSV.parse(Data(bytes))
         case .calendarCSV: try Self.calendar(bytes)
         case .issuerConfiguration: Self.configuration(bytes)
+        case .verifierConfiguration: Self.verifierConfiguration(bytes)
         case .form: try Self.form(bytes)
         case .humanCheck: Self.humanCheck(bytes)
         case .jsonBody: Self.jsonBody(bytes)
@@ -119,6 +122,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func configuration(_ bytes: [UInt8]) {
         guard let text = text(bytes) else { return }
         _ = try? IssuerConfiguration.load(yaml: text)
+    }
+
+    /// The verifier's YAML configuration, then its start-up checks (the
+    /// key-set URL, the merchant's name); the root key files it names are not read.
+    static func verifierConfiguration(_ bytes: [UInt8]) {
+        guard let text = text(bytes), let configuration = try? VerifierConfiguration.load(yaml: text) else { return }
+        _ = try? configuration.validate()
     }
 
     /// A urlencoded form: what parses has each name once and at most the field limit.

@@ -47,7 +47,15 @@ public struct VerifierConfiguration: Sendable {
     public var auditKeyPath: String { (dataDirectory as NSString).appendingPathComponent("audit.key") }
 
     public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> VerifierConfiguration {
-        let reader = try ConfigurationReader(path: path, environment: environment, environmentPrefix: "ALUMNICARD_VERIFIER")
+        try load(ConfigurationReader(path: path, environment: environment, environmentPrefix: "ALUMNICARD_VERIFIER"))
+    }
+
+    /// The configuration from YAML text (the fuzz target's way in; the daemon reads a file).
+    public static func load(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> VerifierConfiguration {
+        try load(ConfigurationReader(yaml: yaml, source: "the configuration", environment: environment, environmentPrefix: "ALUMNICARD_VERIFIER"))
+    }
+
+    private static func load(_ reader: ConfigurationReader) throws(ConfigurationError) -> VerifierConfiguration {
         var c = VerifierConfiguration()
         c.keySetURL = try reader.optionalString("issuer.keyset_url")
         c.rootKeyFiles = try reader.strings("issuer.root_keys", default: [])

@@ -31,4 +31,13 @@ struct VerifierConfigurationTests {
         missingRoot.keySetURL = "ftp://nope"
         #expect { try missingRoot.validate() } throws: { ($0 as? ConfigurationError)?.key == "issuer.keyset_url" }
     }
+
+    @Test func yamlTextReadsAsTheFileDoes() throws {
+        // The fuzz target's way in (`verifier-config`) is the daemon's reader, not a second one.
+        let text = "verify:\n  replay_policy: reject\n  leeway: 2m\nserver:\n  allowed_hosts: [Till-1.Shop.Example]\n"
+        let configuration = try VerifierConfiguration.load(yaml: text)
+        #expect(configuration.replayPolicy == .reject && configuration.leeway == 120 && configuration.allowedHosts == ["till-1.shop.example"])
+        #expect { try VerifierConfiguration.load(yaml: "verify:\n  leeway: 2h\n") } throws: { ($0 as? ConfigurationError)?.key == "verify.leeway" }
+        #expect { try VerifierConfiguration.load(yaml: "verify:\n  replay_polcy: reject\n") } throws: { ($0 as? ConfigurationError)?.key == "verify.replay_polcy" }
+    }
 }
