@@ -32,7 +32,7 @@ struct VerifierConfigurationTests {
         #expect { try missingRoot.validate() } throws: { ($0 as? ConfigurationError)?.key == "issuer.keyset_url" }
     }
 
-    @Test func yamlTextReadsAsTheFileDoes() throws {
+    @Test func yamlTextIsReadByTheDaemonsRules() throws {
         // The fuzz target's way in (`verifier-config`) is the daemon's reader, not a second one.
         let text = "verify:\n  replay_policy: reject\n  leeway: 2m\nserver:\n  allowed_hosts: [Till-1.Shop.Example]\n"
         let configuration = try VerifierConfiguration.load(yaml: text)
