@@ -12,7 +12,8 @@ import Yams
 /// is a plain name (the parser refuses one given twice); an integer is
 /// decimal and fits, anything else stays the text it was (so a getter
 /// names the key and the text when it wants a number); and a file stands
-/// for at most ``maximumValues``.
+/// for at most ``maximumValues``. Keys that are not names are refused
+/// before Yams sees them (``ConfigurationYAMLKeys``).
 enum ConfigurationYAML {
     /// The most values a file may hold, counting each use of an alias as
     /// what it stands for; a configuration has a few dozen.
@@ -20,6 +21,7 @@ enum ConfigurationYAML {
 
     /// The file's values, nil when it holds none (an empty file: every default).
     static func values(_ text: String, source path: String) throws(ConfigurationError) -> Any? {
+        try ConfigurationYAMLKeys.check(text, source: path)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

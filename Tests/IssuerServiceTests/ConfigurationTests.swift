@@ -109,6 +109,32 @@ struct ConfigurationTests {
         }
     }
 
+    /// Found by fuzzing (`verifier-config`): the YAML library sorts a
+    /// mapping's duplicate keys, comparing nested keys in time exponential in
+    /// their depth, so 492 bytes of repeated `? - ? - ?` keys took 12 s to
+    /// minutes; an alias as a key would have it hash all the alias stands
+    /// for. Such keys are now refused from the parser's events, before the
+    /// library builds or compares anything.
+    @Test(arguments: ["23e22186b11b0ef8e65b46cd713ffff619282e73", "c126a85bf2db1e526bea3a6a6d4bc39f8849b1e8"])
+    func nestedRepeatedKeysAreRefusedBeforeTheYAMLLibraryComparesThem(corpusFile: String) throws {
+        let text = try String(contentsOf: ProjectPaths.packageRoot.appendingPathComponent("Fuzz/corpus/verifier-config/\(corpusFile)"), encoding: .utf8)
+        #expect { try IssuerConfiguration.load(yaml: text) } throws: { error in
+            (error as? ConfigurationError)?.problem.contains("a key is a list or a mapping") == true
+        }
+    }
+
+    @Test(arguments: [
+        "a: &a [1, [2, 3]]\n*a : 1\n",
+        "a: &a x\nb: {*a : 1}\n",
+        "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: &c [*b, *b, *b]\n? *c\n: 1\n",
+    ])
+    func aliasesAsKeysAreRefusedWithTheirLine(yaml: String) throws {
+        #expect { try IssuerConfiguration.load(yaml: yaml) } throws: { error in
+            let problem = (error as? ConfigurationError)?.problem ?? ""
+            return problem.contains("a key is an alias") && problem.contains("line ")
+        }
+    }
+
     /// Also found by fuzzing: YAML 1.1 reads `1:30` as sexagesimal 90, and the
     /// YAML library's arithmetic trapped on one that overflows. Integers are
     /// decimal here; anything else is text, refused by the key that wanted a number.
