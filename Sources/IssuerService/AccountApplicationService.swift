@@ -87,7 +87,7 @@ struct AccountApplicationService: Sendable {
             // The applicant's answer is the same either way; the person the
             // ID belongs to is told at the address already on file.
             if facts.known, let onFile = facts.holderEmail, onFile.lowercased() != form.email.lowercased(),
-               let notice = composer.compose(kind: "application_identity_known", to: onFile, now: now, { $0.identityAlreadyKnown(form.chineseName) }) {
+               let notice = composer.compose(kind: "application_identity_known", to: onFile, now: now, { $0.identityAlreadyKnown() }) {
                 mails.append(notice)
             }
             try store.submit(submission, mails: mails, now: now)
@@ -147,9 +147,17 @@ struct AccountApplicationService: Sendable {
 
     // MARK: - Review
 
-    func queue(status: ApplicationStatus, actor: String, now: Int64) async throws -> [ApplicationStore.QueueEntry] {
-        let store = store
-        return try await databaseThreads.write { try store.queue(status: status, actor: actor, now: now) }
+    /// One page of the queue; `after` is the `next` of the page before, as text.
+    func queue(statuses: [ApplicationStatus], after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationStore.QueuePage {
+        var cursor: ApplicationStore.QueueCursor?
+        if let after, !after.isEmpty {
+            guard let parsed = ApplicationStore.QueueCursor(after) else {
+                throw APIError.badRequest("invalid_value", "after is the `next` value of the page before; start again without it")
+            }
+            cursor = parsed
+        }
+        let store = store, start = cursor
+        return try await databaseThreads.write { try store.queue(statuses: statuses, after: start, limit: limit, actor: actor, now: now) }
     }
 
     func application(id: String, actor: String, now: Int64) async throws -> AccountApplication {
@@ -169,17 +177,33 @@ struct AccountApplicationService: Sendable {
         return try await databaseThreads.write { try store.revealNationalID(id: id, actor: actor, now: now) }
     }
 
-    func approve(id: String, studentID: String, actor: String, now: Int64) async throws -> AccountApplication {
+    /// Approves with `studentID`, taking from the application only the
+    /// contact fields in `take` where the registrar has a record (see
+    /// ``ApplicationStore/Decision``). Mails: how to sign in to the
+    /// account's address; the applicant, when that is another address;
+    /// and the address replaced, if staff replaced it.
+    func approve(id: String, studentID: String, take: Set<ContactField> = [], onlyIfNothingReplaced: Bool = false,
+                 actor: String, now: Int64) async throws -> AccountApplication {
         let trimmed = studentID.trimmingCharacters(in: .whitespaces).uppercased()
         guard (1...32).contains(trimmed.utf8.count), trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw APIError.invalid("invalid_field", field: "student_id", "student_id is 1–32 letters, digits or '-'")
         }
         let store = store, composer = composer
         return try await decide {
-            try store.decide(id: id, decision: .approve(studentID: trimmed), mail: { application in
-                composer.compose(kind: "application_approved", to: application.form.email, now: now) {
-                    $0.applicationApproved(application.form.chineseName, trimmed, composer.loginURL)
+            try store.decide(id: id, decision: .approve(studentID: trimmed, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced), mails: { application, account in
+                guard let account else { return [] }
+                var mails: [OutgoingMail] = []
+                if let address = account.email, let mail = composer.compose(kind: "application_approved", to: address, now: now, {
+                    $0.applicationApproved(account.name, account.studentID, composer.loginURL)
+                }) { mails.append(mail) }
+                if account.email?.lowercased() != application.form.email.lowercased(),
+                   let mail = composer.compose(kind: "application_approved", to: application.form.email, now: now, { $0.approvedDetailsOnFile(application.form.chineseName) }) {
+                    mails.append(mail)
                 }
+                if let old = account.replacedEmail, let mail = composer.compose(kind: "contact_replaced", to: old, now: now, {
+                    $0.contactReplaced(account.name, account.studentID)
+                }) { mails.append(mail) }
+                return mails
             }, actor: actor, now: now)
         }
     }
@@ -189,10 +213,10 @@ struct AccountApplicationService: Sendable {
         guard (1...2_000).contains(reason.count) else { throw APIError.invalid("missing_field", field: "reason", "reason is 1–2000 characters; the applicant reads it") }
         let store = store, composer = composer
         return try await decide {
-            try store.decide(id: id, decision: .reject(reason: reason), mail: { application in
+            try store.decide(id: id, decision: .reject(reason: reason), mails: { application, _ in
                 composer.compose(kind: "application_rejected", to: application.form.email, now: now) {
                     $0.applicationRejected(application.form.chineseName, reason)
-                }
+                }.map { [$0] } ?? []
             }, actor: actor, now: now)
         }
     }

@@ -170,16 +170,16 @@ public struct IssuerServices: Sendable {
     }
 
     // The review, for the command line (the admin API calls the same service).
-    public func reviewQueue(status: ApplicationStatus, actor: String, now: Int64) async throws -> [ApplicationStore.QueueEntry] {
-        try await applications.queue(status: status, actor: actor, now: now)
+    public func reviewQueue(status: ApplicationStatus, after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationStore.QueuePage {
+        try await applications.queue(statuses: [status], after: after, limit: limit, actor: actor, now: now)
     }
 
     public func reviewApplication(id: String, actor: String, now: Int64) async throws -> AccountApplication {
         try await applications.application(id: id, actor: actor, now: now)
     }
 
-    public func approveApplication(id: String, studentID: String, actor: String, now: Int64) async throws {
-        _ = try await applications.approve(id: id, studentID: studentID, actor: actor, now: now)
+    public func approveApplication(id: String, studentID: String, take: Set<ContactField> = [], actor: String, now: Int64) async throws {
+        _ = try await applications.approve(id: id, studentID: studentID, take: take, actor: actor, now: now)
     }
 
     public func rejectApplication(id: String, reason: String, actor: String, now: Int64) async throws {

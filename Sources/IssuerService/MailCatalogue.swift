@@ -4,8 +4,13 @@ struct MailCatalogue: Sendable {
     let signature: String
     let applicationReceived: @Sendable (_ name: String, _ id: String, _ reviewDue: String, _ statusLink: String,
                                         _ consentVersion: String, _ consentSHA256: String, _ consentedAt: String) -> (subject: String, body: String)
-    let identityAlreadyKnown: @Sendable (_ name: String) -> (subject: String, body: String)
+    /// To the address on file; no text the applicant typed reaches it.
+    let identityAlreadyKnown: @Sendable () -> (subject: String, body: String)
     let applicationApproved: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
+    /// To an applicant whose address is not the account's: the details went to the address on file.
+    let approvedDetailsOnFile: @Sendable (_ name: String) -> (subject: String, body: String)
+    /// To the address an approval replaced.
+    let contactReplaced: @Sendable (_ name: String, _ studentID: String) -> (subject: String, body: String)
     let applicationRejected: @Sendable (_ name: String, _ reason: String) -> (subject: String, body: String)
     let informationRequested: @Sendable (_ name: String, _ message: String, _ statusLink: String) -> (subject: String, body: String)
     let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
@@ -31,12 +36,12 @@ struct MailCatalogue: Sendable {
              同意時間：\(at)
              """)
         },
-        identityAlreadyKnown: { name in
+        identityAlreadyKnown: {
             ("有人以您的身分申請校友帳號",
              """
-             \(name) 您好：
+             校友您好：
 
-             我們收到一份以您的身分證統一編號提出的校友帳號申請，但您已有帳號或尚在審核中的申請。若是您本人提出，請直接登入，或使用「忘記密碼」重設；若不是您，請與校友中心聯絡。
+             我們收到一份以您的身分證統一編號提出的校友帳號申請。您的學籍資料已在本中心，申請須經人工審核，核准前不會變更您的聯絡資料。若是您本人提出，可直接登入，或使用「忘記密碼」重設；若不是您，請與校友中心聯絡。
              """)
         },
         applicationApproved: { name, studentID, url in
@@ -49,6 +54,22 @@ struct MailCatalogue: Sendable {
              首次登入密碼：您的身分證統一編號（或居留證統一證號），登入後須立即變更密碼。
 
              登入：\(url)
+             """)
+        },
+        approvedDetailsOnFile: { name in
+            ("您的校友帳號申請已核准",
+             """
+             \(name) 您好：
+
+             您的校友帳號申請已核准。登入方式已寄至學校學籍資料所載的電子郵件地址；若該地址已無法使用，請與校友中心聯絡。
+             """)
+        },
+        contactReplaced: { name, studentID in
+            ("您的校友帳號聯絡資料已變更",
+             """
+             \(name) 您好：
+
+             校友中心核准一份帳號申請時，依審核人員的確認，將帳號 \(studentID) 的電子郵件地址改為申請書所填的地址。若這不是您本人的申請，請立即與校友中心聯絡。
              """)
         },
         applicationRejected: { name, reason in
@@ -138,12 +159,12 @@ struct MailCatalogue: Sendable {
              Agreed at: \(at)
              """)
         },
-        identityAlreadyKnown: { name in
+        identityAlreadyKnown: {
             ("Someone applied for an alumni account in your name",
              """
-             Dear \(name),
+             Dear alumnus,
 
-             We received an application for an alumni account with your national ID number, but you already have an account or an application under review. If it was you, sign in, or use "forgot password" to set a new one. If it was not you, please contact the Alumni Centre.
+             We received an application for an alumni account with your national ID number. The university's record of you is already with us; the application is reviewed by staff, and nothing in your contact details changes before then. If it was you, sign in, or use "forgot password" to set a new one. If it was not you, please contact the Alumni Centre.
              """)
         },
         applicationApproved: { name, studentID, url in
@@ -156,6 +177,22 @@ struct MailCatalogue: Sendable {
              First password: your national ID (or resident certificate) number. You will be asked to choose a new password at once.
 
              Sign in: \(url)
+             """)
+        },
+        approvedDetailsOnFile: { name in
+            ("Your alumni account application is approved",
+             """
+             Dear \(name),
+
+             Your application for an alumni account has been approved. How to sign in was sent to the e-mail address in the university's record of you; if you can no longer read it, please contact the Alumni Centre.
+             """)
+        },
+        contactReplaced: { name, studentID in
+            ("The contact details of your alumni account changed",
+             """
+             Dear \(name),
+
+             On approving an account application, the Alumni Centre's staff replaced the e-mail address of account \(studentID) with the one given in the application. If that application was not yours, please contact the Alumni Centre at once.
              """)
         },
         applicationRejected: { name, reason in

@@ -56,13 +56,23 @@ struct ReviewController: Sendable {
         guard let status = ApplicationStatus(rawValue: text) else {
             throw APIError.badRequest("invalid_value", "status is pending, needs_info, approved or rejected")
         }
-        let entries = try await services.applications.queue(status: status, actor: staff.name, now: services.clock.now())
-        struct Body: Encodable { let applications: [Entry] }
-        return try JSONBody.response(Body(applications: entries.map {
+        var limit = 100
+        if let text = request.uri.queryParameters["limit"] {
+            guard let value = Int(text), (1...500).contains(value) else { throw APIError.badRequest("invalid_value", "limit is 1–500 (default 100)") }
+            limit = value
+        }
+        let page = try await services.applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
+                                                         actor: staff.name, now: services.clock.now())
+        struct Body: Encodable {
+            let applications: [Entry]
+            let total: Int
+            let next: String?
+        }
+        return try JSONBody.response(Body(applications: page.entries.map {
             Entry(applicationID: $0.id, status: $0.status.rawValue, submittedAt: AccountController.timestamp($0.submittedAt),
                   reviewDue: Self.day($0.reviewDue), chineseName: $0.chineseName, nationalIDMasked: $0.nationalIDMasked, records: $0.records,
                   registrarMatch: $0.registrarMatch, identityAlreadyKnown: $0.knownIdentity)
-        }), headers: [.cacheControl: "no-store"])
+        }, total: page.total, next: page.next?.text), headers: [.cacheControl: "no-store"])
     }
 
     struct Detail: Encodable {
@@ -94,6 +104,25 @@ struct ReviewController: Sendable {
         let decisionReason: String?
         let documents: [Document]
         let documentsDeletedAt: String?
+        /// The registrar's records under the student IDs the application names.
+        let registrarRecords: [Registrar]
+
+        struct Registrar: Encodable {
+            let studentID: String
+            let name: String
+            let email: String?
+            let mobile: String?
+            /// same, different (approval refused) or none.
+            let nationalID: String
+            let activated: Bool
+            let diplomaDate: String?
+            enum CodingKeys: String, CodingKey {
+                case name, email, mobile, activated
+                case studentID = "student_id"
+                case nationalID = "national_id"
+                case diplomaDate = "diploma_date"
+            }
+        }
 
         struct Document: Encodable {
             let kind: String
@@ -126,6 +155,7 @@ struct ReviewController: Sendable {
             case decidedBy = "decided_by"
             case decisionReason = "decision_reason"
             case documentsDeletedAt = "documents_deleted_at"
+            case registrarRecords = "registrar_records"
         }
 
         init(_ a: AccountApplication) {
@@ -158,6 +188,10 @@ struct ReviewController: Sendable {
             decisionReason = a.decisionReason
             documents = a.documents.map { Document(kind: $0.kind.rawValue, contentType: $0.contentType, size: $0.size) }
             documentsDeletedAt = a.documentsDeletedAt.map(AccountController.timestamp)
+            registrarRecords = a.registrarRecords.map {
+                Registrar(studentID: $0.studentID, name: $0.name, email: $0.email, mobile: $0.mobile, nationalID: $0.nationalID.rawValue,
+                          activated: $0.activated, diplomaDate: ReviewController.day($0.diplomaDate.map { Int($0) }))
+            }
         }
     }
 
@@ -196,7 +230,12 @@ struct ReviewController: Sendable {
 
     struct Approval: Decodable {
         let studentID: String
-        enum CodingKeys: String, CodingKey { case studentID = "student_id" }
+        /// Contact fields to take from the application over the registrar's record.
+        let takeFromApplication: [String]?
+        enum CodingKeys: String, CodingKey {
+            case studentID = "student_id"
+            case takeFromApplication = "take_from_application"
+        }
     }
 
     struct Decided: Encodable {
@@ -211,9 +250,15 @@ struct ReviewController: Sendable {
     @Sendable func approve(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
-        let input = try JSONBody.decode(Approval.self, from: body, allowedKeys: ["student_id"])
+        let input = try JSONBody.decode(Approval.self, from: body, allowedKeys: ["student_id", "take_from_application"])
         let id = try applicationID(context)
-        _ = try await services.applications.approve(id: id, studentID: input.studentID, actor: staff.name, now: services.clock.now())
+        let take = try Set((input.takeFromApplication ?? []).map { name in
+            guard let field = ContactField(rawValue: name) else {
+                throw APIError.invalid("invalid_field", field: "take_from_application", "take_from_application lists name, email or mobile")
+            }
+            return field
+        })
+        _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.name, now: services.clock.now())
         services.accountsChanged()
         services.mailDelivery.wake()
         return try JSONBody.response(Decided(applicationID: id, status: "approved"))
@@ -244,25 +289,31 @@ struct ReviewController: Sendable {
     }
 
     /// Approves, in one request, the pending applications whose national
-    /// ID and student ID match a holder the registrar imported, each with
-    /// that student ID.
+    /// ID and student ID match a holder the registrar imported and whose
+    /// e-mail is the registrar's: those an approval cannot take anything
+    /// over with. The others are listed as refused, for a reviewer. Walks
+    /// the whole queue, a page at a time.
     @Sendable func approveMatches(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
         let now = services.clock.now()
-        let pending = try await services.applications.queue(status: .pending, actor: staff.name, now: now)
         var approved: [String] = []
         var problems: [String: String] = [:]
-        for entry in pending {
-            guard let studentID = entry.registrarMatch, !entry.knownIdentity else { continue }
-            do {
-                _ = try await services.applications.approve(id: entry.id, studentID: studentID, actor: staff.name, now: now)
-                approved.append(entry.id)
-            } catch let error as APIError {
-                problems[entry.id] = error.message
-            } catch let error as IssuerStoreError where error.code != .databaseBusy {
-                problems[entry.id] = error.message
+        var after: String?
+        repeat {
+            let page = try await services.applications.queue(statuses: [.pending], after: after, limit: 500, actor: staff.name, now: now)
+            for entry in page.entries {
+                guard let studentID = entry.registrarMatch else { continue }
+                do {
+                    _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: staff.name, now: now)
+                    approved.append(entry.id)
+                } catch let error as APIError {
+                    problems[entry.id] = error.message
+                } catch let error as IssuerStoreError where error.code != .databaseBusy {
+                    problems[entry.id] = error.message
+                }
             }
-        }
+            after = page.next?.text
+        } while after != nil
         services.accountsChanged()
         services.mailDelivery.wake()
         struct Body: Encodable { let approved: [String]; let refused: [String: String] }

@@ -161,4 +161,37 @@ public struct AccountApplication: Sendable, Equatable {
     public let decisionReason: String?
     public let documents: [StoredDocument]
     public let documentsDeletedAt: Int64?
+    /// What the registrar's import holds under the student IDs this
+    /// application names, for the reviewer to compare side by side.
+    public var registrarRecords: [RegistrarRecord] = []
+}
+
+/// A holder record the registrar imported, as a reviewer compares it with
+/// an application. Contact data is shown because the reviewer chooses
+/// between it and the applicant's; the national ID is only compared.
+public struct RegistrarRecord: Sendable, Equatable {
+    public enum NationalIDComparison: String, Sendable {
+        /// The record holds the application's national ID.
+        case same
+        /// The record holds another national ID: approving with it is refused.
+        case different
+        /// The record holds no national ID.
+        case none
+    }
+
+    public let studentID: String
+    public let name: String
+    public let email: String?
+    public let mobile: String?
+    public let nationalID: NationalIDComparison
+    /// The account already has a password: an application cannot open it.
+    public let activated: Bool
+    /// YYYYMMDD; the account opens two days after it.
+    public let diplomaDate: Int64?
+}
+
+/// Contact data an approval may take from the application instead of the
+/// registrar's record; staff choose, having seen both.
+public enum ContactField: String, Sendable, CaseIterable {
+    case name, email, mobile
 }

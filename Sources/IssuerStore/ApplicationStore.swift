@@ -41,7 +41,7 @@ public struct ApplicationStore: Sendable {
     /// What the store found about an identity before a submission, so the
     /// service can choose the mails (never shown to the applicant).
     public struct IdentityFacts: Sendable, Equatable {
-        /// A holder with a password set, or an open application, has this ID.
+        /// A holder (activated or only imported), or an open application, has this ID.
         public let known: Bool
         /// The e-mail on file of the holder with this ID, if any.
         public let holderEmail: String?
@@ -56,7 +56,7 @@ public struct ApplicationStore: Sendable {
             return (holder, open)
         }
         let email = try found.0?.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: found.0!.studentID) }
-        return IdentityFacts(known: found.1 || found.0?.passwordHash != nil, holderEmail: email)
+        return IdentityFacts(known: found.1 || found.0 != nil, holderEmail: email)
     }
 
     /// Stores a new application with its documents' records and its mails.
@@ -70,7 +70,9 @@ public struct ApplicationStore: Sendable {
             let holder = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db)
             let open = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_application WHERE national_id_index = ? AND status IN ('pending', 'needs_info'))",
                                          arguments: [index]) ?? false
-            let known = open || holder?.passwordHash != nil
+            // A holder record with this national ID makes it known, activated
+            // or not: its owner is told, and a match is a claim to check.
+            let known = open || holder != nil
             let match = holder.flatMap { $0.passwordHash == nil && studentIDs.contains($0.studentID.uppercased()) ? $0.studentID : nil }
             try db.execute(sql: """
                 INSERT INTO account_application (id, status, submitted_at, review_due, national_id_index, sealed_form, consent_version, consent_sha256,
@@ -108,18 +110,69 @@ public struct ApplicationStore: Sendable {
         public let knownIdentity: Bool
     }
 
-    /// The applications in `status`, oldest `review_due` first (paused ones
-    /// last, by submission). Listing is a read of personal data: audited.
-    public func queue(status: ApplicationStatus, actor: String, now: Int64, limit: Int = 500) throws(IssuerStoreError) -> [QueueEntry] {
-        let rows = try database.write { db -> [Row] in
+    /// Where a page of the queue ends: the sort key of its last entry
+    /// (paused applications last, then by due day, submission and id).
+    public struct QueueCursor: Sendable, Equatable {
+        let paused: Int
+        let reviewDue: Int
+        let submittedAt: Int64
+        let id: String
+
+        /// Parses a cursor this store wrote (`next`); anything else is nil.
+        public init?(_ text: some StringProtocol) {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard text.utf8.count <= 80, parts.count == 4, let paused = Int(parts[0]), (0...1).contains(paused),
+                  let due = Int(parts[1]), (0...99_991_231).contains(due), let submitted = Int64(parts[2]), submitted >= 0,
+                  (1...40).contains(parts[3].utf8.count), parts[3].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
+            self.paused = paused
+            reviewDue = due
+            submittedAt = submitted
+            id = String(parts[3])
+        }
+
+        init(_ entry: QueueEntry) {
+            paused = entry.reviewDue == nil ? 1 : 0
+            reviewDue = entry.reviewDue ?? 0
+            submittedAt = entry.submittedAt
+            id = entry.id
+        }
+
+        public var text: String { "\(paused).\(reviewDue).\(submittedAt).\(id)" }
+    }
+
+    /// One page of the queue, with how many there are in all.
+    public struct QueuePage: Sendable, Equatable {
+        public let entries: [QueueEntry]
+        public let total: Int
+        /// Pass as `after` for the next page; nil on the last.
+        public let next: QueueCursor?
+    }
+
+    /// The applications in `statuses`, oldest `review_due` first (paused
+    /// ones last, by submission), `limit` at a time after `after`.
+    /// Listing is a read of personal data: audited.
+    public func queue(statuses: [ApplicationStatus], after: QueueCursor? = nil, limit: Int = 100, actor: String, now: Int64) throws(IssuerStoreError) -> QueuePage {
+        let limit = min(max(limit, 1), 500)
+        let marks = statuses.map { _ in "?" }.joined(separator: ", ")
+        let names = statuses.map(\.rawValue)
+        let (rows, total) = try database.write { db -> ([Row], Int) in
+            var arguments = StatementArguments(names)
+            var keyset = ""
+            if let after {
+                keyset = "AND (review_due IS NULL, COALESCE(review_due, 0), submitted_at, id) > (?, ?, ?, ?)"
+                arguments += [after.paused, after.reviewDue, after.submittedAt, after.id]
+            }
+            arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, status, submitted_at, review_due, sealed_form, registrar_match, known_identity FROM account_application
-                WHERE status = ? ORDER BY review_due IS NULL, review_due, submitted_at, id LIMIT ?
-                """, arguments: [status.rawValue, limit])
-            try AuditEvent(at: now, actor: actor, action: "applications_listed", subject: nil, detail: "status \(status.rawValue), \(rows.count) shown").insert(db)
-            return rows
+                WHERE status IN (\(marks)) \(keyset) ORDER BY review_due IS NULL, COALESCE(review_due, 0), submitted_at, id LIMIT ?
+                """, arguments: arguments)
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM account_application WHERE status IN (\(marks))", arguments: StatementArguments(names)) ?? 0
+            try AuditEvent(at: now, actor: actor, action: "applications_listed", subject: nil,
+                           detail: "status \(names.joined(separator: "+")), \(min(rows.count, limit)) of \(total) shown").insert(db)
+            return (rows, total)
         }
-        return try rows.map { row throws(IssuerStoreError) in
+        let entries = try rows.prefix(limit).map { row throws(IssuerStoreError) in
             let id: String = row["id"]
             let form = try openForm(row["sealed_form"], id: id)
             return QueueEntry(id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"],
@@ -127,18 +180,45 @@ public struct ApplicationStore: Sendable {
                               nationalIDMasked: (try? IdentityNumber(form.nationalID).masked) ?? "**********",
                               records: form.records, registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"])
         }
+        return QueuePage(entries: entries, total: total, next: rows.count > limit ? entries.last.map(QueueCursor.init) : nil)
     }
 
     /// The whole application, read by `actor`, audited as `action` in the same transaction.
     public func application(id: String, actor: String, now: Int64, action: String = "application_read") throws(IssuerStoreError) -> AccountApplication {
-        let found = try database.write { db -> (Row, [Row])? in
+        let found = try database.write { db -> (Row, [Row], [HolderRecord])? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else { return nil }
             let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ? ORDER BY kind", arguments: [id])
             try AuditEvent(at: now, actor: actor, action: action, subject: id, detail: "").insert(db)
-            return (row, documents)
+            return (row, documents, try namedHolders(row, db: db))
         }
-        guard let (row, documents) = found else { throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))") }
-        return try application(row, documents: documents)
+        guard let (row, documents, holders) = found else { throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))") }
+        var application = try application(row, documents: documents)
+        let index = (try? IdentityNumber(application.form.nationalID)).map(seal.nationalIDIndex)
+        application.registrarRecords = try holders.map { holder throws(IssuerStoreError) in try registrarRecord(holder, nationalIDIndex: index) }
+        return application
+    }
+
+    /// The holders named by an application: its registrar match and the
+    /// student IDs the applicant typed.
+    private func namedHolders(_ row: Row, db: Database) throws -> [HolderRecord] {
+        guard let form = try? openForm(row["sealed_form"], id: row["id"]) else { return [] }
+        var ids = form.records.compactMap { $0.studentID?.uppercased() }
+        if let match: String = row["registrar_match"] { ids.insert(match.uppercased(), at: 0) }
+        var seen = Set<String>(), holders: [HolderRecord] = []
+        for id in ids where seen.insert(id).inserted {
+            if let holder = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [id]) { holders.append(holder) }
+        }
+        return holders
+    }
+
+    private func registrarRecord(_ holder: HolderRecord, nationalIDIndex: Data?) throws(IssuerStoreError) -> RegistrarRecord {
+        let id = holder.studentID
+        let comparison: RegistrarRecord.NationalIDComparison = holder.nationalIDIndex.map { $0 == nationalIDIndex ? .same : .different } ?? .none
+        return RegistrarRecord(
+            studentID: id, name: try seal.open(holder.sealedName, field: "name", studentID: id),
+            email: try holder.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: id) },
+            mobile: try holder.sealedMobile.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "mobile", studentID: id) },
+            nationalID: comparison, activated: holder.passwordHash != nil, diplomaDate: holder.diplomaDate)
     }
 
     func application(_ row: Row, documents: [Row]) throws(IssuerStoreError) -> AccountApplication {
@@ -173,16 +253,31 @@ public struct ApplicationStore: Sendable {
     }
 
     public enum Decision: Sendable {
-        /// Opens the account with this student ID (the first password is the national ID).
-        case approve(studentID: String)
+        /// Opens the account with this student ID (the first password is
+        /// the national ID). An imported holder keeps the registrar's name,
+        /// e-mail and mobile except the fields in `take` (blanks are always
+        /// filled from the application). `onlyIfNothingReplaced` refuses an
+        /// approval that would need the applicant's word over the
+        /// registrar's: the bulk approval of matches.
+        case approve(studentID: String, take: Set<ContactField> = [], onlyIfNothingReplaced: Bool = false)
         case reject(reason: String)
+    }
+
+    /// The account an approval opened, as the mails need it.
+    public struct OpenedAccount: Sendable, Equatable {
+        public let studentID: String
+        public let name: String
+        /// Where the account's mail goes now.
+        public let email: String?
+        /// The address on file before, when the approval replaced it.
+        public let replacedEmail: String?
     }
 
     /// Approves or rejects a pending (or needs-info) application, with its
     /// mail, in one transaction. Returns the application as it was.
     /// Throws ``IssuerStoreError/Code/alreadyDecided`` when another decision came first.
     @discardableResult
-    public func decide(id: String, decision: Decision, mail: (AccountApplication) -> OutgoingMail?, actor: String, now: Int64) throws(IssuerStoreError) -> AccountApplication {
+    public func decide(id: String, decision: Decision, mails: (AccountApplication, OpenedAccount?) -> [OutgoingMail], actor: String, now: Int64) throws(IssuerStoreError) -> AccountApplication {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else {
                 throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))")
@@ -192,14 +287,19 @@ public struct ApplicationStore: Sendable {
             guard application.status == .pending || application.status == .needsInfo else {
                 throw IssuerStoreError(.alreadyDecided, "application \(id) was already \(application.status.rawValue) by \(application.decidedBy ?? "?"); nothing was changed")
             }
+            var opened: OpenedAccount?
             switch decision {
-            case .approve(let studentID):
-                let holderID = try openAccount(for: application, studentID: studentID, now: now, db: db)
+            case .approve(let studentID, let take, let onlyIfNothingReplaced):
+                let (holderID, account, taken) = try openAccount(for: application, studentID: studentID, take: take,
+                                                                 onlyIfNothingReplaced: onlyIfNothingReplaced, now: now, db: db)
+                opened = account
                 try db.execute(sql: """
                     UPDATE account_application SET status = 'approved', decided_at = ?, decided_by = ?, holder_id = ?, review_due = NULL, working_days_left = NULL
                     WHERE id = ?
                     """, arguments: [now, actor, holderID, id])
-                try AuditEvent(at: now, actor: actor, action: "application_approved", subject: id, detail: "student \(studentID)").insert(db)
+                let fields = taken.map(\.rawValue).sorted().joined(separator: ", ")
+                try AuditEvent(at: now, actor: actor, action: "application_approved", subject: id,
+                               detail: "student \(account.studentID)\(fields.isEmpty ? "" : ", from the application: \(fields)")").insert(db)
             case .reject(let reason):
                 try db.execute(sql: """
                     UPDATE account_application SET status = 'rejected', decided_at = ?, decided_by = ?, decision_reason = ?, review_due = NULL, working_days_left = NULL
@@ -207,15 +307,21 @@ public struct ApplicationStore: Sendable {
                     """, arguments: [now, actor, reason, id])
                 try AuditEvent(at: now, actor: actor, action: "application_rejected", subject: id, detail: reason).insert(db)
             }
-            if let message = mail(application) { try outbox.enqueue(message, now: now, db: db) }
+            for message in mails(application, opened) { try outbox.enqueue(message, now: now, db: db) }
             return application
         }
     }
 
-    /// Makes (or, for a registrar match, completes) the holder an approved
-    /// application opens: national ID and mobile sealed and indexed, no
-    /// password (the first login is with the national ID), change required.
-    private func openAccount(for application: AccountApplication, studentID: String, now: Int64, db: Database) throws -> Int64 {
+    /// Makes a holder for an approved application, or completes the one
+    /// the registrar imported under `studentID`. The registrar's record is
+    /// the authority: its national ID must be the application's, and its
+    /// name, e-mail, mobile and diploma date stay unless staff chose to
+    /// take a field from the application (`take`). National ID and mobile
+    /// are sealed and indexed; no password (the first login is with the
+    /// national ID), change required. Returns the holder's row id, the
+    /// account as the mails need it, and the fields taken over.
+    private func openAccount(for application: AccountApplication, studentID: String, take: Set<ContactField>, onlyIfNothingReplaced: Bool,
+                             now: Int64, db: Database) throws -> (Int64, OpenedAccount, Set<ContactField>) {
         let form = application.form
         guard let number = try? IdentityNumber(form.nationalID) else {
             throw IssuerStoreError(.corruptRecord, "the application's national ID does not validate")
@@ -223,40 +329,75 @@ public struct ApplicationStore: Sendable {
         let index = seal.nationalIDIndex(number)
         let mobile = try? TaiwanMobileNumber(form.mobile)
         let emailIndex = seal.emailIndex(form.email)
-        if let owner = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db), owner.studentID != studentID {
+        if let owner = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db), owner.studentID.uppercased() != studentID.uppercased() {
             throw IssuerStoreError(.invalidChange, "this national ID already belongs to student \(owner.studentID); approve with that student ID or reject")
         }
-        if let owner = try HolderRecord.filter(Column("email_index") == emailIndex).fetchOne(db), owner.studentID != studentID {
-            throw IssuerStoreError(.invalidChange, "the applicant's e-mail address already belongs to student \(owner.studentID)")
-        }
-        var record = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [studentID])
-        if let existing = record, existing.passwordHash != nil {
+        let existing = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [studentID])
+        if let existing, existing.passwordHash != nil {
             throw IssuerStoreError(.invalidChange, "student \(existing.studentID) already has an account with a password; the applicant can sign in or reset it")
         }
-        let id = record?.studentID ?? studentID
-        var holder = record ?? HolderRecord(id: nil, studentID: id, sealedName: Data(), sealedEmail: nil, emailIndex: nil,
-                                            status: HolderStatus.active.rawValue, passwordHash: nil, createdAt: now, updatedAt: now)
-        holder.sealedName = seal.seal(form.chineseName, field: "name", studentID: id)
-        holder.sealedEmail = seal.seal(form.email, field: "email", studentID: id)
-        holder.emailIndex = emailIndex
-        holder.sealedNationalID = seal.seal(number.value, field: "national_id", studentID: id)
-        holder.nationalIDIndex = index
-        if let mobile {
+        if let existing, let onFile = existing.nationalIDIndex, onFile != index {
+            throw IssuerStoreError(.invalidChange, """
+                the registrar's record of student \(existing.studentID) holds a different national ID from this application's; \
+                reject it, ask the applicant, or have the registrar correct the record
+                """)
+        }
+        let id = existing?.studentID ?? studentID
+        var holder = existing ?? HolderRecord(id: nil, studentID: id, sealedName: Data(), sealedEmail: nil, emailIndex: nil,
+                                              status: HolderStatus.active.rawValue, passwordHash: nil, createdAt: now, updatedAt: now)
+        // A field comes from the application when the holder is new, the
+        // registrar left it blank, or staff chose it having seen both.
+        func fromApplication(_ field: ContactField, onFile: Data?) -> Bool { existing == nil || onFile == nil || take.contains(field) }
+        let registrarName = try existing.map { try seal.open($0.sealedName, field: "name", studentID: id) }
+        let registrarEmail = try existing?.sealedEmail.map { try seal.open($0, field: "email", studentID: id) }
+        var taken = Set<ContactField>()
+        if fromApplication(.name, onFile: existing.flatMap { $0.sealedName.isEmpty ? nil : $0.sealedName }), registrarName != form.chineseName {
+            holder.sealedName = seal.seal(form.chineseName, field: "name", studentID: id)
+            taken.insert(.name)
+        }
+        if fromApplication(.email, onFile: existing?.sealedEmail), existing?.emailIndex != emailIndex {
+            if let owner = try HolderRecord.filter(Column("email_index") == emailIndex).fetchOne(db), owner.studentID != id {
+                throw IssuerStoreError(.invalidChange, "the applicant's e-mail address already belongs to student \(owner.studentID)")
+            }
+            holder.sealedEmail = seal.seal(form.email, field: "email", studentID: id)
+            holder.emailIndex = emailIndex
+            taken.insert(.email)
+        }
+        if let mobile, fromApplication(.mobile, onFile: existing?.sealedMobile), existing?.mobileIndex != seal.mobileIndex(mobile) {
             if let owner = try HolderRecord.filter(Column("mobile_index") == seal.mobileIndex(mobile)).fetchOne(db), owner.studentID != id {
-                holder.sealedMobile = nil
-                holder.mobileIndex = nil
+                // A mobile number is a login name: one holder only. The e-mail stays the way in.
             } else {
                 holder.sealedMobile = seal.seal(mobile.digits, field: "mobile", studentID: id)
                 holder.mobileIndex = seal.mobileIndex(mobile)
+                taken.insert(.mobile)
             }
         }
-        holder.diplomaDate = nil
+        let replaced = existing.map { existing in taken.filter { field in
+            switch field {
+            case .name: !existing.sealedName.isEmpty
+            case .email: existing.sealedEmail != nil
+            case .mobile: existing.sealedMobile != nil
+            }
+        } } ?? []
+        if onlyIfNothingReplaced, existing == nil || !replaced.isEmpty || existing?.emailIndex != emailIndex {
+            throw IssuerStoreError(.invalidChange, """
+                the applicant's contact data differs from the registrar's record of student \(id) (\(existing == nil ? "no record" : replaced.isEmpty ? "e-mail" : replaced.map(\.rawValue).sorted().joined(separator: ", "))); \
+                compare them in the console and approve one by one
+                """)
+        }
+        holder.sealedNationalID = seal.seal(number.value, field: "national_id", studentID: id)
+        holder.nationalIDIndex = index
         holder.passwordChangeRequired = true
         holder.updatedAt = now
-        if record == nil { try holder.insert(db) } else { try holder.update(db) }
-        record = holder
-        guard let holderID = record?.id else { throw IssuerStoreError(.corruptRecord, "the new holder has no id") }
-        return holderID
+        if existing == nil { try holder.insert(db) } else { try holder.update(db) }
+        guard let holderID = existing?.id ?? holder.id else {
+            throw IssuerStoreError(.corruptRecord, "the new holder has no id")
+        }
+        let account = OpenedAccount(
+            studentID: id, name: taken.contains(.name) || registrarName == nil ? form.chineseName : registrarName!,
+            email: taken.contains(.email) ? form.email : registrarEmail,
+            replacedEmail: replaced.contains(.email) ? registrarEmail : nil)
+        return (holderID, account, taken)
     }
 
     /// Asks the applicant for more: status `needs_info`, the clock stopped

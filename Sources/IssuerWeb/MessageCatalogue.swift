@@ -22,6 +22,13 @@ public struct MessageCatalogue: Sendable {
         return text
     }
 
+    /// A count in words: `key_one` for exactly one where the language has
+    /// it (English), else `key`; `{count}` is filled with `count`.
+    public func plural(_ key: String, count: Int, _ values: [String: String] = [:]) -> String {
+        let chosen = count == 1 && texts["\(key)_one"] != nil ? "\(key)_one" : key
+        return text(chosen, values.merging(["count": String(count)]) { $1 })
+    }
+
     /// The page text for an API error code, or the general one.
     public func error(_ code: String) -> String {
         texts["error_\(code)"] ?? text("error_other", ["code": code])

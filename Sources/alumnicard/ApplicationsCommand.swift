@@ -27,8 +27,18 @@ struct ApplicationsCommand: AsyncParsableCommand {
         func run() async throws {
             guard let wanted = ApplicationStatus(rawValue: status) else { throw CommandFailure.usage("--status is pending, needs_info, approved or rejected") }
             let services = try store.openServices()
-            let entries = try await serviceCall { try await services.reviewQueue(status: wanted, actor: store.auditActor, now: store.time) }
-            if entries.isEmpty { print("no \(wanted.rawValue) applications"); return }
+            var after: String?, shown = 0, total = 0
+            repeat {
+                let page = try await serviceCall { try await services.reviewQueue(status: wanted, after: after, limit: 500, actor: store.auditActor, now: store.time) }
+                total = page.total
+                shown += page.entries.count
+                show(page.entries)
+                after = page.next?.text
+            } while after != nil
+            print(total == 0 ? "no \(wanted.rawValue) applications" : "\(shown) of \(total) \(wanted.rawValue) applications")
+        }
+
+        private func show(_ entries: [ApplicationStore.QueueEntry]) {
             for entry in entries {
                 let due = entry.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }?.description ?? "paused"
                 let flags = [entry.registrarMatch.map { "matches imported \($0)" }, entry.knownIdentity ? "identity already known" : nil].compactMap { $0 }
@@ -61,7 +71,12 @@ struct ApplicationsCommand: AsyncParsableCommand {
                 print("record        \(record.degree) \(record.department) \(record.admissionYear)–\(record.graduationYear) \(record.studentID ?? "")")
             }
             for document in a.documents { print("document      \(document.kind.rawValue): \(document.contentType), \(document.size) bytes") }
-            if let match = a.registrarMatch { print("matches       imported holder \(match)") }
+            if let match = a.registrarMatch { print("matches       imported holder \(match): a claim to check against the registrar's record below") }
+            for record in a.registrarRecords {
+                let national = record.nationalID == .same ? "the same" : record.nationalID == .different ? "DIFFERENT (approval refused)" : "none on file"
+                print("registrar     \(record.studentID): \(record.name), \(record.email ?? "no e-mail"), \(record.mobile ?? "no mobile"); national ID \(national)"
+                      + (record.activated ? "; already activated" : "") + (record.diplomaDate.map { "; diploma \($0)" } ?? ""))
+            }
             if a.knownIdentity { print("note          this national ID already has an account or another open application") }
             if let message = a.message { print("asked         \(message)") }
             if let reply = a.reply { print("answer        \(reply)") }
@@ -76,10 +91,16 @@ struct ApplicationsCommand: AsyncParsableCommand {
         var id: String
         @Option(help: "The student ID the account logs in with (confirm it against the records).")
         var studentID: String
+        @Option(name: .customLong("take"), help: "A contact field (name, email, mobile) to take from the application over the registrar's record; repeat for more.")
+        var take: [String] = []
 
         func run() async throws {
+            let fields = try Set(take.map { name throws(CommandFailure) in
+                guard let field = ContactField(rawValue: name) else { throw CommandFailure.usage("--take is name, email or mobile") }
+                return field
+            })
             let services = try store.openServices()
-            try await serviceCall { try await services.approveApplication(id: id, studentID: studentID, actor: store.auditActor, now: store.time) }
+            try await serviceCall { try await services.approveApplication(id: id, studentID: studentID, take: fields, actor: store.auditActor, now: store.time) }
             print("approved \(id): account \(studentID.uppercased()) opens with the national ID as its first password; the mail is queued")
         }
     }

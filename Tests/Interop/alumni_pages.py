@@ -311,7 +311,7 @@ def staff_approves():
     driver.find_element(By.ID, "student_id").clear()
     driver.find_element(By.ID, "student_id").send_keys(config["student_id"])
     driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
-    wait.until(lambda d: d.current_url.endswith("/staff"))
+    wait.until(lambda d: d.current_url.endswith("/staff?done=approved"))
     after = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")]
     for page in ("cards", "keys", "merchants"):
         driver.get(base + "/staff/" + page)

@@ -123,6 +123,24 @@ struct StaffConsoleTests {
         }
     }
 
+    @Test func theConsoleShowsTheRegistrarsRecordBesideTheApplicationAndApprovesOnlyWhatIsTicked() async throws {
+        let harness = try await IssuerHarness()
+        try RegistrarMatchTests.importOwner(harness)
+        try await harness.application.test(.router) { client in
+            let id = try #require(try jsonObject(try await client.submit(RegistrarMatchTests.claiming("R12000001")).body)["application_id"] as? String)
+            var (browser, _) = try await Self.enrolled(harness, client)
+            let page = try await browser.get(client, "/staff/applications/\(id)")
+            let html = String(buffer: page.body)
+            #expect(html.contains("教務處學籍資料") && html.contains("owner@example.org") && html.contains("王本人") && html.contains("與申請書相同"))
+            #expect(html.contains("name=\"take_email\"") && !html.contains("value=\"R12000001\""))
+            let csrf = try #require(Browser.csrf(page))
+            let approved = try await browser.post(client, "/staff/applications/\(id)/approve", ["student_id": "R12000001", "take_mobile": "on", "csrf": csrf])
+            #expect(approved.status == .seeOther)
+        }
+        let holder = try #require(try harness.services.accounts.holder(studentID: "R12000001"))
+        #expect(holder.email == "owner@example.org" && holder.mobile == "0912345678")
+    }
+
     @Test func aReviewerApprovesInTheConsoleAndTheAuditNamesThem() async throws {
         let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in
@@ -141,7 +159,11 @@ struct StaffConsoleTests {
             let empty = try await browser.post(client, "/staff/applications/\(id)/approve", ["student_id": "", "csrf": csrf])
             #expect(empty.status == .unprocessableContent)
             let approved = try await browser.post(client, "/staff/applications/\(id)/approve", ["student_id": "R12345678", "csrf": csrf])
-            #expect(approved.status == .seeOther && approved.headers[.location] == "/staff")
+            #expect(approved.status == .seeOther && approved.headers[.location] == "/staff?done=approved")
+            let confirmed = String(buffer: try await browser.get(client, "/staff?done=approved").body)
+            #expect(confirmed.contains("已核准") && !confirmed.contains("/staff/applications/\(id)"))
+            let decided = String(buffer: try await browser.get(client, "/staff?status=approved").body)
+            #expect(decided.contains("/staff/applications/\(id)") && decided.contains("共 1 件"))
             let twice = try await browser.post(client, "/staff/applications/\(id)/approve", ["student_id": "R12345678", "csrf": csrf])
             #expect(twice.status == .conflict && String(buffer: twice.body).contains("已經處理過"))
         }

@@ -141,20 +141,27 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
         let now = services.clock.now(), calendar = services.applications.calendar, catalogue = visit.catalogue
-        var entries: [ApplicationStore.QueueEntry] = []
-        for status in [ApplicationStatus.pending, .needsInfo] {
-            entries += try await services.applications.queue(status: status, actor: signed.actor, now: now)
-        }
-        // Oldest due date first; paused ones (no due date) after them.
-        entries.sort { ($0.reviewDue ?? Int.max, $0.submittedAt) < ($1.reviewDue ?? Int.max, $1.submittedAt) }
-        let rows = entries.map { entry -> [String: Any] in
+        // The open ones by default; decided ones on request (?status=approved|rejected).
+        let wanted = request.uri.queryParameters["status"].flatMap { ApplicationStatus(rawValue: String($0)) }
+        let statuses = wanted.map { [$0] } ?? [.pending, .needsInfo]
+        let after = request.uri.queryParameters["after"].map(String.init)
+        let page = try await services.applications.queue(statuses: statuses, after: after, limit: 100, actor: signed.actor, now: now)
+        let rows = page.entries.map { entry -> [String: Any] in
             let due = entry.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }
             return ["id": entry.id, "name": entry.chineseName, "id_masked": entry.nationalIDMasked,
-                    "due": due?.description ?? catalogue.text("staff_paused"),
+                    "due": due?.description ?? catalogue.text(entry.status == .needsInfo ? "staff_paused" : "staff_decided"),
                     "days_left": due.map { String(calendar.workingDaysLeft(until: $0, now: now)) } ?? "—",
                     "state": catalogue.text("status_\(entry.status.rawValue)")]
         }
-        return pages.page("staff_queue", visit, values: values(signed, ["queue": rows, "queue_count": catalogue.text("staff_queue_count", ["count": String(rows.count)])]))
+        let statusQuery = wanted.map { "status=\($0.rawValue)&" } ?? ""
+        let filters = [("", catalogue.text("staff_queue_open")), ("approved", catalogue.text("status_approved")), ("rejected", catalogue.text("status_rejected"))]
+            .map { ["href": $0.0.isEmpty ? "/staff" : "/staff?status=\($0.0)", "label": $0.1, "current": ($0.0.isEmpty && wanted == nil) || $0.0 == wanted?.rawValue] }
+        var values: [String: Any] = ["queue": rows, "filters": filters,
+                                     "queue_count": catalogue.plural("staff_queue_count", count: page.total, ["shown": String(rows.count)])]
+        if let next = page.next { values["next_href"] = "/staff?\(statusQuery)after=\(next.text)" }
+        if request.uri.queryParameters["done"] == "approved" { values["notice"] = catalogue.text("staff_done_approved") }
+        if after != nil { values["first_href"] = "/staff" + (statusQuery.isEmpty ? "" : "?" + statusQuery.dropLast()) }
+        return pages.page("staff_queue", visit, values: self.values(signed, values))
     }
 
     @Sendable func application(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -186,6 +193,15 @@ struct StaffConsoleController: Sendable {
             (catalogue.text("staff_field_match"), a.registrarMatch ?? "—"),
             (catalogue.text("staff_field_known"), catalogue.text(a.knownIdentity ? "staff_yes" : "staff_no")),
         ]
+        // The registrar's record beside the application: what an approval keeps unless a box is ticked.
+        let registrar = a.registrarRecords.map { record -> [String: Any] in
+            let national = "staff_registrar_national_\(record.nationalID.rawValue)"
+            return ["student_id": record.studentID, "name": record.name, "email": record.email ?? "—", "mobile": record.mobile ?? "—",
+                    "national_id": catalogue.text(national), "national_id_differs": record.nationalID == .different,
+                    "name_differs": record.name != form.chineseName, "email_differs": record.email.map { $0.lowercased() != form.email.lowercased() } ?? false,
+                    "activated": record.activated,
+                    "diploma": record.diplomaDate.flatMap { try? CalendarDay(yyyymmdd: Int($0)) }?.description ?? "—"]
+        }
         if let due = a.reviewDue.flatMap({ try? CalendarDay(yyyymmdd: $0) }) { facts.insert((catalogue.text("staff_due"), due.description), at: 1) }
         if let reply = a.reply { facts.append((catalogue.text("staff_field_reply"), reply)) }
         let documents = a.documents.map { document -> [String: Any] in
@@ -193,8 +209,9 @@ struct StaffConsoleController: Sendable {
              "label": catalogue.text(document.kind == .photo ? "apply_photo" : "apply_id_document")]
         }
         let open = a.status == .pending || a.status == .needsInfo
+        // No student ID is pre-filled: the reviewer types the one they confirmed against the registrar's record.
         return ["id": a.id, "facts": facts.map { ["label": $0.0, "value": $0.1] }, "documents": documents, "open": open,
-                "suggested_student_id": a.registrarMatch ?? form.records.compactMap(\.studentID).first ?? ""]
+                "registrar": registrar, "has_registrar": !registrar.isEmpty]
     }
 
     @Sendable func document(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -224,8 +241,11 @@ struct StaffConsoleController: Sendable {
         do {
             switch try context.parameters.require("decision") {
             case "approve":
-                _ = try await applications.approve(id: id, studentID: try text("student_id"), actor: signed.actor, now: now)
+                let take = Set(ContactField.allCases.filter { fields["take_\($0.rawValue)"] == "on" })
+                let studentID = try text("student_id")
+                _ = try await applications.approve(id: id, studentID: studentID, take: take, actor: signed.actor, now: now)
                 services.accountsChanged()
+                return pages.redirect("/staff?done=approved", visit)
             case "reject": _ = try await applications.reject(id: id, reason: try text("reason"), actor: signed.actor, now: now)
             case "request-info": try await applications.requestInfo(id: id, message: try text("message"), actor: signed.actor, now: now)
             default: throw HTTPError(.notFound)
