@@ -94,7 +94,8 @@ struct AccountController: Sendable {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(PasswordChange.self, from: body, allowedKeys: ["current_password", "new_password"])
         try await PasswordService(services: services).change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
-                                                             new: input.newPassword, logger: context.logger)
+                                                             new: input.newPassword, client: services.clientAddress(of: request, context: context),
+                                                             logger: context.logger)
         return Response(status: .noContent)
     }
 

@@ -68,6 +68,10 @@ public struct IssuerConfiguration: Sendable {
     /// How the first login is checked: the national ID alone (the centre's
     /// how-to), or with a six-digit code mailed to the address on file.
     public var firstLogin = FirstLogin.nationalID
+    /// Wrong first-login guesses per account per day, from all clients,
+    /// after which that account's first login also needs a mailed code
+    /// (or, with no address on file, waits for the next day).
+    public var firstLoginDailyLimit = 20
     public var resetLifetime: Int64 = 30 * 60
 
     public enum FirstLogin: String, Sendable, CaseIterable {
@@ -266,6 +270,7 @@ public struct IssuerConfiguration: Sendable {
         c.bcryptCost = try reader.integer("login.bcrypt_cost", default: c.bcryptCost, in: 4...16)
         c.firstLogin = FirstLogin(rawValue: try reader.choice("login.first_login", default: c.firstLogin.rawValue,
                                                               from: FirstLogin.allCases.map(\.rawValue)))!
+        c.firstLoginDailyLimit = try reader.integer("login.first_login_daily_limit", default: c.firstLoginDailyLimit, in: 1...10_000)
         c.resetLifetime = try reader.seconds("login.reset_lifetime", default: c.resetLifetime, in: 300...86_400)
 
         c.passwordPolicy = PasswordPolicy.Kind(rawValue: try reader.choice("passwords.policy", default: c.passwordPolicy.rawValue,

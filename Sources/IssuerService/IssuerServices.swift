@@ -32,6 +32,7 @@ public struct IssuerServices: Sendable {
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
     public let lockouts: LoginLockouts
+    public let rateCounters: RateCounters
     public let outbox: MailOutbox
     public let merchants: MerchantDirectory
     public let applicationStore: ApplicationStore
@@ -103,6 +104,7 @@ public struct IssuerServices: Sendable {
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,
                                   databaseThreads: databaseThreads)
         lockouts = LoginLockouts(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout))
+        rateCounters = RateCounters(database: self.database)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
         merchants = MerchantDirectory(database: self.database)
         applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)

@@ -16,6 +16,8 @@ struct MailCatalogue: Sendable {
     let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
     let accountReady: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
     let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
+    /// To the address on file when an account's first login is guessed at too often.
+    let firstLoginGuessed: @Sendable (_ studentID: String, _ attempts: Int) -> (subject: String, body: String)
     let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ cardURL: String) -> (subject: String, body: String)
 
     static let traditionalChinese = MailCatalogue(
@@ -125,6 +127,15 @@ struct MailCatalogue: Sendable {
 
              您的首次登入驗證碼為 \(code)，\(minutes) 分鐘內有效，僅能使用一次。
              若不是您本人登入，請忽略本信並與校友中心聯絡。
+             """)
+        },
+        firstLoginGuessed: { studentID, attempts in
+            ("校友帳號首次登入的異常嘗試",
+             """
+             您好：
+
+             今天已有 \(attempts) 次以錯誤的身分證統一編號嘗試首次登入帳號 \(studentID)。為保護您的帳號，今天起首次登入須另輸入寄到本信箱的驗證碼。
+             若是您本人，請再登入一次並輸入寄來的驗證碼；若不是您，請與校友中心聯絡。
              """)
         },
         cardIssued: { name, number, validThrough, renewal, url in
@@ -248,6 +259,15 @@ struct MailCatalogue: Sendable {
 
              Your first-login code is \(code). It is valid for \(minutes) minutes and works once.
              If you are not signing in, ignore this message and contact the Alumni Centre.
+             """)
+        },
+        firstLoginGuessed: { studentID, attempts in
+            ("Unusual first-login attempts on your alumni account",
+             """
+             Hello,
+
+             Today \(attempts) attempts were made to sign in to account \(studentID) for the first time with a wrong national ID. To protect the account, its first login now also needs a code mailed to this address.
+             If it was you, sign in again and enter the code we send. If not, please contact the Alumni Centre.
              """)
         },
         cardIssued: { name, number, validThrough, renewal, url in

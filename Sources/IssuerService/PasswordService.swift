@@ -15,10 +15,25 @@ struct PasswordService: Sendable {
     var policy: PasswordPolicy { PasswordPolicy(kind: services.configuration.passwordPolicy, commonPasswords: .bundled) }
 
     /// `POST /v1/account/password`: the holder, signed in, changes it.
-    func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, logger: Logger) async throws {
-        let sign = SignInService(services: services)
+    /// Throttled like a login (review 2, #10): the client's rate, and a
+    /// wrong current password counts as a failed login of the account
+    /// from this client, locking it out after `login.max_failures`. The
+    /// contract's order stays (wrong_password first); the lockout bounds
+    /// what a stolen session learns from it.
+    func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, logger: Logger) async throws {
+        let sign = SignInService(services: services), lockouts = services.lockouts, now = services.clock.now()
+        let account = "holder:\(holder.id)"
+        if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
+            throw SignInService.tooManyAttempts(retryAfter)
+        }
+        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) {
+            throw SignInService.tooManyAttempts(retryAfter)
+        }
         guard PasswordHasher.isAcceptableAtLogin(current), current.utf8.count <= 1_024,
               try await sign.passwordMatches(holder, current) else {
+            let lockout = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+            logger.notice("password change: wrong current password", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)",
+                                                                                "locked_out": "\(lockout != nil)"])
             throw APIError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
         }
         try await set(holder: holder, new: new, keepSession: sessionHash, reset: nil, action: "password_changed")
@@ -71,15 +86,24 @@ struct PasswordService: Sendable {
 
     static let invalidResetToken = APIError.badRequest("reset_token_invalid", "this reset link is unknown, used or expired; ask for a new one")
 
-    /// `POST /v1/password-reset`: the same answer whether or not the account exists.
+    /// Reset mails per account per day: past it the answer is the same and no mail goes.
+    static let resetMails = RateCounters.Scope("reset_mail", window: 86_400)
+    static let resetMailsPerDay = 5
+
+    /// `POST /v1/password-reset`: the same answer whether or not the
+    /// account exists, and the same work (review 2, #12): one write
+    /// transaction either way, an audit row for an unknown name.
     func requestReset(login text: String, altcha: String?, logger: Logger) async throws {
         let now = services.clock.now()
         try await services.humanCheck.check(altcha, now: now)
         guard let login = LoginName(text) else { throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters") }
-        let accounts = services.accounts, outbox = services.outbox
+        let accounts = services.accounts, outbox = services.outbox, counters = services.rateCounters
+        let key = accounts.loginKey(login)
+        let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(key.dropFirst(5).prefix(12))"]
         guard let holder = try await services.databaseThreads.read({ try accounts.holder(login: login) }),
               holder.status == .active, let email = holder.email else {
-            logger.info("password reset requested for no account with an address", metadata: ["login": "\(login)"])
+            try await services.databaseThreads.write { try accounts.recordResetForNoAccount(now: now) }
+            logger.info("password reset requested for no account with an address", metadata: logName)
             return
         }
         let token = BearerToken.generate(prefix: "acr_")
@@ -87,11 +111,16 @@ struct PasswordService: Sendable {
         let link = services.composer.link("/reset", token: token)
         let mail = services.composer.compose(kind: "password_reset", to: email, now: now) { $0.passwordReset(link, minutes) }
         let holderID = holder.id, hash = AccountStore.tokenHash(token), expires = now + services.configuration.resetLifetime
-        try await services.databaseThreads.write {
-            try accounts.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, outbox: outbox, now: now)
+        let sent = try await services.databaseThreads.write {
+            try accounts.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, outbox: outbox, now: now,
+                                             cap: (counters, Self.resetMails, Self.resetMailsPerDay))
+        }
+        guard sent else {
+            logger.notice("password reset not mailed: the account's daily number of reset mails is reached", metadata: ["student_id": "\(holder.studentID)"])
+            return
         }
         services.mailDelivery.wake()
-        logger.info("password reset mailed", metadata: ["login": "\(login)"])
+        logger.info("password reset mailed", metadata: ["student_id": "\(holder.studentID)"])
     }
 
     /// `POST /v1/password-reset/confirm`: ends every session of the account.

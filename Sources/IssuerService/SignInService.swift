@@ -30,6 +30,9 @@ struct SignInService: Sendable {
         let passwordChangeRequired: Bool
     }
 
+    /// Wrong first-login guesses per account, per day (UTC), from all clients.
+    static let firstLoginGuesses = RateCounters.Scope("first_login_guess", window: 86_400)
+
     func signIn(_ attempt: Attempt, logger: Logger) async throws -> Session {
         guard let login = LoginName(attempt.login), (1...1_024).contains(attempt.password.utf8.count) else {
             throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters, and password 1–1024 bytes")
@@ -37,17 +40,25 @@ struct SignInService: Sendable {
         guard PasswordHasher.isAcceptableAtLogin(attempt.password) else {
             throw APIError.badRequest("invalid_value", "a password holds no control characters (NUL, tab, line breaks…)")
         }
+        // The national ID is the first password, so people type it as the login too.
+        guard (try? IdentityNumber(login.text)) == nil else {
+            throw APIError.invalid("national_id_as_login", field: "login",
+                                   "that is a national ID: it goes in the password field; sign in with your student ID, e-mail address or mobile number")
+        }
         let now = services.clock.now()
         let client = attempt.client
+        let accounts = services.accounts, lockouts = services.lockouts
+        // The name as typed is never logged or stored: its keyed hash stands for it.
+        let spelling = accounts.loginKey(login)
+        let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(spelling.dropFirst(5).prefix(12))", "client": "\(client)"]
         if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
             services.metrics.login("throttled")
-            logger.notice("login refused: too many attempts from this client", metadata: ["login": "\(login)", "client": "\(client)"])
+            logger.notice("login refused: too many attempts from this client", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
-        let accounts = services.accounts, lockouts = services.lockouts
         let holder = try await services.databaseThreads.read { try accounts.holder(login: login) }
         // Counted by the account when it exists, so every spelling of it shares one count.
-        let account = holder.map { "holder:\($0.id)" } ?? "name:\(login)"
+        let account = holder.map { "holder:\($0.id)" } ?? spelling
         switch services.configuration.humanCheckLogin {
         case .always:
             try await services.humanCheck.check(attempt.altcha, now: now)
@@ -58,19 +69,42 @@ struct SignInService: Sendable {
         case .never:
             break
         }
-        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) {
+        // Only the spelling tried answers 429 (review 2, #11): were a lockout
+        // of the account told under another spelling, a locked-out client
+        // could test which e-mail or mobile belongs to a student ID. Under
+        // another spelling the password is not checked, the time is the
+        // same, and the answer is an ordinary failure, counted to that spelling.
+        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: spelling, client: client, now: now) }) {
             services.metrics.login("throttled")
-            logger.notice("login refused: this client is locked out of the account", metadata: ["login": "\(login)", "client": "\(client)"])
+            logger.notice("login refused: this client is locked out of the account", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
-        let matches = try await passwordMatches(holder, attempt.password)
+        let accountLocked = account != spelling
+            ? try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) != nil : false
+        if let holder, holder.firstLoginPending, !accountLocked {
+            try await checkFirstLoginCeiling(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
+        }
+        let matches: Bool
+        if accountLocked {
+            _ = try await passwordMatches(nil, attempt.password) // the time of a real check
+            matches = false
+        } else {
+            matches = try await passwordMatches(holder, attempt.password)
+        }
         guard matches, let holder else {
-            let lockout = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+            // Under a locked account nothing was checked: only the spelling counts.
+            let keys = account == spelling || accountLocked ? [spelling] : [account, spelling]
+            let lockout = try await services.databaseThreads.write { () -> LoginLockouts.Lockout? in
+                var started: LoginLockouts.Lockout?
+                for key in keys { started = try lockouts.failed(account: key, client: client, now: now) ?? started }
+                return started
+            }
+            if let holder, holder.firstLoginPending, !accountLocked { try await countFirstLoginGuess(holder, now: now, logger: logger) }
             services.metrics.login("invalid_credentials")
-            logger.notice("login failed", metadata: ["login": "\(login)", "client": "\(client)"])
+            logger.notice("login failed", metadata: logName)
             if let lockout {
                 services.metrics.login("locked_out")
-                logger.warning("login lockout", metadata: ["login": "\(login)", "client": "\(client)", "seconds": "\(lockout.seconds)"])
+                logger.warning("login lockout", metadata: logName.merging(["seconds": "\(lockout.seconds)"]) { $1 })
             }
             // The same answer for an unknown account and a wrong password.
             throw APIError(.unauthorized, code: "invalid_credentials", "the login or password is not right")
@@ -81,12 +115,12 @@ struct SignInService: Sendable {
         }
         if holder.firstLoginPending {
             try checkOpened(holder, now: now)
-            if services.configuration.firstLogin == .nationalIDAndMailCode {
+            if services.configuration.firstLogin == .nationalIDAndMailCode, !(try await firstLoginEscalated(holder, now: now)) {
                 try await checkMailCode(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
             }
         }
-        if try await services.databaseThreads.read({ try lockouts.hasFailures(account: account, client: client) }) {
-            try await services.databaseThreads.write { try lockouts.succeeded(account: account, client: client) }
+        for key in Set([account, spelling]) where try await services.databaseThreads.read({ try lockouts.hasFailures(account: key, client: client) }) {
+            try await services.databaseThreads.write { try lockouts.succeeded(account: key, client: client) }
         }
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + services.configuration.sessionLifetime
@@ -96,6 +130,45 @@ struct SignInService: Sendable {
         logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)", "first": "\(holder.firstLoginPending)"])
         return Session(token: token, expiresAt: expires, studentID: holder.studentID,
                        passwordChangeRequired: holder.passwordChangeRequired || holder.firstLoginPending)
+    }
+
+    /// Whether today's wrong first-login guesses at this account reached the ceiling.
+    func firstLoginEscalated(_ holder: Holder, now: Int64) async throws -> Bool {
+        let counters = services.rateCounters, key = String(holder.id)
+        return try await services.databaseThreads.read { try counters.count(Self.firstLoginGuesses, key: key, now: now) }
+            >= services.configuration.firstLoginDailyLimit
+    }
+
+    /// Review 2, #7: past `login.first_login_daily_limit` wrong guesses
+    /// today, from however many clients, the first login needs the mailed
+    /// code before the national ID is even compared; with no address on
+    /// file it waits for the next day. Either answer is the same whatever
+    /// the password, so it confirms no guess.
+    func checkFirstLoginCeiling(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
+        guard try await firstLoginEscalated(holder, now: now) else { return }
+        guard holder.email != nil else {
+            let retryAfter = Self.firstLoginGuesses.remaining(now)
+            logger.warning("first login closed for the day: too many wrong guesses", metadata: ["student_id": "\(holder.studentID)"])
+            throw Self.tooManyAttempts(retryAfter)
+        }
+        try await checkMailCode(holder, code, account: account, client: client, now: now, logger: logger)
+    }
+
+    /// Counts a wrong first-login guess; at the ceiling the address on file is told, once a day.
+    func countFirstLoginGuess(_ holder: Holder, now: Int64, logger: Logger) async throws {
+        let counters = services.rateCounters, key = String(holder.id), limit = services.configuration.firstLoginDailyLimit
+        let notice = holder.email.flatMap { email in
+            services.composer.compose(kind: "first_login_guessed", to: email, now: now) { $0.firstLoginGuessed(holder.studentID, limit) }
+        }
+        let outbox = services.outbox
+        let count = try await services.databaseThreads.write {
+            try counters.add(Self.firstLoginGuesses, key: key, now: now, reaching: limit, mail: notice, outbox: outbox)
+        }
+        let reached = count == limit
+        if reached {
+            services.mailDelivery.wake()
+            logger.warning("first-login guesses reached the daily ceiling; a mailed code is now required", metadata: ["student_id": "\(holder.studentID)"])
+        }
     }
 
     /// bcrypt for a set password; for a first login, the national ID

@@ -52,13 +52,34 @@ extension AccountStore {
     }
 
     /// Stores a reset token (its hash) for the holder and queues its mail.
-    public func createPasswordReset(holderID: Int64, tokenHash: [UInt8], expiresAt: Int64, mail: OutgoingMail?, outbox: MailOutbox, now: Int64) throws(IssuerStoreError) {
+    /// Stores a reset token (its hash) and queues its mail, unless the
+    /// account already had `cap.limit` reset mails in the counter's
+    /// window; then it writes as much and sends nothing. Returns whether
+    /// the reset was made. One transaction: the count is read under the write lock.
+    public func createPasswordReset(holderID: Int64, tokenHash: [UInt8], expiresAt: Int64, mail: OutgoingMail?, outbox: MailOutbox, now: Int64,
+                                    cap: (counters: RateCounters, scope: RateCounters.Scope, limit: Int)) throws(IssuerStoreError) -> Bool {
         try database.write { db in
             try db.execute(sql: "DELETE FROM password_reset WHERE expires_at <= ?", arguments: [now])
+            guard try cap.counters.count(cap.scope, key: String(holderID), now: now, db: db) < cap.limit else {
+                try AuditEvent(at: now, actor: "holder", action: "password_reset_requested", subject: String(holderID), detail: "daily number of reset mails reached: none sent").insert(db)
+                return false
+            }
+            try cap.counters.add(cap.scope, key: String(holderID), now: now, db: db)
             try db.execute(sql: "INSERT INTO password_reset (token_hash, holder_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                            arguments: [Data(tokenHash), holderID, now, expiresAt])
             if let mail { try outbox.enqueue(mail, now: now, db: db) }
             try AuditEvent(at: now, actor: "holder", action: "password_reset_requested", subject: String(holderID), detail: "").insert(db)
+            return true
+        }
+    }
+
+    /// A reset asked for a name with no account (or none with an
+    /// address): the same kind of write transaction as a real one, so the
+    /// answer's time does not tell them apart (review 2, #12).
+    public func recordResetForNoAccount(now: Int64) throws(IssuerStoreError) {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM password_reset WHERE expires_at <= ?", arguments: [now])
+            try AuditEvent(at: now, actor: "anonymous", action: "password_reset_requested", subject: nil, detail: "no account with an address").insert(db)
         }
     }
 

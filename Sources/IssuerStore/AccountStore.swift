@@ -20,6 +20,12 @@ public struct AccountStore: Sendable {
 
     /// The holder whose student ID (in any case), e-mail address or mobile
     /// number is `login`.
+    /// The key a login name's failures are counted under, and the name
+    /// the log gives it: `name:` and 32 hex digits of its keyed hash.
+    public func loginKey(_ login: LoginName) -> String {
+        "name:" + seal.loginNameIndex(login).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
     public func holder(login: LoginName) throws(IssuerStoreError) -> Holder? {
         let index = seal.emailIndex(login.text)
         let mobileIndex = login.mobile.map { seal.mobileIndex($0) }

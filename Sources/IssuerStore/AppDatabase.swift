@@ -398,6 +398,25 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX staff_session_staff ON staff_session(staff_name);
                 """)
         }
+        migrator.registerMigration("v7: rate counters; login failures keyed by a hash of the name, never the name") { db in
+            try db.execute(sql: """
+                -- Fixed-window counts (RateCounters): first-login guesses per
+                -- account, applications per national ID and client, mail per
+                -- recipient. Keys are row ids, keyed hashes or client addresses.
+                CREATE TABLE rate_counter (
+                    scope TEXT NOT NULL,
+                    key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 128),
+                    window_start INTEGER NOT NULL,
+                    count INTEGER NOT NULL CHECK (count >= 0),
+                    PRIMARY KEY (scope, key)
+                );
+                CREATE INDEX rate_counter_window ON rate_counter(scope, window_start);
+                -- Unknown login names were the typed text (review 2, #6): a
+                -- national ID typed as the login stayed here in clear.
+                DELETE FROM login_failure WHERE account LIKE 'name:%';
+                DELETE FROM login_account_failure WHERE account LIKE 'name:%';
+                """)
+        }
         return migrator
     }
 }

@@ -25,5 +25,11 @@ public struct LoginName: Hashable, Sendable, CustomStringConvertible {
         text = mobile?.digits ?? trimmed
     }
 
-    public var description: String { text }
+    /// What kind of name it is, never the text: a login field holds
+    /// whatever people type there, national IDs and passwords included.
+    public var description: String {
+        if mobile != nil { return "<mobile>" }
+        if text.contains("@") { return "<e-mail>" }
+        return "<name>"
+    }
 }

@@ -45,6 +45,13 @@ struct PersonalDataSeal: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data("mobile|\(number.digits)".utf8), using: indexKey))
     }
 
+    /// HMAC-SHA256 of a normalised login name, whatever it is: the key of
+    /// its failures and the name in the log, so a national ID typed as the
+    /// login is never stored or logged in clear.
+    func loginNameIndex(_ login: LoginName) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("login|\(login.text)".utf8), using: indexKey))
+    }
+
     /// HMAC-SHA256 of the normalised (trimmed, lower-cased) address.
     func emailIndex(_ email: String) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data(Self.normalise(email).utf8), using: indexKey))

@@ -235,6 +235,13 @@ struct AccountFlowTests {
         #expect(try await LoopbackHTTP.request(.POST, base + "/v1/password-reset/confirm", json: ["token": resetToken, "new_password": "N3w-and-long-enough"]).status == 204)
         #expect(try await LoopbackHTTP.request(.POST, base + "/v1/password-reset/confirm", json: ["token": resetToken, "new_password": "An0ther-good-one"]).status == 400)
 
+        // Whatever is typed as a login name is neither logged nor stored (review 2, #6): a national ID is refused
+        // before anything is written, other names stand in the log and the lockout table by a keyed hash.
+        let asLogin = try await Self.login(base, Self.graduateID.lowercased(), "whatever")
+        #expect(asLogin.status == 422 && ((asLogin.object["error"] as? [String: Any])?["code"] as? String) == "national_id_as_login")
+        #expect(try await Self.login(base, Self.typedName, "wrong").status == 401)
+        #expect(try await LoopbackHTTP.request(.POST, base + "/v1/password-reset", json: ["login": Self.typedName + "2", "altcha": try await Self.altcha(base)]).status == 202)
+
         let stopped = setup.daemon
         #expect(try await offCooperativePool { stopped.stop() } == 0)
         // The national IDs are nowhere in clear: not in the log, the database files, the mails or the documents.
@@ -246,13 +253,16 @@ struct AccountFlowTests {
             places.append((name, Array(try Data(contentsOf: setup.mailDirectory.appendingPathComponent(name)))))
         }
         for (place, bytes) in places {
-            for secret in [Self.nationalID, Self.graduateID, "A800000014"] {
+            for secret in [Self.nationalID, Self.graduateID, "A800000014", Self.typedName] {
                 #expect(!Self.contains(bytes, Array(secret.utf8)) && !Self.contains(bytes, Array(secret.lowercased().utf8)), "\(secret) in \(place)")
             }
         }
         setup.daemon = try await Self.startIssuer(setup.directory, smtpPort: setup.sinkPort) // the data directory still opens
         #expect(setup.daemon.stop() == 0)
     }
+
+    /// A login name that is no account's: it must not reach the log or the database.
+    static let typedName = "typed-into-login-Zq81x"
 
     @Test func mailWaitsForTheRelayAndSurvivesSIGKILL() async throws {
         var setup = try await Self.setUp("accounts-mail-faults", sinkRunning: false)

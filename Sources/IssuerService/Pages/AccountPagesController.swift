@@ -166,7 +166,7 @@ struct AccountPagesController: Sendable {
         }
         do {
             try await PasswordService(services: services).change(holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
-                                                                 logger: context.logger)
+                                                                 client: services.clientAddress(of: request, context: context), logger: context.logger)
         } catch let error as APIError {
             return pages.page("password", visit, status: error.status, values: passwordValues(
                 visit, holder: found.holder, csrf: csrf, firstLogin: first, errors: [(error.field, WebPages.text(for: error, visit))]))
