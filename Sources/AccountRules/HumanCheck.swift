@@ -64,12 +64,20 @@ public enum HumanCheck {
 
     /// Checks a solution's algorithm, expiry, signature and hash; what it
     /// returns must then be spent once (the caller remembers it).
-    public static func verify(_ solution: Solution, key: SymmetricKey, maxNumber: Int, now: Int64) throws(AccountRulesError) -> Accepted {
+    ///
+    /// The hash covers `salt ‖ number` with no delimiter, so the salt must
+    /// be exactly the form this server writes (hex, `?expires=`, ten
+    /// digits): a digit moved from the number into the expiry would
+    /// otherwise hash the same and live ten times as long (review 2, #9).
+    /// An expiry further than `lifetime` ahead is refused as well.
+    public static func verify(_ solution: Solution, key: SymmetricKey, maxNumber: Int, now: Int64, lifetime: Int64) throws(AccountRulesError) -> Accepted {
         guard solution.algorithm == "SHA-256" else {
             throw AccountRulesError(.humanCheckInvalid, "the human check uses SHA-256")
         }
-        guard let expiresText = solution.salt.split(separator: "?expires=").last, solution.salt.contains("?expires="),
-              let expires = Int64(expiresText), expires > now else {
+        guard let expires = expiry(ofSalt: solution.salt) else {
+            throw AccountRulesError(.humanCheckInvalid, "the human check's salt is not one this server wrote; fetch a new challenge")
+        }
+        guard expires > now, expires <= now &+ max(0, lifetime) else {
             throw AccountRulesError(.humanCheckInvalid, "the human check has expired; fetch a new challenge")
         }
         guard (0...maxNumber).contains(solution.number), solution.salt.utf8.count <= 256,
@@ -82,6 +90,19 @@ public enum HumanCheck {
             throw AccountRulesError(.humanCheckInvalid, "the human check's number does not solve its challenge")
         }
         return Accepted(signature: signature, expiresAt: expires)
+    }
+
+    /// The expiry of a salt of exactly the server's form: 16–64 lower-case
+    /// hex digits, `?expires=`, ten decimal digits. Nil for anything else.
+    public static func expiry(ofSalt salt: String) -> Int64? {
+        let bytes = Array(salt.utf8), marker = Array("?expires=".utf8)
+        guard (16 + marker.count + 10...64 + marker.count + 10).contains(bytes.count) else { return nil }
+        let hexCount = bytes.count - marker.count - 10
+        guard hexCount % 2 == 0, bytes[..<hexCount].allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+              Array(bytes[hexCount..<(hexCount + marker.count)]) == marker else { return nil }
+        let digits = bytes[(hexCount + marker.count)...]
+        guard digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int64(String(decoding: digits, as: UTF8.self))
     }
 
     /// Finds the number by trying each (what a browser does; tests and the

@@ -139,7 +139,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     static func humanCheck(_ bytes: [UInt8]) {
         guard let text = text(bytes), let solution = try? HumanCheck.decode(text) else { return }
-        _ = try? HumanCheck.verify(solution, key: FuzzVectorKeys.humanCheckKey, maxNumber: 100_000, now: FuzzVectorKeys.now)
+        _ = try? HumanCheck.verify(solution, key: FuzzVectorKeys.humanCheckKey, maxNumber: 100_000, now: FuzzVectorKeys.now, lifetime: 600)
     }
 
     /// The shared reader of every JSON request body (size, nesting, unknown

@@ -38,7 +38,7 @@ struct HumanCheckService: Sendable {
         }
         let accepted: HumanCheck.Accepted
         do {
-            accepted = try HumanCheck.verify(try HumanCheck.decode(altcha), key: key, maxNumber: maxNumber, now: now)
+            accepted = try HumanCheck.verify(try HumanCheck.decode(altcha), key: key, maxNumber: maxNumber, now: now, lifetime: lifetime)
         } catch {
             throw APIError(.badRequest, code: "human_check_failed", error.message, field: "altcha")
         }
