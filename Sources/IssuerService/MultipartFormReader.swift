@@ -60,7 +60,13 @@ package struct MultipartFormReader: Sendable {
     func read(_ request: Request) async throws -> Form {
         let upload = try begin(contentType: request.headers[.contentType], contentLength: request.headers[.contentLength].flatMap(Int.init))
         do {
-            for try await chunk in request.body {
+            var chunks = request.body.makeAsyncIterator()
+            while true {
+                let next: ByteBuffer?
+                // A client that drops the connection mid-body is the client's
+                // failure, not the server's: a 400, never a logged 500 (review 2, #15).
+                do { next = try await chunks.next() } catch { throw Self.incomplete }
+                guard let chunk = next else { break }
                 // Sealing writes to disk: off the cooperative threads.
                 try await NIOThreadPool.singleton.runIfActive { try upload.feed(chunk) }
             }
@@ -70,6 +76,8 @@ package struct MultipartFormReader: Sendable {
             throw error
         }
     }
+
+    static let incomplete = APIError.badRequest("upload_incomplete", "the connection ended before the whole form arrived; send it again")
 
     /// Checks the request's headers and starts reading its body: feed the
     /// chunks as they come, then `finish()`; after an error, `discardAll()`.

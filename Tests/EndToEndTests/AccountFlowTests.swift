@@ -303,6 +303,42 @@ struct AccountFlowTests {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
+    /// Review 2, #15: a client that drops an upload mid-body is a 400 in the metrics, never a 500.
+    @Test func aDroppedUploadIsCountedAsTheClientsFailureNotA500() async throws {
+        let setup = try await Self.setUp("accounts-dropped")
+        defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
+        let base = setup.daemon.baseURL
+        let port = setup.daemon.port
+        try await offCooperativePool {
+            for _ in 0..<3 {
+                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = UInt16(port).bigEndian
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                #expect(connected == 0)
+                let head = "POST /v1/account-applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+                    + "Content-Length: 1000000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\n"
+                let bytes = Array(head.utf8) + [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0x41, count: 4_000)
+                _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(descriptor)
+            }
+        }
+        var metrics = ""
+        for _ in 0..<100 {
+            metrics = String(decoding: try await LoopbackHTTP.request(.GET, base + "/metrics").data, as: UTF8.self)
+            if metrics.contains(#"route="/v1/account-applications",status="400"} 3"#) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let lines = metrics.split(separator: "\n").filter { $0.contains("http_requests_total") && $0.contains("/v1/account-applications\"") }
+        #expect(lines.contains { $0.hasSuffix(#"status="400"} 3"#) }, "\(lines)")
+        #expect(!lines.contains { $0.contains(#"status="500""#) }, "\(lines)")
+        #expect(!setup.daemon.printed.contains("request failed"))
+    }
+
     @Test func twentyMaximumSizeUploadsAtOnceStayWithinAMemoryBound() async throws {
         // The debug build parses about 2 MiB/s per upload, so the test uses a 4 MiB
         // limit (80 MiB in flight); the release benchmark runs 20 × 10 MiB.
