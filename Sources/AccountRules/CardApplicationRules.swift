@@ -33,7 +33,8 @@ public struct CardApplicationRules: Sendable, Equatable {
         /// 409 `card_already_valid`: the digital card runs to `validThrough`;
         /// a renewal is taken from `renewableFrom`.
         case cardAlreadyValid(number: String, validThrough: CalendarDay, renewableFrom: CalendarDay)
-        /// 403 `card_suspended`: the alumni centre suspended the digital card.
+        /// 403 `card_suspended`: the alumni centre suspended the card (digital
+        /// or plastic), or revoked a digital card that would still run.
         case cardSuspended(number: String)
         /// 422 on `kind`: a renewal with no digital card to renew, or a first
         /// application from someone who has one (`existing`).
@@ -60,12 +61,21 @@ public struct CardApplicationRules: Sendable, Equatable {
     /// and whether one of their applications is still awaiting payment.
     public func decide(_ kind: Kind, cards: [CardOnFile], pendingApplication: Bool, today: CalendarDay) throws(Refusal) -> Target {
         if pendingApplication { throw .applicationPending }
-        // A plastic card still valid on `today` (its valid-through day included).
-        if let plastic = cards.filter({ $0.form == .physical && $0.standing == .active && $0.validThrough >= today })
+        // A plastic card still running on `today` (its valid-through day
+        // included); a suspended one blocks too, or the suspension would be
+        // bypassed by a digital card (review 2, #13).
+        if let plastic = cards.filter({ $0.form == .physical && $0.standing != .revoked && $0.validThrough >= today })
             .max(by: { $0.validThrough < $1.validThrough }) {
+            if plastic.standing == .suspended { throw .cardSuspended(number: plastic.number) }
             throw .physicalCardValid(validThrough: plastic.validThrough)
         }
-        // A revoked card is gone for good; a new number replaces it.
+        // The centre's revocation of a digital card still running is not
+        // undone by the holder's own application; staff issue a new one.
+        if let revoked = cards.filter({ $0.form == .digital && $0.standing == .revoked && $0.validThrough >= today })
+            .max(by: { $0.validThrough < $1.validThrough }),
+           !cards.contains(where: { $0.form == .digital && $0.standing != .revoked }) {
+            throw .cardSuspended(number: revoked.number)
+        }
         let digital = cards.filter { $0.form == .digital && $0.standing != .revoked }.max { $0.validThrough < $1.validThrough }
         if let digital {
             if digital.standing == .suspended { throw .cardSuspended(number: digital.number) }

@@ -24,9 +24,9 @@ struct CardApplicationService: Sendable {
 
     var issuedMail: CardIssuedMail {
         let composer = services.composer, clock = services.clock
-        return CardIssuedMail(outbox: services.outbox) { name, email, number, validThrough, renewal in
+        return CardIssuedMail(outbox: services.outbox) { name, email, number, validThrough, renewal, feeOwed in
             composer.compose(kind: renewal ? "card_renewed" : "card_issued", to: email, now: clock.now()) {
-                $0.cardIssued(name, number, validThrough.description, renewal, composer.loginURL)
+                $0.cardIssued(name, number, validThrough.description, renewal, feeOwed, composer.loginURL)
             }
         }
     }
@@ -87,7 +87,7 @@ struct CardApplicationService: Sendable {
             error.extra = ["valid_through": validThrough.description, "renewable_from": renewableFrom.description]
             return error
         case .cardSuspended(let number):
-            return APIError(.forbidden, code: "card_suspended", "card \(number) is suspended; contact the alumni centre")
+            return APIError(.forbidden, code: "card_suspended", "card \(number) was suspended or withdrawn by the alumni centre; contact the centre")
         case .wrongKind(.renewal, let existing):
             return APIError.invalid("invalid_value", field: "kind",
                                     "you already have digital card \(existing ?? "?"); apply with kind \"renewal\" to extend it")

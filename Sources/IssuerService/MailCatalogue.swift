@@ -18,7 +18,7 @@ struct MailCatalogue: Sendable {
     let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
     /// To the address on file when an account's first login is guessed at too often.
     let firstLoginGuessed: @Sendable (_ studentID: String, _ attempts: Int) -> (subject: String, body: String)
-    let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ cardURL: String) -> (subject: String, body: String)
+    let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ feeOwed: Int, _ cardURL: String) -> (subject: String, body: String)
 
     static let traditionalChinese = MailCatalogue(
         signature: "國立臺灣大學校友中心",
@@ -138,7 +138,7 @@ struct MailCatalogue: Sendable {
              若是您本人，請再登入一次並輸入寄來的驗證碼；若不是您，請與校友中心聯絡。
              """)
         },
-        cardIssued: { name, number, validThrough, renewal, url in
+        cardIssued: { name, number, validThrough, renewal, fee, url in
             (renewal ? "您的數位校友證已續期" : "您的數位校友證已核發",
              """
              \(name) 您好：
@@ -146,6 +146,7 @@ struct MailCatalogue: Sendable {
              \(renewal ? "您的數位校友證已續期" : "您的數位校友證已核發")。
              卡號：\(number)
              有效期限：\(validThrough)
+             \(fee > 0 ? "應繳費用：新臺幣 \(fee) 元，請至校友中心櫃檯繳納；繳清前無法再申請。" : "")
 
              登入後即可在手機上出示校友證 QR code，至特約商店享有校友優惠：\(url)
              """)
@@ -270,7 +271,7 @@ struct MailCatalogue: Sendable {
              If it was you, sign in again and enter the code we send. If not, please contact the Alumni Centre.
              """)
         },
-        cardIssued: { name, number, validThrough, renewal, url in
+        cardIssued: { name, number, validThrough, renewal, fee, url in
             (renewal ? "Your digital alumni card was renewed" : "Your digital alumni card is ready",
              """
              Dear \(name),
@@ -278,6 +279,7 @@ struct MailCatalogue: Sendable {
              \(renewal ? "Your digital alumni card was renewed." : "Your digital alumni card has been issued.")
              Card number: \(number)
              Valid through: \(validThrough)
+             \(fee > 0 ? "Fee owed: \(fee) TWD, payable at the Alumni Centre desk; no further application is taken until it is paid." : "")
 
              Sign in to show the card's QR code on your phone at partner merchants for alumni offers: \(url)
              """)

@@ -14,7 +14,8 @@ extension AccountStore {
             guard let holder = try HolderRecord.fetchOne(db, key: holderID) else {
                 throw IssuerStoreError(.notFound, "the account no longer exists")
             }
-            let pending = try CardApplicationRecord.filter(Column("holder_id") == holderID && Column("status") == CardApplicationStatus.awaitingPayment.rawValue)
+            // Waiting for its payment, or issued at once (`issue_on: submission`) with its fee still owed.
+            let pending = try CardApplicationRecord.filter(Column("holder_id") == holderID && Column("paid_at") == nil && Column("fee_amount") > 0)
                 .fetchCount(db) > 0
             let target = try policy.rules.decide(kind, cards: try cardsOnFile(holderID: holderID, db: db), pendingApplication: pending, today: today)
             let fee = policy.fees[kind] ?? 0
@@ -150,7 +151,7 @@ extension AccountStore {
         try AuditEvent(at: now, actor: actor, action: renewal ? "card_renewed" : "card_issued", subject: number,
                        detail: "application \(record.id), valid through \(validThrough)").insert(db)
         if let mail, let holder = try? self.holder(holder), let email = holder.email, let date = try? CardDate(yyyymmdd: UInt64(validThrough.yyyymmdd)),
-           let message = mail.compose(holder.displayName, email, number, date, renewal) {
+           let message = mail.compose(holder.displayName, email, number, date, renewal, record.paidAt == nil ? record.feeAmount : 0) {
             try mail.outbox.enqueue(message, now: now, db: db)
         }
     }

@@ -34,10 +34,11 @@ public struct CardApplication: Sendable, Equatable {
 /// The mail that confirms a card was issued or renewed.
 public struct CardIssuedMail: Sendable {
     public let outbox: MailOutbox
-    /// The message for (name, address, card number, valid through, whether a renewal), or nil to send none.
-    public let compose: @Sendable (_ name: String, _ email: String, _ number: String, _ validThrough: CardDate, _ renewal: Bool) -> OutgoingMail?
+    /// The message for (name, address, card number, valid through, whether
+    /// a renewal, the fee still owed in TWD), or nil to send none.
+    public let compose: @Sendable (_ name: String, _ email: String, _ number: String, _ validThrough: CardDate, _ renewal: Bool, _ feeOwed: Int) -> OutgoingMail?
 
-    public init(outbox: MailOutbox, compose: @escaping @Sendable (String, String, String, CardDate, Bool) -> OutgoingMail?) {
+    public init(outbox: MailOutbox, compose: @escaping @Sendable (String, String, String, CardDate, Bool, Int) -> OutgoingMail?) {
         self.outbox = outbox
         self.compose = compose
     }

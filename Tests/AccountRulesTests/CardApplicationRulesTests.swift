@@ -36,9 +36,23 @@ import Testing
             try rules.decide(.first, cards: [try card("D1", .digital, through: "2027-03-20")], pendingApplication: false, today: today)
         }
         #expect(try rules.decide(.renewal, cards: [try card("D1", .digital, through: "2027-03-31")], pendingApplication: false, today: today) == .renew(number: "D1"))
-        // An expired digital card is renewed too; a revoked one is replaced by a first application.
+        // An expired digital card is renewed too; a revoked one is replaced by a first application once it would have ended.
         #expect(try rules.decide(.renewal, cards: [try card("D1", .digital, through: "2026-01-01")], pendingApplication: false, today: today) == .renew(number: "D1"))
-        #expect(try rules.decide(.first, cards: [try card("D1", .digital, .revoked, through: "2028-01-01")], pendingApplication: false, today: today) == .newCard)
+        #expect(try rules.decide(.first, cards: [try card("D1", .digital, .revoked, through: "2027-02-01")], pendingApplication: false, today: today) == .newCard)
+    }
+
+    /// Review 2, #13: the centre's suspension or revocation is not undone by the holder's own application.
+    @Test func aSuspendedPlasticCardOrARevokedDigitalOneRefusesAnApplication() throws {
+        let today = try day("2027-03-01")
+        #expect(throws: CardApplicationRules.Refusal.cardSuspended(number: "P1")) {
+            try rules.decide(.first, cards: [try card("P1", .physical, .suspended, through: "2028-01-01")], pendingApplication: false, today: today)
+        }
+        #expect(throws: CardApplicationRules.Refusal.cardSuspended(number: "D1")) {
+            try rules.decide(.first, cards: [try card("D1", .digital, .revoked, through: "2028-01-01")], pendingApplication: false, today: today)
+        }
+        // Staff issued a new card after the revocation: the usual rules apply to that one.
+        #expect(try rules.decide(.renewal, cards: [try card("D1", .digital, .revoked, through: "2027-06-01"), try card("D2", .digital, through: "2027-03-20")],
+                                 pendingApplication: false, today: today) == .renew(number: "D2"))
     }
 
     @Test func validityCountsTheIssueDayAndRenewalKeepsPaidDays() throws {

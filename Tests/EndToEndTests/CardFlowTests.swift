@@ -71,6 +71,14 @@ struct CardFlowTests {
         let card = try await LoopbackHTTP.request(.GET, base + "/v1/card", bearer: session)
         #expect(card.object["card_number"] as? String == number && card.object["valid_through"] as? String == validThrough)
 
+        // Issued at once, its fee owed: a renewal waits until the desk records the payment.
+        let unpaid = try await Self.apply(base, session, kind: "renewal")
+        #expect(unpaid.status == 409 && ((unpaid.object["error"] as? [String: Any])?["code"] as? String) == "application_pending", "\(unpaid.object)")
+        let fee = try #require((issued.object["fee"] as? [String: Any])?["amount"] as? Int)
+        let applicationID = try #require(issued.object["application_id"] as? String)
+        let payment = try await LoopbackHTTP.request(.POST, base + "/v1/admin/card-applications/\(applicationID)/payment", bearer: setup.admin,
+                                                     json: ["amount": fee, "reference": "E2E-1"])
+        #expect(payment.status == 200, "\(payment.object)")
         let renewed = try await Self.apply(base, session, kind: "renewal")
         #expect(renewed.status == 201 && renewed.object["card_number"] as? String == number, "\(renewed.object)")
         let end = try #require(renewed.object["valid_through"] as? String)

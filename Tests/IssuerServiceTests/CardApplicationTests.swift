@@ -55,15 +55,21 @@ struct CardApplicationTests {
         #expect(verdict.reason == .ok && verdict.claims?.cardNumber.rawValue == number)
         let mail = try await harness.deliveredMail().filter { $0.recipient == "hao@alumni.example.org" }
         #expect(mail.count == 1 && mail[0].body.contains(number) && mail[0].body.contains("2028-01-14"))
+        #expect(mail[0].body.contains("新臺幣 200 元") && mail[0].body.contains("Fee owed: 200 TWD"))
         let audit = try harness.services.audit.recent(limit: 20).map(\.action)
         #expect(audit.contains("card_application_submitted") && audit.contains("card_issued"))
     }
 
     @Test func aValidCardRefusesAnotherApplicationUntilItsRenewalWindow() async throws {
         let harness = try await Self.harness()
+        let cashier = try harness.staffToken(.operator)
         let outcome = try await harness.application.test(.router) { client in
             let session = try await client.login(Self.applicant)
             let first = try jsonObject(try await Self.apply(client, session).body)
+            // Issued at once with its fee owed: nothing more is taken until it is paid (review 2, #13).
+            #expect(try errorCode(try await Self.apply(client, session, kind: "renewal")) == "application_pending")
+            let id = try #require(first["application_id"] as? String)
+            #expect(try await client.send(.post, "/v1/admin/card-applications/\(id)/payment", bearer: cashier, json: ["amount": 200, "reference": "R-9"]).status == .ok)
             let again = try await Self.apply(client, session, kind: "renewal")
             let wrongKind = try await Self.apply(client, session, kind: "first")
             // 2027-12-15 is within a month of 2028-01-14.

@@ -141,6 +141,26 @@ struct StaffConsoleTests {
         #expect(holder.email == "owner@example.org" && holder.mobile == "0912345678")
     }
 
+    /// The desk sees a fee owed under the default `issue_on: submission` and records it.
+    @Test func theDeskSeesAndRecordsAFeeOwedUnderIssueOnSubmission() async throws {
+        let harness = try await CardApplicationTests.harness()
+        try await harness.application.test(.router) { client in
+            let session = try await client.login(CardApplicationTests.applicant)
+            let applied = try jsonObject(try await CardApplicationTests.apply(client, session).body)
+            #expect(applied["status"] as? String == "issued" && (applied["paid"] as? Bool) == false)
+            let id = try #require(applied["application_id"] as? String)
+            var (browser, _) = try await Self.enrolled(harness, client, role: .operator)
+            let page = try await browser.get(client, "/staff/cards")
+            let html = String(buffer: page.body)
+            #expect(html.contains("/staff/cards/\(id)/payment") && html.contains(CardApplicationTests.applicant) && html.contains("已核發，尚未繳費"))
+            let csrf = try #require(Browser.csrf(page))
+            let paid = try await browser.post(client, "/staff/cards/\(id)/payment", ["amount": "200", "reference": "DESK-1", "csrf": csrf])
+            #expect(paid.status == .ok && !String(buffer: paid.body).contains("action=\"/staff/cards/\(id)/payment\""))
+        }
+        let recorded = try harness.services.accounts.cardApplications(holderID: try #require(try harness.services.accounts.holder(studentID: CardApplicationTests.applicant)).id)
+        #expect(recorded.first?.paidAt != nil && recorded.first?.paymentReference == "DESK-1")
+    }
+
     @Test func aReviewerApprovesInTheConsoleAndTheAuditNamesThem() async throws {
         let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in

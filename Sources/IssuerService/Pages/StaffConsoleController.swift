@@ -272,13 +272,15 @@ struct StaffConsoleController: Sendable {
                    notice: String? = nil) async throws -> Response {
         let accounts = services.accounts, now = services.clock.now(), actor = signed.actor, catalogue = visit.catalogue
         let waiting = try await services.databaseThreads.write {
-            try accounts.cardApplications(status: .awaitingPayment, paid: false, limit: 200, actor: actor, now: now)
+            // Every fee still owed: awaiting payment, or issued at once (`issue_on: submission`) and not yet paid.
+            try accounts.cardApplications(status: nil, paid: false, limit: 500, actor: actor, now: now).filter { $0.feeAmount > 0 }
         }
         let calendar = services.applications.calendar
         let rows = waiting.map { application -> [String: Any] in
             ["id": application.id, "student_id": application.studentID, "submitted": calendar.day(of: application.submittedAt).description,
              "kind": catalogue.text(application.kind == .first ? "card_apply_first" : "card_apply_renewal"),
-             "fee": catalogue.text("card_apply_fee", ["amount": String(application.feeAmount)]), "amount": application.feeAmount, "csrf": signed.csrf]
+             "fee": catalogue.text("card_apply_fee", ["amount": String(application.feeAmount)]), "amount": application.feeAmount, "csrf": signed.csrf,
+             "state": catalogue.text(application.status == .issued ? "staff_card_issued_unpaid" : "staff_card_awaiting_payment")]
         }
         var page = WebPages.errorValues(messages)
         page["applications"] = rows
