@@ -104,14 +104,16 @@ struct AccountApplicationService: Sendable {
 
     // MARK: - The applicant's status link
 
-    func status(token: String) async throws -> ApplicationStore.PublicStatus {
+    func status(token: String, now: Int64) async throws -> ApplicationStore.PublicStatus {
         guard (1...128).contains(token.utf8.count) else { throw Self.unknownToken }
-        let store = store, hash = AccountStore.tokenHash(token)
-        guard let status = try await databaseThreads.read({ try store.status(tokenHash: hash) }) else { throw Self.unknownToken }
+        // The link works until `applications.status_link_grace` after the decision (review 2, #16).
+        let store = store, hash = AccountStore.tokenHash(token), since = now &- configuration.statusLinkGrace
+        guard let status = try await databaseThreads.read({ try store.status(tokenHash: hash, decidedSince: since) }) else { throw Self.unknownToken }
         return status
     }
 
-    static let unknownToken = APIError(.notFound, code: "status_token_invalid", "this status link is not known; use the link from the acknowledgement mail")
+    static let unknownToken = APIError(.notFound, code: "status_token_invalid",
+                                       "this status link is not known, or its application was decided long enough ago that it no longer works; use the link from the acknowledgement mail")
 
     /// The applicant's answer to `needs_info`, with optional replacement documents.
     func answer(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationStore.PublicStatus {
@@ -125,7 +127,7 @@ struct AccountApplicationService: Sendable {
         do {
             try pageCheck?(upload.fields)
             guard let token = upload.fields["token"], !token.isEmpty else { throw APIError.invalid("missing_field", field: "token", "token is required") }
-            let current = try await status(token: token)
+            let current = try await status(token: token, now: now)
             guard current.status == .needsInfo else {
                 throw APIError(.conflict, code: "not_waiting", "this application is \(current.status.rawValue), not waiting for an answer")
             }
@@ -138,7 +140,7 @@ struct AccountApplicationService: Sendable {
             let replaced = try await databaseThreads.write { try store.answer(tokenHash: hash, reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now) }
             for old in replaced { try? vault.delete(fileName: old.fileName) }
             logger.info("account application answered", metadata: ["application": "\(current.id)"])
-            return try await status(token: token)
+            return try await status(token: token, now: now)
         } catch {
             for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
             throw error

@@ -71,7 +71,7 @@ struct AccountController: Sendable {
         guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else {
             throw APIError.badRequest("missing_field", "the status link carries ?token=…")
         }
-        return try JSONBody.response(statusBody(try await services.applications.status(token: token)), headers: [.cacheControl: "no-store"])
+        return try JSONBody.response(statusBody(try await services.applications.status(token: token, now: services.clock.now())), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func answer(_ request: Request, context: IssuerRequestContext) async throws -> Response {

@@ -105,6 +105,8 @@ public struct IssuerConfiguration: Sendable {
     public var maxDocumentBytes = 10 << 20
     public var maxPhotoBytes = 5 << 20
     public var documentRetention: Int64 = 30 * 86_400
+    /// How long after the decision the private status link still works.
+    public var statusLinkGrace: Int64 = 30 * 86_400
     /// Concurrent uploads accepted; more wait for a slot, then 503.
     public var maxConcurrentUploads = 20
     /// A JSON file with the personal-data notice (`version`, `text`); the bundled one when nil.
@@ -292,6 +294,7 @@ public struct IssuerConfiguration: Sendable {
         c.maxDocumentBytes = try reader.integer("applications.max_document_bytes", default: c.maxDocumentBytes, in: 1_024...(50 << 20))
         c.maxPhotoBytes = try reader.integer("applications.max_photo_bytes", default: c.maxPhotoBytes, in: 1_024...(50 << 20))
         c.documentRetention = try reader.seconds("applications.document_retention", default: c.documentRetention, in: 0...(3_650 * 86_400))
+        c.statusLinkGrace = try reader.seconds("applications.status_link_grace", default: c.statusLinkGrace, in: 0...(365 * 86_400))
         c.maxConcurrentUploads = try reader.integer("applications.max_concurrent_uploads", default: c.maxConcurrentUploads, in: 1...1_000)
         c.consentFile = try reader.optionalString("applications.consent_file")
 

@@ -434,9 +434,13 @@ public struct ApplicationStore: Sendable {
         public let documents: [StoredDocument]
     }
 
-    public func status(tokenHash: [UInt8]) throws(IssuerStoreError) -> PublicStatus? {
+    /// The status behind a link, or nil for an unknown one or one whose
+    /// application was decided before `decidedSince` (the link's grace is over).
+    public func status(tokenHash: [UInt8], decidedSince: Int64 = .min) throws(IssuerStoreError) -> PublicStatus? {
         try database.read { db -> PublicStatus? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE status_token_hash = ? OR info_token_hash = ?", arguments: [Data(tokenHash), Data(tokenHash)]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT * FROM account_application WHERE (status_token_hash = ? OR info_token_hash = ?) AND (decided_at IS NULL OR decided_at >= ?)
+                """, arguments: [Data(tokenHash), Data(tokenHash), decidedSince]) else { return nil }
             let id: String = row["id"]
             let documents = Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]))
             let status = ApplicationStatus(rawValue: row["status"]) ?? .pending

@@ -255,6 +255,29 @@ struct AccountApplicationTests {
         #expect(mails.contains { $0.recipient == "someone.else@example.org" && $0.body.contains("We have received your application") })
     }
 
+    /// Review 2, #16.
+    @Test func theStatusLinkExpiresAfterTheDecisionAndItsTokenNeverReachesTheLanguageLink() async throws {
+        let harness = try await IssuerHarness()
+        let reviewer = try harness.staffToken(.reviewer)
+        try await harness.application.test(.router) { client in
+            let id = try #require(try jsonObject(try await client.submit().body)["application_id"] as? String)
+            let receipt = try #require(try await harness.deliveredMail().first)
+            let link = try #require(receipt.link("http://"))
+            let token = try #require(link.components(separatedBy: "token=").last)
+            let page = try await client.execute(uri: "/applications/status?token=\(token)&x=1", method: .get) { $0 }
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("back=/applications/status%3Fx%3D1"), "\(html.prefix(2_000))")
+            #expect(!html.contains("back=/applications/status%3Ftoken"))
+            #expect(try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "no record"]).status == .ok)
+            harness.clock.advance(by: 30 * 86_400 - 60)
+            #expect(try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil).status == .ok)
+            harness.clock.advance(by: 120)
+            let expired = try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil)
+            #expect(expired.status == .notFound)
+            #expect(try errorCode(expired) == "status_token_invalid")
+        }
+    }
+
     @Test func staffCanAskForMoreAndTheClockWaitsForTheAnswer() async throws {
         let harness = try await IssuerHarness()
         let reviewer = try harness.staffToken(.reviewer)

@@ -89,7 +89,7 @@ struct ApplicationPagesController: Sendable {
     @Sendable func status(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let token = request.uri.queryParameters["token"].map(String.init) ?? ""
-        let status = try await services.applications.status(token: token)
+        let status = try await services.applications.status(token: token, now: services.clock.now())
         return pages.page("application_status", visit, values: statusValues(visit, token: token, status))
     }
 

@@ -50,7 +50,7 @@ struct WebPages: Sendable {
         let visitor = token(cookies.visitor)
         return Visit(language: language, catalogue: renderer.catalogue(language), sessionToken: token(cookies.session),
                      staffToken: token(cookies.staffSession), visitor: visitor ?? Self.randomToken(), visitorIsNew: visitor == nil,
-                     back: Self.localPath(request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")) ?? "/")
+                     back: Self.localPath(request.uri.path + (Self.queryWithoutSecrets(request.uri.query).map { "?" + $0 } ?? "")) ?? "/")
     }
 
     static func isToken(_ text: String) -> Bool {
@@ -61,6 +61,18 @@ struct WebPages: Sendable {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// A query without its `token` parameters: a status or reset token
+    /// never leaves in a URL it was not in, such as the language switch's
+    /// (review 2, #16). Nil when nothing is left.
+    static func queryWithoutSecrets(_ query: String?) -> String? {
+        guard let query, !query.isEmpty else { return nil }
+        let kept = query.split(separator: "&").filter { part in
+            let name = part.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return (name.removingPercentEncoding ?? name).lowercased() != "token"
+        }
+        return kept.isEmpty ? nil : kept.joined(separator: "&")
     }
 
     /// `text` if it is a path on this site (no scheme, no `//host`, no
