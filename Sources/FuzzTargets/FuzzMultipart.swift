@@ -83,7 +83,9 @@ enum FuzzMultipart {
             var start = 0
             while start < bytes.count {
                 let end = min(start + chunkBytes, bytes.count)
-                try upload.feed(ByteBuffer(bytes: bytes[start..<end]))
+                // The gate (the daemon's human check) always passes here.
+                var waiting = try upload.feed(ByteBuffer(bytes: bytes[start..<end]))
+                while waiting != nil { waiting = try upload.openGate() }
                 start = end
             }
             form = try upload.finish()

@@ -20,6 +20,7 @@ struct AccountApplicationService: Sendable {
     let configuration: IssuerConfiguration
     let databaseThreads: DatabaseThreads
     let uploads: UploadSlots
+    let rateCounters: RateCounters
 
     struct Submitted: Sendable {
         let id: String
@@ -37,52 +38,109 @@ struct AccountApplicationService: Sendable {
     /// (its CSRF token, sent as the field `csrf`).
     typealias PageCheck = @Sendable (_ fields: [String: String]) throws -> Void
 
+    static let clientApplications = RateCounters.Scope("application_client", window: 3_600)
+    static let nationalIDApplications = RateCounters.Scope("application_national_id", window: 86_400)
+
     /// Reads, checks and stores an application. Whether the national ID is
     /// already known changes only the mails, never the answer.
-    func submit(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
-        try await uploads.withSlot { try await submitHoldingSlot(request, now: now, logger: logger, pageCheck: pageCheck) }
-    }
-
-    private func submitHoldingSlot(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck?) async throws -> Submitted {
-        let fields = ApplicationFormParser.textFields.union(pageCheck == nil ? [] : ["csrf"])
-        let reader = MultipartFormReader(textFields: fields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
-        let upload = try await reader.read(request)
-        do {
-            try pageCheck?(upload.fields)
-            return try await store(upload, now: now, logger: logger)
-        } catch {
-            for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
-            throw error
+    ///
+    /// The cheap refusals come first, before a byte of a document is read
+    /// (review 2, #3, #4, #8): the client's hourly count and the queue's
+    /// size before the body; its share of the upload slots; then, at the
+    /// first file part, the page's CSRF token, the human check, the whole
+    /// form's checks and the national ID's daily count.
+    func submit(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
+        try await admitClient(client, now: now)
+        let applications = store
+        let open = try await databaseThreads.read { try applications.openApplications() }
+        guard open < configuration.maxOpenApplications else {
+            logger.warning("account applications refused: the review queue is full", metadata: ["open": "\(open)"])
+            throw APIError(.serviceUnavailable, code: "applications_paused",
+                           "the centre cannot take more applications just now; try again tomorrow", headers: [.retryAfter: "3600"])
+        }
+        return try await uploads.withSlot(client: client) {
+            let checked = Checked()
+            let fields = ApplicationFormParser.textFields.union(pageCheck == nil ? [] : ["csrf"])
+            let reader = MultipartFormReader(textFields: fields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
+            let upload = try await reader.read(request, deadline: .seconds(configuration.uploadDeadline)) { fields in
+                try pageCheck?(fields)
+                try await humanCheck.check(fields["altcha"], now: now)
+                checked.value = try await check(fields, now: now)
+            }
+            do {
+                guard let form = checked.value else { throw APIError.badRequest("invalid_multipart", "the form was not checked") }
+                return try await store(form, files: upload.files, now: now, logger: logger)
+            } catch {
+                for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
+                throw error
+            }
         }
     }
 
-    private func store(_ upload: MultipartFormReader.Form, now: Int64, logger: Logger) async throws -> Submitted {
-        try await humanCheck.check(upload.fields["altcha"], now: now)
-        let (form, nationalID) = try ApplicationFormParser(today: calendar.day(of: now)).parse(upload.fields)
-        guard let version = upload.fields["consent_version"]?.trimmingCharacters(in: .whitespaces), !version.isEmpty else {
+    /// The form's text, checked: what `store` needs besides the files.
+    struct CheckedForm: Sendable {
+        let form: AccountApplicationForm
+        let nationalID: IdentityNumber
+    }
+
+    /// Holds what the gate checked for the code after the body (the gate runs once, before either reads it).
+    private final class Checked: @unchecked Sendable {
+        var value: CheckedForm?
+    }
+
+    /// Counts the request against its client's hour; 429 past the limit.
+    private func admitClient(_ client: String, now: Int64) async throws {
+        let counters = rateCounters, scope = Self.clientApplications
+        let count = try await databaseThreads.write { try counters.add(scope, key: "client:" + client, now: now) }
+        guard count <= configuration.applicationsPerClientHourly else {
+            let wait = scope.remaining(now)
+            throw APIError(.tooManyRequests, code: "too_many_attempts", "too many applications from this address; try again in \(wait) s",
+                           headers: [.retryAfter: String(wait)])
+        }
+    }
+
+    private func check(_ fields: [String: String], now: Int64) async throws -> CheckedForm {
+        let (form, nationalID) = try ApplicationFormParser(today: calendar.day(of: now)).parse(fields)
+        guard let version = fields["consent_version"]?.trimmingCharacters(in: .whitespaces), !version.isEmpty else {
             throw APIError.invalid("missing_field", field: "consent_version", "consent_version is required: the version GET /v1/consent returns")
         }
         guard version == consent.version else {
             throw APIError.invalid("consent_outdated", field: "consent_version",
                                    "the personal-data notice is now version \(consent.version); read it again (GET /v1/consent) and agree to that version")
         }
-        for (field, kind) in [("id_document", DocumentKind.idDocument), ("photo", .photo)] where upload.files[field] == nil {
+        let counters = rateCounters, scope = Self.nationalIDApplications, key = store.nationalIDKey(nationalID)
+        let count = try await databaseThreads.write { try counters.add(scope, key: key, now: now) }
+        guard count <= configuration.applicationsPerNationalIDDaily else {
+            let wait = scope.remaining(now)
+            throw APIError(.tooManyRequests, code: "too_many_attempts",
+                           "this national ID has been named in \(configuration.applicationsPerNationalIDDaily) applications today; try again tomorrow",
+                           headers: [.retryAfter: String(wait)])
+        }
+        return CheckedForm(form: form, nationalID: nationalID)
+    }
+
+    private func store(_ checked: CheckedForm, files: [String: MultipartFormReader.File], now: Int64, logger: Logger) async throws -> Submitted {
+        let form = checked.form
+        for (field, kind) in [("id_document", DocumentKind.idDocument), ("photo", .photo)] where files[field] == nil {
             throw APIError.invalid("missing_field", field: field, "\(field) is required: a \(kind == .photo ? "JPEG or PNG" : "JPEG, PNG or PDF") file")
         }
         let id = Self.newApplicationID()
-        let statusToken = BearerToken.generate(prefix: "acs_")
+        let statusToken = BearerToken.generate(prefix: Self.statusTokenPrefix)
         let due = calendar.reviewDue(submittedAt: now)
         let submission = ApplicationStore.Submission(
-            id: id, form: form, nationalID: nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
+            id: id, form: form, nationalID: checked.nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
             statusTokenHash: AccountStore.tokenHash(statusToken), reviewDue: due.yyyymmdd,
-            documents: upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
+            documents: files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
         let store = store, composer = composer, consent = consent
         try await databaseThreads.write {
-            let facts = try store.identityFacts(nationalID)
+            let facts = try store.identityFacts(checked.nationalID)
             var mails: [OutgoingMail] = []
             let link = composer.link("/applications/status", token: statusToken)
+            // The receipt carries none of the applicant's own text, so the
+            // centre's mail cannot be made to carry an attacker's words to
+            // an address they chose (review 2, #4).
             if let receipt = composer.compose(kind: "application_received", to: form.email, now: now, {
-                $0.applicationReceived(form.chineseName, id, due.description, link, consent.version, consent.sha256, composer.localTime(now))
+                $0.applicationReceived(id, due.description, link, consent.version, consent.sha256, composer.localTime(now))
             }) { mails.append(receipt) }
             // The applicant's answer is the same either way; the person the
             // ID belongs to is told at the address already on file.
@@ -95,6 +153,10 @@ struct AccountApplicationService: Sendable {
         logger.info("account application received", metadata: ["application": "\(id)"])
         return Submitted(id: id, reviewDue: due)
     }
+
+    /// Status-link tokens have a prefix of their own, so secret scanners
+    /// and log redaction tell them from session tokens (`acs_`; review 2, §C).
+    static let statusTokenPrefix = "ast_"
 
     /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L).
     static func newApplicationID() -> String {
@@ -115,36 +177,45 @@ struct AccountApplicationService: Sendable {
     static let unknownToken = APIError(.notFound, code: "status_token_invalid",
                                        "this status link is not known, or its application was decided long enough ago that it no longer works; use the link from the acknowledgement mail")
 
-    /// The applicant's answer to `needs_info`, with optional replacement documents.
-    func answer(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationStore.PublicStatus {
-        try await uploads.withSlot { try await answerHoldingSlot(request, now: now, logger: logger, pageCheck: pageCheck) }
+    /// The applicant's answer to `needs_info`, with optional replacement
+    /// documents. The token must name an application waiting for an answer
+    /// before a file is read.
+    func answer(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationStore.PublicStatus {
+        try await admitClient(client, now: now)
+        return try await uploads.withSlot(client: client) {
+            let reader = MultipartFormReader(textFields: pageCheck == nil ? ["token", "reply"] : ["token", "reply", "csrf"], fileRules: fileRules,
+                                             maximumFieldBytes: 16 * 1024, vault: vault)
+            let checked = CheckedAnswer()
+            let upload = try await reader.read(request, deadline: .seconds(configuration.uploadDeadline)) { fields in
+                try pageCheck?(fields)
+                guard let token = fields["token"], !token.isEmpty else { throw APIError.invalid("missing_field", field: "token", "token is required") }
+                let current = try await status(token: token, now: now)
+                guard current.status == .needsInfo else {
+                    throw APIError(.conflict, code: "not_waiting", "this application is \(current.status.rawValue), not waiting for an answer")
+                }
+                guard let reply = fields["reply"]?.trimmingCharacters(in: .whitespacesAndNewlines), (1...4_000).contains(reply.count) else {
+                    throw APIError.invalid("missing_field", field: "reply", "reply is 1–4000 characters")
+                }
+                checked.value = (token, reply, current)
+            }
+            do {
+                guard let (token, reply, current) = checked.value else { throw APIError.badRequest("invalid_multipart", "the answer was not checked") }
+                let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
+                let store = store, hash = AccountStore.tokenHash(token)
+                let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
+                let replaced = try await databaseThreads.write { try store.answer(tokenHash: hash, reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now) }
+                for old in replaced { try? vault.delete(fileName: old.fileName) }
+                logger.info("account application answered", metadata: ["application": "\(current.id)"])
+                return try await status(token: token, now: now)
+            } catch {
+                for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
+                throw error
+            }
+        }
     }
 
-    private func answerHoldingSlot(_ request: Request, now: Int64, logger: Logger, pageCheck: PageCheck?) async throws -> ApplicationStore.PublicStatus {
-        let reader = MultipartFormReader(textFields: pageCheck == nil ? ["token", "reply"] : ["token", "reply", "csrf"], fileRules: fileRules,
-                                         maximumFieldBytes: 16 * 1024, vault: vault)
-        let upload = try await reader.read(request)
-        do {
-            try pageCheck?(upload.fields)
-            guard let token = upload.fields["token"], !token.isEmpty else { throw APIError.invalid("missing_field", field: "token", "token is required") }
-            let current = try await status(token: token, now: now)
-            guard current.status == .needsInfo else {
-                throw APIError(.conflict, code: "not_waiting", "this application is \(current.status.rawValue), not waiting for an answer")
-            }
-            guard let reply = upload.fields["reply"]?.trimmingCharacters(in: .whitespacesAndNewlines), (1...4_000).contains(reply.count) else {
-                throw APIError.invalid("missing_field", field: "reply", "reply is 1–4000 characters")
-            }
-            let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
-            let store = store, hash = AccountStore.tokenHash(token)
-            let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
-            let replaced = try await databaseThreads.write { try store.answer(tokenHash: hash, reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now) }
-            for old in replaced { try? vault.delete(fileName: old.fileName) }
-            logger.info("account application answered", metadata: ["application": "\(current.id)"])
-            return try await status(token: token, now: now)
-        } catch {
-            for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
-            throw error
-        }
+    private final class CheckedAnswer: @unchecked Sendable {
+        var value: (token: String, reply: String, status: ApplicationStore.PublicStatus)?
     }
 
     // MARK: - Review
@@ -228,7 +299,7 @@ struct AccountApplicationService: Sendable {
         guard (1...2_000).contains(message.count) else { throw APIError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
         let store = store, composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
         // The first link is known only as its hash, so this mail carries a second one.
-        let token = BearerToken.generate(prefix: "acs_")
+        let token = BearerToken.generate(prefix: Self.statusTokenPrefix)
         let hash = AccountStore.tokenHash(token)
         do {
             try await databaseThreads.write {

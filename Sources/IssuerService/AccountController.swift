@@ -43,7 +43,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let submitted = try await services.applications.submit(request, now: services.clock.now(), logger: context.logger)
+        let submitted = try await services.applications.submit(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger)
         services.mailDelivery.wake()
         return try JSONBody.response(SubmittedBody(applicationID: submitted.id, reviewDue: submitted.reviewDue.description), status: .accepted)
     }
@@ -75,7 +75,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func answer(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let status = try await services.applications.answer(request, now: services.clock.now(), logger: context.logger)
+        let status = try await services.applications.answer(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger)
         return try JSONBody.response(statusBody(status))
     }
 

@@ -109,6 +109,16 @@ public struct IssuerConfiguration: Sendable {
     public var statusLinkGrace: Int64 = 30 * 86_400
     /// Concurrent uploads accepted; more wait for a slot, then 503.
     public var maxConcurrentUploads = 20
+    /// Of those, how many one client address may hold.
+    public var maxUploadsPerClient = 2
+    /// The whole form must arrive within this (seconds).
+    public var uploadDeadline: Int64 = 180
+    /// Applications (and answers) one client address may send per hour.
+    public var applicationsPerClientHourly = 10
+    /// Applications naming one national ID accepted per day.
+    public var applicationsPerNationalIDDaily = 3
+    /// Applications waiting for review (pending or needs_info) beyond which new ones are refused 503.
+    public var maxOpenApplications = 5_000
     /// A JSON file with the personal-data notice (`version`, `text`); the bundled one when nil.
     public var consentFile: String?
 
@@ -296,6 +306,11 @@ public struct IssuerConfiguration: Sendable {
         c.documentRetention = try reader.seconds("applications.document_retention", default: c.documentRetention, in: 0...(3_650 * 86_400))
         c.statusLinkGrace = try reader.seconds("applications.status_link_grace", default: c.statusLinkGrace, in: 0...(365 * 86_400))
         c.maxConcurrentUploads = try reader.integer("applications.max_concurrent_uploads", default: c.maxConcurrentUploads, in: 1...1_000)
+        c.maxUploadsPerClient = try reader.integer("applications.max_uploads_per_client", default: c.maxUploadsPerClient, in: 1...1_000)
+        c.uploadDeadline = try reader.seconds("applications.upload_deadline", default: c.uploadDeadline, in: 1...3_600)
+        c.applicationsPerClientHourly = try reader.integer("applications.per_client_hourly", default: c.applicationsPerClientHourly, in: 1...100_000)
+        c.applicationsPerNationalIDDaily = try reader.integer("applications.per_national_id_daily", default: c.applicationsPerNationalIDDaily, in: 1...1_000)
+        c.maxOpenApplications = try reader.integer("applications.max_open", default: c.maxOpenApplications, in: 1...10_000_000)
         c.consentFile = try reader.optionalString("applications.consent_file")
 
         c.maxPrefetchWindows = try reader.integer("tokens.max_prefetch_windows", default: c.maxPrefetchWindows, in: 1...2_016)

@@ -118,7 +118,8 @@ public struct IssuerServices: Sendable {
         applications = AccountApplicationService(
             store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
             composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
-            uploads: UploadSlots(limit: configuration.maxConcurrentUploads))
+            uploads: UploadSlots(limit: configuration.maxConcurrentUploads, perClient: configuration.maxUploadsPerClient),
+            rateCounters: rateCounters)
         let transport: any MailTransport
         if let mailTransport {
             transport = mailTransport

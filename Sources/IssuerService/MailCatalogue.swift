@@ -2,7 +2,8 @@
 /// filled by ``MailComposer``; no text ever holds a national ID or a password.
 struct MailCatalogue: Sendable {
     let signature: String
-    let applicationReceived: @Sendable (_ name: String, _ id: String, _ reviewDue: String, _ statusLink: String,
+    /// To the address the applicant gave: it greets no one by the name typed, so the centre's mail carries no text of the sender's.
+    let applicationReceived: @Sendable (_ id: String, _ reviewDue: String, _ statusLink: String,
                                         _ consentVersion: String, _ consentSHA256: String, _ consentedAt: String) -> (subject: String, body: String)
     /// To the address on file; no text the applicant typed reaches it.
     let identityAlreadyKnown: @Sendable () -> (subject: String, body: String)
@@ -22,10 +23,10 @@ struct MailCatalogue: Sendable {
 
     static let traditionalChinese = MailCatalogue(
         signature: "國立臺灣大學校友中心",
-        applicationReceived: { name, id, due, link, version, hash, at in
+        applicationReceived: { id, due, link, version, hash, at in
             ("已收到您的校友帳號申請",
              """
-             \(name) 您好：
+             您好：
 
              我們已收到您的校友帳號申請（編號 \(id)），將於 \(due) 前完成審核，結果會以電子郵件通知您。
 
@@ -155,10 +156,10 @@ struct MailCatalogue: Sendable {
 
     static let english = MailCatalogue(
         signature: "Alumni Centre, National Taiwan University",
-        applicationReceived: { name, id, due, link, version, hash, at in
+        applicationReceived: { id, due, link, version, hash, at in
             ("We have received your alumni account application",
              """
-             Dear \(name),
+             Hello,
 
              We have received your application for an alumni account (number \(id)). We will decide on it by \(due) and tell you by e-mail.
 

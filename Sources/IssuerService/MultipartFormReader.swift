@@ -56,9 +56,22 @@ package struct MultipartFormReader: Sendable {
         fileRules.values.reduce(0) { $0 + $1.maximumBytes } + (textFields.count + 4) * maximumFieldBytes + 64 * 1024
     }
 
-    /// Reads the whole body. On any error the files written so far are deleted.
-    func read(_ request: Request) async throws -> Form {
+    /// What must hold before the first byte of a file is read: given every
+    /// text field (they come first), it throws to refuse the form. The
+    /// human check, a page's CSRF token and the per-person limits live
+    /// here, so a refused request costs no disk and no sealing (review 2, #8).
+    package typealias Gate = @Sendable (_ fields: [String: String]) async throws -> Void
+
+    /// Reads the whole body within `deadline`, passing `gate` before the
+    /// first file part (or at the end, when there is none). On any error
+    /// the files written so far are deleted.
+    func read(_ request: Request, deadline: Duration, gate: Gate) async throws -> Form {
         let upload = try begin(contentType: request.headers[.contentType], contentLength: request.headers[.contentLength].flatMap(Int.init))
+        // A whole-body deadline, since the idle timeout restarts with every
+        // byte and a trickling client would otherwise hold its slot for
+        // ever (review 2, #3). Checked as each chunk arrives; a client that
+        // goes silent is closed by the server's idle timeout.
+        let clock = ContinuousClock(), end = clock.now.advanced(by: deadline)
         do {
             var chunks = request.body.makeAsyncIterator()
             while true {
@@ -67,14 +80,26 @@ package struct MultipartFormReader: Sendable {
                 // failure, not the server's: a 400, never a logged 500 (review 2, #15).
                 do { next = try await chunks.next() } catch { throw Self.incomplete }
                 guard let chunk = next else { break }
+                guard clock.now <= end else { throw Self.tooSlow(deadline) }
                 // Sealing writes to disk: off the cooperative threads.
-                try await NIOThreadPool.singleton.runIfActive { try upload.feed(chunk) }
+                var waiting = try await NIOThreadPool.singleton.runIfActive { try upload.feed(chunk) }
+                while let fields = waiting {
+                    try await gate(fields)
+                    waiting = try await NIOThreadPool.singleton.runIfActive { try upload.openGate() }
+                }
             }
-            return try await NIOThreadPool.singleton.runIfActive { try upload.finish() }
+            let form = try await NIOThreadPool.singleton.runIfActive { try upload.finish() }
+            if !upload.gateOpened { try await gate(form.fields) }
+            return form
         } catch {
             upload.discardAll()
             throw error
         }
+    }
+
+    static func tooSlow(_ deadline: Duration) -> APIError {
+        APIError(.requestTimeout, code: "upload_too_slow",
+                 "the form did not arrive within \(deadline.components.seconds) s; send it again from a faster connection, or with smaller files")
     }
 
     static let incomplete = APIError.badRequest("upload_incomplete", "the connection ended before the whole form arrived; send it again")
@@ -120,6 +145,11 @@ package final class MultipartUpload: @unchecked Sendable {
     private let state: PartState
     private let maximumBody: Int
     private var total = 0
+    /// Events parsed but not yet applied: those after a first file's
+    /// headers wait here until the gate is open.
+    private var pending: [MultipartParser.Event] = []
+    private var next = 0
+    package private(set) var gateOpened = false
 
     init(reader: MultipartFormReader, parser: MultipartParser) {
         self.parser = parser
@@ -127,17 +157,36 @@ package final class MultipartUpload: @unchecked Sendable {
         maximumBody = reader.maximumBody
     }
 
-    package func feed(_ chunk: ByteBuffer) throws(APIError) {
+    /// Feeds a chunk. Returns the text fields when the first file part has
+    /// begun and the gate must be passed: then call ``openGate()``.
+    package func feed(_ chunk: ByteBuffer) throws(APIError) -> [String: String]? {
         total += chunk.readableBytes
         if total > maximumBody {
             throw APIError(.contentTooLarge, code: "file_too_large", "the request is larger than \(maximumBody) bytes")
         }
-        let events: [MultipartParser.Event]
-        do { events = try parser.feed(chunk.readableBytesView) } catch { throw Self.malformed(error) }
-        for event in events {
+        do { pending += try parser.feed(chunk.readableBytesView) } catch { throw Self.malformed(error) }
+        return try apply()
+    }
+
+    /// The gate passed: goes on with the events that waited for it.
+    package func openGate() throws(APIError) -> [String: String]? {
+        gateOpened = true
+        return try apply()
+    }
+
+    private func apply() throws(APIError) -> [String: String]? {
+        defer {
+            pending.removeFirst(next)
+            next = 0
+        }
+        while next < pending.count {
+            let event = pending[next]
+            if !gateOpened, case .headers(let headers) = event, state.startsFile(headers) { return state.form.fields }
+            next += 1
             state.apply(event)
             if let problem = state.problem { throw problem }
         }
+        return nil
     }
 
     package func finish() throws(APIError) -> MultipartFormReader.Form {
@@ -174,6 +223,7 @@ private final class PartState: @unchecked Sendable {
     var end: [UInt8] = []
     var size = 0
     var written: [String] = []
+    var sawFile = false
 
     init(rules: [String: MultipartFormReader.FileRule], textFields: Set<String>, maximumFieldBytes: Int, vault: DocumentVault) {
         self.rules = rules
@@ -193,6 +243,11 @@ private final class PartState: @unchecked Sendable {
         }
     }
 
+    /// Whether these part headers begin a file part.
+    func startsFile(_ headers: [MultipartParser.Header]) -> Bool {
+        headers.contains { $0.name.lowercased() == "content-disposition" && Self.parameter("name", in: $0.value).map { rules[$0] != nil } == true }
+    }
+
     func header(_ name: String, _ value: String) {
         guard problem == nil else { return }
         guard name.lowercased() == "content-disposition" else { return }
@@ -205,8 +260,12 @@ private final class PartState: @unchecked Sendable {
         }
         if rules[field] != nil {
             isFile = true
+            sawFile = true
         } else if !textFields.contains(field) {
             fail(APIError.invalid("invalid_field", field: String(field.prefix(64)), "unknown field \"\(field.prefix(64))\"")); return
+        } else if sawFile {
+            // Every text field is checked before a file's first byte is read (review 2, #8).
+            fail(.badRequest("invalid_multipart", "the text field \(field.prefix(64)) comes after a file; send every text field (altcha included) before the files")); return
         }
         self.name = field
     }

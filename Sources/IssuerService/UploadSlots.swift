@@ -4,25 +4,46 @@ import Synchronization
 
 /// A bound on uploads in progress, so that many large uploads at once
 /// cannot exhaust disk bandwidth, file descriptors or memory: over the
-/// bound, a new upload is answered 503 with `Retry-After` at once.
+/// bound, a new upload is answered 503 with `Retry-After` at once. One
+/// client holds at most `perClient` of them, so a few connections from one
+/// address cannot shut everyone else out (review 2, #3).
 final class UploadSlots: Sendable {
     private let limit: Int
-    private let inUse = Mutex(0)
+    private let perClient: Int
+    private struct Held { var total = 0; var byClient: [String: Int] = [:] }
+    private let held = Mutex(Held())
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    init(limit: Int, perClient: Int) {
+        self.limit = max(1, limit)
+        self.perClient = max(1, perClient)
+    }
 
-    /// Runs `body` holding a slot, or throws 503 when none is free.
-    func withSlot<T>(_ body: () async throws -> T) async throws -> T {
-        let taken = inUse.withLock { count -> Bool in
-            guard count < limit else { return false }
-            count += 1
-            return true
+    /// Runs `body` holding one of `client`'s slots, or throws 503 when none is free.
+    func withSlot<T>(client: String, _ body: () async throws -> T) async throws -> T {
+        let refusal = held.withLock { held -> APIError? in
+            guard held.total < limit else {
+                return APIError(.serviceUnavailable, code: "too_many_uploads", "too many uploads are in progress; try again in a minute",
+                                headers: [.retryAfter: "30"])
+            }
+            guard held.byClient[client, default: 0] < perClient else {
+                return APIError(.serviceUnavailable, code: "too_many_uploads",
+                                "this address already has \(perClient) uploads in progress; wait for them to finish", headers: [.retryAfter: "30"])
+            }
+            held.total += 1
+            held.byClient[client, default: 0] += 1
+            return nil
         }
-        guard taken else {
-            throw APIError(.serviceUnavailable, code: "too_many_uploads", "too many uploads are in progress; try again in a minute",
-                           headers: [.retryAfter: "30"])
+        if let refusal { throw refusal }
+        defer {
+            held.withLock { held in
+                held.total -= 1
+                let left = held.byClient[client, default: 1] - 1
+                held.byClient[client] = left > 0 ? left : nil
+            }
         }
-        defer { inUse.withLock { $0 -= 1 } }
         return try await body()
     }
+
+    /// Uploads in progress now (for tests and metrics).
+    var inUse: Int { held.withLock { $0.total } }
 }

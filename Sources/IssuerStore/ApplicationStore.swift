@@ -16,6 +16,18 @@ public struct ApplicationStore: Sendable {
         outbox = MailOutbox(database: database, kek: kek)
     }
 
+    /// The rate-counter key for a national ID: a keyed hash, never the number.
+    public func nationalIDKey(_ number: IdentityNumber) -> String {
+        "id:" + seal.nationalIDIndex(number).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Applications waiting for staff or for the applicant (pending, needs_info).
+    public func openApplications() throws(IssuerStoreError) -> Int {
+        try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM account_application WHERE status IN ('pending', 'needs_info')") ?? 0
+        }
+    }
+
     /// What a submission needs besides the form.
     public struct Submission: Sendable {
         public let id: String

@@ -69,13 +69,34 @@ public struct MailOutbox: Sendable {
 
     /// Queues `mail` inside the caller's transaction, to be sent from
     /// `notBefore` (default: at once). Its give-up clock starts then too.
-    func enqueue(_ mail: OutgoingMail, now: Int64, notBefore: Int64? = nil, db: Database) throws {
+    ///
+    /// One address receives at most ``dailyLimitPerRecipient`` mails a day,
+    /// and the kinds in ``oncePerDay`` at most once: past that the mail is
+    /// not queued and `false` is returned, so that nobody can use the
+    /// centre's forms to flood an address (review 2, #4). Addresses are
+    /// counted by a keyed hash.
+    @discardableResult
+    func enqueue(_ mail: OutgoingMail, now: Int64, notBefore: Int64? = nil, db: Database) throws -> Bool {
+        let key = "mail:" + seal.emailIndex(mail.recipient).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let counters = RateCounters(database: database)
+        var within = try counters.add(Self.perRecipient, key: key, now: now, db: db) <= Self.dailyLimitPerRecipient
+        if Self.oncePerDay.contains(mail.kind) {
+            within = try counters.add(RateCounters.Scope("mail_" + mail.kind, window: 86_400), key: key, now: now, db: db) <= 1 && within
+        }
+        guard within else { return false }
         let due = max(now, notBefore ?? now)
         try db.execute(sql: """
             INSERT INTO mail_outbox (kind, created_at, sealed_recipient, sealed_message, next_attempt_at) VALUES (?, ?, ?, ?, ?)
             """, arguments: [mail.kind, due, seal.seal(mail.recipient, field: "mail", studentID: "recipient"),
                              seal.seal(String(decoding: mail.message, as: UTF8.self), field: "mail", studentID: "message"), due])
+        return true
     }
+
+    /// Mails one address may be sent in a day (UTC), whatever their kind.
+    public static let dailyLimitPerRecipient = 20
+    /// Notices to an address on file that a stranger's request triggers: once a day is enough to warn.
+    public static let oncePerDay: Set<String> = ["application_identity_known"]
+    static let perRecipient = RateCounters.Scope("mail_recipient", window: 86_400)
 
     /// Queues messages on their own (tests, resends).
     public func enqueue(_ mails: [OutgoingMail], now: Int64) throws(IssuerStoreError) {

@@ -73,6 +73,10 @@ struct ServeCommand: AsyncParsableCommand {
             if try services.keyStore.ring().active == nil {
                 logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
             }
+            if configuration.publicURL == nil {
+                // Review 2, §C: without it cookies lose Secure and __Host-, and mail links point at the listener.
+                logger.warning("server.public_url is not set: cookies are not marked Secure and mail links point to \(configuration.baseURL); set it to the https address people use (docs/issuer.md, Behind a proxy)")
+            }
         }
         try services.prepareForServing()
         try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")

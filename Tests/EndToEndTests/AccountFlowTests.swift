@@ -309,8 +309,10 @@ struct AccountFlowTests {
         defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
         let base = setup.daemon.baseURL
         let port = setup.daemon.port
-        try await offCooperativePool {
-            for _ in 0..<3 {
+        var lines: [Substring] = []
+        // One at a time, so that each has ended (and freed its upload slot) before the next.
+        for dropped in 1...3 {
+            try await offCooperativePool {
                 let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                 var address = sockaddr_in()
                 address.sin_family = sa_family_t(AF_INET)
@@ -321,22 +323,78 @@ struct AccountFlowTests {
                 }
                 #expect(connected == 0)
                 let head = "POST /v1/account-applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
-                    + "Content-Length: 1000000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\n"
-                let bytes = Array(head.utf8) + [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0x41, count: 4_000)
+                    + "Content-Length: 1000000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"records\"\r\n\r\n"
+                let bytes = Array(head.utf8) + [UInt8](repeating: 0x41, count: 4_000)
                 _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(descriptor)
             }
+            for _ in 0..<100 {
+                let metrics = String(decoding: try await LoopbackHTTP.request(.GET, base + "/metrics").data, as: UTF8.self)
+                lines = metrics.split(separator: "\n").filter { $0.contains("http_requests_total") && $0.contains("/v1/account-applications\"") }
+                if lines.contains(where: { $0.hasSuffix("status=\"400\"} \(dropped)") }) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
-        var metrics = ""
-        for _ in 0..<100 {
-            metrics = String(decoding: try await LoopbackHTTP.request(.GET, base + "/metrics").data, as: UTF8.self)
-            if metrics.contains(#"route="/v1/account-applications",status="400"} 3"#) { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let lines = metrics.split(separator: "\n").filter { $0.contains("http_requests_total") && $0.contains("/v1/account-applications\"") }
         #expect(lines.contains { $0.hasSuffix(#"status="400"} 3"#) }, "\(lines)")
         #expect(!lines.contains { $0.contains(#"status="500""#) }, "\(lines)")
         #expect(!setup.daemon.printed.contains("request failed"))
+    }
+
+    /// Review 2, #3: two uploads that trickle a byte at a time hold this
+    /// client's share of the slots (a third is 503 at once), and both are
+    /// cut off at the whole-body deadline (408), freeing their slots.
+    @Test func aTricklingUploadIsCutOffAndFreesItsSlot() async throws {
+        let setup = try await Self.setUp("accounts-trickle", extra: "upload_deadline: 5s\n  max_uploads_per_client: 2")
+        defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
+        let base = setup.daemon.baseURL
+        let port = setup.daemon.port
+        let started = ContinuousClock.now
+        let trickle = Task.detached { try Self.trickle(port: port, connections: 2, giveUpAfter: .seconds(30)) }
+        try await Task.sleep(for: .seconds(1.5))
+        let shut = try await Self.apply(base)
+        #expect(shut.status == 503, "\(shut.object)")
+        #expect((shut.object["error"] as? [String: Any])?["code"] as? String == "too_many_uploads")
+        let replies = try await trickle.value
+        let held = ContinuousClock.now - started
+        #expect(replies.count == 2 && replies.allSatisfy { $0.hasPrefix("HTTP/1.1 408") && $0.contains("upload_too_slow") }, "\(replies)")
+        #expect(held < .seconds(20), "the trickling uploads were answered after \(held)")
+        #expect(try await Self.apply(base).status == 202)
+    }
+
+    /// Opens `connections` uploads that send a text part one byte every
+    /// 200 ms until the daemon answers; returns each answer's first bytes.
+    static func trickle(port: Int, connections: Int, giveUpAfter limit: Duration) throws -> [String] {
+        let descriptors = try (0..<connections).map { _ in
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(connected == 0)
+            let head = "POST /v1/account-applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+                + "Content-Length: 100000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"english_name\"\r\n\r\n"
+            _ = Array(head.utf8).withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            return descriptor
+        }
+        defer { for descriptor in descriptors { close(descriptor) } }
+        var replies = [String?](repeating: nil, count: connections)
+        let end = ContinuousClock.now + limit
+        while replies.contains(where: { $0 == nil }), ContinuousClock.now < end {
+            for (index, descriptor) in descriptors.enumerated() where replies[index] == nil {
+                var buffer = [UInt8](repeating: 0, count: 4_096)
+                let read = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if read > 0 {
+                    replies[index] = String(decoding: buffer.prefix(read), as: UTF8.self)
+                } else {
+                    _ = [UInt8(ascii: "x")].withUnsafeBytes { send(descriptor, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) }
+                }
+            }
+            usleep(200_000)
+        }
+        return replies.compactMap { $0 }
     }
 
     @Test func twentyMaximumSizeUploadsAtOnceStayWithinAMemoryBound() async throws {
@@ -347,7 +405,7 @@ struct AccountFlowTests {
         // not read one of twenty uploads for longer than the 30 s idle
         // timeout (which would cut it off); memory is measured here, the
         // idle timeout in ConnectionTimeoutTests.
-        let setup = try await Self.setUp("accounts-uploads", extra: "max_document_bytes: \(limit)",
+        let setup = try await Self.setUp("accounts-uploads", extra: "max_document_bytes: \(limit)\n  max_uploads_per_client: 20\n  per_client_hourly: 100",
                                          environment: ["ALUMNICARD_SERVER_IDLE_TIMEOUT": "300s"])
         defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
         let base = setup.daemon.baseURL

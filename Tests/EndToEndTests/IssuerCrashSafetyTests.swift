@@ -109,7 +109,9 @@ struct IssuerCrashSafetyTests {
     }
 
     @Test func fiftyKillsDuringRotationsImportsApplicationsCardApplicationsAndMail() async throws {
-        var setup = try await AccountFlowTests.setUp("issuer-kill-loop")
+        // Two applications a life, one national ID, one client: past the daily and hourly limits by design.
+        let limits = "per_client_hourly: 100000\n  per_national_id_daily: 1000"
+        var setup = try await AccountFlowTests.setUp("issuer-kill-loop", extra: limits)
         defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
         var random = SeededRandom(seed: 0xAC1_C0DE)
         var record = Record()
@@ -150,7 +152,7 @@ struct IssuerCrashSafetyTests {
                     "life \(life) ended by itself: \(daemon.printed.suffix(2_000))")
             record.merge(workload)
             // Every restart opens the same data directory: a crash never leaves it unopenable.
-            setup.daemon = try await AccountFlowTests.startIssuer(setup.directory, smtpPort: setup.sinkPort)
+            setup.daemon = try await AccountFlowTests.startIssuer(setup.directory, smtpPort: setup.sinkPort, extra: limits)
         }
         let base = setup.daemon.baseURL
 
@@ -186,8 +188,8 @@ struct IssuerCrashSafetyTests {
         }
         #expect(live > 0)
 
-        // Every application holds both its documents; those accepted here, byte for byte.
-        let accepted = try await LoopbackHTTP.request(.GET, base + "/v1/admin/account-applications?status=pending", bearer: admin)
+        // Every application holds both its documents; those accepted here, byte for byte. (Two a life: one page of 500 holds them.)
+        let accepted = try await LoopbackHTTP.request(.GET, base + "/v1/admin/account-applications?status=pending&limit=500", bearer: admin)
         let listed = Set((accepted.object["applications"] as? [[String: Any]] ?? []).compactMap { $0["application_id"] as? String })
         #expect(Set(record.applications).isSubset(of: listed), "accepted applications missing from the queue")
         for id in listed {

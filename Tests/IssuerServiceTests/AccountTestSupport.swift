@@ -75,9 +75,10 @@ struct SampleApplication {
     var document: [UInt8]? = Fixture.pdf
     var documentName = "id.pdf"
 
-    func form(consent: String, altcha: String?) -> MultipartForm {
+    /// The form as a browser's script sends it: text fields (`extra`, such as a page's `csrf`, included) before the files.
+    func form(consent: String, altcha: String?, extra: [String: String] = [:]) -> MultipartForm {
         var form = MultipartForm()
-        for (name, value) in fields.sorted(by: { $0.key < $1.key }) { form.field(name, value) }
+        for (name, value) in fields.merging(extra, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) { form.field(name, value) }
         form.field("consent_version", consent)
         if let altcha { form.field("altcha", altcha) }
         if let document { form.file("id_document", filename: documentName, contentType: "application/pdf", document) }

@@ -46,6 +46,9 @@ struct IssuerHarness {
         // The tests of the human check turn it on; the rest log in without it.
         configuration.humanCheckLogin = .never
         configuration.humanCheckMaxNumber = 1_000
+        // Suites send many applications from one test client; the limits' own tests set them low.
+        configuration.applicationsPerClientHourly = 1_000
+        configuration.applicationsPerNationalIDDaily = 1_000
         // Documents and development mail are files in the data directory, even with an in-memory database.
         configuration.dataDirectory = try ProjectPaths.temporaryDirectory("issuer").path
         configure(&configuration)

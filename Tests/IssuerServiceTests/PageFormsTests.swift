@@ -63,15 +63,13 @@ struct PageFormsTests {
             #expect(String(buffer: page.body).contains("個人資料蒐集告知事項"))
             var sample = SampleApplication()
             sample.fields["national_id"] = "A123456788"
-            var form = sample.form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge())
-            form.field("csrf", csrf)
+            let form = sample.form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge(), extra: ["csrf": csrf])
             let refused = try await client.execute(uri: "/apply", method: .post, headers: [.contentType: form.contentType, .cookie: browser.cookieHeader],
                                                    body: form.body) { $0 }
             let error = try #require(try jsonObject(refused.body)["error"] as? [String: Any])
             #expect(refused.status == .unprocessableContent && error["code"] as? String == "national_id_invalid" && error["field"] as? String == "national_id")
             #expect(error["message"] as? String == "身分證字號不正確，請再檢查一次。")
-            var good = SampleApplication().form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge())
-            good.field("csrf", csrf)
+            let good = SampleApplication().form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge(), extra: ["csrf": csrf])
             let accepted = try await client.execute(uri: "/apply", method: .post, headers: [.contentType: good.contentType, .cookie: browser.cookieHeader],
                                                     body: good.body) { $0 }
             #expect(accepted.status == .accepted)

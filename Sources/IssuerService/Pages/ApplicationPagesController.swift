@@ -50,7 +50,7 @@ struct ApplicationPagesController: Sendable {
         let visit = pages.visit(request)
         let pages = pages
         do {
-            let submitted = try await services.applications.submit(request, now: services.clock.now(), logger: context.logger) { fields in
+            let submitted = try await services.applications.submit(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger) { fields in
                 try pages.checkCSRF(FormFields(values: fields), visit, sessionHash: nil)
             }
             let next = "/apply/received?id=\(submitted.id)&due=\(submitted.reviewDue)"
@@ -97,7 +97,7 @@ struct ApplicationPagesController: Sendable {
         let visit = pages.visit(request)
         let pages = pages
         // A refusal is shown as a page by PageErrorMiddleware; the files sent with it are already deleted.
-        let answered = try await services.applications.answer(request, now: services.clock.now(), logger: context.logger) { fields in
+        let answered = try await services.applications.answer(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger) { fields in
             try pages.checkCSRF(FormFields(values: fields), visit, sessionHash: nil)
         }
         var values = statusValues(visit, token: "", answered)

@@ -110,7 +110,12 @@ function applicationForm(form) {
     const status = document.getElementById("human-check-status");
     status.textContent = form.dataset.sending;
     try {
-      const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+      // Every text field before the files: the issuer checks the human
+      // check and the form before it reads a byte of a document.
+      const all = new FormData(form), body = new FormData();
+      for (const [name, value] of all) if (!(value instanceof File)) body.append(name, value);
+      for (const [name, value] of all) if (value instanceof File) body.append(name, value);
+      const response = await fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
       const body = await response.json();
       if (response.ok) { location.assign(body.next); return; }
       showAnswerError(body.error || { message: String(response.status) });
