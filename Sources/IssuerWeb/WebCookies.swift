@@ -1,5 +1,5 @@
 /// The pages' cookies and how they are set: `HttpOnly` (but the language
-/// choice), `SameSite=Strict`, `Path=/`, and `Secure` with the `__Host-`
+/// choice and the card binding), `SameSite=Strict`, `Path=/`, and `Secure` with the `__Host-`
 /// prefix behind TLS, so no other site and no script can read or plant them.
 public struct WebCookies: Sendable {
     public let secure: Bool
@@ -12,6 +12,10 @@ public struct WebCookies: Sendable {
     public var staffSession: String { name("ac_staff") }
     /// A random value for visitors not signed in, which their forms' CSRF tokens are bound to.
     public var visitor: String { name("ac_visitor") }
+    /// Which session the card page's kept tokens belong to: a digest of
+    /// the session, readable by the card script (it is no credential), so
+    /// tokens kept for one holder are never shown in another's session.
+    public var cardBinding: String { name("ac_card") }
     /// The chosen language, remembered for a year.
     public var language: String { name("ac_lang") }
 

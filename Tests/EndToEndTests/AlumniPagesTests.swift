@@ -44,6 +44,7 @@ struct AlumniPagesTests {
         ]
         let config: [String: Any] = [
             "base": base, "shots": shots.path, "mails": setup.mailDirectory.path, "applicant": applicant, "staff": ["name": "demo-staff", "password": "demo-password"],
+            "second": ["login": "R09000001", "password": "demo-password"],
             "student_id": Self.studentID, "national_id": AccountFlowTests.nationalID, "weak_password": "Sh0rt!", "new_password": Self.newPassword,
             "issuer_pid": Int(setup.daemon.process.processIdentifier),
             "fixtures": ["document": fixtures.appendingPathComponent("id-document.pdf").path, "photo": fixtures.appendingPathComponent("photo.jpg").path,
@@ -117,13 +118,34 @@ struct AlumniPagesTests {
         // At refresh_at the code changes to the next window's, with no blank frame.
         try Self.checkSwitch(try #require(card["switch"] as? [String: Any]), keys: keys)
 
-        // Offline, with the issuer stopped: the reloaded page still shows a valid code and switches.
+        // A second holder signs in on the same browser without logging out: every code
+        // the page drew from its first frame is the second holder's own, under their name,
+        // and nothing of the first holder's is kept (review 2, item 2).
+        let firstNumber = try #require(online["number"] as? String)
+        let secondHolder = try #require(steps["second_holder"] as? [String: Any])
+        let secondCard = try #require(secondHolder["card"] as? [String: Any])
+        let secondNumber = try #require(secondCard["number"] as? String)
+        #expect(secondNumber != firstNumber && secondCard["name"] as? String != online["name"] as? String, "\(secondCard)")
+        let secondShown = try #require(secondCard["decoded"] as? String, "no QR code for the second holder: \(secondCard)")
+        #expect(TokenVerifier(keys: keys).verify(secondShown, now: Int64((secondCard["at"] as? Double) ?? 0)).reason == .ok)
+        #expect(try ParsedToken(text: secondShown).claims.cardNumber.rawValue == secondNumber)
+        let drawn = try #require(secondHolder["shown"] as? [[String: String]])
+        #expect(!drawn.isEmpty)
+        for frame in drawn {
+            #expect(try ParsedToken(text: frame["token"] ?? "").claims.cardNumber.rawValue == secondNumber, "\(frame)")
+            #expect(frame["name"] == secondCard["name"] as? String, "\(frame)")
+        }
+        let kept = try #require(secondHolder["kept_tokens"] as? [String])
+        #expect(!kept.isEmpty && kept.allSatisfy { (try? ParsedToken(text: $0).claims.cardNumber.rawValue) == secondNumber })
+
+        // Offline, with the issuer stopped: the reloaded page still shows a valid code (the second holder's) and switches.
         let offline = try #require(steps["offline"] as? [String: Any])
         let first = try #require(offline["first"] as? [String: Any])
         #expect(first["state"] as? String == "offline", "\(first)")
         #expect((first["offline"] as? String)?.hasPrefix("離線中：已預備到") == true, "\(first)")
         let offlineToken = try #require(first["decoded"] as? String, "no QR code on the offline page: \(first)")
         #expect(TokenVerifier(keys: keys).verify(offlineToken, now: Int64((first["at"] as? Double) ?? 0)).reason == .ok)
+        #expect(try ParsedToken(text: offlineToken).claims.cardNumber.rawValue == secondNumber)
         let last = try Self.checkSwitch(try #require(offline["switch"] as? [String: Any]), keys: keys)
         // The merchant's daemon, from its cached key set, accepts what the offline phone shows.
         let merchant = try await MerchantVerifierTests.verify(verifier, last)

@@ -14,9 +14,13 @@ Before that, the account application in three steps with the keyboard
 console: sign-in, authenticator enrolment (the code computed by pyotp from
 the key the page shows), the queue, the application, approval.
 
+Then a second holder signs in on the same browser without logging out:
+every code the card page draws must be theirs, and the offline part runs
+as that holder.
+
 Argument: a JSON object {base, shots, applicant: {...}, staff: {name,
-password}, student_id, national_id, weak_password, new_password,
-issuer_pid, fixtures}. Prints JSON with what each step saw; the Swift
+password}, second: {login, password}, student_id, national_id,
+weak_password, new_password, issuer_pid, fixtures}. Prints JSON with what each step saw; the Swift
 test decides.
 """
 
@@ -141,6 +145,18 @@ new MutationObserver(() => {
   const qr = document.getElementById('qr');
   if (!qr.querySelector('svg')) window.__frames.blank++; else window.__frames.changes++;
 }).observe(document.getElementById('qr'), {childList: true});
+"""
+
+
+SHOWN = """
+window.__shown = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const qr = document.getElementById("qr");
+  if (!qr) return;
+  new MutationObserver(() => {
+    if (qr.dataset.token) window.__shown.push({token: qr.dataset.token, name: document.getElementById("holder-name").textContent});
+  }).observe(qr, {attributes: true, attributeFilter: ["data-token"]});
+});
 """
 
 
@@ -412,6 +428,24 @@ try:
     switch = watch_switch("card-switched")
     result["steps"]["card"] = {"online": online, "english": english, "qr_drawn_ms": drawn, "switch": switch, "worker": worker,
                                "wall_ms": (time.time() - started) * 1000}
+
+    # 4b. A second holder signs in on the same browser without logging out
+    # (review 2, item 2): every code the card page draws from then on, from
+    # its first frame, must be the second holder's. A script that runs before
+    # the page's own records each code drawn with the name beside it.
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SHOWN})
+    driver.get(base + "/login")
+    wait.until(lambda d: d.find_element(By.ID, "login"))
+    human_check_done()
+    driver.find_element(By.ID, "login").send_keys(config["second"]["login"])
+    driver.find_element(By.ID, "password").send_keys(config["second"]["password"] + Keys.ENTER)
+    wait.until(lambda d: d.current_url.endswith("/card"))
+    wait.until(lambda d: d.find_element(By.ID, "card").get_attribute("data-state") == "online")
+    second = card_state()
+    shot("card-second-holder-zh-Hant")
+    kept = json.loads(driver.execute_script("return localStorage.getItem('alumnicard.card.v1') || 'null'") or "null")
+    result["steps"]["second_holder"] = {"card": second, "shown": driver.execute_script("return window.__shown || []"),
+                                        "kept_tokens": [t["token"] for t in (kept or {}).get("tokens", [])][:400]}
 
     # 5. Offline: the issuer stops, the network goes, the page reloads from what it kept.
     os.kill(int(config["issuer_pid"]), signal.SIGTERM)

@@ -266,8 +266,13 @@ struct AccountApplicationTests {
             let token = try #require(link.components(separatedBy: "token=").last)
             let page = try await client.execute(uri: "/applications/status?token=\(token)&x=1", method: .get) { $0 }
             let html = String(buffer: page.body)
-            #expect(page.status == .ok && html.contains("back=/applications/status%3Fx%3D1"), "\(html.prefix(2_000))")
-            #expect(!html.contains("back=/applications/status%3Ftoken"))
+            // The language switch stays on the URL the token came in, never /lang?…&back=…token….
+            #expect(page.status == .ok && html.contains("href=\"/applications/status?token=\(token)&amp;x=1&amp;lang=en\""), "\(html.prefix(2_000))")
+            #expect(!html.contains("/lang?") || !html.contains("back=/applications/status%3Ftoken"))
+            let english = try await client.execute(uri: "/applications/status?token=\(token)&x=1&lang=en", method: .get) { $0 }
+            #expect(english.status == .ok && String(buffer: english.body).contains("<html lang=\"en\">"))
+            #expect(english.headers[values: .setCookie].contains { $0.hasPrefix("ac_lang=en") })
+            #expect(String(buffer: english.body).contains("href=\"/applications/status?token=\(token)&amp;x=1&amp;lang=zh-Hant\""))
             #expect(try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "no record"]).status == .ok)
             harness.clock.advance(by: 30 * 86_400 - 60)
             #expect(try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil).status == .ok)

@@ -103,6 +103,35 @@ struct PagesTests {
         }
     }
 
+    /// Review 2, item 2: the card page's kept tokens carry the session they
+    /// were fetched for, and the browser's binding cookie changes with every
+    /// login and goes at logout, so the script drops another session's codes.
+    @Test func theCardPagesTokensAreBoundToTheSessionThatFetchedThem() async throws {
+        let harness = try await IssuerHarness()
+        let app = buildApplication(harness.services)
+        try await app.test(.router) { client in
+            var browser = Browser()
+            let login = try await browser.logIn(client)
+            let cookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("ac_card=") })
+            #expect(!cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "the card script reads it")
+            #expect(login.headers[HTTPField.Name("Clear-Site-Data")!] == "\"storage\"")
+            let first = try #require(browser.cookies["ac_card"])
+            #expect(first.count == 32 && first != browser.cookies["ac_session"])
+            let data = try jsonObject(try await browser.get(client, "/card/tokens").body)
+            #expect(data["binding"] as? String == first)
+            // A second login in the same browser, without logging out: a new binding.
+            let again = try await browser.logIn(client)
+            #expect(again.status == .seeOther)
+            let second = try #require(browser.cookies["ac_card"])
+            #expect(second != first)
+            #expect(try jsonObject(try await browser.get(client, "/card/tokens").body)["binding"] as? String == second)
+            // Logout clears it with the session.
+            let home = try await browser.get(client, "/home")
+            let logout = try await browser.post(client, "/logout", ["csrf": try #require(Browser.csrf(home))])
+            #expect(logout.status == .seeOther && browser.cookies["ac_card"] == nil && browser.cookies["ac_session"] == nil)
+        }
+    }
+
     @Test func aFormWithoutItsCSRFTokenIsRefusedAndChangesNothing() async throws {
         let harness = try await IssuerHarness()
         let app = buildApplication(harness.services)

@@ -52,11 +52,11 @@ struct MessageCatalogueTests {
 
     @Test func aRenderedPageIsEscapedAndInTheChosenLanguage() throws {
         let renderer = try Self.renderer.get()
-        let html = renderer.render("error", language: .english, values: ["text": "<script>alert(1)</script>", "back": "/"])
+        let html = renderer.render("error", language: .english, values: ["text": "<script>alert(1)</script>", "language_link": "/lang?to=zh-Hant&back=/"])
         #expect(html.contains("<html lang=\"en\">"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>alert"))
         #expect(html.contains("Something went wrong"))
-        let chinese = renderer.render("error", language: .chinese, values: ["text": "x", "back": "/"])
+        let chinese = renderer.render("error", language: .chinese, values: ["text": "x", "language_link": "/lang?to=en&back=/"])
         #expect(chinese.contains("<html lang=\"zh-Hant\">") && chinese.contains("發生問題") && chinese.contains(">English<"))
         // Assets are linked with their version.
         let css = try #require(renderer.assets["app.css"])

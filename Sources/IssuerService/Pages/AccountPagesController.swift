@@ -91,8 +91,13 @@ struct AccountPagesController: Sendable {
             try? await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
             services.sessions.forget(hash)
         }
-        let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: session.expiresAt - services.clock.now())
-        return pages.redirect(session.passwordChangeRequired ? "/password" : "/card", visit, cookies: [cookie])
+        let lifetime = session.expiresAt - services.clock.now()
+        let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime)
+        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: AccountStore.tokenHash(session.token), maxAge: lifetime)
+        var response = pages.redirect(session.passwordChangeRequired ? "/password" : "/card", visit, cookies: [cookie, binding])
+        // Whatever the card page kept for the session before is dropped (the binding refuses it too, where this header is not honoured).
+        response.headers[Self.clearSiteData] = "\"storage\""
+        return response
     }
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -105,7 +110,7 @@ struct AccountPagesController: Sendable {
             try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
             services.sessions.forget(hash)
         }
-        var response = pages.redirect("/login?done=logout", visit, cookies: [pages.cookies.clear(pages.cookies.session)])
+        var response = pages.redirect("/login?done=logout", visit, cookies: [pages.cookies.clear(pages.cookies.session), pages.cookies.clear(pages.cookies.cardBinding)])
         // The card page's day of tokens and its kept shell go with the session.
         response.headers[Self.clearSiteData] = "\"cache\", \"storage\""
         return response

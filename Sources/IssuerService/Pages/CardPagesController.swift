@@ -137,15 +137,17 @@ struct CardPagesController: Sendable {
                               noToken: catalogue.text("card_no_token"), noCard: catalogue.text("card_no_card"), refused: catalogue.text("card_refused"),
                               loginAgain: catalogue.text("card_login_again"),
                               errors: Dictionary(uniqueKeysWithValues: codes.map { ($0, catalogue.error($0)) }))
-        return pages.renderer.render("card", language: language, values: ["signed_in": true, "back": "/card", "texts": PageRenderer.jsonDataBlock(texts)])
+        return pages.renderer.render("card", language: language, values: ["signed_in": true, "language_link": WebPages.languageSwitch(to: language.other, back: "/card"), "texts": PageRenderer.jsonDataBlock(texts)])
     }
 
     /// The shell: the same bytes for every holder (the service worker keeps
     /// it), so it may be revalidated rather than never stored.
     @Sendable func cardPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard visit.sessionToken != nil else { return pages.redirect("/login", visit) }
-        return pages.page(html: shells[visit.language]!, visit, cacheControl: "no-cache")
+        guard let session = visit.sessionToken else { return pages.redirect("/login", visit) }
+        // Sessions from before the binding existed get it here (it lasts as long as a session can).
+        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: AccountStore.tokenHash(session), maxAge: services.configuration.sessionLifetime)
+        return pages.page(html: shells[visit.language]!, visit, cookies: [binding], cacheControl: "no-cache")
     }
 
     struct CardData: Encodable {
@@ -163,8 +165,10 @@ struct CardPagesController: Sendable {
         let card: Facts
         let serverTime: Double
         let tokens: [AlumniAppController.TokenAhead]
+        /// The session these tokens were fetched for (``CardPageBinding``).
+        let binding: String
         enum CodingKeys: String, CodingKey {
-            case card, tokens
+            case card, tokens, binding
             case serverTime = "server_time"
         }
     }
@@ -191,7 +195,8 @@ struct CardPagesController: Sendable {
             }
         }
         let data = CardData(card: .init(maskedName: HolderNameMasking.mask(name), cardNumber: card.number.rawValue, validThrough: card.validThrough.description),
-                            serverTime: services.clock.preciseNow(), tokens: tokens)
+                            serverTime: services.clock.preciseNow(), tokens: tokens,
+                            binding: CardPageBinding.value(sessionTokenHash: AccountStore.tokenHash(session)))
         return try JSONBody.response(data)
     }
 

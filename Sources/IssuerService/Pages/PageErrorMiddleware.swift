@@ -44,7 +44,7 @@ struct PageErrorMiddleware: RouterMiddleware {
     func answer(_ error: APIError, _ request: Request) -> Response {
         let visit = pages.visit(request)
         if error.status == .unauthorized {
-            return pages.redirect(signIn, visit, cookies: [pages.cookies.clear(sessionCookie)])
+            return pages.redirect(signIn, visit, cookies: [pages.cookies.clear(sessionCookie), pages.cookies.clear(pages.cookies.cardBinding)])
         }
         if error.code == "password_change_required" { return pages.redirect("/password", visit) }
         var response = pages.page("error", visit, status: error.status, values: ["text": WebPages.text(for: error, visit)])

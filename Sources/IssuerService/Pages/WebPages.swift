@@ -38,6 +38,12 @@ struct WebPages: Sendable {
         let visitorIsNew: Bool
         /// The path and query, for the language switch to come back to.
         let back: String
+        /// Where the language switch goes: `/lang?to=…&back=…`, or, on a
+        /// page whose URL carries a token, that same URL with `lang=…`, so
+        /// the token never leaves in a URL it was not in (review 2, #16).
+        let languageLink: String
+        /// The page's URL chose the language (`lang=`): the answer remembers it.
+        let languageChosen: Bool
     }
 
     func visit(_ request: Request) -> Visit {
@@ -46,11 +52,26 @@ struct WebPages: Sendable {
             guard let value = jar[name]?.value, Self.isToken(value) else { return nil }
             return value
         }
-        let language = WebLanguage.choose(cookie: jar[cookies.language]?.value, acceptLanguage: request.headers[.acceptLanguage])
+        let chosen = request.uri.queryParameters["lang"].flatMap { WebLanguage(rawValue: String($0)) }
+        let language = chosen ?? WebLanguage.choose(cookie: jar[cookies.language]?.value, acceptLanguage: request.headers[.acceptLanguage])
         let visitor = token(cookies.visitor)
+        let back = Self.localPath(request.uri.path + (Self.queryWithout(["token", "lang"], request.uri.query).map { "?" + $0 } ?? "")) ?? "/"
+        let link: String
+        if Self.queryWithout(["lang"], request.uri.query) != Self.queryWithout(["token", "lang"], request.uri.query),
+           let same = Self.localPath(request.uri.path + "?" + (Self.queryWithout(["lang"], request.uri.query).map { $0 + "&" } ?? "") + "lang=" + language.other.rawValue) {
+            link = same
+        } else {
+            link = Self.languageSwitch(to: language.other, back: back)
+        }
         return Visit(language: language, catalogue: renderer.catalogue(language), sessionToken: token(cookies.session),
                      staffToken: token(cookies.staffSession), visitor: visitor ?? Self.randomToken(), visitorIsNew: visitor == nil,
-                     back: Self.localPath(request.uri.path + (Self.queryWithoutSecrets(request.uri.query).map { "?" + $0 } ?? "")) ?? "/")
+                     back: back, languageLink: link, languageChosen: chosen != nil)
+    }
+
+    /// The language switch's link back to `back` (a path on this site).
+    static func languageSwitch(to language: WebLanguage, back: String) -> String {
+        // A query value in the link: `?` and `&` of the page's own query must not end it.
+        "/lang?to=\(language.rawValue)&back=" + (back.addingPercentEncoding(withAllowedCharacters: queryValueCharacters) ?? "/")
     }
 
     static func isToken(_ text: String) -> Bool {
@@ -63,14 +84,14 @@ struct WebPages: Sendable {
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
-    /// A query without its `token` parameters: a status or reset token
-    /// never leaves in a URL it was not in, such as the language switch's
-    /// (review 2, #16). Nil when nothing is left.
-    static func queryWithoutSecrets(_ query: String?) -> String? {
+    /// A query without the parameters `names`: without `token`, a status or
+    /// reset token never leaves in a URL it was not in, such as the
+    /// language switch's (review 2, #16). Nil when nothing is left.
+    static func queryWithout(_ names: Set<String>, _ query: String?) -> String? {
         guard let query, !query.isEmpty else { return nil }
         let kept = query.split(separator: "&").filter { part in
             let name = part.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            return (name.removingPercentEncoding ?? name).lowercased() != "token"
+            return !names.contains((name.removingPercentEncoding ?? name).lowercased())
         }
         return kept.isEmpty ? nil : kept.joined(separator: "&")
     }
@@ -131,8 +152,7 @@ struct WebPages: Sendable {
     func page(_ template: String, _ visit: Visit, status: HTTPResponse.Status = .ok, values: [String: Any] = [:],
               cookies extra: [String] = [], cacheControl: String = "no-store") -> Response {
         var values = values
-        // A query value in the switch's link: `?` and `&` of the page's own query must not end it.
-        values["back"] = visit.back.addingPercentEncoding(withAllowedCharacters: Self.queryValueCharacters) ?? "/"
+        values["language_link"] = visit.languageLink
         return page(html: renderer.render(template, language: visit.language, values: values), visit, status: status, cookies: extra,
                     cacheControl: cacheControl)
     }
@@ -141,6 +161,7 @@ struct WebPages: Sendable {
     func page(html: String, _ visit: Visit, status: HTTPResponse.Status = .ok, cookies extra: [String] = [], cacheControl: String = "no-store") -> Response {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: cacheControl]
         headers[values: .setCookie] = newVisitorCookie(visit) + extra
+            + (visit.languageChosen ? [cookies.set(cookies.language, visit.language.rawValue, maxAge: 365 * 86_400)] : [])
         Self.addPageHeaders(&headers)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -149,6 +170,7 @@ struct WebPages: Sendable {
     func redirect(_ location: String, _ visit: Visit, cookies extra: [String] = []) -> Response {
         var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
         headers[values: .setCookie] = newVisitorCookie(visit) + extra
+            + (visit.languageChosen ? [cookies.set(cookies.language, visit.language.rawValue, maxAge: 365 * 86_400)] : [])
         Self.addPageHeaders(&headers)
         return Response(status: .seeOther, headers: headers)
     }

@@ -155,6 +155,8 @@ function passwordRules(form) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // The sign-in page: the card page's kept tokens belong to a session that is over or about to be replaced.
+  if (document.querySelector("[data-forget-card]")) { try { localStorage.removeItem("alumnicard.card.v1"); } catch (error) { /* storage refused */ } }
   const errors = document.getElementById("form-errors");
   if (errors) errors.focus();
   for (const form of document.querySelectorAll("form[novalidate]")) {

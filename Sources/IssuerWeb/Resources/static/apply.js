@@ -112,10 +112,10 @@ function applicationForm(form) {
     try {
       // Every text field before the files: the issuer checks the human
       // check and the form before it reads a byte of a document.
-      const all = new FormData(form), body = new FormData();
-      for (const [name, value] of all) if (!(value instanceof File)) body.append(name, value);
-      for (const [name, value] of all) if (value instanceof File) body.append(name, value);
-      const response = await fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
+      const all = new FormData(form), ordered = new FormData();
+      for (const [name, value] of all) if (!(value instanceof File)) ordered.append(name, value);
+      for (const [name, value] of all) if (value instanceof File) ordered.append(name, value);
+      const response = await fetch(form.action, { method: "POST", body: ordered, credentials: "same-origin" });
       const body = await response.json();
       if (response.ok) { location.assign(body.next); return; }
       showAnswerError(body.error || { message: String(response.status) });

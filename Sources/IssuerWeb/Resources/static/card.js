@@ -2,6 +2,9 @@
 // next one exactly at refresh_at from the day of tokens it already holds
 // (no request at that moment); keeps that day in localStorage so the code
 // keeps refreshing without signal; never shows a code outside its window.
+// What it keeps is bound to the session that fetched it (the ac_card
+// cookie): kept tokens of another session, another holder's above all, are
+// dropped unseen, online or offline.
 "use strict";
 
 const STORE_KEY = "alumnicard.card.v1";
@@ -10,7 +13,8 @@ const FIRST_WINDOWS = 6;      // with nothing kept, a few windows first: a code 
 // Only a network that hangs waits this long: without signal a fetch fails at once, and kept codes show meanwhile.
 const FETCH_TIMEOUT_MS = 20000;
 
-const page = { tokens: [], card: null, offset: 0, online: true, shownWindow: null, switchTimer: null, countdownTimer: null, wakeLock: null };
+const BINDING_COOKIE = /(?:^|;\s*)(?:__Host-)?ac_card=([0-9a-f]{32})(?:;|$)/;
+const page = { tokens: [], card: null, binding: null, offset: 0, online: true, shownWindow: null, switchTimer: null, countdownTimer: null, wakeLock: null };
 let texts = {};
 
 function nowSeconds() { return Date.now() / 1000 + page.offset; }
@@ -21,22 +25,41 @@ function fill(template, values) {
 
 function element(id) { return document.getElementById(id); }
 
+// The session this browser is signed in with now, as the issuer names it for the card page.
+function currentBinding() {
+  const found = document.cookie.match(BINDING_COOKIE);
+  return found ? found[1] : null;
+}
+
 function load() {
   try {
     const saved = JSON.parse(localStorage.getItem(STORE_KEY) || "null");
-    if (saved && Array.isArray(saved.tokens)) { page.tokens = saved.tokens; page.card = saved.card; page.offset = saved.offset || 0; }
+    const binding = currentBinding();
+    if (saved && Array.isArray(saved.tokens) && binding && saved.binding === binding) {
+      page.tokens = saved.tokens; page.card = saved.card; page.binding = saved.binding; page.offset = saved.offset || 0;
+    } else if (saved) {
+      forget();
+    }
   } catch (error) { localStorage.removeItem(STORE_KEY); }
 }
 
 function save() {
   try {
-    localStorage.setItem(STORE_KEY, JSON.stringify({ tokens: page.tokens, card: page.card, offset: page.offset }));
+    localStorage.setItem(STORE_KEY, JSON.stringify({ tokens: page.tokens, card: page.card, binding: page.binding, offset: page.offset }));
   } catch (error) { /* storage full or refused: the page still works online */ }
 }
 
 function forget() {
-  page.tokens = []; page.card = null;
+  page.tokens = []; page.card = null; page.binding = null;
   localStorage.removeItem(STORE_KEY);
+}
+
+// Someone else signed in (or out) in another tab since these were fetched.
+function stillBound() {
+  if (!page.tokens.length && !page.card) return true;
+  if (page.binding && page.binding === currentBinding()) return true;
+  forget();
+  return false;
 }
 
 // The QR symbol as one SVG path, from the modules the issuer encoded.
@@ -83,6 +106,7 @@ function clock(epochSeconds) {
 }
 
 function render() {
+  stillBound();
   const now = nowSeconds(), token = currentToken(now), qr = element("qr"), section = element("card");
   clearTimeout(page.switchTimer);
   if (!token) {
@@ -154,8 +178,10 @@ function refresh(windows) {
       if (!response.ok) { refused(body && body.error ? body.error.code : "other"); return false; }
       // The server's clock, less half the round trip, decides the window.
       page.offset = body.server_time - (started + Date.now()) / 2000;
+      if (body.binding !== currentBinding()) { forget(); render(); return false; }
       page.card = body.card;
       page.tokens = body.tokens;
+      page.binding = body.binding;
       save();
       render();
       return true;
