@@ -94,6 +94,12 @@ let package = Package(
             name: "Multipart",
             swiftSettings: swiftSettings
         ),
+        // An uploaded file's structure (JPEG markers, PNG chunks, PDF ends),
+        // checked as it streams. No dependencies.
+        .target(
+            name: "FileChecks",
+            swiftSettings: swiftSettings
+        ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
         .target(
             name: "QREncoder",
@@ -147,7 +153,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart",
+                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -254,6 +260,11 @@ let package = Package(
         .testTarget(
             name: "MultipartTests",
             dependencies: ["Multipart"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FileChecksTests",
+            dependencies: ["FileChecks", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -107,9 +107,15 @@ def part(name, value, filename=None, content_type=None):
     return b"--fuzzboundary\r\n" + head + b"\r\n" + (value if isinstance(value, bytes) else value.encode()) + b"\r\n"
 
 
-jpeg = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 40 + b"\xff\xd9"
+# Real images (the test fixtures, made by Pillow): the reader checks their structure.
+def fixture(name):
+    with open(os.path.join(root, "Tests", "Fixtures", name), "rb") as handle:
+        return handle.read()
+
+
+jpeg = fixture("photo.jpg")
 pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+png = fixture("photo.png")
 fields = [("chinese_name", "林小明"), ("sex", "male"), ("national_id", "A123456789"), ("birth_date", "1990-01-01"),
           ("records", '[{"degree":"bachelor","department":"電機工程學系","enrolled":2008,"graduated":2012}]'),
           ("permanent_address", '{"postal_code":"106","city":"臺北市","line":"大安區羅斯福路四段1號"}'),

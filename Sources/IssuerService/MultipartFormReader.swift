@@ -1,4 +1,5 @@
 import DaemonSupport
+import FileChecks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -130,12 +131,6 @@ package struct MultipartFormReader: Sendable {
         }
         return nil
     }
-
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where Array(haystack[start..<start + needle.count]) == needle { return true }
-        return false
-    }
 }
 
 /// One body being read: the byte count and the parser's state. Used from
@@ -219,9 +214,9 @@ private final class PartState: @unchecked Sendable {
     var text: [UInt8] = []
     var writer: SealedDocumentWriter?
     var fileName: String?
-    var head: [UInt8] = []
-    var end: [UInt8] = []
+    var check: FileStructureCheck?
     var size = 0
+    var stored = 0
     var written: [String] = []
     var sawFile = false
 
@@ -277,8 +272,15 @@ private final class PartState: @unchecked Sendable {
             guard size <= rule.maximumBytes else {
                 fail(APIError(.contentTooLarge, code: "file_too_large", "\(name) is larger than \(rule.maximumBytes) bytes", field: name)); return
             }
-            if head.count < 16 { head.append(contentsOf: bytes.prefix(16 - head.count)) }
-            end = Array((end + bytes.suffix(1_024)).suffix(1_024))
+            // The structure is checked as the bytes come; what follows an
+            // image's end marker is not stored (review 2, #14).
+            var structure = check ?? FileStructureCheck(allowed: Set(rule.allowed.map(\.structure)))
+            let kept: Int
+            do { kept = try structure.feed(bytes) } catch {
+                fail(Self.unsupported(name, rule, error)); return
+            }
+            check = structure
+            stored += kept
             do {
                 if writer == nil {
                     let file = DocumentVault.newFileName()
@@ -286,7 +288,7 @@ private final class PartState: @unchecked Sendable {
                     fileName = file
                     written.append(file)
                 }
-                try writer?.append(bytes)
+                try writer?.append(bytes.prefix(kept))
             } catch {
                 fail(APIError(.serviceUnavailable, code: "storage_unavailable", "the upload cannot be stored just now; try again later"))
             }
@@ -305,15 +307,14 @@ private final class PartState: @unchecked Sendable {
             guard let writer, let fileName, size > 0 else {
                 fail(APIError.invalid("missing_field", field: name, "\(name) is empty; choose a file")); return
             }
-            guard let type = SniffedType.detect(head: head, tail: end), rule.allowed.contains(type) else {
-                fail(APIError.invalid("unsupported_file", field: name,
-                                      "\(name) must be \(rule.allowed.map(\.description).sorted().joined(separator: ", ")), judged by its content, whatever its name"))
-                return
+            let type: SniffedType
+            do { type = SniffedType(try (check ?? FileStructureCheck(allowed: [])).finish()) } catch {
+                fail(Self.unsupported(name, rule, error)); return
             }
             do { try writer.finish() } catch {
                 fail(APIError(.serviceUnavailable, code: "storage_unavailable", "the upload cannot be stored just now; try again later")); return
             }
-            form.files[name] = .init(kind: rule.kind, type: type, fileName: fileName, size: size)
+            form.files[name] = .init(kind: rule.kind, type: type, fileName: fileName, size: stored)
         } else {
             guard let value = String(validating: text, as: UTF8.self) else {
                 fail(APIError.invalid("invalid_field", field: name, "\(name) is not UTF-8 text")); return
@@ -328,9 +329,14 @@ private final class PartState: @unchecked Sendable {
         text = []
         writer = nil
         fileName = nil
-        head = []
-        end = []
+        check = nil
         size = 0
+        stored = 0
+    }
+
+    static func unsupported(_ name: String, _ rule: MultipartFormReader.FileRule, _ error: FileStructureError) -> APIError {
+        APIError.invalid("unsupported_file", field: name,
+                         "\(name) must be \(rule.allowed.map(\.description).sorted().joined(separator: ", ")), judged by its content, whatever its name; this one: \(error)")
     }
 
     func fail(_ error: APIError) {
@@ -360,12 +366,28 @@ private final class PartState: @unchecked Sendable {
     }
 }
 
-/// A file type judged by its bytes: the magic number at the start and the
-/// marker that ends a complete file, so a renamed or truncated file is refused.
+/// A file type judged by its structure (``FileStructureCheck``), with the
+/// content type it is stored and served as.
 package enum SniffedType: String, Sendable, CustomStringConvertible {
     case jpeg = "image/jpeg"
     case png = "image/png"
     case pdf = "application/pdf"
+
+    init(_ kind: FileStructureCheck.Kind) {
+        switch kind {
+        case .jpeg: self = .jpeg
+        case .png: self = .png
+        case .pdf: self = .pdf
+        }
+    }
+
+    var structure: FileStructureCheck.Kind {
+        switch self {
+        case .jpeg: .jpeg
+        case .png: .png
+        case .pdf: .pdf
+        }
+    }
 
     package var description: String {
         switch self {
@@ -375,19 +397,12 @@ package enum SniffedType: String, Sendable, CustomStringConvertible {
         }
     }
 
-    static func detect(head: [UInt8], tail: [UInt8]) -> SniffedType? {
-        if head.starts(with: [0xFF, 0xD8, 0xFF]) {
-            // JPEG ends with EOI (FF D9); some cameras pad a few bytes after it.
-            let window = tail.suffix(32)
-            return window.indices.contains(where: { $0 + 1 < window.endIndex && window[$0] == 0xFF && window[$0 + 1] == 0xD9 }) ? .jpeg : nil
+    /// The file name extension a saved copy gets.
+    package var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .pdf: "pdf"
         }
-        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
-            // The IEND chunk: type and its fixed CRC.
-            return tail.suffix(12).starts(with: [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44]) || MultipartFormReader.contains(Array(tail.suffix(16)), [0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]) ? .png : nil
-        }
-        if head.starts(with: Array("%PDF-".utf8)) {
-            return MultipartFormReader.contains(tail, Array("%%EOF".utf8)) ? .pdf : nil
-        }
-        return nil
     }
 }

@@ -222,10 +222,9 @@ struct ReviewController: Sendable {
         guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else {
             throw APIError.notFound("a document is id_document or photo")
         }
-        let file = try await services.applications.document(id: try applicationID(context), kind: kind, actor: staff.name, now: services.clock.now())
-        return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "no-store",
-                                               .contentDisposition: "inline; filename=\"\(kind.rawValue)\""],
-                        body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+        let id = try applicationID(context)
+        let file = try await services.applications.document(id: id, kind: kind, actor: staff.name, now: services.clock.now())
+        return DocumentResponse.response(file, application: id, kind: kind, inline: false)
     }
 
     struct Approval: Decodable {

@@ -319,6 +319,9 @@ struct AccountApplicationTests {
             #expect(resumed["review_due"] as? String == "2027-02-02")
             let document = try await client.send(.get, "/v1/admin/account-applications/\(id)/documents/id_document", bearer: reviewer)
             #expect(document.headers[.contentType] == "image/jpeg")
+            // Review 2, #14: a sandbox, and saved as the type it is.
+            #expect(document.headers[HTTPField.Name("Content-Security-Policy")!]?.hasSuffix("sandbox") == true)
+            #expect(document.headers[.contentDisposition] == "attachment; filename=\"\(id)-id_document.jpg\"")
             #expect(try await client.send(.get, "/v1/account-applications/status?token=nonsense", bearer: nil).status == .notFound)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: harness.configuration.documentDirectory).count == 2)

@@ -220,11 +220,8 @@ struct StaffConsoleController: Sendable {
         let id = try context.parameters.require("id")
         guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else { throw HTTPError(.notFound) }
         let file = try await services.applications.document(id: id, kind: kind, actor: signed.actor, now: services.clock.now())
-        var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: "no-store"]
-        // Shown by the browser, never run: no script in a PDF or SVG may act for this site.
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-        headers[.contentDisposition] = "inline; filename=\"\(id)-\(kind.rawValue)\""
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+        // Shown by the browser, never run: no script in a PDF may act for this site.
+        return DocumentResponse.response(file, application: id, kind: kind, inline: true)
     }
 
     @Sendable func decide(_ request: Request, context: IssuerRequestContext) async throws -> Response {
