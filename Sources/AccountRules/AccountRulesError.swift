@@ -5,6 +5,7 @@ public struct AccountRulesError: Error, Sendable, Equatable, CustomStringConvert
     public enum Code: String, Sendable {
         case nationalIDInvalid = "national_id_invalid"
         case mobileInvalid = "mobile_invalid"
+        case emailInvalid = "email_invalid"
         case dateInvalid = "date_invalid"
         case calendarInvalid = "calendar_invalid"
         case humanCheckInvalid = "human_check_failed"

@@ -55,11 +55,9 @@ package struct ApplicationFormParser: Sendable {
             }
             mobile = compact
         }
-        let email = try required(fields, "email")
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-              email.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) else {
-            throw invalid("email", "email is an address like name@example.org, in ASCII")
+        let email: String
+        do { email = try EmailAddress(try required(fields, "email")).text } catch let error as AccountRulesError {
+            throw invalid("email", error.message)
         }
         let form = AccountApplicationForm(chineseName: chineseName, englishName: englishName, sex: sex, nationalID: nationalID.value,
                                           birthDate: birth.description, records: records, permanentAddress: permanent, mailingAddress: mailing,
@@ -81,8 +79,8 @@ package struct ApplicationFormParser: Sendable {
             if isRequired { throw APIError.invalid("missing_field", field: field, "\(field) is required") }
             return nil
         }
-        guard (1...maximum).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw invalid(field, "\(field) is 1–\(maximum) characters on one line")
+        guard (1...maximum).contains(value.count), PersonName.isAcceptable(value) else {
+            throw invalid(field, "\(field) is 1–\(maximum) characters on one line, without control or invisible formatting characters")
         }
         return value
     }

@@ -107,6 +107,8 @@ struct MailCatalogue: Sendable {
              \(link)
 
              若您沒有提出此要求，請忽略本信，您的密碼不會改變。
+
+             若是手機遺失：新密碼會讓其他裝置登出，但手機上已預備的校友證條碼在一天內仍可使用；請同時來電校友中心暫停校友證。
              """)
         },
         accountReady: { name, studentID, url in
@@ -240,6 +242,8 @@ struct MailCatalogue: Sendable {
              \(link)
 
              If you did not ask for this, ignore this message; your password stays as it is.
+
+             Lost your phone? A new password signs other devices out, but the card codes a phone has already prepared stay usable for up to a day: call the Alumni Centre to suspend your card as well.
              """)
         },
         accountReady: { name, studentID, url in

@@ -20,7 +20,14 @@ struct PasswordService: Sendable {
     /// from this client, locking it out after `login.max_failures`. The
     /// contract's order stays (wrong_password first); the lockout bounds
     /// what a stolen session learns from it.
-    func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, logger: Logger) async throws {
+    /// Changes the password after checking the current one; other sessions
+    /// end. With `rotateSession` (the pages), the current session ends too
+    /// and the new one is returned, so a stolen copy of the cookie dies with
+    /// the old password (review 2, §C); the API keeps its bearer token, as
+    /// the contract's answer carries none.
+    @discardableResult
+    func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, rotateSession: Bool = false,
+                logger: Logger) async throws -> SignInService.Session? {
         let sign = SignInService(services: services), lockouts = services.lockouts, now = services.clock.now()
         let account = "holder:\(holder.id)"
         if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
@@ -36,12 +43,21 @@ struct PasswordService: Sendable {
                                                                                 "locked_out": "\(lockout != nil)"])
             throw APIError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
         }
-        try await set(holder: holder, new: new, keepSession: sessionHash, reset: nil, action: "password_changed")
-        logger.info("password changed", metadata: ["student_id": "\(holder.studentID)"])
+        var session: SignInService.Session?
+        var replacement: (tokenHash: [UInt8], expiresAt: Int64)?
+        if rotateSession {
+            let token = BearerToken.generate(prefix: BearerToken.sessionPrefix), expires = now + services.configuration.sessionLifetime
+            session = SignInService.Session(token: token, expiresAt: expires, studentID: holder.studentID, passwordChangeRequired: false)
+            replacement = (AccountStore.tokenHash(token), expires)
+        }
+        try await set(holder: holder, new: new, keepSession: sessionHash, reset: nil, newSession: replacement, action: "password_changed")
+        logger.info("password changed", metadata: ["student_id": "\(holder.studentID)", "session_rotated": "\(rotateSession)"])
+        return session
     }
 
     /// Checks the rules, hashes, and stores.
-    private func set(holder: Holder, new: String, keepSession: [UInt8]?, reset: [UInt8]?, action: String) async throws {
+    private func set(holder: Holder, new: String, keepSession: [UInt8]?, reset: [UInt8]?,
+                     newSession: (tokenHash: [UInt8], expiresAt: Int64)? = nil, action: String) async throws {
         guard PasswordHasher.isAcceptableAtLogin(new) else {
             throw APIError.invalid("password_too_simple", field: "new_password", "a password holds no control characters (tabs, line breaks…)")
         }
@@ -64,8 +80,8 @@ struct PasswordService: Sendable {
         let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(new) }
         do {
             try await services.databaseThreads.write {
-                try accounts.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, action: action,
-                                            now: services.clock.now())
+                try accounts.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, newSession: newSession,
+                                            action: action, now: services.clock.now())
             }
         } catch let error as IssuerStoreError where error.code == .tokenUnusable {
             throw Self.invalidResetToken

@@ -20,7 +20,12 @@ extension AccountStore {
     /// when `keepSession` is nil) and writes the audit row. `consumeReset`
     /// marks a reset token used in the same transaction, and fails with
     /// ``IssuerStoreError/Code/tokenUnusable`` if it was used first.
+    ///
+    /// With `newSession`, every session of the holder ends, the one making
+    /// the change included, and that new one replaces it in the same
+    /// transaction: a copy of the old cookie is worth nothing afterwards.
     public func changePassword(holderID: Int64, hash: String, keepSession: [UInt8]?, consumeReset: [UInt8]? = nil,
+                               newSession: (tokenHash: [UInt8], expiresAt: Int64)? = nil,
                                action: String, now: Int64) throws(IssuerStoreError) {
         try database.write { db in
             if let consumeReset {
@@ -40,10 +45,13 @@ extension AccountStore {
                 DELETE FROM password_history WHERE holder_id = ? AND rowid NOT IN
                     (SELECT rowid FROM password_history WHERE holder_id = ? ORDER BY set_at DESC, rowid DESC LIMIT ?)
                 """, arguments: [holderID, holderID, Self.passwordHistoryDepth])
-            if let keepSession {
+            if let keepSession, newSession == nil {
                 try db.execute(sql: "DELETE FROM session WHERE holder_id = ? AND token_hash != ?", arguments: [holderID, Data(keepSession)])
             } else {
                 try SessionRecord.filter(Column("holder_id") == holderID).deleteAll(db)
+            }
+            if let newSession {
+                try SessionRecord(tokenHash: Data(newSession.tokenHash), holderID: holderID, createdAt: now, expiresAt: newSession.expiresAt).insert(db)
             }
             // Other reset links die with the old password.
             try db.execute(sql: "UPDATE password_reset SET used_at = ? WHERE holder_id = ? AND used_at IS NULL", arguments: [now, holderID])

@@ -106,17 +106,16 @@ public enum RegistrarCSV {
             return .failure(CSVTable.Problem(message: "student_id \"\(studentID.prefix(40))\" must be 1–32 letters, digits or '-'"))
         }
         let name = values["display_name", default: ""]
-        guard (1...64).contains(name.utf8.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return .failure(CSVTable.Problem(message: "display_name must be 1–64 UTF-8 bytes without control characters"))
+        guard (1...64).contains(name.utf8.count), PersonName.isAcceptable(name) else {
+            return .failure(CSVTable.Problem(message: "display_name must be 1–64 UTF-8 bytes without control or invisible formatting characters"))
         }
         var email: String?
         let emailGiven = values["email"] != nil
         if let text = values["email"], !text.isEmpty {
-            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-            guard text.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(" ") else {
+            guard let address = try? EmailAddress(text) else {
                 return .failure(CSVTable.Problem(message: "email \"\(text.prefix(60))\" is not an address like name@example.org"))
             }
-            email = text
+            email = address.text
         }
         let numberText = values["card_number", default: ""]
         let dateText = values["valid_through", default: ""]

@@ -131,6 +131,9 @@ struct AccountApplicationTests {
             #expect(try await refusal { $0.document = nil } == (.unprocessableContent, "missing_field", "id_document"))
             #expect(try await refusal { $0.document = Fixture.largeJPEG(70 * 1024) } == (.contentTooLarge, "file_too_large", "id_document"))
             #expect(try await refusal { $0.fields["extra"] = "x" } == (.unprocessableContent, "invalid_field", "extra"))
+            // Review 2, §C: a bidi override in a name, an address the relay would refuse.
+            #expect(try await refusal { $0.fields["english_name"] = "Lin \u{202E}tnacilppA" } == (.unprocessableContent, "invalid_field", "english_name"))
+            #expect(try await refusal { $0.fields["email"] = #"a,"x"@evil.example"# } == (.unprocessableContent, "invalid_field", "email"))
 
             // A body cut off before its closing boundary.
             var form = SampleApplication().form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge())

@@ -240,10 +240,16 @@ struct PagesTests {
             let simple = try await browser.post(client, "/password", ["current_password": "A123456789", "new_password": "alllowercase",
                                                                      "confirm_password": "alllowercase", "csrf": csrf])
             #expect(simple.status == .unprocessableContent && String(buffer: simple.body).contains("至少三種"))
+            let before = try #require(browser.cookies["ac_session"])
             let changed = try await browser.post(client, "/password", ["current_password": "A123456789", "new_password": "Another-pass-2026",
                                                                       "confirm_password": "Another-pass-2026", "csrf": csrf])
             #expect(changed.status == .seeOther && changed.headers[.location] == "/card/apply?done=password")
             #expect(try await browser.get(client, "/card/apply").status == .ok)
+            // Review 2, §C: the change issued a new session; a copy of the old cookie is signed out.
+            #expect(browser.cookies["ac_session"] != before)
+            var stolen = Browser()
+            stolen.cookies["ac_session"] = before
+            #expect(try await stolen.get(client, "/card/apply").headers[.location] == "/login")
         }
     }
 }

@@ -169,14 +169,24 @@ struct AccountPagesController: Sendable {
         guard let new else {
             return pages.page("password", visit, status: .unprocessableContent, values: passwordValues(visit, holder: found.holder, csrf: csrf, firstLogin: first, errors: errors))
         }
+        let session: SignInService.Session?
         do {
-            try await PasswordService(services: services).change(holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
-                                                                 client: services.clientAddress(of: request, context: context), logger: context.logger)
+            session = try await PasswordService(services: services).change(
+                holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
+                client: services.clientAddress(of: request, context: context), rotateSession: true, logger: context.logger)
         } catch let error as APIError {
             return pages.page("password", visit, status: error.status, values: passwordValues(
                 visit, holder: found.holder, csrf: csrf, firstLogin: first, errors: [(error.field, WebPages.text(for: error, visit))]))
         }
-        return pages.redirect(first ? "/card/apply?done=password" : "/home?done=password", visit)
+        var cookies: [String] = []
+        if let session {
+            // A new session for the new password; the old cookie no longer works.
+            services.sessions.forget(found.tokenHash)
+            let lifetime = session.expiresAt - services.clock.now()
+            cookies = [pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime),
+                       CardPageBinding.cookie(pages.cookies, sessionTokenHash: AccountStore.tokenHash(session.token), maxAge: lifetime)]
+        }
+        return pages.redirect(first ? "/card/apply?done=password" : "/home?done=password", visit, cookies: cookies)
     }
 
     @Sendable func resetPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
