@@ -62,7 +62,7 @@ struct MachineLogTests {
         let token = try #require(try await LoopbackHTTP.request(.GET, base + "/v1/card/token", bearer: demo).object["token"] as? String)
         _ = try await LoopbackHTTP.request(.GET, base + "/v1/card/token", bearer: "acs_not-a-real-session-token-1234567890")
         let mails = try await AccountFlowTests.mails(setup.mailDirectory, atLeast: 2)
-        let statusToken = try #require(mails.lazy.compactMap { $0.text.firstMatch(of: /acs_[A-Za-z0-9_-]{20,}/).map { String($0.output) } }.first)
+        let statusToken = try #require(mails.lazy.compactMap { $0.text.firstMatch(of: /ast_[A-Za-z0-9_-]{20,}/).map { String($0.output) } }.first)
 
         // The verifier scans the token, a forged one and garbage.
         let verifier = try await offCooperativePool {
