@@ -27,6 +27,20 @@ struct AccountFlowTests {
         }
     }
 
+    /// A TCP socket connected to the daemon on loopback, for requests written byte by byte.
+    static func connectedSocket(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0, "cannot connect to 127.0.0.1:\(port)")
+        return descriptor
+    }
+
     static func freePort() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
@@ -313,15 +327,7 @@ struct AccountFlowTests {
         // One at a time, so that each has ended (and freed its upload slot) before the next.
         for dropped in 1...3 {
             try await offCooperativePool {
-                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = UInt16(port).bigEndian
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                #expect(connected == 0)
+                let descriptor = try Self.connectedSocket(port: port)
                 let head = "POST /v1/account-applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
                     + "Content-Length: 1000000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"records\"\r\n\r\n"
                 let bytes = Array(head.utf8) + [UInt8](repeating: 0x41, count: 4_000)
@@ -365,15 +371,7 @@ struct AccountFlowTests {
     /// 200 ms until the daemon answers; returns each answer's first bytes.
     static func trickle(port: Int, connections: Int, giveUpAfter limit: Duration) throws -> [String] {
         let descriptors = try (0..<connections).map { _ in
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0)
+            let descriptor = try connectedSocket(port: port)
             let head = "POST /v1/account-applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
                 + "Content-Length: 100000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"english_name\"\r\n\r\n"
             _ = Array(head.utf8).withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -259,14 +259,19 @@ struct AccountApplicationTests {
     }
 
     /// Review 2, #16.
+    /// Submits the sample application; its id and the status token from the receipt mail.
+    static func submitWithStatusToken(_ client: some TestClientProtocol, _ harness: IssuerHarness) async throws -> (id: String, token: String) {
+        let id = try #require(try jsonObject(try await client.submit().body)["application_id"] as? String)
+        let receipt = try #require(try await harness.deliveredMail().first)
+        let link = try #require(receipt.link("http://"))
+        return (id, try #require(link.components(separatedBy: "token=").last))
+    }
+
     @Test func theStatusLinkExpiresAfterTheDecisionAndItsTokenNeverReachesTheLanguageLink() async throws {
         let harness = try await IssuerHarness()
         let reviewer = try harness.staffToken(.reviewer)
         try await harness.application.test(.router) { client in
-            let id = try #require(try jsonObject(try await client.submit().body)["application_id"] as? String)
-            let receipt = try #require(try await harness.deliveredMail().first)
-            let link = try #require(receipt.link("http://"))
-            let token = try #require(link.components(separatedBy: "token=").last)
+            let (id, token) = try await Self.submitWithStatusToken(client, harness)
             let page = try await client.execute(uri: "/applications/status?token=\(token)&x=1", method: .get) { $0 }
             let html = String(buffer: page.body)
             // The language switch stays on the URL the token came in, never /lang?…&back=…token….
@@ -290,10 +295,7 @@ struct AccountApplicationTests {
         let harness = try await IssuerHarness()
         let reviewer = try harness.staffToken(.reviewer)
         try await harness.application.test(.router) { client in
-            let id = try #require(try jsonObject(try await client.submit().body)["application_id"] as? String)
-            let receipt = try #require(try await harness.deliveredMail().first)
-            let link = try #require(receipt.link("http://"))
-            let token = try #require(link.components(separatedBy: "token=").last)
+            let (id, token) = try await Self.submitWithStatusToken(client, harness)
             let status = try jsonObject(try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil).body)
             #expect(status["status"] as? String == "pending")
             // Monday 18 January: two working days used (18, 19 by the end of the 19th… asked on the 18th).
