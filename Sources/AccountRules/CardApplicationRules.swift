@@ -92,6 +92,20 @@ public struct CardApplicationRules: Sendable, Equatable {
         }
     }
 
+    /// What the holder can apply for on `today`: the one kind that would be
+    /// accepted (a renewal once they have a digital card, else a first card),
+    /// or why nothing would be. Pages offer only this, so nobody is shown a
+    /// choice that can only be refused.
+    public func offer(cards: [CardOnFile], pendingApplication: Bool, today: CalendarDay) -> Result<Kind, Refusal> {
+        let kind: Kind = cards.contains { $0.form == .digital && $0.standing != .revoked } ? .renewal : .first
+        do {
+            _ = try decide(kind, cards: cards, pendingApplication: pendingApplication, today: today)
+            return .success(kind)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// The first day a card that ends on `validThrough` may be renewed.
     public func renewableFrom(_ validThrough: CalendarDay) -> CalendarDay {
         // Clamped only at the calendar's ends, which no card reaches.

@@ -72,7 +72,14 @@ package struct ApplicationFormParser: Sendable {
         return value
     }
 
-    func invalid(_ field: String, _ message: String) -> APIError { APIError.invalid("invalid_field", field: field, message) }
+    /// 422 `invalid_field`; inside the JSON members `records` and the addresses, `record` (from 1) and
+    /// `member` say which part was wrong, so the page can show the message beside the input the person typed in.
+    func invalid(_ field: String, _ message: String, record: Int? = nil, member: String? = nil) -> APIError {
+        var error = APIError.invalid("invalid_field", field: field, message)
+        if let record { error.extra["record"] = String(record) }
+        if let member { error.extra["member"] = member }
+        return error
+    }
 
     func name(_ fields: [String: String], _ field: String, maximum: Int, required isRequired: Bool) throws -> String? {
         guard let value = fields[field]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
@@ -110,22 +117,24 @@ package struct ApplicationFormParser: Sendable {
         }
         return try raw.enumerated().map { index, record in
             guard let degree = record.degree, ["bachelor", "master", "doctoral", "other"].contains(degree) else {
-                throw invalid("records", "record \(index + 1): degree is bachelor, master, doctoral or other")
+                throw invalid("records", "record \(index + 1): degree is bachelor, master, doctoral or other", record: index + 1, member: "degree")
             }
             guard let department = record.department?.trimmingCharacters(in: .whitespaces), (1...64).contains(department.count),
                   !department.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw invalid("records", "record \(index + 1): department is 1–64 characters")
+                throw invalid("records", "record \(index + 1): department is 1–64 characters", record: index + 1, member: "department")
             }
             guard let admission = record.admission_year, (1928...today.year).contains(admission) else {
-                throw invalid("records", "record \(index + 1): admission_year is a year from 1928 to \(today.year)")
+                throw invalid("records", "record \(index + 1): admission_year is a year from 1928 to \(today.year)", record: index + 1,
+                              member: "admission_year")
             }
             guard let graduation = record.graduation_year, (admission...(today.year + 10)).contains(graduation) else {
-                throw invalid("records", "record \(index + 1): graduation_year is a year from the admission year on")
+                throw invalid("records", "record \(index + 1): graduation_year is a year from the admission year on", record: index + 1,
+                              member: "graduation_year")
             }
             var studentID: String?
             if let text = record.student_id?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
                 guard text.utf8.count <= 32, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                    throw invalid("records", "record \(index + 1): student_id is 1–32 letters and digits")
+                    throw invalid("records", "record \(index + 1): student_id is 1–32 letters and digits", record: index + 1, member: "student_id")
                 }
                 studentID = text.uppercased()
             }
@@ -144,19 +153,19 @@ package struct ApplicationFormParser: Sendable {
         }
         func value(_ key: String, maximum: Int, required: Bool) throws -> String {
             let text = (object[key] as? String)?.trimmingCharacters(in: .whitespaces) ?? ""
-            if text.isEmpty && required { throw invalid(field, "\(field).\(key) is required") }
+            if text.isEmpty && required { throw invalid(field, "\(field).\(key) is required", member: key) }
             guard text.count <= maximum, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw invalid(field, "\(field).\(key) is at most \(maximum) characters on one line")
+                throw invalid(field, "\(field).\(key) is at most \(maximum) characters on one line", member: key)
             }
-            if object[key] != nil && !(object[key] is String) { throw invalid(field, "\(field).\(key) is text") }
+            if object[key] != nil && !(object[key] is String) { throw invalid(field, "\(field).\(key) is text", member: key) }
             return text
         }
         let region = try value("region", maximum: 16, required: true)
-        guard region == "domestic" || region == "overseas" else { throw invalid(field, "\(field).region is domestic or overseas") }
+        guard region == "domestic" || region == "overseas" else { throw invalid(field, "\(field).region is domestic or overseas", member: "region") }
         let domestic = region == "domestic"
         let postal = try value("postal_code", maximum: 16, required: domestic)
         if domestic && !(postal.count >= 3 && postal.count <= 6 && postal.allSatisfy { $0.isASCII && $0.isNumber }) {
-            throw invalid(field, "\(field).postal_code is 3 to 6 digits in Taiwan")
+            throw invalid(field, "\(field).postal_code is 3 to 6 digits in Taiwan", member: "postal_code")
         }
         return PostalAddress(region: region, postalCode: postal, county: try value("county", maximum: 32, required: domestic),
                              district: try value("district", maximum: 32, required: domestic), line: try value("line", maximum: 200, required: true),

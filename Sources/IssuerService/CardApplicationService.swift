@@ -52,6 +52,13 @@ struct CardApplicationService: Sendable {
         return application
     }
 
+    /// What the holder could apply for now: the kind the rules would accept, or the refusal they would meet.
+    func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, APIError> {
+        let accounts = services.accounts, rules = policy.rules, today = services.applications.calendar.day(of: services.clock.now()), holderID = holder.id
+        return try await services.databaseThreads.read { try accounts.cardApplicationOffer(holderID: holderID, rules: rules, today: today) }
+            .mapError(Self.apiError)
+    }
+
     /// Records a payment; an application awaiting it is issued.
     func recordPayment(applicationID: String, amount: Int, reference: String, actor: String) async throws -> CardApplication {
         let now = services.clock.now()

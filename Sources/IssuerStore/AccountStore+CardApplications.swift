@@ -14,10 +14,8 @@ extension AccountStore {
             guard let holder = try HolderRecord.fetchOne(db, key: holderID) else {
                 throw IssuerStoreError(.notFound, "the account no longer exists")
             }
-            // Waiting for its payment, or issued at once (`issue_on: submission`) with its fee still owed.
-            let pending = try CardApplicationRecord.filter(Column("holder_id") == holderID && Column("paid_at") == nil && Column("fee_amount") > 0)
-                .fetchCount(db) > 0
-            let target = try policy.rules.decide(kind, cards: try cardsOnFile(holderID: holderID, db: db), pendingApplication: pending, today: today)
+            let target = try policy.rules.decide(kind, cards: try cardsOnFile(holderID: holderID, db: db),
+                                                 pendingApplication: try hasUnpaidApplication(holderID: holderID, db: db), today: today)
             let fee = policy.fees[kind] ?? 0
             var record = CardApplicationRecord(
                 id: Self.newCardApplicationID(), holderID: holderID, kind: kind.rawValue, status: CardApplicationStatus.awaitingPayment.rawValue,
@@ -30,6 +28,20 @@ extension AccountStore {
                 try issue(&record, holder: holder, policy: policy, today: today, now: now, actor: "holder:\(holder.studentID)", mail: mail, db: db)
             }
             return try record.application(studentID: holder.studentID)
+        }
+    }
+
+    /// What the holder could apply for now (``CardApplicationRules/offer(cards:pendingApplication:today:)``),
+    /// read as ``submitCardApplication`` reads it.
+    public func cardApplicationOffer(holderID: Int64, rules: CardApplicationRules, today: CalendarDay) throws(IssuerStoreError)
+        -> Result<CardApplicationRules.Kind, CardApplicationRules.Refusal> {
+        do {
+            return try database.writer.read { db in
+                rules.offer(cards: try cardsOnFile(holderID: holderID, db: db), pendingApplication: try hasUnpaidApplication(holderID: holderID, db: db),
+                            today: today)
+            }
+        } catch {
+            throw IssuerStoreError.wrapping(error, "cannot read the card applications")
         }
     }
 
@@ -105,6 +117,11 @@ extension AccountStore {
         } catch {
             throw IssuerStoreError.wrapping(error, "cannot \(doing)")
         }
+    }
+
+    /// An application waiting for its payment, or issued at once (`issue_on: submission`) with its fee still owed.
+    private func hasUnpaidApplication(holderID: Int64, db: Database) throws -> Bool {
+        try CardApplicationRecord.filter(Column("holder_id") == holderID && Column("paid_at") == nil && Column("fee_amount") > 0).fetchCount(db) > 0
     }
 
     private func cardsOnFile(holderID: Int64, db: Database) throws -> [CardApplicationRules.CardOnFile] {

@@ -58,7 +58,7 @@ struct AlumniPagesTests {
         // Every page, in both languages: no serious or critical accessibility finding.
         let axe = try #require(result["axe"] as? [String: [[String: Any]]])
         let checked = Set(axe.keys)
-        for page in ["apply", "status", "reset", "reset-confirm", "login", "password", "card-apply", "home", "merchants", "card", "staff-login", "staff-queue", "staff-application",
+        for page in ["welcome", "apply", "status", "reset", "reset-confirm", "login", "password", "card-apply", "home", "merchants", "card", "staff-login", "staff-queue", "staff-application",
                      "staff-cards", "staff-keys", "staff-merchants"] {
             #expect(checked.isSuperset(of: ["\(page)-zh-Hant", "\(page)-en"]), "\(page) in both languages: \(checked.sorted())")
         }
@@ -72,6 +72,10 @@ struct AlumniPagesTests {
         #expect((applied["empty_step_errors"] as? [String])?.count ?? 0 >= 3, "\(applied)")
         #expect(applied["kept_after_back"] as? String == "林網頁")
         #expect((applied["large_photo"] as? String)?.contains("檔案太大") == true, "\(applied)")
+        // Step 3 checks the address before sending: the two-digit postal code is named beside its field, which has the focus.
+        let postal = try #require(applied["postal_code"] as? [String: Any])
+        #expect(postal["error"] as? String == "郵遞區號為 3 到 6 位數字" && postal["focused"] as? String == "permanent-postal_code"
+                && (postal["url"] as? String)?.hasSuffix("/apply") == true, "\(postal)")
         #expect((applied["received"] as? String)?.contains("申請編號 AP") == true, "\(applied)")
         let status = try #require(steps["status"] as? [String: Any])
         #expect(status["state"] as? String == "審核中", "the mailed link's page: \(status)")
@@ -91,9 +95,13 @@ struct AlumniPagesTests {
         let refused = try #require(password["refused"] as? [String: Any])
         #expect((refused["field_error"] as? String)?.contains("密碼至少需要 8 個字元") == true, "\(refused)")
         #expect((refused["live_rules"] as? [String: String])?["length"]?.contains("unmet") == true, "the page showed the length rule unmet as typed: \(refused)")
+        let retyped = try #require(refused["after_retyping"] as? [String: Any])
+        #expect(retyped["summary"] as? Int == 0 && retyped["field_error"] as? Int == 0 && retyped["invalid"] is NSNull, "the old refusal cleared: \(retyped)")
         #expect((password["accepted_to"] as? String)?.contains("/card/apply") == true)
         let cardApplied = try #require(steps["card_apply"] as? [String: Any])
-        #expect((cardApplied["notice"] as? String)?.contains("已發證") == true, "\(cardApplied)")
+        #expect(cardApplied["offered"] as? String == "first" && (cardApplied["notice"] as? String)?.contains("已發證") == true, "\(cardApplied)")
+        // The alumnus now owes the fee of the card issued at once: the page offers nothing and says so as a status, not an error.
+        #expect(cardApplied["forms"] as? Int == 0 && (cardApplied["closed"] as? String)?.contains("待繳費") == true, "\(cardApplied)")
 
         // The directory: the dev setup's five current merchants, one category, a search in Chinese.
         let merchants = try #require(steps["merchants"] as? [String: Any])
@@ -142,7 +150,8 @@ struct AlumniPagesTests {
         let offline = try #require(steps["offline"] as? [String: Any])
         let first = try #require(offline["first"] as? [String: Any])
         #expect(first["state"] as? String == "offline", "\(first)")
-        #expect((first["offline"] as? String)?.hasPrefix("離線中：已預備到") == true, "\(first)")
+        // The note names the day as well as the time it has codes until.
+        #expect((first["offline"] as? String)?.wholeMatch(of: /離線中：已預備到 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 的條碼/) != nil, "\(first)")
         let offlineToken = try #require(first["decoded"] as? String, "no QR code on the offline page: \(first)")
         #expect(TokenVerifier(keys: keys).verify(offlineToken, now: Int64((first["at"] as? Double) ?? 0)).reason == .ok)
         #expect(try ParsedToken(text: offlineToken).claims.cardNumber.rawValue == secondNumber)

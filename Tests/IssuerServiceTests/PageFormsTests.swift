@@ -69,6 +69,21 @@ struct PageFormsTests {
             let error = try #require(try jsonObject(refused.body)["error"] as? [String: Any])
             #expect(refused.status == .unprocessableContent && error["code"] as? String == "national_id_invalid" && error["field"] as? String == "national_id")
             #expect(error["message"] as? String == "身分證字號不正確，請再檢查一次。")
+            // A part of an address or a record is named by `member` (and `record`), so the page can show the message beside it.
+            for (name, value, record, member) in [
+                ("permanent_address", #"{"region":"domestic","postal_code":"12","county":"臺北市","district":"大安區","line":"羅斯福路四段1號"}"#, nil, "postal_code"),
+                ("records", #"[{"degree":"bachelor","department":"資工","admission_year":2010,"graduation_year":2014},{"degree":"master","department":"資工","admission_year":2015,"graduation_year":2013}]"#,
+                 "2", "graduation_year"),
+            ] as [(String, String, String?, String)] {
+                var wrong = SampleApplication()
+                wrong.fields[name] = value
+                let body = wrong.form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge(), extra: ["csrf": csrf])
+                let answer = try await client.execute(uri: "/apply", method: .post, headers: [.contentType: body.contentType, .cookie: browser.cookieHeader],
+                                                      body: body.body) { $0 }
+                let named = try #require(try jsonObject(answer.body)["error"] as? [String: Any])
+                #expect(answer.status == .unprocessableContent && named["field"] as? String == name && named["member"] as? String == member
+                        && named["record"] as? String == record && named["message"] as? String == "內容格式不正確，請檢查。", "\(named)")
+            }
             let good = SampleApplication().form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge(), extra: ["csrf": csrf])
             let accepted = try await client.execute(uri: "/apply", method: .post, headers: [.contentType: good.contentType, .cookie: browser.cookieHeader],
                                                     body: good.body) { $0 }
@@ -81,22 +96,38 @@ struct PageFormsTests {
         #expect(try await harness.deliveredMail().count == 1)
     }
 
-    @Test func aRefusedCardApplicationSaysWhyWithItsDates() async throws {
+    /// The card-application page offers only what the rules would accept; when
+    /// nothing would be, it says why as information, with its dates, and shows no form.
+    @Test func theCardApplicationPageOffersOnlyWhatWouldBeAcceptedAndExplainsTheRest() async throws {
         let harness = try await IssuerHarness()
+        // A holder whose digital card ended last month: a renewal is what they can apply for.
+        try harness.addHolder(studentID: "B07000002", name: "王過期", email: "lapsed@alumni.example.org", card: "A000000043", validThrough: "2026-12-31")
         try await harness.application.test(.router) { client in
             var browser = Browser()
             _ = try await browser.logIn(client)
+            // The harness's alumnus holds a digital card valid through 2030-06-30: not yet renewable.
             let page = try await browser.get(client, "/card/apply")
             let html = String(buffer: page.body)
-            #expect(html.contains("新臺幣 200 元") && html.contains("送出後立即發證"))
-            // The harness's alumnus holds a digital card valid through 2030-06-30: not yet renewable.
-            let refused = try await browser.post(client, "/card/apply", ["kind": "renewal", "altcha": try await client.solvedChallenge(),
-                                                                          "csrf": try #require(Browser.csrf(page))])
+            #expect(page.status == .ok)
+            #expect(html.contains("id=\"card-apply-closed\"") && html.contains("role=\"status\"") && html.contains("效期至 2030-06-30")
+                    && html.contains("自 2030-05-31 起可以續辦"), "\(html)")
+            #expect(!html.contains("action=\"/card/apply\"") && !html.contains("role=\"alert\""), "no form to fill, no error to correct")
+            // A form sent from a stale page meets the same rule, shown the same way (the token is the session's, from any page).
+            let csrf = try #require(Browser.csrf(try await browser.get(client, "/home")))
+            let refused = try await browser.post(client, "/card/apply", ["kind": "renewal", "altcha": try await client.solvedChallenge(), "csrf": csrf])
+            let refusedHTML = String(buffer: refused.body)
             #expect(refused.status == .conflict)
-            #expect(String(buffer: refused.body).contains("效期至 2030-06-30") && String(buffer: refused.body).contains("自 2030-05-31 起可以續辦"),
-                    "\(String(buffer: refused.body))")
-            let noCheck = try await browser.post(client, "/card/apply", ["kind": "renewal", "csrf": try #require(Browser.csrf(page))])
+            #expect(refusedHTML.contains("效期至 2030-06-30") && refusedHTML.contains("id=\"card-apply-closed\"") && !refusedHTML.contains("role=\"alert\""),
+                    "\(refusedHTML)")
+            let noCheck = try await browser.post(client, "/card/apply", ["kind": "renewal", "csrf": csrf])
             #expect(noCheck.status == .badRequest && String(buffer: noCheck.body).contains("機器人檢查"))
+
+            var lapsed = Browser()
+            _ = try await lapsed.logIn(client, login: "B07000002")
+            let renewal = String(buffer: try await lapsed.get(client, "/card/apply").body)
+            #expect(renewal.contains("name=\"kind\" value=\"renewal\"") && !renewal.contains("value=\"first\""), "\(renewal)")
+            #expect(renewal.contains("申請類別：續辦，費用新臺幣 200 元") && renewal.contains("送出後立即發證"), "\(renewal)")
+            #expect(!renewal.contains("card-apply-closed"))
         }
     }
 

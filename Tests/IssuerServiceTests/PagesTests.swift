@@ -68,7 +68,7 @@ struct PagesTests {
         let app = buildApplication(harness.services)
         try await app.test(.router) { client in
             var browser = Browser()
-            for path in ["/login", "/reset", "/merchants", "/reset?token=x"] {
+            for path in ["/", "/login", "/reset", "/merchants", "/reset?token=x"] {
                 let page = try await browser.get(client, path)
                 #expect(page.status == .ok, "\(path)")
                 #expect(page.headers[Self.policy]?.contains("script-src 'self'") == true && page.headers[Self.policy]?.contains("unsafe-inline") == false, "\(path)")
@@ -76,6 +76,9 @@ struct PagesTests {
                 #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             }
             #expect(try await browser.get(client, "/login").headers[.cacheControl] == "no-store")
+            // The public front page leads to the sign-in, the application and the directory.
+            let front = String(buffer: try await browser.get(client, "/").body)
+            #expect(["href=\"/login\"", "href=\"/apply\"", "href=\"/merchants\""].allSatisfy(front.contains), "\(front)")
             let login = try await browser.logIn(client)
             #expect(login.status == .seeOther && login.headers[.location] == "/card")
             let cookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("ac_session=") })

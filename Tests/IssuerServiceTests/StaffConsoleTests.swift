@@ -112,7 +112,9 @@ struct StaffConsoleTests {
             var (reviewer, _) = try await Self.enrolled(harness, client)
             #expect(try await reviewer.get(client, "/staff").status == .ok)
             #expect(try await reviewer.get(client, "/staff/cards").status == .forbidden, "card payments need the operator role")
-            #expect(try await reviewer.get(client, "/staff/keys").status == .ok)
+            // Values are shown in the page's language: the role beside the name, each key's state.
+            let keys = String(buffer: try await reviewer.get(client, "/staff/keys").body)
+            #expect(keys.contains("· 審核</span>") && keys.contains("使用中（簽發）") && !keys.contains(">active<") && !keys.contains("reviewer</span>"), "\(keys)")
             var (auditor, _) = try await Self.enrolled(harness, client, name: "auditor-wu", role: .auditor)
             #expect(try await auditor.get(client, "/staff").status == .forbidden, "the review queue is personal data")
             #expect(try await auditor.get(client, "/staff/merchants").status == .ok)

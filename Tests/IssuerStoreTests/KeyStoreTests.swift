@@ -25,7 +25,7 @@ import Testing
             let secret = try store.activeKey().signing.privateBytes
             #expect(secret.count == 32)
             // Checkpoint so everything is in the main file, then read every file SQLite wrote.
-            try store.database.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            _ = try store.database.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
                 let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path + suffix)))
                 let encodings = [secret, Array(Base64URL.encode(secret).utf8), Array(Data(secret).base64EncodedString().utf8), Array(Hex.encode(secret).utf8)]
@@ -59,12 +59,13 @@ import Testing
         let missing = directory.appendingPathComponent("none").path
         #expect(throws: IssuerStoreError(.kekUnavailable, "")) { try KeyEncryptionKey.load(path: missing) }
         let short = directory.appendingPathComponent("short").path
-        FileManager.default.createFile(atPath: short, contents: Data("AAAA\n".utf8), attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: short, contents: Data("AAAA\n".utf8), attributes: [.posixPermissions: 0o600]))
         #expect(throws: IssuerStoreError(.kekUnavailable, "")) { try KeyEncryptionKey.load(path: short) }
         let credentials = directory.appendingPathComponent("credentials")
         try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
         let contents = KeyEncryptionKey.generate().fileContents
-        FileManager.default.createFile(atPath: credentials.appendingPathComponent(KeyEncryptionKey.credentialName).path, contents: contents, attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: credentials.appendingPathComponent(KeyEncryptionKey.credentialName).path, contents: contents,
+                                               attributes: [.posixPermissions: 0o600]))
         _ = try KeyEncryptionKey.locate(explicitPath: nil, fallbackPath: missing, environment: ["CREDENTIALS_DIRECTORY": credentials.path])
     }
 

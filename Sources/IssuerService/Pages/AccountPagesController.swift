@@ -6,10 +6,10 @@ import Hummingbird
 import IssuerStore
 import IssuerWeb
 
-/// The alumni's own pages around the account: `/` (to the right page),
-/// logging in and out, the home page, changing the password (forced at
-/// the first login), and the forgotten-password pages behind the mailed
-/// link. They call the same services as `/v1/session`, `/v1/account/password`
+/// The alumni's own pages around the account: `/` (the public front page,
+/// or the right page for whoever is signed in), logging in and out, the
+/// home page, changing the password (forced at the first login), and the
+/// forgotten-password pages behind the mailed link. They call the same services as `/v1/session`, `/v1/account/password`
 /// and `/v1/password-reset`.
 struct AccountPagesController: Sendable {
     let services: IssuerServices
@@ -38,7 +38,8 @@ struct AccountPagesController: Sendable {
 
     @Sendable func start(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let found = try await signedIn(visit) else { return pages.redirect("/login", visit) }
+        // A visitor without a session sees the public front page: sign in, apply for an account, the merchants.
+        guard let found = try await signedIn(visit) else { return pages.page("welcome", visit, values: [:]) }
         return pages.redirect(found.holder.passwordChangeRequired || found.holder.firstLoginPending ? "/password" : "/card", visit)
     }
 

@@ -59,7 +59,7 @@ struct ApplicationPagesController: Sendable {
             return APIError.jsonResponse(status: error.status, code: error.code, message: error.text)
         } catch let error as APIError {
             return APIError.jsonResponse(status: error.status, code: error.code, message: WebPages.text(for: error, visit), headers: error.headers,
-                                         field: error.field)
+                                         field: error.field, extra: error.extra)
         }
     }
 

@@ -48,20 +48,23 @@ struct CardPagesController: Sendable {
 
     // MARK: Applying
 
-    func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, kind: String?, errors: [(field: String?, text: String)] = [],
+    func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, errors: [(field: String?, text: String)] = [],
                      notice: String? = nil, issuedNow: Bool = false) async throws -> [String: Any] {
         let accounts = services.accounts, holderID = holder.id
         let history = try await services.databaseThreads.read { try accounts.cardApplications(holderID: holderID) }
         let configuration = services.configuration, catalogue = visit.catalogue, calendar = services.applications.calendar
-        let hasDigital = history.contains { $0.status == .issued }
         var values = WebPages.errorValues(errors)
-        let chosen = kind ?? (hasDigital ? "renewal" : "first")
         values["signed_in"] = true
         values["csrf"] = csrf
-        values["kind_first"] = chosen == "first"
-        values["kind_renewal"] = chosen == "renewal"
-        values["fee_first"] = catalogue.text("card_apply_fee", ["amount": String(configuration.firstCardFee)])
-        values["fee_renewal"] = catalogue.text("card_apply_fee", ["amount": String(configuration.renewalFee)])
+        // Only what the rules would accept is offered; when nothing would be, the page says why, as information.
+        switch try await CardApplicationService(services: services).offer(holder: holder) {
+        case .success(let offered):
+            let fee = offered == .first ? configuration.firstCardFee : configuration.renewalFee
+            values["offer"] = ["kind": offered.rawValue, "text": catalogue.text("card_apply_offer", [
+                "kind": catalogue.text(offered == .first ? "card_apply_first" : "card_apply_renewal"), "amount": String(fee)])]
+        case .failure(let closed):
+            if !issuedNow { values["closed"] = WebPages.text(for: closed, visit) }
+        }
         values["issue_note"] = catalogue.text(configuration.issueOn == .submission ? "card_apply_issue_submission" : "card_apply_issue_payment")
         values["issued_now"] = issuedNow
         if let notice { values["notice"] = notice }
@@ -87,7 +90,7 @@ struct CardPagesController: Sendable {
         guard let found = try await cardHolder(visit) else { return pages.redirect("/login", visit) }
         let notice = request.uri.queryParameters["done"] == "password" ? visit.catalogue.text("password_changed") : nil
         return pages.page("card_apply", visit, values: try await applyValues(visit, holder: found.holder, csrf: pages.csrfToken(visit, sessionHash: found.tokenHash),
-                                                                             kind: nil, notice: notice))
+                                                                             notice: notice))
     }
 
     @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -97,22 +100,25 @@ struct CardPagesController: Sendable {
         let csrf = pages.csrfToken(visit, sessionHash: found.tokenHash)
         guard let kindText = fields["kind"], let kind = CardApplicationRules.Kind(rawValue: kindText) else {
             return pages.page("card_apply", visit, status: .unprocessableContent, values: try await applyValues(
-                visit, holder: found.holder, csrf: csrf, kind: nil, errors: [(nil, visit.catalogue.text("field_required") + "：" + visit.catalogue.text("card_apply_kind"))]))
+                visit, holder: found.holder, csrf: csrf, errors: [(nil, visit.catalogue.text("field_required") + "：" + visit.catalogue.text("card_apply_kind"))]))
         }
         let application: CardApplication
         do {
             application = try await CardApplicationService(services: services).submit(
                 holder: found.holder, kind: kind, altcha: fields.nonEmpty("altcha"), logger: context.logger)
+        } catch let error as APIError where error.status == .conflict || error.status == .forbidden {
+            // A refusal of the rules is not the visitor's mistake: the page shows why no application is possible now.
+            return pages.page("card_apply", visit, status: error.status, values: try await applyValues(visit, holder: found.holder, csrf: csrf))
         } catch let error as APIError {
             return pages.page("card_apply", visit, status: error.status, values: try await applyValues(
-                visit, holder: found.holder, csrf: csrf, kind: kind.rawValue, errors: [(nil, WebPages.text(for: error, visit))]))
+                visit, holder: found.holder, csrf: csrf, errors: [(nil, WebPages.text(for: error, visit))]))
         }
         let issued = application.status == .issued
         let notice = issued
             ? visit.catalogue.text("card_apply_issued", ["number": application.cardNumber ?? "", "date": application.validThrough?.description ?? ""])
             : visit.catalogue.text("card_apply_awaiting", ["amount": String(application.feeAmount)])
         return pages.page("card_apply", visit, status: .created, values: try await applyValues(
-            visit, holder: found.holder, csrf: csrf, kind: kind.rawValue, notice: visit.catalogue.text("card_apply_done") + " " + notice, issuedNow: issued))
+            visit, holder: found.holder, csrf: csrf, notice: visit.catalogue.text("card_apply_done") + " " + notice, issuedNow: issued))
     }
 
     // MARK: The card

@@ -40,6 +40,8 @@ struct StaffConsoleController: Sendable {
     struct Signed: Sendable {
         let member: StaffMember
         let csrf: String
+        /// The member's role in the page's language.
+        let roleLabel: String
         var actor: String { "staff:\(member.name)" }
     }
 
@@ -47,12 +49,13 @@ struct StaffConsoleController: Sendable {
     func signed(_ visit: WebPages.Visit, minimum: AdminRole) async throws -> Signed? {
         guard let token = visit.staffToken else { return nil }
         let member = try await services.authenticatedStaff(sessionToken: token, minimum: minimum)
-        return Signed(member: member, csrf: pages.csrfToken(visit, sessionHash: AccountStore.tokenHash(token)))
+        return Signed(member: member, csrf: pages.csrfToken(visit, sessionHash: AccountStore.tokenHash(token)),
+                      roleLabel: visit.catalogue.text("staff_role_\(member.role.rawValue)"))
     }
 
     func values(_ signed: Signed, _ extra: [String: Any] = [:]) -> [String: Any] {
         var values = extra
-        values["staff"] = ["display_name": signed.member.displayName, "role": signed.member.role.rawValue]
+        values["staff"] = ["display_name": signed.member.displayName, "role": signed.roleLabel]
         values["csrf"] = signed.csrf
         return values
     }
@@ -185,7 +188,9 @@ struct StaffConsoleController: Sendable {
             (catalogue.text("staff_field_sex"), catalogue.text(form.sex == "male" ? "apply_sex_male" : "apply_sex_female")),
             (catalogue.text("staff_field_national_id"), (try? IdentityNumber(form.nationalID).masked) ?? "**********"),
             (catalogue.text("staff_field_birth"), form.birthDate),
-            (catalogue.text("staff_field_records"), form.records.map { "\($0.department) \($0.admissionYear)–\($0.graduationYear) \($0.degree)\($0.studentID.map { " " + $0 } ?? "")" }.joined(separator: "; ")),
+            (catalogue.text("staff_field_records"), form.records.map {
+                "\($0.department) \($0.admissionYear)–\($0.graduationYear) \(catalogue.text("apply_degree_\($0.degree)"))\($0.studentID.map { " " + $0 } ?? "")"
+            }.joined(separator: "; ")),
             (catalogue.text("staff_field_email"), form.email),
             (catalogue.text("staff_field_mobile"), form.mobile),
             (catalogue.text("staff_field_permanent"), address(form.permanentAddress)),
@@ -322,7 +327,7 @@ struct StaffConsoleController: Sendable {
         let keyStore = services.keyStore, composer = services.composer, catalogue = visit.catalogue
         let ring = try await services.databaseThreads.read { try keyStore.ring() }
         let rows = ring.keys.map { key -> [String: Any] in
-            ["kid": key.id.base64URL, "state": key.state.rawValue, "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
+            ["kid": key.id.base64URL, "state": catalogue.text("staff_key_state_\(key.state.rawValue)"), "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
         }
         var page: [String: Any] = ["keys": rows]
         if let published = await services.publisher.current(now: services.clock.now()) {

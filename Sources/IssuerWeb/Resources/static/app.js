@@ -107,6 +107,17 @@ function clearFieldError(input) {
   if (described.length) input.setAttribute("aria-describedby", described.join(" ")); else input.removeAttribute("aria-describedby");
 }
 
+// Removes the server's messages about these fields, beside them and in the summary (which goes once empty).
+function clearServerErrors(inputs) {
+  const summary = document.getElementById("form-errors");
+  for (const input of inputs) {
+    if (!input) continue;
+    clearFieldError(input);
+    if (summary) for (const link of summary.querySelectorAll("a[href='#" + input.id + "']")) link.closest("li").remove();
+  }
+  if (summary && !summary.querySelector("li")) summary.remove();
+}
+
 function checkRequired(form) {
   let first = null;
   for (const input of form.querySelectorAll("[data-required]")) {
@@ -148,6 +159,8 @@ function passwordRules(form) {
       item.classList.toggle("unmet", !met);
       item.querySelector(".rule-state").textContent = "（" + (met ? list.dataset.met : list.dataset.unmet) + "）";
     }
+    // The server's refusal was about the password typed before; once the new one meets the rules, it no longer applies.
+    if (states.length && states.classes && states.confirm) clearServerErrors([password, confirm]);
   }
   password.addEventListener("input", update);
   if (confirm) confirm.addEventListener("input", update);

@@ -49,7 +49,56 @@ function applicationForm(form) {
       const problem = fileProblem(input);
       if (problem) { showFieldError(input, problem); first = first || input; }
     }
+    for (const [input, problem] of formProblems(section)) {
+      if (problem) { showFieldError(input, problem); first = first || input; }
+    }
     return first;
+  }
+
+  // The issuer's own rules for dates, years, addresses and contacts, checked
+  // here too so that a mistake is shown beside its field before anything is sent.
+  function formProblems(section) {
+    const found = [], text = form.dataset, thisYear = new Date().getFullYear();
+    const value = (input) => input.value.trim();
+    const birth = section.querySelector("#birth_date");
+    if (birth && value(birth)) {
+      const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value(birth));
+      const day = match && new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+      const real = day && day.getUTCMonth() === Number(match[2]) - 1 && day.getUTCDate() === Number(match[3]);
+      found.push([birth, real && day < new Date() ? null : text.badDate]);
+    }
+    for (const row of section.querySelectorAll("fieldset.record")) {
+      const admission = row.querySelector("[data-key=admission_year]"), graduation = row.querySelector("[data-key=graduation_year]");
+      const year = (input) => /^\d{4}$/.test(value(input)) ? Number(value(input)) : NaN;
+      if (value(admission)) found.push([admission, year(admission) >= 1928 && year(admission) <= thisYear ? null : text.badYear]);
+      if (value(graduation)) {
+        const ok = year(graduation) >= 1928 && year(graduation) <= thisYear + 10;
+        found.push([graduation, !ok ? text.badYear : year(graduation) < year(admission) ? text.badGraduation : null]);
+      }
+      // A second record once begun is completed like the first.
+      if (row.dataset.record !== "0" && (value(row.querySelector("[data-key=department]")) || value(admission) || value(graduation))) {
+        for (const key of ["department", "admission_year", "graduation_year"]) {
+          const input = row.querySelector("[data-key=" + key + "]");
+          if (!value(input)) found.push([input, text.requiredText]);
+        }
+      }
+    }
+    for (const address of section.querySelectorAll("fieldset.address")) {
+      if (address.hidden) continue;
+      const part = (key) => address.querySelector("[data-key=" + key + "]");
+      const domestic = part("region").value === "domestic";
+      const required = domestic ? ["postal_code", "county", "district", "line"] : ["line", "country"];
+      for (const key of required) if (!value(part(key))) found.push([part(key), text.requiredText]);
+      if (domestic && value(part("postal_code"))) found.push([part("postal_code"), /^\d{3,6}$/.test(value(part("postal_code"))) ? null : text.badPostalCode]);
+    }
+    const mobile = section.querySelector("#mobile");
+    if (mobile && value(mobile)) {
+      const compact = value(mobile).replace(/[ -]/g, "");
+      found.push([mobile, /^(09\d{8}|\+8869\d{8}|\+\d{8,15})$/.test(compact) ? null : text.badMobile]);
+    }
+    const email = section.querySelector("#email");
+    if (email && value(email)) found.push([email, /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(value(email)) ? null : text.badEmail]);
+    return found;
   }
 
   function compose() {
@@ -73,13 +122,49 @@ function applicationForm(form) {
       ? JSON.stringify({ same_as: "permanent" }) : address(document.getElementById("mailing"));
   }
 
-  // An error from the issuer: beside its field, at the top, on its step.
+  // The input an error of the issuer is about: a field, or a part of a
+  // record or an address, which the answer names with `record` and `member`.
+  function inputFor(error) {
+    if (!error.field) return null;
+    if (error.field === "records" && error.member) {
+      return form.querySelector("#record-" + (Number(error.record || 1) - 1) + " [data-key=" + error.member + "]");
+    }
+    const address = form.querySelector("fieldset.address[data-address=" + error.field + "]");
+    if (address && error.member) return address.querySelector("[data-key=" + error.member + "]");
+    const input = form.elements[error.field];
+    return input instanceof Element && input.type !== "hidden" ? input : null;
+  }
+
+  // The label a person sees for an input, without the "required" mark.
+  function labelOf(input) {
+    const label = input.labels && input.labels[0];
+    if (!label) return "";
+    const bare = (text) => text.replace(form.dataset.requiredMark, "").trim();
+    const own = bare([...label.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent).join(""));
+    const group = input.closest("fieldset.record, fieldset.address");
+    return (group ? bare(group.querySelector("legend").textContent) + " · " : "") + own;
+  }
+
+  // An error from the issuer: named and linked at the top, beside its field, on its step.
   function showAnswerError(error) {
-    const input = error.field && (form.elements[error.field] instanceof Element ? form.elements[error.field] : null);
+    const input = inputFor(error);
     const slot = error.field && document.getElementById(error.field + "-slot");
-    errorList.replaceChildren(Object.assign(document.createElement("li"), { textContent: error.message }));
+    const item = document.createElement("li");
+    if (input) {
+      const link = Object.assign(document.createElement("a"), { href: "#" + input.id, textContent: labelOf(input) + "：" + error.message });
+      item.append(link);
+    } else {
+      item.textContent = error.message;
+    }
+    errorList.replaceChildren(item);
     errorsBox.hidden = false;
-    if (input && input.type !== "hidden") { showFieldError(input, error.message); show(stepOf(input)); input.focus(); return; }
+    if (input) {
+      const step = stepOf(input);
+      showFieldError(input, error.message);
+      show(step);
+      input.focus();
+      return;
+    }
     if (slot) { slot.textContent = error.message; show(stepOf(slot)); }
     errorsBox.focus();
   }
@@ -128,6 +213,10 @@ function applicationForm(form) {
     }
   });
 
+  // Address parts are labelled by wrapping; each gets an id so its error can point at it.
+  for (const address of form.querySelectorAll("fieldset.address")) {
+    for (const input of address.querySelectorAll("[data-key]")) input.id = address.id + "-" + input.dataset.key;
+  }
   show(1);
 }
 

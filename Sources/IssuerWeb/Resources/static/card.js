@@ -105,6 +105,12 @@ function clock(epochSeconds) {
   return String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0");
 }
 
+// The day as well as the time: codes are kept for a day, so "until 09:15" alone could mean today or tomorrow.
+function day(epochSeconds) {
+  const date = new Date(epochSeconds * 1000);
+  return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" + String(date.getDate()).padStart(2, "0");
+}
+
 function render() {
   stillBound();
   const now = nowSeconds(), token = currentToken(now), qr = element("qr"), section = element("card");
@@ -151,7 +157,7 @@ function updateCountdown() {
 
 function updateOffline() {
   const last = page.tokens.length ? page.tokens[page.tokens.length - 1].refresh_at : null;
-  element("offline").textContent = !page.online && last && last > nowSeconds() ? fill(texts.offline, { time: clock(last) }) : "";
+  element("offline").textContent = !page.online && last && last > nowSeconds() ? fill(texts.offline, { date: day(last), time: clock(last) }) : "";
 }
 
 function refused(code) {
