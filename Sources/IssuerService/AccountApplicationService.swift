@@ -298,6 +298,7 @@ struct AccountApplicationService: Sendable {
         let message = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2_000).contains(message.count) else { throw APIError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
         let store = store, composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
+        let lapseDays = Int(configuration.unansweredLapse / 86_400)
         // The first link is known only as its hash, so this mail carries a second one.
         let token = BearerToken.generate(prefix: Self.statusTokenPrefix)
         let hash = AccountStore.tokenHash(token)
@@ -308,7 +309,7 @@ struct AccountApplicationService: Sendable {
                     return calendar.workingDaysLeft(until: day, now: now)
                 }, mail: { application in
                     composer.compose(kind: "application_needs_info", to: application.form.email, now: now) {
-                        $0.informationRequested(application.form.chineseName, message, composer.link("/applications/status", token: token))
+                        $0.informationRequested(application.form.chineseName, message, composer.link("/applications/status", token: token), lapseDays)
                     }
                 }, actor: actor, now: now)
             }
@@ -343,6 +344,35 @@ struct AccountApplicationService: Sendable {
             logger.error("cannot delete expired application documents", metadata: ["error": "\(IssuerStoreError.wrapping(error, "retention").message)"])
         }
         return cleared
+    }
+
+    /// Closes applications whose request for more went unanswered for
+    /// `applications.unanswered_lapse`, erases rejected ones past
+    /// `applications.rejected_retention` (after their documents), and seals
+    /// staff texts that older rows hold in clear. Returns what it did.
+    @discardableResult
+    func closeAndErase(now: Int64, logger: Logger) async -> (closed: Int, erased: Int) {
+        let store = store, composer = composer, days = Int(configuration.unansweredLapse / 86_400)
+        let requestedBefore = now - configuration.unansweredLapse, decidedBefore = now - configuration.rejectedRetention
+        let reason = "\(MailCatalogue.traditionalChinese.lapsedReason(days))\n\(MailCatalogue.english.lapsedReason(days))"
+        do {
+            let (closed, erased, sealed) = try await databaseThreads.write {
+                let sealed = try store.sealClearStaffTexts()
+                let closed = try store.closeUnanswered(requestedBefore: requestedBefore, reason: reason, mail: { application in
+                    composer.compose(kind: "application_lapsed", to: application.form.email, now: now) {
+                        $0.applicationRejected(application.form.chineseName, $0.lapsedReason(days))
+                    }
+                }, now: now)
+                return (closed, try store.eraseRejected(decidedBefore: decidedBefore, now: now), sealed)
+            }
+            if closed > 0 { logger.notice("closed applications whose request for more went unanswered", metadata: ["applications": "\(closed)"]) }
+            if erased > 0 { logger.notice("erased rejected applications past their retention period", metadata: ["applications": "\(erased)"]) }
+            if sealed > 0 { logger.notice("sealed staff texts stored in clear by an earlier version", metadata: ["applications": "\(sealed)"]) }
+            return (closed, erased)
+        } catch {
+            logger.error("cannot close or erase applications", metadata: ["error": "\(IssuerStoreError.wrapping(error, "retention").message)"])
+            return (0, 0)
+        }
     }
 
     /// Deletes sealed files no application refers to and older than an

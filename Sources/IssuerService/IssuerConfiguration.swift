@@ -105,6 +105,10 @@ public struct IssuerConfiguration: Sendable {
     public var maxDocumentBytes = 10 << 20
     public var maxPhotoBytes = 5 << 20
     public var documentRetention: Int64 = 30 * 86_400
+    /// An application whose request for more is unanswered this long is closed (rejected, mailed).
+    public var unansweredLapse: Int64 = 60 * 86_400
+    /// A rejected application is erased this long after its decision (its documents go earlier).
+    public var rejectedRetention: Int64 = 180 * 86_400
     /// How long after the decision the private status link still works.
     public var statusLinkGrace: Int64 = 30 * 86_400
     /// Concurrent uploads accepted; more wait for a slot, then 503.
@@ -305,6 +309,8 @@ public struct IssuerConfiguration: Sendable {
         c.maxPhotoBytes = try reader.integer("applications.max_photo_bytes", default: c.maxPhotoBytes, in: 1_024...(50 << 20))
         c.documentRetention = try reader.seconds("applications.document_retention", default: c.documentRetention, in: 0...(3_650 * 86_400))
         c.statusLinkGrace = try reader.seconds("applications.status_link_grace", default: c.statusLinkGrace, in: 0...(365 * 86_400))
+        c.unansweredLapse = try reader.seconds("applications.unanswered_lapse", default: c.unansweredLapse, in: 86_400...(3_650 * 86_400))
+        c.rejectedRetention = try reader.seconds("applications.rejected_retention", default: c.rejectedRetention, in: 0...(3_650 * 86_400))
         c.maxConcurrentUploads = try reader.integer("applications.max_concurrent_uploads", default: c.maxConcurrentUploads, in: 1...1_000)
         c.maxUploadsPerClient = try reader.integer("applications.max_uploads_per_client", default: c.maxUploadsPerClient, in: 1...1_000)
         c.uploadDeadline = try reader.seconds("applications.upload_deadline", default: c.uploadDeadline, in: 1...3_600)

@@ -155,10 +155,12 @@ public struct IssuerServices: Sendable {
         applications.calendar.warnAboutMissingYears(now: clock.now(), logger: logger)
     }
 
-    /// One run of the maintenance loop: documents past retention, sent
-    /// mail texts, stale upload files.
+    /// One run of the maintenance loop: unanswered requests closed,
+    /// documents and rejected applications past retention, sent mail texts,
+    /// stale upload files.
     public func maintenanceTick() async {
         let now = clock.now()
+        if await applications.closeAndErase(now: now, logger: logger).closed > 0 { mailDelivery.wake() }
         await applications.deleteExpiredDocuments(now: now, logger: logger)
         await applications.deleteOrphanedFiles(now: now, logger: logger)
         let outbox = outbox

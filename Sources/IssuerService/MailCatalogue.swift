@@ -13,7 +13,9 @@ struct MailCatalogue: Sendable {
     /// To the address an approval replaced.
     let contactReplaced: @Sendable (_ name: String, _ studentID: String) -> (subject: String, body: String)
     let applicationRejected: @Sendable (_ name: String, _ reason: String) -> (subject: String, body: String)
-    let informationRequested: @Sendable (_ name: String, _ message: String, _ statusLink: String) -> (subject: String, body: String)
+    let informationRequested: @Sendable (_ name: String, _ message: String, _ statusLink: String, _ answerWithinDays: Int) -> (subject: String, body: String)
+    /// The reason recorded and mailed when a request for more goes unanswered.
+    let lapsedReason: @Sendable (_ days: Int) -> String
     let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
     let accountReady: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
     let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
@@ -86,7 +88,7 @@ struct MailCatalogue: Sendable {
              如有疑問，請與校友中心聯絡。
              """)
         },
-        informationRequested: { name, message, link in
+        informationRequested: { name, message, link, days in
             ("校友帳號申請：請補充資料",
              """
              \(name) 您好：
@@ -94,10 +96,11 @@ struct MailCatalogue: Sendable {
              審核您的校友帳號申請時，我們需要您補充以下資料：
              \(message)
 
-             請由下列連結回覆並上傳文件；審核期限自您回覆之日起續算。
+             請於 \(days) 天內由下列連結回覆並上傳文件；審核期限自您回覆之日起續算。逾期未回覆，申請將結案。
              \(link)
              """)
         },
+        lapsedReason: { days in "我們於 \(days) 天內未收到您對補件要求的回覆，申請已結案。如仍需要校友帳號，歡迎重新申請。" },
         passwordReset: { link, minutes in
             ("重設校友帳號密碼",
              """
@@ -221,7 +224,7 @@ struct MailCatalogue: Sendable {
              If you have questions, please contact the Alumni Centre.
              """)
         },
-        informationRequested: { name, message, link in
+        informationRequested: { name, message, link, days in
             ("Alumni account application: more information needed",
              """
              Dear \(name),
@@ -229,10 +232,12 @@ struct MailCatalogue: Sendable {
              To decide on your application we need the following from you:
              \(message)
 
-             Please answer and upload documents through this link; the review deadline counts on from the day you answer.
+             Please answer and upload documents through this link within \(days) days; the review deadline counts on from the day you answer. \
+             Without an answer by then, the application is closed.
              \(link)
              """)
         },
+        lapsedReason: { days in "We received no answer to our request for more information within \(days) days, so the application is closed. You are welcome to apply again." },
         passwordReset: { link, minutes in
             ("Reset your alumni account password",
              """

@@ -417,6 +417,15 @@ public struct AppDatabase: Sendable {
                 DELETE FROM login_account_failure WHERE account LIKE 'name:%';
                 """)
         }
+        migrator.registerMigration("v8: when the applicant was asked for more, so an unanswered request lapses") { db in
+            try db.execute(sql: """
+                ALTER TABLE account_application ADD COLUMN info_requested_at INTEGER;
+                -- Requests made before this version count from the upgrade.
+                UPDATE account_application SET info_requested_at = CAST(strftime('%s', 'now') AS INTEGER) WHERE status = 'needs_info';
+                CREATE INDEX account_application_lapse ON account_application(status, info_requested_at);
+                CREATE INDEX account_application_rejected ON account_application(decided_at) WHERE status = 'rejected';
+                """)
+        }
         return migrator
     }
 }

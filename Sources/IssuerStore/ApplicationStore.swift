@@ -233,6 +233,19 @@ public struct ApplicationStore: Sendable {
             nationalID: comparison, activated: holder.passwordHash != nil, diplomaDate: holder.diplomaDate)
     }
 
+    /// Staff's words to an applicant (a request's message, a rejection's
+    /// reason) are about the applicant: sealed like the form (review 2, §C).
+    /// Rows written before that hold clear text, read as it is until
+    /// ``sealClearStaffTexts(now:)`` seals them.
+    func staffText(_ row: Row, _ column: String, id: String) throws(IssuerStoreError) -> String? {
+        let value: DatabaseValue = row[column]
+        switch value.storage {
+        case .blob(let sealed): return try seal.open(sealed, field: column, studentID: id)
+        case .string(let text): return text
+        default: return nil
+        }
+    }
+
     func application(_ row: Row, documents: [Row]) throws(IssuerStoreError) -> AccountApplication {
         let id: String = row["id"]
         let form = try openForm(row["sealed_form"], id: id)
@@ -241,8 +254,8 @@ public struct ApplicationStore: Sendable {
             id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
             workingDaysLeft: row["working_days_left"], form: form,
             consent: ConsentRecord(version: row["consent_version"], sha256: row["consent_sha256"], at: row["consented_at"]),
-            registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"], message: row["message"], reply: reply,
-            decidedAt: row["decided_at"], decidedBy: row["decided_by"], decisionReason: row["decision_reason"],
+            registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"], message: try staffText(row, "message", id: id), reply: reply,
+            decidedAt: row["decided_at"], decidedBy: row["decided_by"], decisionReason: try staffText(row, "decision_reason", id: id),
             documents: Self.documents(documents),
             documentsDeletedAt: row["documents_deleted_at"])
     }
@@ -316,8 +329,9 @@ public struct ApplicationStore: Sendable {
                 try db.execute(sql: """
                     UPDATE account_application SET status = 'rejected', decided_at = ?, decided_by = ?, decision_reason = ?, review_due = NULL, working_days_left = NULL
                     WHERE id = ?
-                    """, arguments: [now, actor, reason, id])
-                try AuditEvent(at: now, actor: actor, action: "application_rejected", subject: id, detail: reason).insert(db)
+                    """, arguments: [now, actor, seal.seal(reason, field: "decision_reason", studentID: id), id])
+                // The reason is in the sealed row; the audit says who and when.
+                try AuditEvent(at: now, actor: actor, action: "application_rejected", subject: id, detail: "").insert(db)
             }
             for message in mails(application, opened) { try outbox.enqueue(message, now: now, db: db) }
             return application
@@ -428,8 +442,9 @@ public struct ApplicationStore: Sendable {
                 throw IssuerStoreError(.alreadyDecided, "application \(id) was already \(application.status.rawValue); nothing was changed")
             }
             try db.execute(sql: """
-                UPDATE account_application SET status = 'needs_info', message = ?, working_days_left = ?, review_due = NULL, info_token_hash = ? WHERE id = ?
-                """, arguments: [message, workingDaysLeft(application.reviewDue), Data(infoTokenHash), id])
+                UPDATE account_application SET status = 'needs_info', message = ?, working_days_left = ?, review_due = NULL, info_token_hash = ?,
+                    info_requested_at = ? WHERE id = ?
+                """, arguments: [seal.seal(message, field: "message", studentID: id), workingDaysLeft(application.reviewDue), Data(infoTokenHash), now, id])
             if let message = mail(application) { try outbox.enqueue(message, now: now, db: db) }
             try AuditEvent(at: now, actor: actor, action: "application_info_requested", subject: id, detail: "").insert(db)
         }
@@ -456,7 +471,7 @@ public struct ApplicationStore: Sendable {
             let id: String = row["id"]
             let documents = Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]))
             let status = ApplicationStatus(rawValue: row["status"]) ?? .pending
-            let message: String? = status == .rejected ? row["decision_reason"] : row["message"]
+            let message = try staffText(row, status == .rejected ? "decision_reason" : "message", id: id)
             return PublicStatus(id: id, status: status, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
                                 workingDaysLeft: row["working_days_left"], message: message, documents: documents)
         }
@@ -487,6 +502,68 @@ public struct ApplicationStore: Sendable {
             try AuditEvent(at: now, actor: "applicant", action: "application_answered", subject: id,
                            detail: documents.map(\.kind.rawValue).joined(separator: ", ")).insert(db)
             return replaced
+        }
+    }
+
+    /// Closes, as rejected with `reason`, applications whose request for
+    /// more was made before `requestedBefore` and never answered; each is
+    /// audited and its applicant mailed in the same transaction. Returns
+    /// how many it closed (at most `limit`; the loop comes back for more).
+    public func closeUnanswered(requestedBefore: Int64, reason: String, mail: (AccountApplication) -> OutgoingMail?, now: Int64,
+                                limit: Int = 100) throws(IssuerStoreError) -> Int {
+        try database.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM account_application WHERE status = 'needs_info' AND info_requested_at < ? ORDER BY info_requested_at LIMIT ?
+                """, arguments: [requestedBefore, limit])
+            for row in rows {
+                let application = try application(row, documents: [])
+                try db.execute(sql: """
+                    UPDATE account_application SET status = 'rejected', decided_at = ?, decided_by = 'daemon', decision_reason = ?, working_days_left = NULL
+                    WHERE id = ? AND status = 'needs_info'
+                    """, arguments: [now, seal.seal(reason, field: "decision_reason", studentID: application.id), application.id])
+                if let message = mail(application) { try outbox.enqueue(message, now: now, db: db) }
+                try AuditEvent(at: now, actor: "daemon", action: "application_lapsed", subject: application.id, detail: "no answer to the request for more").insert(db)
+            }
+            return rows.count
+        }
+    }
+
+    /// Deletes rejected applications decided before `decidedBefore` whose
+    /// documents are already gone: the form, the reply and the reasons go
+    /// with the row, since the purpose they were collected for has ended
+    /// (PDPA Art. 11). The audit keeps the application's ID and dates.
+    public func eraseRejected(decidedBefore: Int64, now: Int64, limit: Int = 200) throws(IssuerStoreError) -> Int {
+        try database.write { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM account_application WHERE status = 'rejected' AND decided_at < ? AND documents_deleted_at IS NOT NULL ORDER BY decided_at LIMIT ?
+                """, arguments: [decidedBefore, limit])
+            for id in ids {
+                try db.execute(sql: "DELETE FROM account_application WHERE id = ?", arguments: [id])
+                try AuditEvent(at: now, actor: "daemon", action: "application_erased", subject: id, detail: "rejected; retention period over").insert(db)
+            }
+            return ids.count
+        }
+    }
+
+    /// Seals staff texts that rows from before sealing hold in clear, and
+    /// empties the rejection reasons older audit rows repeated. Idempotent;
+    /// returns how many applications it sealed.
+    public func sealClearStaffTexts(limit: Int = 500) throws(IssuerStoreError) -> Int {
+        try database.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, message, decision_reason FROM account_application WHERE typeof(message) = 'text' OR typeof(decision_reason) = 'text' LIMIT ?
+                """, arguments: [limit])
+            for row in rows {
+                let id: String = row["id"]
+                for column in ["message", "decision_reason"] {
+                    let value: DatabaseValue = row[column]
+                    guard case .string(let text) = value.storage else { continue }
+                    try db.execute(sql: "UPDATE account_application SET \(column) = ? WHERE id = ?",
+                                   arguments: [seal.seal(text, field: column, studentID: id), id])
+                }
+            }
+            try db.execute(sql: "UPDATE audit_event SET detail = '' WHERE action = 'application_rejected' AND detail <> ''")
+            return rows.count
         }
     }
 

@@ -1,5 +1,6 @@
 import AccountRules
 import Foundation
+import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import IssuerService
@@ -288,6 +289,88 @@ struct AccountApplicationTests {
             let expired = try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil)
             #expect(expired.status == .notFound)
             #expect(try errorCode(expired) == "status_token_invalid")
+        }
+    }
+
+    /// Review 2, #4 and §C: a request for more that goes unanswered closes
+    /// the application (mailed, audited); a rejected application is erased
+    /// after its retention; staff's words to the applicant are sealed, and
+    /// those an earlier version stored in clear are sealed by the maintenance loop.
+    @Test func anUnansweredRequestLapsesAndARejectedApplicationIsErasedAfterItsRetention() async throws {
+        let harness = try await IssuerHarness {
+            $0.unansweredLapse = 60 * 86_400
+            $0.documentRetention = 30 * 86_400
+            $0.rejectedRetention = 180 * 86_400
+        }
+        let reviewer = try harness.staffToken(.reviewer)
+        let database = harness.services.database
+        @Sendable func raw(_ id: String) async throws -> (message: String?, reason: String?, status: String)? {
+            try await database.writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT typeof(message) AS m, typeof(decision_reason) AS r, status FROM account_application WHERE id = ?", arguments: [id])
+                    .map { ($0["m"], $0["r"], $0["status"]) }
+            }
+        }
+        try await harness.application.test(.router) { client in
+            let (id, token) = try await Self.submitWithStatusToken(client, harness)
+            let asked = try await client.send(.post, "/v1/admin/account-applications/\(id)/request-info", bearer: reviewer,
+                                              json: ["message": "請上傳清晰的證件正面"])
+            #expect(asked.status == .ok)
+            let sealed = try await raw(id)
+            #expect(sealed?.message == "blob", "the request's words are sealed")
+            #expect(try await harness.deliveredMail().last?.body.contains("請於 60 天內") == true)
+            // A day short of the lapse nothing happens; past it the application is closed.
+            harness.clock.advance(by: 59 * 86_400)
+            await harness.services.maintenanceTick()
+            let waiting = try await raw(id)
+            #expect(waiting?.status == "needs_info")
+            harness.clock.advance(by: 86_400 + 1)
+            await harness.services.maintenanceTick()
+            let closed = try await raw(id)
+            #expect(closed?.status == "rejected" && closed?.reason == "blob")
+            let lapsed = try #require(try await harness.deliveredMail().last)
+            #expect(lapsed.body.contains("60 天內未收到您對補件要求的回覆") && lapsed.body.contains("apply again"), "\(lapsed.body)")
+            let status = try jsonObject(try await client.send(.get, "/v1/account-applications/status?token=\(token)", bearer: nil).body)
+            #expect(status["status"] as? String == "rejected" && (status["message"] as? String)?.contains("申請已結案") == true, "\(status)")
+            // A second tick closes nothing more and mails nobody.
+            let mails = try await harness.deliveredMail().count
+            await harness.services.maintenanceTick()
+            #expect(try await harness.deliveredMail().count == mails)
+            // Documents go after 30 days, the whole application after 180.
+            harness.clock.advance(by: 31 * 86_400)
+            await harness.services.maintenanceTick()
+            let kept = try await raw(id)
+            let files = try FileManager.default.contentsOfDirectory(atPath: harness.configuration.documentDirectory)
+            #expect(kept != nil && files.isEmpty)
+            harness.clock.advance(by: 150 * 86_400)
+            await harness.services.maintenanceTick()
+            let erased = try await raw(id)
+            #expect(erased == nil)
+            #expect(try await client.send(.get, "/v1/admin/account-applications/\(id)", bearer: reviewer).status == .notFound)
+        }
+        let actions = try harness.services.audit.recent(limit: 50).map(\.action)
+        #expect(actions.contains("application_lapsed") && actions.contains("application_erased"))
+    }
+
+    @Test func staffTextsAnEarlierVersionStoredInClearAreSealed() async throws {
+        let harness = try await IssuerHarness()
+        let reviewer = try harness.staffToken(.reviewer)
+        let database = harness.services.database
+        try await harness.application.test(.router) { client in
+            let (id, _) = try await Self.submitWithStatusToken(client, harness)
+            #expect(try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "不是本校校友"]).status == .ok)
+            // As an earlier version wrote it: the reason in clear, in the row and in the audit.
+            try await database.writer.write { db in
+                try db.execute(sql: "UPDATE account_application SET decision_reason = '不是本校校友' WHERE id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE audit_event SET detail = '不是本校校友' WHERE action = 'application_rejected' AND subject = ?", arguments: [id])
+            }
+            await harness.services.maintenanceTick()
+            let (kind, detail) = try await database.writer.read { db in
+                (try String.fetchOne(db, sql: "SELECT typeof(decision_reason) FROM account_application WHERE id = ?", arguments: [id]),
+                 try String.fetchOne(db, sql: "SELECT detail FROM audit_event WHERE action = 'application_rejected' AND subject = ?", arguments: [id]))
+            }
+            #expect(kind == "blob" && detail == "")
+            let read = try jsonObject(try await client.send(.get, "/v1/admin/account-applications/\(id)", bearer: reviewer).body)
+            #expect(read["decision_reason"] as? String == "不是本校校友", "\(read)")
         }
     }
 
