@@ -21,6 +21,7 @@ struct AccountApplicationService: Sendable {
     let databaseThreads: DatabaseThreads
     let uploads: UploadSlots
     let rateCounters: RateCounters
+    let refusedClients = RefusedClients()
 
     struct Submitted: Sendable {
         let id: String
@@ -50,6 +51,19 @@ struct AccountApplicationService: Sendable {
     /// first file part, the page's CSRF token, the human check, the whole
     /// form's checks and the national ID's daily count.
     func submit(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
+        let checked = Checked()
+        do {
+            return try await admitAndStore(request, client: client, now: now, logger: logger, pageCheck: pageCheck, checked: checked)
+        } catch var error as APIError where !checked.bodyRead {
+            // Refused before the whole body arrived: closing the connection
+            // spares the server reading (and discarding) the rest of it.
+            error.headers[.connection] = "close"
+            throw error
+        }
+    }
+
+    private func admitAndStore(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck?,
+                               checked: Checked) async throws -> Submitted {
         try await admitClient(client, now: now)
         let applications = store
         let open = try await databaseThreads.read { try applications.openApplications() }
@@ -59,7 +73,6 @@ struct AccountApplicationService: Sendable {
                            "the centre cannot take more applications just now; try again tomorrow", headers: [.retryAfter: "3600"])
         }
         return try await uploads.withSlot(client: client) {
-            let checked = Checked()
             let fields = ApplicationFormParser.textFields.union(pageCheck == nil ? [] : ["csrf"])
             let reader = MultipartFormReader(textFields: fields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
             let upload = try await reader.read(request, deadline: .seconds(configuration.uploadDeadline)) { fields in
@@ -67,6 +80,7 @@ struct AccountApplicationService: Sendable {
                 try await humanCheck.check(fields["altcha"], now: now)
                 checked.value = try await check(fields, now: now)
             }
+            checked.bodyRead = true
             do {
                 guard let form = checked.value else { throw APIError.badRequest("invalid_multipart", "the form was not checked") }
                 return try await store(form, files: upload.files, now: now, logger: logger)
@@ -83,19 +97,26 @@ struct AccountApplicationService: Sendable {
         let nationalID: IdentityNumber
     }
 
-    /// Holds what the gate checked for the code after the body (the gate runs once, before either reads it).
+    /// Holds what the gate checked for the code after the body (the gate
+    /// runs once, before either reads it), and whether the body was read whole.
     private final class Checked: @unchecked Sendable {
         var value: CheckedForm?
+        var bodyRead = false
     }
 
     /// Counts the request against its client's hour; 429 past the limit.
     private func admitClient(_ client: String, now: Int64) async throws {
+        func refusal(_ wait: Int64) -> APIError {
+            APIError(.tooManyRequests, code: "too_many_attempts", "too many applications from this address; try again in \(wait) s",
+                     headers: [.retryAfter: String(wait)])
+        }
+        if let end = refusedClients.refusedUntil(client, now: now) { throw refusal(end - now) }
         let counters = rateCounters, scope = Self.clientApplications
         let count = try await databaseThreads.write { try counters.add(scope, key: "client:" + client, now: now) }
         guard count <= configuration.applicationsPerClientHourly else {
             let wait = scope.remaining(now)
-            throw APIError(.tooManyRequests, code: "too_many_attempts", "too many applications from this address; try again in \(wait) s",
-                           headers: [.retryAfter: String(wait)])
+            refusedClients.refuse(client, until: now + wait, now: now)
+            throw refusal(wait)
         }
     }
 

@@ -48,6 +48,7 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
     let router = Router(context: IssuerRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics.service))
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: UnreadBodyMiddleware())
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: PageNotFoundMiddleware(pages: services.pages))
     OperationsController(services: services).addRoutes(to: router)

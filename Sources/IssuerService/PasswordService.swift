@@ -118,6 +118,11 @@ struct PasswordService: Sendable {
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(key.dropFirst(5).prefix(12))"]
         guard let holder = try await services.databaseThreads.read({ try accounts.holder(login: login) }),
               holder.status == .active, let email = holder.email else {
+            // The same rendering a real reset does, discarded: composing the mail was most of what still told the two apart.
+            let link = services.composer.link("/reset", token: BearerToken.generate(prefix: "acr_"))
+            _ = services.composer.compose(kind: "password_reset", to: "nobody@invalid.example", now: now) {
+                $0.passwordReset(link, Int(services.configuration.resetLifetime / 60))
+            }
             try await services.databaseThreads.write { try accounts.recordResetForNoAccount(now: now) }
             logger.info("password reset requested for no account with an address", metadata: logName)
             return

@@ -1,6 +1,7 @@
 import AccountRules
 import DaemonSupport
 import Foundation
+import GRDB
 import HTTPTypes
 import HummingbirdTesting
 @testable import IssuerService
@@ -28,11 +29,13 @@ struct ApplicationLimitsTests {
             let unchecked = try await client.submit(oversized, altcha: nil)
             #expect(unchecked.status == .badRequest)
             #expect(try errorCode(unchecked) == "human_check_required")
+            // Refused before the body's end: the connection closes rather than read the rest.
+            #expect(unchecked.headers[.connection] == "close")
             // An invalid national ID with the same photo: the form's own refusal, not the size.
             oversized.fields["national_id"] = "A123456788"
             let invalid = try await client.submit(oversized)
             #expect(invalid.status == .unprocessableContent)
-            #expect(try errorCode(invalid) == "national_id_invalid")
+            #expect(try errorCode(invalid) == "national_id_invalid" && invalid.headers[.connection] == "close")
             // A text field after a file is refused: the form is checked as a whole before any file.
             var late = SampleApplication().form(consent: try await client.consentVersion(), altcha: try await client.solvedChallenge())
             late.field("phone", "02-1234-5678")
@@ -65,6 +68,13 @@ struct ApplicationLimitsTests {
             #expect(try await client.submit(other).status == .accepted)
             let fifth = try await client.submit(other)
             #expect(fifth.status == .tooManyRequests)
+            #expect(fifth.headers[.connection] == "close", "refused before a byte of the body")
+            // A client already refused is refused again from memory, without counting in the database.
+            #expect(try await client.submit(other).status == .tooManyRequests)
+            let counted = try await harness.services.database.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT max(count) FROM rate_counter WHERE scope = 'application_client'")
+            }
+            #expect(counted == 5)
             let wait = try #require(fifth.headers[.retryAfter].flatMap(Int.init))
             #expect((1...3_600).contains(wait))
             harness.clock.advance(by: Int64(wait))
@@ -88,7 +98,7 @@ struct ApplicationLimitsTests {
             let paused = try await client.submit(other)
             #expect(paused.status == .serviceUnavailable)
             #expect(try errorCode(paused) == "applications_paused")
-            #expect(paused.headers[.retryAfter] != nil)
+            #expect(paused.headers[.retryAfter] != nil && paused.headers[.connection] == "close")
         }
     }
 

@@ -56,7 +56,8 @@ struct ApplicationPagesController: Sendable {
             let next = "/apply/received?id=\(submitted.id)&due=\(submitted.reviewDue)"
             return try JSONBody.response(["application_id": submitted.id, "review_due": submitted.reviewDue.description, "next": next], status: .accepted)
         } catch let error as PageError {
-            return APIError.jsonResponse(status: error.status, code: error.code, message: error.text)
+            // Only the CSRF check at the first file part throws one here: the rest of the body is not wanted.
+            return APIError.jsonResponse(status: error.status, code: error.code, message: error.text, headers: [.connection: "close"])
         } catch let error as APIError {
             return APIError.jsonResponse(status: error.status, code: error.code, message: WebPages.text(for: error, visit), headers: error.headers,
                                          field: error.field, extra: error.extra)
