@@ -150,7 +150,7 @@ struct AccountApplicationService: Sendable {
         let due = calendar.reviewDue(submittedAt: now)
         let submission = ApplicationStore.Submission(
             id: id, form: form, nationalID: checked.nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
-            statusTokenHash: AccountStore.tokenHash(statusToken), reviewDue: due.yyyymmdd,
+            statusTokenHash: BearerToken.digest(statusToken), reviewDue: due.yyyymmdd,
             documents: files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
         let store = store, composer = composer, consent = consent
         try await databaseThreads.write {
@@ -190,7 +190,7 @@ struct AccountApplicationService: Sendable {
     func status(token: String, now: Int64) async throws -> ApplicationStore.PublicStatus {
         guard (1...128).contains(token.utf8.count) else { throw Self.unknownToken }
         // The link works until `applications.status_link_grace` after the decision (review 2, #16).
-        let store = store, hash = AccountStore.tokenHash(token), since = now &- configuration.statusLinkGrace
+        let store = store, hash = BearerToken.digest(token), since = now &- configuration.statusLinkGrace
         guard let status = try await databaseThreads.read({ try store.status(tokenHash: hash, decidedSince: since) }) else { throw Self.unknownToken }
         return status
     }
@@ -222,7 +222,7 @@ struct AccountApplicationService: Sendable {
             do {
                 guard let (token, reply, current) = checked.value else { throw APIError.badRequest("invalid_multipart", "the answer was not checked") }
                 let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
-                let store = store, hash = AccountStore.tokenHash(token)
+                let store = store, hash = BearerToken.digest(token)
                 let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
                 let replaced = try await databaseThreads.write { try store.answer(tokenHash: hash, reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now) }
                 for old in replaced { try? vault.delete(fileName: old.fileName) }
@@ -322,7 +322,7 @@ struct AccountApplicationService: Sendable {
         let lapseDays = Int(configuration.unansweredLapse / 86_400)
         // The first link is known only as its hash, so this mail carries a second one.
         let token = BearerToken.generate(prefix: Self.statusTokenPrefix)
-        let hash = AccountStore.tokenHash(token)
+        let hash = BearerToken.digest(token)
         do {
             try await databaseThreads.write {
                 try store.requestInfo(id: id, message: message, infoTokenHash: hash, workingDaysLeft: { due in

@@ -72,7 +72,7 @@ struct AlumniAppController: Sendable {
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let token = try Authentication.bearerToken(request)
-        let hash = AccountStore.tokenHash(token)
+        let hash = BearerToken.digest(token)
         let accounts = services.accounts
         try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
         services.sessions.forget(hash)
@@ -121,7 +121,7 @@ struct AlumniAppController: Sendable {
             case expiresAt = "expires_at"
         }
 
-        init(_ stored: StoredCardToken, window: TokenSchedule.Window) {
+        init(_ stored: SignedCardToken, window: TokenSchedule.Window) {
             token = stored.token
             kid = stored.kid
             issuedAt = stored.issuedAt

@@ -1,3 +1,4 @@
+import CardToken
 import Crypto
 import DaemonSupport
 import Foundation
@@ -34,7 +35,7 @@ extension IssuerServices {
         guard token.utf8.count <= Authentication.maximumTokenLength else {
             throw APIError.unauthorized("the session has expired or was ended; log in again")
         }
-        let hash = AccountStore.tokenHash(token)
+        let hash = BearerToken.digest(token)
         let now = clock.now()
         let entry: SessionCache.Entry
         if let cached = sessions.entry(hash, now: now) {
@@ -72,9 +73,9 @@ extension IssuerServices {
     /// `admin` named "bootstrap".
     func authenticatedAdministrator(_ request: Request, minimum: AdminRole) async throws -> (name: String, role: AdminRole) {
         let token = try Authentication.bearerToken(request)
-        let hash = AccountStore.tokenHash(token)
+        let hash = BearerToken.digest(token)
         let found: (name: String, role: AdminRole)?
-        if let bootstrap = credentials.bootstrapAdminTokenHash, constantTimeEqual(bootstrap, hash) {
+        if let bootstrap = credentials.bootstrapAdminTokenHash, ConstantTime.equal(bootstrap, hash) {
             found = ("bootstrap", .admin)
         } else {
             let adminTokens = adminTokens, now = clock.now()
@@ -91,12 +92,5 @@ extension IssuerServices {
             throw APIError.forbidden("this needs the \(minimum.rawValue) role; the token \(found.name) has \(found.role.rawValue)")
         }
         return found
-    }
-
-    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }

@@ -10,9 +10,9 @@ import Synchronization
 /// A card's token for the current window, and for the next one when the
 /// window is about to end.
 public struct TokenOffer: Sendable, Equatable {
-    public let current: StoredCardToken
+    public let current: SignedCardToken
     public let window: TokenSchedule.Window
-    public let next: StoredCardToken?
+    public let next: SignedCardToken?
     public let nextWindow: TokenSchedule.Window?
 }
 
@@ -64,7 +64,7 @@ public final class CardTokenService: Sendable {
 
     private struct Signed {
         let details: CardDetails
-        let token: StoredCardToken
+        let token: SignedCardToken
     }
 
     init(keyStore: KeyStore, accounts: AccountStore, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads,
@@ -109,7 +109,7 @@ public final class CardTokenService: Sendable {
     /// while the key and the card's details stay as they are. The card's
     /// `tokens_live_until` is moved forward before any is returned, so a
     /// withdrawal keeps the card in `revoked_cards` until the last expires.
-    public func tokensAhead(card: Card, holderName: String, now: Int64, count: Int) async throws -> [(StoredCardToken, TokenSchedule.Window)] {
+    public func tokensAhead(card: Card, holderName: String, now: Int64, count: Int) async throws -> [(SignedCardToken, TokenSchedule.Window)] {
         // The controller refuses counts out of range; clamped here so no caller can ask for more.
         let count = min(max(count, 1), maxPrefetchWindows)
         let details = try Self.details(card, holderName: holderName)
@@ -144,7 +144,7 @@ public final class CardTokenService: Sendable {
         CardDetails(number: card.number, holderName: try HolderName(HolderNameMasking.mask(holderName)), validThrough: card.validThrough)
     }
 
-    private func token(for details: CardDetails, window: TokenSchedule.Window, key: CachedKey, now: Int64) throws -> StoredCardToken {
+    private func token(for details: CardDetails, window: TokenSchedule.Window, key: CachedKey, now: Int64) throws -> SignedCardToken {
         let signer = key.signer(for: window)
         let number = details.number.rawValue, kid = signer.signing.id.base64URL
         if let held = recent.withLock({ $0[number]?.first { $0.token.windowStart == window.start && $0.token.kid == kid && $0.details == details } }) {
@@ -160,7 +160,7 @@ public final class CardTokenService: Sendable {
     /// The token of `details` in `window` under `signing`: the same inputs
     /// give the same bytes on every instance.
     static func sign(_ details: CardDetails, window: TokenSchedule.Window, signing: SigningKey, notBefore: Int64,
-                     schedule: TokenSchedule, tokenIDKey: SymmetricKey) throws -> StoredCardToken {
+                     schedule: TokenSchedule, tokenIDKey: SymmetricKey) throws -> SignedCardToken {
         // A key that took over inside this window may not sign before its nbf.
         let issuedAt = max(window.start, notBefore)
         let lifetime = window.expiresAt - issuedAt
@@ -169,7 +169,7 @@ public final class CardTokenService: Sendable {
         }
         let tokenID = TokenID.derived(key: tokenIDKey, cardNumber: details.number.rawValue, windowStart: window.start, keyID: signing.id)
         let issued = try TokenIssuer().issue(card: details, key: signing, now: issuedAt, lifetime: lifetime, tokenID: tokenID)
-        return StoredCardToken(cardNumber: details.number.rawValue, windowStart: window.start, token: issued.text, kid: issued.keyID.base64URL,
+        return SignedCardToken(cardNumber: details.number.rawValue, windowStart: window.start, token: issued.text, kid: issued.keyID.base64URL,
                                issuedAt: issuedAt, expiresAt: window.expiresAt)
     }
 

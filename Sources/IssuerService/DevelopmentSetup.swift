@@ -104,7 +104,7 @@ extension DevelopmentSetup {
         let due = services.applications.calendar.reviewDue(submittedAt: now)
         try store.submit(.init(id: AccountApplicationService.newApplicationID(), form: form, nationalID: nationalID,
                                consent: ConsentRecord(version: services.applications.consent.version, sha256: services.applications.consent.sha256, at: now),
-                               statusTokenHash: AccountStore.tokenHash(BearerToken.generate(prefix: AccountApplicationService.statusTokenPrefix)), reviewDue: due.yyyymmdd, documents: documents),
+                               statusTokenHash: BearerToken.digest(BearerToken.generate(prefix: AccountApplicationService.statusTokenPrefix)), reviewDue: due.yyyymmdd, documents: documents),
                          mails: [], now: now)
         return true
     }

@@ -52,7 +52,7 @@ public struct IssuerCredentials: Sendable {
             guard token.utf8.count >= 32 else {
                 throw IssuerServiceError(.secrets, "secrets.admin_token_file: the token in \(path) is shorter than 32 characters; make one with `alumnicard admin-tokens generate`")
             }
-            adminHash = AccountStore.tokenHash(token)
+            adminHash = BearerToken.digest(token)
         }
         var smtpPassword: String?
         if let path = locate(configuration.smtpPasswordFile, credential: smtpPasswordCredential) {

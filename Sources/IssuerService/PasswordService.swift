@@ -48,7 +48,7 @@ struct PasswordService: Sendable {
         if rotateSession {
             let token = BearerToken.generate(prefix: BearerToken.sessionPrefix), expires = now + services.configuration.sessionLifetime
             session = SignInService.Session(token: token, expiresAt: expires, studentID: holder.studentID, passwordChangeRequired: false)
-            replacement = (AccountStore.tokenHash(token), expires)
+            replacement = (BearerToken.digest(token), expires)
         }
         try await set(holder: holder, new: new, keepSession: sessionHash, reset: nil, newSession: replacement, action: "password_changed")
         logger.info("password changed", metadata: ["student_id": "\(holder.studentID)", "session_rotated": "\(rotateSession)"])
@@ -131,7 +131,7 @@ struct PasswordService: Sendable {
         let minutes = Int(services.configuration.resetLifetime / 60)
         let link = services.composer.link("/reset", token: token)
         let mail = services.composer.compose(kind: "password_reset", to: email, now: now) { $0.passwordReset(link, minutes) }
-        let holderID = holder.id, hash = AccountStore.tokenHash(token), expires = now + services.configuration.resetLifetime
+        let holderID = holder.id, hash = BearerToken.digest(token), expires = now + services.configuration.resetLifetime
         let sent = try await services.databaseThreads.write {
             try accounts.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, outbox: outbox, now: now,
                                              cap: (counters, Self.resetMails, Self.resetMailsPerDay))
@@ -147,7 +147,7 @@ struct PasswordService: Sendable {
     /// `POST /v1/password-reset/confirm`: ends every session of the account.
     func confirmReset(token: String, new: String, logger: Logger) async throws {
         guard (1...128).contains(token.utf8.count) else { throw Self.invalidResetToken }
-        let accounts = services.accounts, hash = AccountStore.tokenHash(token), now = services.clock.now()
+        let accounts = services.accounts, hash = BearerToken.digest(token), now = services.clock.now()
         guard let holder = try await services.databaseThreads.read({ try accounts.passwordReset(tokenHash: hash, now: now) }) else {
             throw Self.invalidResetToken
         }

@@ -124,7 +124,7 @@ struct SignInService: Sendable {
         }
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + services.configuration.sessionLifetime
-        let holderID = holder.id, tokenHash = AccountStore.tokenHash(token)
+        let holderID = holder.id, tokenHash = BearerToken.digest(token)
         try await services.databaseThreads.write { try accounts.createSession(holderID: holderID, tokenHash: tokenHash, now: now, expiresAt: expires) }
         services.metrics.login("ok")
         logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)", "first": "\(holder.firstLoginPending)"])

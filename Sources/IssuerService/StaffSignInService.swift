@@ -86,7 +86,7 @@ struct StaffSignInService: Sendable {
 
     private func session(for member: StaffMember, account: String, client: String, now: Int64, logger: Logger) async throws -> Outcome {
         let staff = services.staff, lockouts = services.lockouts
-        let token = BearerToken.generate(prefix: "acst_"), hash = AccountStore.tokenHash(token)
+        let token = BearerToken.generate(prefix: "acst_"), hash = BearerToken.digest(token)
         let expires = now + services.configuration.staffSessionLifetime
         try await services.databaseThreads.write {
             try lockouts.succeeded(account: account, client: client)
@@ -119,7 +119,7 @@ extension IssuerServices {
     /// The staff member behind a console session cookie, if their role is at least `minimum`.
     func authenticatedStaff(sessionToken: String?, minimum: AdminRole) async throws -> StaffMember {
         guard let sessionToken else { throw APIError.unauthorized("sign in to the staff console") }
-        let staff = staff, hash = AccountStore.tokenHash(sessionToken), now = clock.now()
+        let staff = staff, hash = BearerToken.digest(sessionToken), now = clock.now()
         guard let member = try await databaseThreads.read({ try staff.session(tokenHash: hash, now: now) }) else {
             throw APIError.unauthorized("the staff session has ended; sign in again")
         }

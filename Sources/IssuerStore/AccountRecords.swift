@@ -53,7 +53,7 @@ public enum CardKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// A card's token for one refresh window.
-public struct StoredCardToken: Sendable, Equatable {
+public struct SignedCardToken: Sendable, Equatable {
     public let cardNumber: String
     public let windowStart: Int64
     public let token: String
@@ -71,7 +71,7 @@ public struct StoredCardToken: Sendable, Equatable {
     }
 }
 
-struct HolderRecord: Codable, FetchableRecord, MutablePersistableRecord {
+struct HolderRecord: Codable, Equatable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "holder"
     var id: Int64?
     var studentID: String
@@ -109,7 +109,7 @@ struct HolderRecord: Codable, FetchableRecord, MutablePersistableRecord {
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-struct CardRecord: Codable, FetchableRecord, PersistableRecord {
+struct CardRecord: Codable, Equatable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "card"
     var number: String
     var holderID: Int64

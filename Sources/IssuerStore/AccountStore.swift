@@ -213,9 +213,4 @@ public struct AccountStore: Sendable {
             passwordChangeRequired: record.passwordChangeRequired
         )
     }
-
-    /// SHA-256, as bearer tokens are stored.
-    public static func tokenHash(_ token: String) -> [UInt8] {
-        Array(SHA256.hash(data: Data(token.utf8)))
-    }
 }

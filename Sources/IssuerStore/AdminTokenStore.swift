@@ -69,7 +69,7 @@ public struct AdminTokenStore: Sendable {
             if try AdminTokenRecord.fetchOne(db, key: name) != nil {
                 throw IssuerStoreError(.invalidChange, "there is already a token named \(name); revoke it first or choose another name")
             }
-            try AdminTokenRecord(name: name, role: role.rawValue, tokenHash: Data(AccountStore.tokenHash(token)), createdAt: now, revokedAt: nil,
+            try AdminTokenRecord(name: name, role: role.rawValue, tokenHash: Data(BearerToken.digest(token)), createdAt: now, revokedAt: nil,
                                  expiresAt: expiresAt, lastUsedAt: nil).insert(db)
             try AuditEvent(at: now, actor: actor, action: "admin_token_created", subject: name,
                            detail: "role \(role.rawValue)\(expiresAt.map { ", expires \($0)" } ?? "")").insert(db)
@@ -80,7 +80,7 @@ public struct AdminTokenStore: Sendable {
     /// A live token (not revoked, not expired at `now`): its name, role,
     /// and whether its last use should be noted (``noteUse(name:now:)``).
     public func lookup(_ token: String, now: Int64) throws(IssuerStoreError) -> (name: String, role: AdminRole, noteUse: Bool)? {
-        let hash = Data(AccountStore.tokenHash(token))
+        let hash = Data(BearerToken.digest(token))
         let record = try database.read { db in try AdminTokenRecord.filter(Column("token_hash") == hash).fetchOne(db) }
         guard let record, record.revokedAt == nil, let role = AdminRole(rawValue: record.role) else { return nil }
         if let expiresAt = record.expiresAt, now > expiresAt { return nil }

@@ -56,7 +56,7 @@ struct IssuerHarness {
         clock = ManualClock(start)
         root = RootSigningKey.generate()
         let secrets = IssuerCredentials(kek: KeyEncryptionKey.generate().key, rootKey: root,
-                                    bootstrapAdminTokenHash: AccountStore.tokenHash(Self.adminToken))
+                                    bootstrapAdminTokenHash: BearerToken.digest(Self.adminToken))
         var logger = Logger(label: "issuer-test")
         logger.logLevel = .warning
         self.secrets = secrets

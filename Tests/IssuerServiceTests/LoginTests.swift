@@ -106,7 +106,7 @@ struct LoginTests {
             let stored = try await harness.services.database.writer.read { db in
                 try Data.fetchAll(db, sql: "SELECT token_hash FROM session")
             }
-            #expect(stored == [Data(AccountStore.tokenHash(session))])
+            #expect(stored == [Data(BearerToken.digest(session))])
         }
     }
 }

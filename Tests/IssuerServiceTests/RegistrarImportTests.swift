@@ -84,6 +84,64 @@ struct RegistrarImportTests {
         try #expect(accounts.holder(login: LoginName("lin@example.org")!) == nil)
     }
 
+    /// Issue #26, item 5: the import decides in a read snapshot and writes
+    /// only what changes; a row another writer changed between the two is
+    /// decided again under the lock, so nothing the other writer did is
+    /// undone and the file still goes in whole or not at all.
+    @Test func aRowChangedBetweenReadingAndWritingIsDecidedAgainUnderTheLock() throws {
+        let directory = try ProjectPaths.temporaryDirectory("import")
+        let database = try AppDatabase.open(path: directory.appendingPathComponent("issuer.sqlite").path)
+        let accounts = AccountStore(database: database, kek: KeyEncryptionKey.generate().key)
+        let header = "student_id,display_name,email,card_number,valid_through\n"
+        #expect(try accounts.importCSV(Data((header + "B01000001,陳美玲,mei@example.org,A000000001,2030-06-30\n").utf8), now: 100, actor: "test").applied)
+        try accounts.setPasswordHash(studentID: "B01000001", hash: "before", now: 100, actor: "test")
+        // The registrar renames her; meanwhile she changes her password.
+        let renamed = Data((header + "B01000001,陳美齡,mei@example.org,A000000001,2031-06-30\n").utf8)
+        let report = try accounts.importCSV(renamed, now: 200, actor: "test") {
+            try accounts.setPasswordHash(studentID: "B01000001", hash: "changed meanwhile", now: 150, actor: "test")
+        }
+        #expect(report.applied && report.rows.map(\.action) == [.updated])
+        let holder = try #require(try accounts.holder(studentID: "B01000001"))
+        #expect(holder.displayName == "陳美齡" && holder.passwordHash == "changed meanwhile")
+        #expect(try accounts.card(number: "A000000001")?.validThrough.description == "2031-06-30")
+    }
+
+    @Test func anAddressTakenBetweenReadingAndWritingRejectsTheFileWhole() throws {
+        let directory = try ProjectPaths.temporaryDirectory("import")
+        let database = try AppDatabase.open(path: directory.appendingPathComponent("issuer.sqlite").path)
+        let accounts = AccountStore(database: database, kek: KeyEncryptionKey.generate().key)
+        let header = "student_id,display_name,email,card_number,valid_through\n"
+        let file = Data((header + "B01000002,王大明,wang@example.org,A000000002,2030-06-30\nB01000004,林一,lin@example.org,A000000004,2030-06-30\n").utf8)
+        let report = try accounts.importCSV(file, now: 200, actor: "test") {
+            // An approval gives the same address to someone else first.
+            let other = try accounts.importCSV(Data((header + "B01000003,張三,wang@example.org,A000000003,2030-06-30\n").utf8), now: 150, actor: "other")
+            #expect(other.applied)
+        }
+        #expect(!report.applied && report.rows.map(\.action) == [.rejected, .created], "\(report.rows)")
+        #expect(report.rows[0].detail.contains("B01000003"))
+        #expect(try accounts.holder(studentID: "B01000002") == nil && accounts.holder(studentID: "B01000004") == nil, "nothing of the file was written")
+        #expect(try accounts.holder(studentID: "B01000003")?.email == "wang@example.org")
+    }
+
+    @Test func rowsOfOneFileSeeEachOthersChanges() throws {
+        let (accounts, _) = try store()
+        let header = "student_id,display_name,email,card_number,valid_through\n"
+        #expect(try accounts.importCSV(Data((header + "B01000001,甲,a@example.org,A000000001,2030-06-30\n").utf8), now: 100, actor: "test").applied)
+        // Row 1 frees a@ and row 2 takes it; row 3 adds a second card to row 2's new holder (a new card is "created").
+        let file = header + """
+            B01000001,甲,b@example.org,A000000001,2030-06-30
+            B01000002,乙,a@example.org,A000000002,2030-06-30
+            B01000002,乙,a@example.org,A000000005,2031-06-30
+
+            """
+        let report = try accounts.importCSV(Data(file.utf8), now: 200, actor: "test")
+        #expect(report.applied && report.rows.map(\.action) == [.updated, .created, .created], "\(report.rows)")
+        let second = try #require(try accounts.holder(studentID: "B01000002"))
+        #expect(second.email == "a@example.org")
+        #expect(try accounts.card(number: "A000000005")?.holderID == second.id && accounts.card(number: "A000000002")?.holderID == second.id)
+        #expect(try accounts.holder(studentID: "B01000001")?.email == "b@example.org")
+    }
+
     @Test func aCardNumberNeverMovesToAnotherHolder() throws {
         let (accounts, _) = try store()
         _ = try accounts.importCSV(Data("student_id,display_name,card_number,valid_through\nB1,甲,A1,2030-01-01\n".utf8), now: 1, actor: "t")

@@ -30,7 +30,7 @@ enum IssuerBenchmark {
         for index in 0..<cards {
             guard let holder = try services.accounts.holder(studentID: String(format: "B%08d", index)) else { continue }
             let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
-            try services.accounts.createSession(holderID: holder.id, tokenHash: AccountStore.tokenHash(token), now: now, expiresAt: now + 86_400)
+            try services.accounts.createSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: now + 86_400)
             sessions.append(token)
         }
         try sessions.joined(separator: "\n").write(toFile: directory + "/sessions.txt", atomically: true, encoding: .utf8)

@@ -88,13 +88,13 @@ struct AccountPagesController: Sendable {
         }
         // A new session on every login (no fixation); an older one in this browser ends.
         if let old = visit.sessionToken {
-            let accounts = services.accounts, hash = AccountStore.tokenHash(old)
+            let accounts = services.accounts, hash = BearerToken.digest(old)
             try? await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
             services.sessions.forget(hash)
         }
         let lifetime = session.expiresAt - services.clock.now()
         let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime)
-        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: AccountStore.tokenHash(session.token), maxAge: lifetime)
+        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)
         var response = pages.redirect(session.passwordChangeRequired ? "/password" : "/card", visit, cookies: [cookie, binding])
         // Whatever the card page kept for the session before is dropped (the binding refuses it too, where this header is not honoured).
         response.headers[Self.clearSiteData] = "\"storage\""
@@ -105,7 +105,7 @@ struct AccountPagesController: Sendable {
         let visit = pages.visit(request)
         let fields = try await WebPages.form(request, visit: visit)
         if let token = visit.sessionToken {
-            let hash = AccountStore.tokenHash(token)
+            let hash = BearerToken.digest(token)
             try pages.checkCSRF(fields, visit, sessionHash: hash)
             let accounts = services.accounts
             try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
@@ -185,7 +185,7 @@ struct AccountPagesController: Sendable {
             services.sessions.forget(found.tokenHash)
             let lifetime = session.expiresAt - services.clock.now()
             cookies = [pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime),
-                       CardPageBinding.cookie(pages.cookies, sessionTokenHash: AccountStore.tokenHash(session.token), maxAge: lifetime)]
+                       CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)]
         }
         return pages.redirect(first ? "/card/apply?done=password" : "/home?done=password", visit, cookies: cookies)
     }

@@ -152,7 +152,7 @@ struct CardPagesController: Sendable {
         let visit = pages.visit(request)
         guard let session = visit.sessionToken else { return pages.redirect("/login", visit) }
         // Sessions from before the binding existed get it here (it lasts as long as a session can).
-        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: AccountStore.tokenHash(session), maxAge: services.configuration.sessionLifetime)
+        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session), maxAge: services.configuration.sessionLifetime)
         return pages.page(html: shells[visit.language]!, visit, cookies: [binding], cacheControl: "no-cache")
     }
 
@@ -202,7 +202,7 @@ struct CardPagesController: Sendable {
         }
         let data = CardData(card: .init(maskedName: HolderNameMasking.mask(name), cardNumber: card.number.rawValue, validThrough: card.validThrough.description),
                             serverTime: services.clock.preciseNow(), tokens: tokens,
-                            binding: CardPageBinding.value(sessionTokenHash: AccountStore.tokenHash(session)))
+                            binding: CardPageBinding.value(sessionTokenHash: BearerToken.digest(session)))
         return try JSONBody.response(data)
     }
 

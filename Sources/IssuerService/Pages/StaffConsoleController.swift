@@ -49,7 +49,7 @@ struct StaffConsoleController: Sendable {
     func signed(_ visit: WebPages.Visit, minimum: AdminRole) async throws -> Signed? {
         guard let token = visit.staffToken else { return nil }
         let member = try await services.authenticatedStaff(sessionToken: token, minimum: minimum)
-        return Signed(member: member, csrf: pages.csrfToken(visit, sessionHash: AccountStore.tokenHash(token)),
+        return Signed(member: member, csrf: pages.csrfToken(visit, sessionHash: BearerToken.digest(token)),
                       roleLabel: visit.catalogue.text("staff_role_\(member.role.rawValue)"))
     }
 
@@ -61,7 +61,7 @@ struct StaffConsoleController: Sendable {
     }
 
     func checkedForm(_ request: Request, _ visit: WebPages.Visit) async throws -> FormFields {
-        let fields = try await pages.checkedForm(request, visit, sessionHash: visit.staffToken.map(AccountStore.tokenHash))
+        let fields = try await pages.checkedForm(request, visit, sessionHash: visit.staffToken.map(BearerToken.digest))
         return fields
     }
 
@@ -132,7 +132,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         _ = try await checkedForm(request, visit)
         if let token = visit.staffToken {
-            let staff = services.staff, hash = AccountStore.tokenHash(token)
+            let staff = services.staff, hash = BearerToken.digest(token)
             try await services.databaseThreads.write { try staff.deleteSession(tokenHash: hash) }
         }
         return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
