@@ -1,0 +1,84 @@
+import CardKeys
+import CardToken
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import IssuerService
+import IssuerStore
+import Logging
+import NIOCore
+import TestSupport
+import Testing
+
+/// Issue #26: a database written before the storage was reshaped opens
+/// without a migration and serves its holders, cards, sessions and keys.
+@Suite("A database written by an earlier version")
+struct StoredDatabaseTests {
+    static let fixture = ProjectPaths.packageRoot.appendingPathComponent("Tests/Fixtures/issuer-data-v8")
+    /// A minute after the fixture's session was created.
+    static let now: Int64 = 1_796_587_384 + 60
+
+    /// The fixture copied to a private directory, as `serve --dev` finds its data directory.
+    static func copy() throws -> URL {
+        let directory = try ProjectPaths.temporaryDirectory("stored-v8")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+        for name in ["issuer.sqlite", "kek", "root.jwk", "root.pub.jwk", "admin-token"] {
+            let target = directory.appendingPathComponent(name)
+            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: target)
+            try FileManager.default.setAttributes([.posixPermissions: name == "root.pub.jwk" ? 0o644 : 0o600], ofItemAtPath: target.path)
+        }
+        return directory
+    }
+
+    static func migrations(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+    }
+
+    @Test func theV8DatabaseOpensUnmigratedAndServesItsHoldersCardsSessionsAndKeys() async throws {
+        let directory = try Self.copy()
+        let database = directory.appendingPathComponent("issuer.sqlite").path
+        let before = try Self.migrations(database)
+        #expect(before.count == 8 && before.last?.hasPrefix("v8:") == true)
+
+        var configuration = IssuerConfiguration()
+        configuration.dataDirectory = directory.path
+        configuration.rotateInDaemon = false
+        configuration.humanCheckLogin = .never
+        let made = try DevelopmentSetup.prepare(&configuration)
+        #expect(made.isEmpty, "the fixture's secrets are used, none made: \(made)")
+        let credentials = try IssuerCredentials.load(configuration, environment: [:])
+        let clock = ManualClock(Self.now)
+        var logger = Logger(label: "stored-v8")
+        logger.logLevel = .warning
+        let services = try IssuerServices(configuration: configuration, credentials: credentials, clock: clock.epochClock, logger: logger)
+        #expect(try Self.migrations(database) == before, "nothing to migrate")
+
+        // Holders and cards as stored.
+        let holder = try #require(try services.accounts.holder(studentID: "R09000001"))
+        #expect(holder.displayName == "林小明" && holder.email == "demo@alumni.example.org")
+        #expect(try services.accounts.card(number: "A000001234")?.validThrough.description == "2030-12-31")
+        #expect(try services.keyStore.ring().keys.contains { $0.state == .active })
+
+        let root = try RootPublicKey(jwk: try JSONDecoder().decode(JSONWebKey.self, from: Data(contentsOf: directory.appendingPathComponent("root.pub.jwk"))))
+        let session = try String(contentsOf: Self.fixture.appendingPathComponent("session-token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let app = buildApplication(services)
+        try await app.test(.router) { client in
+            // The stored session still signs its holder in, and a token from it verifies under the stored key set.
+            let card = try jsonObject(try await client.send(.get, "/v1/card", bearer: session).body)
+            #expect(card["student_id"] as? String == "R09000001")
+            let token = try #require(try jsonObject(try await client.send(.get, "/v1/card/token", bearer: session).body)["token"] as? String)
+            let keySet = try await client.execute(uri: "/.well-known/alumni-card/keyset.jws", method: .get) { String(buffer: $0.body) }
+            let verdict = KeySetVerifier(pinnedRoots: [root]).verify(keySet, heldSeq: nil, now: Self.now)
+            #expect(verdict.isOK, "the served key set verifies under the stored root: \(verdict.detail)")
+            let keys = try #require(verdict.document).trustedKeys()
+            #expect(TokenVerifier(keys: keys).verify(token, now: Self.now).reason == .ok)
+            // The demo password still signs in.
+            let login = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "R09000001", "password": "demo-password"])
+            #expect(login.status == .created)
+        }
+    }
+}
