@@ -6,6 +6,22 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
+/// Opens the issuer's storage and builds the daemon on it: what `serve`
+/// runs. The storage is opened off the cooperative pool
+/// (``IssuerServices/open(configuration:credentials:clock:logger:)``).
+public func buildApplication(
+    configuration: IssuerConfiguration,
+    credentials: IssuerCredentials,
+    logger: Logger,
+    notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+    prepare: (IssuerServices) async throws -> Void = { _ in },
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let services = try await IssuerServices.open(configuration: configuration, credentials: credentials, logger: logger)
+    try await prepare(services)
+    return buildApplication(services, notifier: notifier, onServerRunning: onServerRunning)
+}
+
 /// Builds the issuer daemon from its composed services: the router with
 /// every controller, the rotation loop and the systemd notifier. `@main`
 /// runs it; tests call the same function and drive it with

@@ -9,6 +9,7 @@ import IssuerStore
 import IssuerWeb
 import Logging
 import Mail
+import NIOPosix
 import SecureFiles
 
 /// The issuer's parts, composed once from configuration and shared by the
@@ -52,6 +53,16 @@ public struct IssuerServices: Sendable {
     public init(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock = .system,
                 database: AppDatabase? = nil, logger: Logger = Logger(label: "alumnicard")) throws(IssuerServiceError) {
         try self.init(configuration: configuration, credentials: credentials, clock: clock, database: database, logger: logger, mailTransport: nil)
+    }
+
+    /// Opens the storage and composes the services on a thread of the
+    /// blocking pool: SQLite's open and migrations block, and must not hold
+    /// a thread of the cooperative pool while they do.
+    public static func open(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock = .system,
+                            logger: Logger = Logger(label: "alumnicard")) async throws -> IssuerServices {
+        try await NIOThreadPool.singleton.runIfActive {
+            try IssuerServices(configuration: configuration, credentials: credentials, clock: clock, logger: logger)
+        }
     }
 
     /// As above, with the way mail leaves chosen by the caller (nil: the

@@ -55,55 +55,57 @@ struct ServeCommand: AsyncParsableCommand {
 
         LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info, format: configuration.logFormat)
         let logger = Logger(label: "alumnicard")
-        let services = try openServices(configuration, logger: logger)
-        if dev {
-            let madeKey = try await DevelopmentSetup.ensureKeys(services)
-            try services.database.markDevelopment(now: services.clock.now())
-            try DemoAlumnus.seed(into: services, actor: "dev-setup")
-            try DemoAlumnus.seedApplicant(into: services, actor: "dev-setup")
-            let seeded = try await DevelopmentSetup.seedApplication(services)
-            let seededMerchants = try await DevelopmentSetup.seedMerchants(services)
-            let staffSecret = try DevelopmentSetup.seedStaff(services)
-            printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
-                                   staffSecret: staffSecret)
-        } else {
-            if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
-                logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
-            }
-            if try services.keyStore.ring().active == nil {
-                logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
-            }
-            if configuration.publicURL == nil {
-                // Review 2, §C: without it cookies lose Secure and __Host-, and mail links point at the listener.
-                logger.warning("server.public_url is not set: cookies are not marked Secure and mail links point to \(configuration.baseURL); set it to the https address people use (docs/issuer.md, Behind a proxy)")
-            }
-        }
-        try services.prepareForServing()
-        try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")
         let announced = configuration
-        let app = buildApplication(services, notifier: SystemdNotifier(environment: store.environment)) { port in
-            var base = announced
-            base.port = port
-            // Unbuffered, so scripts and tests waiting for the line see it at once.
-            FileHandleOutput.standardOutput.write("""
-                alumnicard: listening on \(base.baseURL)
-                  alumni pages:     \(base.baseURL)/   staff console: \(base.baseURL)/staff
-                  alumni app API:   \(base.baseURL)/v1/session, /v1/card, /v1/card/token, /v1/card/token/qr
-                  key set:          \(base.baseURL)/.well-known/alumni-card/keyset.jws
-                  health, metrics:  \(base.baseURL)/readyz, /metrics; API: \(base.baseURL)/openapi.yaml
+        let credentials = try loadCredentials(configuration)
+        do {
+            let app = try await buildApplication(configuration: configuration, credentials: credentials, logger: logger,
+                                                 notifier: SystemdNotifier(environment: store.environment), prepare: { services in
+                if dev {
+                    let madeKey = try await DevelopmentSetup.ensureKeys(services)
+                    try services.database.markDevelopment(now: services.clock.now())
+                    try DemoAlumnus.seed(into: services, actor: "dev-setup")
+                    try DemoAlumnus.seedApplicant(into: services, actor: "dev-setup")
+                    let seeded = try await DevelopmentSetup.seedApplication(services)
+                    let seededMerchants = try await DevelopmentSetup.seedMerchants(services)
+                    let staffSecret = try DevelopmentSetup.seedStaff(services)
+                    printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
+                                           staffSecret: staffSecret)
+                } else {
+                    if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
+                        logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
+                    }
+                    if try services.keyStore.ring().active == nil {
+                        logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
+                    }
+                    if configuration.publicURL == nil {
+                        // Review 2, §C: without it cookies lose Secure and __Host-, and mail links point at the listener.
+                        logger.warning("server.public_url is not set: cookies are not marked Secure and mail links point to \(configuration.baseURL); set it to the https address people use (docs/issuer.md, Behind a proxy)")
+                    }
+                }
+                try services.prepareForServing()
+                try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon")
+            }, onServerRunning: { port in
+                var base = announced
+                base.port = port
+                // Unbuffered, so scripts and tests waiting for the line see it at once.
+                FileHandleOutput.standardOutput.write("""
+                    alumnicard: listening on \(base.baseURL)
+                      alumni pages:     \(base.baseURL)/   staff console: \(base.baseURL)/staff
+                      alumni app API:   \(base.baseURL)/v1/session, /v1/card, /v1/card/token, /v1/card/token/qr
+                      key set:          \(base.baseURL)/.well-known/alumni-card/keyset.jws
+                      health, metrics:  \(base.baseURL)/readyz, /metrics; API: \(base.baseURL)/openapi.yaml
 
-                """)
+                    """)
+            })
+            try await app.runService()
+        } catch let error as IssuerServiceError {
+            // The storage could not be opened or prepared: say why, as the other commands do.
+            throw CommandFailure.failed(error.message)
         }
-        try await app.runService()
     }
 
-    private func openServices(_ configuration: IssuerConfiguration, logger: Logger) throws(CommandFailure) -> IssuerServices {
-        do {
-            let secrets = try IssuerCredentials.load(configuration, environment: store.environment)
-            return try IssuerServices(configuration: configuration, credentials: secrets, logger: logger)
-        } catch {
-            throw .failed(error.message)
-        }
+    private func loadCredentials(_ configuration: IssuerConfiguration) throws(CommandFailure) -> IssuerCredentials {
+        do { return try IssuerCredentials.load(configuration, environment: store.environment) } catch { throw .failed(error.message) }
     }
 
     private func printDevelopmentBanner(_ configuration: IssuerConfiguration, made: [String], madeKey: Bool, seededApplication: Bool, seededMerchants: Int,
