@@ -21,6 +21,8 @@ struct AccountApplicationService: Sendable {
     let databaseThreads: DatabaseThreads
     let uploads: UploadSlots
     let rateCounters: RateCounters
+    /// Woken by every action here that queues mail, whoever calls it.
+    let mailDelivery: MailDeliveryService
     let refusedClients = RefusedClients()
 
     struct Submitted: Sendable {
@@ -53,7 +55,9 @@ struct AccountApplicationService: Sendable {
     func submit(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
         let checked = Checked()
         do {
-            return try await admitAndStore(request, client: client, now: now, logger: logger, pageCheck: pageCheck, checked: checked)
+            let submitted = try await admitAndStore(request, client: client, now: now, logger: logger, pageCheck: pageCheck, checked: checked)
+            mailDelivery.wake()
+            return submitted
         } catch var error as APIError where !checked.bodyRead {
             // Refused before the whole body arrived: closing the connection
             // spares the server reading (and discarding) the rest of it.
@@ -334,15 +338,18 @@ struct AccountApplicationService: Sendable {
                     }
                 }, actor: actor, now: now)
             }
+            mailDelivery.wake()
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             // The one change refused here besides a decision (already_decided, mapped as any store error).
             throw APIError(.conflict, code: "already_asked", error.message)
         }
     }
 
-    /// A decision; the store's refusals map to HTTP in IssuerStoreError+HTTP.
+    /// A decision and the mail it queued; the store's refusals map to HTTP in IssuerStoreError+HTTP.
     private func decide(_ body: @escaping @Sendable () throws -> AccountApplication) async throws -> AccountApplication {
-        try await databaseThreads.write(body)
+        let decided = try await databaseThreads.write(body)
+        mailDelivery.wake()
+        return decided
     }
 
     // MARK: - Retention
@@ -386,7 +393,10 @@ struct AccountApplicationService: Sendable {
                 }, now: now)
                 return (closed, try store.eraseRejected(decidedBefore: decidedBefore, now: now), sealed)
             }
-            if closed > 0 { logger.notice("closed applications whose request for more went unanswered", metadata: ["applications": "\(closed)"]) }
+            if closed > 0 {
+                mailDelivery.wake()
+                logger.notice("closed applications whose request for more went unanswered", metadata: ["applications": "\(closed)"])
+            }
             if erased > 0 { logger.notice("erased rejected applications past their retention period", metadata: ["applications": "\(erased)"]) }
             if sealed > 0 { logger.notice("sealed staff texts stored in clear by an earlier version", metadata: ["applications": "\(sealed)"]) }
             return (closed, erased)

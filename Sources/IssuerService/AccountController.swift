@@ -44,7 +44,6 @@ struct AccountController: Sendable {
 
     @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let submitted = try await services.applications.submit(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger)
-        services.mailDelivery.wake()
         return try JSONBody.response(SubmittedBody(applicationID: submitted.id, reviewDue: submitted.reviewDue.description), status: .accepted)
     }
 

@@ -126,11 +126,6 @@ public struct IssuerServices: Sendable {
                                 timeZone: configuration.timeZone)
         let calendar = try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
                                                timeZone: configuration.timeZone, required: configuration.calendarFilesConfigured)
-        applications = AccountApplicationService(
-            store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
-            composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
-            uploads: UploadSlots(limit: configuration.maxConcurrentUploads, perClient: configuration.maxUploadsPerClient),
-            rateCounters: rateCounters)
         let transport: any MailTransport
         if let mailTransport {
             transport = mailTransport
@@ -150,6 +145,11 @@ public struct IssuerServices: Sendable {
         mailDelivery = MailDeliveryService(outbox: outbox, transport: transport, sender: configuration.mailFrom,
                                            giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,
                                            databaseThreads: databaseThreads, metrics: metrics)
+        applications = AccountApplicationService(
+            store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
+            composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
+            uploads: UploadSlots(limit: configuration.maxConcurrentUploads, perClient: configuration.maxUploadsPerClient),
+            rateCounters: rateCounters, mailDelivery: mailDelivery)
     }
 
     /// The name given in EHLO: the public URL's host, else this host's name.
@@ -171,7 +171,7 @@ public struct IssuerServices: Sendable {
     /// stale upload files.
     public func maintenanceTick() async {
         let now = clock.now()
-        if await applications.closeAndErase(now: now, logger: logger).closed > 0 { mailDelivery.wake() }
+        await applications.closeAndErase(now: now, logger: logger)
         await applications.deleteExpiredDocuments(now: now, logger: logger)
         await applications.deleteOrphanedFiles(now: now, logger: logger)
         let outbox = outbox

@@ -84,8 +84,13 @@ final class MailDeliveryService: Service, Sendable {
 
     /// Asks the loop to look at the outbox now.
     func wake() {
+        wakes.withLock { $0 += 1 }
         _ = signal.withLock { $0?.yield() }
     }
+
+    /// How often it was woken: the tests' check that every entry point of an action wakes it.
+    private let wakes = Mutex(0)
+    var wakeCount: Int { wakes.withLock { $0 } }
 
     func run() async throws {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))

@@ -62,7 +62,7 @@ struct ReviewController: Sendable {
             limit = value
         }
         let page = try await services.applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
-                                                         actor: staff.name, now: services.clock.now())
+                                                         actor: "admin:\(staff.name)", now: services.clock.now())
         struct Body: Encodable {
             let applications: [Entry]
             let total: Int
@@ -205,14 +205,14 @@ struct ReviewController: Sendable {
 
     @Sendable func show(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
-        let application = try await services.applications.application(id: try applicationID(context), actor: staff.name, now: services.clock.now())
+        let application = try await services.applications.application(id: try applicationID(context), actor: "admin:\(staff.name)", now: services.clock.now())
         return try JSONBody.response(Detail(application), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func revealNationalID(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
         let id = try applicationID(context)
-        let number = try await services.applications.revealNationalID(id: id, actor: staff.name, now: services.clock.now())
+        let number = try await services.applications.revealNationalID(id: id, actor: "admin:\(staff.name)", now: services.clock.now())
         context.logger.notice("national ID revealed to staff", metadata: ["application": "\(id)", "staff": "\(staff.name)"])
         return try JSONBody.response(["national_id": number], headers: [.cacheControl: "no-store"])
     }
@@ -223,7 +223,7 @@ struct ReviewController: Sendable {
             throw APIError.notFound("a document is id_document or photo")
         }
         let id = try applicationID(context)
-        let file = try await services.applications.document(id: id, kind: kind, actor: staff.name, now: services.clock.now())
+        let file = try await services.applications.document(id: id, kind: kind, actor: "admin:\(staff.name)", now: services.clock.now())
         return DocumentResponse.response(file, application: id, kind: kind, inline: false)
     }
 
@@ -257,9 +257,8 @@ struct ReviewController: Sendable {
             }
             return field
         })
-        _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.name, now: services.clock.now())
+        _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: "admin:\(staff.name)", now: services.clock.now())
         services.accountsChanged()
-        services.mailDelivery.wake()
         return try JSONBody.response(Decided(applicationID: id, status: "approved"))
     }
 
@@ -270,8 +269,7 @@ struct ReviewController: Sendable {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(Rejection.self, from: body, allowedKeys: ["reason"])
         let id = try applicationID(context)
-        _ = try await services.applications.reject(id: id, reason: input.reason, actor: staff.name, now: services.clock.now())
-        services.mailDelivery.wake()
+        _ = try await services.applications.reject(id: id, reason: input.reason, actor: "admin:\(staff.name)", now: services.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "rejected"))
     }
 
@@ -282,8 +280,7 @@ struct ReviewController: Sendable {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(InformationRequest.self, from: body, allowedKeys: ["message"])
         let id = try applicationID(context)
-        try await services.applications.requestInfo(id: id, message: input.message, actor: staff.name, now: services.clock.now())
-        services.mailDelivery.wake()
+        try await services.applications.requestInfo(id: id, message: input.message, actor: "admin:\(staff.name)", now: services.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "needs_info"))
     }
 
@@ -299,11 +296,11 @@ struct ReviewController: Sendable {
         var problems: [String: String] = [:]
         var after: String?
         repeat {
-            let page = try await services.applications.queue(statuses: [.pending], after: after, limit: 500, actor: staff.name, now: now)
+            let page = try await services.applications.queue(statuses: [.pending], after: after, limit: 500, actor: "admin:\(staff.name)", now: now)
             for entry in page.entries {
                 guard let studentID = entry.registrarMatch else { continue }
                 do {
-                    _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: staff.name, now: now)
+                    _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: "admin:\(staff.name)", now: now)
                     approved.append(entry.id)
                 } catch let error as APIError {
                     problems[entry.id] = error.message
@@ -314,7 +311,6 @@ struct ReviewController: Sendable {
             after = page.next?.text
         } while after != nil
         services.accountsChanged()
-        services.mailDelivery.wake()
         struct Body: Encodable { let approved: [String]; let refused: [String: String] }
         return try JSONBody.response(Body(approved: approved, refused: problems))
     }

@@ -87,7 +87,9 @@ public struct AuditEvent: Codable, FetchableRecord, PersistableRecord, Sendable,
     public static let databaseTableName = "audit_event"
     public var id: Int64?
     public var at: Int64
-    /// Who: an administrator's name, `cli:<user>`, or `timer`.
+    /// Who, spelt one way per entry point: `admin:<token name>` (the admin
+    /// API), `staff:<name>` (the console), `holder:<student ID>`,
+    /// `applicant`, `cli:<user>`, `daemon` or `timer` (the daemon's loops).
     public var actor: String
     public var action: String
     public var subject: String?

@@ -258,7 +258,6 @@ struct StaffConsoleController: Sendable {
             page.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }
             return pages.page("staff_application", visit, status: error.status, values: values(signed, page))
         }
-        services.mailDelivery.wake()
         return pages.redirect("/staff", visit)
     }
 
