@@ -236,7 +236,7 @@ public struct ApplicationStore: Sendable {
     /// Staff's words to an applicant (a request's message, a rejection's
     /// reason) are about the applicant: sealed like the form (review 2, §C).
     /// Rows written before that hold clear text, read as it is until
-    /// ``sealClearStaffTexts(now:)`` seals them.
+    /// ``sealClearStaffTexts(limit:)`` seals them.
     func staffText(_ row: Row, _ column: String, id: String) throws(IssuerStoreError) -> String? {
         let value: DatabaseValue = row[column]
         switch value.storage {
@@ -562,7 +562,10 @@ public struct ApplicationStore: Sendable {
                                    arguments: [seal.seal(text, field: column, studentID: id), id])
                 }
             }
-            try db.execute(sql: "UPDATE audit_event SET detail = '' WHERE action = 'application_rejected' AND detail <> ''")
+            // Only rejections from before sealing repeated their reason; they come with clear rows.
+            if !rows.isEmpty {
+                try db.execute(sql: "UPDATE audit_event SET detail = '' WHERE action = 'application_rejected' AND detail <> ''")
+            }
             return rows.count
         }
     }
