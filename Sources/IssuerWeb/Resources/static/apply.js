@@ -49,8 +49,9 @@ function applicationForm(form) {
       const problem = fileProblem(input);
       if (problem) { showFieldError(input, problem); first = first || input; }
     }
+    // In order: a field may be cleared, then marked again by a later check.
     for (const [input, problem] of formProblems(section)) {
-      if (problem) { showFieldError(input, problem); first = first || input; }
+      if (problem) { showFieldError(input, problem); first = first || input; } else clearFieldError(input);
     }
     return first;
   }
@@ -81,6 +82,8 @@ function applicationForm(form) {
           const input = row.querySelector("[data-key=" + key + "]");
           if (!value(input)) found.push([input, text.requiredText]);
         }
+      } else if (row.dataset.record !== "0") {
+        for (const input of row.querySelectorAll("[data-key]")) found.push([input, null]);
       }
     }
     for (const address of section.querySelectorAll("fieldset.address")) {
@@ -88,7 +91,7 @@ function applicationForm(form) {
       const part = (key) => address.querySelector("[data-key=" + key + "]");
       const domestic = part("region").value === "domestic";
       const required = domestic ? ["postal_code", "county", "district", "line"] : ["line", "country"];
-      for (const key of required) if (!value(part(key))) found.push([part(key), text.requiredText]);
+      for (const key of required) found.push([part(key), value(part(key)) ? null : text.requiredText]);
       if (domestic && value(part("postal_code"))) found.push([part("postal_code"), /^\d{3,6}$/.test(value(part("postal_code"))) ? null : text.badPostalCode]);
     }
     const mobile = section.querySelector("#mobile");
