@@ -113,7 +113,7 @@ extension DevelopmentSetup {
     /// is empty (one with an offer that has ended, which the listing hides).
     /// Returns how many were made.
     public static func seedMerchants(_ services: IssuerServices) async throws -> Int {
-        guard try services.merchants.all().isEmpty else { return 0 }
+        guard try await services.merchants.all().isEmpty else { return 0 }
         let now = services.clock.now()
         let today = services.applications.calendar.day(of: now)
         let from = try today.adding(days: -30), until = try today.adding(months: 12)
@@ -128,13 +128,13 @@ extension DevelopmentSetup {
         for (id, zh, en, category, address, offerZh, offerEn) in samples {
             let merchant = try Merchant(id: id, nameChinese: zh, nameEnglish: en, category: category, address: address, phone: nil,
                                         url: "https://example.com/\(id)", offerChinese: offerZh, offerEnglish: offerEn, validFrom: from, validUntil: until)
-            try services.merchants.create(merchant, now: now, actor: "dev-setup")
+            try await services.merchants.create(merchant, now: now, actor: "dev-setup")
             made += 1
         }
         let ended = try Merchant(id: "example-past", nameChinese: "過期範例商店（虛構）", nameEnglish: "Past Example Shop (fictional)", category: "shopping",
                                  address: "臺北市大安區範例路 6 號", phone: nil, url: nil, offerChinese: "優惠已結束", offerEnglish: "This offer has ended",
                                  validFrom: try today.adding(months: -6), validUntil: try today.adding(days: -1))
-        try services.merchants.create(ended, now: now, actor: "dev-setup")
+        try await services.merchants.create(ended, now: now, actor: "dev-setup")
         return made + 1
     }
 

@@ -35,7 +35,8 @@ public struct IssuerServices: Sendable {
     public let lockouts: LoginLockouts
     public let rateCounters: RateCounters
     public let outbox: MailOutbox
-    public let merchants: MerchantDirectory
+    /// The partner-merchant directory (the first aggregate behind a repository protocol, issue #26).
+    public let merchants: any MerchantRepository
     public let applicationStore: ApplicationStore
     public let vault: DocumentVault
     let humanCheck: HumanCheckService
@@ -117,7 +118,7 @@ public struct IssuerServices: Sendable {
         lockouts = LoginLockouts(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout))
         rateCounters = RateCounters(database: self.database)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
-        merchants = MerchantDirectory(database: self.database)
+        merchants = SQLiteMerchantRepository(database: self.database, threads: databaseThreads)
         applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)
         vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
         humanCheck = HumanCheckService(kek: credentials.kek, database: self.database, maxNumber: configuration.humanCheckMaxNumber,

@@ -106,8 +106,7 @@ struct MerchantController: Sendable {
 
     @Sendable func all(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
-        let directory = services.merchants
-        let merchants = try await services.databaseThreads.read { try directory.all() }
+        let merchants = try await services.merchants.all()
         return try JSONBody.response(List(merchants: merchants.map(Body.init)))
     }
 
@@ -135,9 +134,8 @@ struct MerchantController: Sendable {
     @Sendable func create(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
         let merchant = try await merchant(request, id: nil)
-        let directory = services.merchants, now = services.clock.now()
         do {
-            try await services.databaseThreads.write { try directory.create(merchant, now: now, actor: "admin:\(staff.name)") }
+            try await services.merchants.create(merchant, now: services.clock.now(), actor: "admin:\(staff.name)")
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.conflict, code: "conflict", error.message)
         }
@@ -147,16 +145,14 @@ struct MerchantController: Sendable {
     @Sendable func replace(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
         let merchant = try await merchant(request, id: try context.parameters.require("id"))
-        let directory = services.merchants, now = services.clock.now()
-        try await services.databaseThreads.write { try directory.replace(merchant, now: now, actor: "admin:\(staff.name)") }
+        try await services.merchants.replace(merchant, now: services.clock.now(), actor: "admin:\(staff.name)")
         return try JSONBody.response(Body(merchant))
     }
 
     @Sendable func delete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
         let id = try context.parameters.require("id")
-        let directory = services.merchants, now = services.clock.now()
-        try await services.databaseThreads.write { try directory.delete(id: id, now: now, actor: "admin:\(staff.name)") }
+        try await services.merchants.delete(id: id, now: services.clock.now(), actor: "admin:\(staff.name)")
         return Response(status: .noContent)
     }
 
@@ -169,10 +165,9 @@ struct MerchantController: Sendable {
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
         let body = try await JSONBody.collect(request, limit: min(services.configuration.importMaxBytes, MerchantCSV.maximumBytes))
-        let directory = services.merchants, now = services.clock.now(), data = Data(body.readableBytesView)
         let report: MerchantImportReport
         do {
-            report = try await services.databaseThreads.write { try directory.importCSV(data, now: now, actor: "admin:\(staff.name)", dryRun: dryRun) }
+            report = try await services.merchants.importCSV(Data(body.readableBytesView), now: services.clock.now(), actor: "admin:\(staff.name)", dryRun: dryRun)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
         }
@@ -183,7 +178,6 @@ struct MerchantController: Sendable {
 extension IssuerServices {
     /// The merchants whose offers run today that match `query`.
     func listedMerchants(_ query: MerchantController.Query) async throws -> [Merchant] {
-        let directory = merchants, day = applications.calendar.day(of: clock.now())
-        return try await databaseThreads.read { try directory.listed(on: day, category: query.category, query: query.text, limit: query.limit) }
+        try await merchants.listed(on: applications.calendar.day(of: clock.now()), category: query.category, query: query.text, limit: query.limit)
     }
 }

@@ -311,8 +311,8 @@ struct StaffConsoleController: Sendable {
     @Sendable func merchants(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         guard let signed = try await signed(visit, minimum: .auditor) else { return pages.redirect("/staff/login", visit) }
-        let directory = services.merchants, english = visit.language == .english
-        let all = try await services.databaseThreads.read { try directory.all() }
+        let english = visit.language == .english
+        let all = try await services.merchants.all()
         let rows = all.map { m -> [String: Any] in
             ["id": m.id, "name": english ? m.nameEnglish : m.nameChinese, "category": visit.catalogue.texts["category_\(m.category)"] ?? m.category,
              "from": m.validFrom.description, "until": m.validUntil.description]
