@@ -1,4 +1,3 @@
-import DaemonSupport
 import Hummingbird
 import NIOCore
 
@@ -10,15 +9,11 @@ import NIOCore
 struct UnreadBodyMiddleware: RouterMiddleware {
     typealias Context = IssuerRequestContext
 
+    // It sits outside JSONErrorMiddleware, so every refusal reaches it as a response.
     func handle(_ request: Request, context: IssuerRequestContext, next: (Request, IssuerRequestContext) async throws -> Response) async throws -> Response {
-        do {
-            let response = try await next(request, context)
-            if response.headers[.connection] == "close" { stopReading(context) }
-            return response
-        } catch let error as APIError where error.headers[.connection] == "close" {
-            stopReading(context)
-            throw error
-        }
+        let response = try await next(request, context)
+        if response.headers[.connection] == "close" { stopReading(context) }
+        return response
     }
 
     private func stopReading(_ context: IssuerRequestContext) {
