@@ -17,7 +17,7 @@ import Testing
 struct StoredDatabaseTests {
     static let fixture = ProjectPaths.packageRoot.appendingPathComponent("Tests/Fixtures/issuer-data-v8")
     /// A minute after the fixture's session was created.
-    static let now: Int64 = 1_796_587_384 + 60
+    static let now: Int64 = 1_796_591_737 + 60
 
     /// The fixture copied to a private directory, as `serve --dev` finds its data directory.
     static func copy() throws -> URL {
