@@ -63,6 +63,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The centre's flows as domain services, free of HTTP and of any
+        // storage engine: their one error type, the rules that compose the
+        // repositories (docs/architecture.md). Imports neither Hummingbird,
+        // HTTPTypes nor GRDB (ArchitectureTests scans for it).
+        .target(
+            name: "IssuerCore",
+            dependencies: [
+                "CardKeys", "CardToken", "AccountRules", "IssuerStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The alumni centre's rules (pure): identity numbers, mobile numbers,
         // password policy, the office calendar, the proof-of-work check.
         .target(
@@ -153,7 +165,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
+                "CardToken", "CardKeys", "IssuerStore", "IssuerCore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -197,6 +209,7 @@ let package = Package(
                 "CardToken",
                 "CardKeys",
                 "IssuerStore",
+                "IssuerCore",
                 "QREncoder",
                 "SecureFiles",
                 "CLISupport",
@@ -280,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
+                "IssuerService", "IssuerStore", "IssuerCore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -3,6 +3,7 @@ import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import Logging
 import NIOPosix
@@ -58,11 +59,12 @@ struct AccountApplicationService: Sendable {
             let submitted = try await admitAndStore(request, client: client, now: now, logger: logger, pageCheck: pageCheck, checked: checked)
             mailDelivery.wake()
             return submitted
-        } catch var error as APIError where !checked.bodyRead {
+        } catch where !checked.bodyRead {
             // Refused before the whole body arrived: closing the connection
             // spares the server reading (and discarding) the rest of it.
-            error.headers[.connection] = "close"
-            throw error
+            guard var answer = APIError.answering(error) else { throw error }
+            answer.headers[.connection] = "close"
+            throw answer
         }
     }
 
@@ -73,8 +75,8 @@ struct AccountApplicationService: Sendable {
         let open = try await databaseThreads.read { try applications.openApplications() }
         guard open < configuration.maxOpenApplications else {
             logger.warning("account applications refused: the review queue is full", metadata: ["open": "\(open)"])
-            throw APIError(.serviceUnavailable, code: "applications_paused",
-                           "the centre cannot take more applications just now; try again tomorrow", headers: [.retryAfter: "3600"])
+            throw IssuerError(.unavailable, code: "applications_paused",
+                           "the centre cannot take more applications just now; try again tomorrow", retryAfter: 3600)
         }
         return try await uploads.withSlot(client: client) {
             let fields = ApplicationFormParser.textFields.union(pageCheck == nil ? [] : ["csrf"])
@@ -86,7 +88,7 @@ struct AccountApplicationService: Sendable {
             }
             checked.bodyRead = true
             do {
-                guard let form = checked.value else { throw APIError.badRequest("invalid_multipart", "the form was not checked") }
+                guard let form = checked.value else { throw IssuerError.malformed("invalid_multipart", "the form was not checked") }
                 return try await store(form, files: upload.files, now: now, logger: logger)
             } catch {
                 for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
@@ -110,9 +112,9 @@ struct AccountApplicationService: Sendable {
 
     /// Counts the request against its client's hour; 429 past the limit.
     private func admitClient(_ client: String, now: Int64) async throws {
-        func refusal(_ wait: Int64) -> APIError {
-            APIError(.tooManyRequests, code: "too_many_attempts", "too many applications from this address; try again in \(wait) s",
-                     headers: [.retryAfter: String(wait)])
+        func refusal(_ wait: Int64) -> IssuerError {
+            IssuerError(.tooManyAttempts, code: "too_many_attempts", "too many applications from this address; try again in \(wait) s",
+                     retryAfter: Int64(wait))
         }
         if let end = refusedClients.refusedUntil(client, now: now) { throw refusal(end - now) }
         let counters = rateCounters, scope = Self.clientApplications
@@ -127,19 +129,19 @@ struct AccountApplicationService: Sendable {
     private func check(_ fields: [String: String], now: Int64) async throws -> CheckedForm {
         let (form, nationalID) = try ApplicationFormParser(today: calendar.day(of: now)).parse(fields)
         guard let version = fields["consent_version"]?.trimmingCharacters(in: .whitespaces), !version.isEmpty else {
-            throw APIError.invalid("missing_field", field: "consent_version", "consent_version is required: the version GET /v1/consent returns")
+            throw IssuerError.invalid("missing_field", field: "consent_version", "consent_version is required: the version GET /v1/consent returns")
         }
         guard version == consent.version else {
-            throw APIError.invalid("consent_outdated", field: "consent_version",
+            throw IssuerError.invalid("consent_outdated", field: "consent_version",
                                    "the personal-data notice is now version \(consent.version); read it again (GET /v1/consent) and agree to that version")
         }
         let counters = rateCounters, scope = Self.nationalIDApplications, key = store.nationalIDKey(nationalID)
         let count = try await databaseThreads.write { try counters.add(scope, key: key, now: now) }
         guard count <= configuration.applicationsPerNationalIDDaily else {
             let wait = scope.remaining(now)
-            throw APIError(.tooManyRequests, code: "too_many_attempts",
+            throw IssuerError(.tooManyAttempts, code: "too_many_attempts",
                            "this national ID has been named in \(configuration.applicationsPerNationalIDDaily) applications today; try again tomorrow",
-                           headers: [.retryAfter: String(wait)])
+                           retryAfter: Int64(wait))
         }
         return CheckedForm(form: form, nationalID: nationalID)
     }
@@ -147,7 +149,7 @@ struct AccountApplicationService: Sendable {
     private func store(_ checked: CheckedForm, files: [String: MultipartFormReader.File], now: Int64, logger: Logger) async throws -> Submitted {
         let form = checked.form
         for (field, kind) in [("id_document", DocumentKind.idDocument), ("photo", .photo)] where files[field] == nil {
-            throw APIError.invalid("missing_field", field: field, "\(field) is required: a \(kind == .photo ? "JPEG or PNG" : "JPEG, PNG or PDF") file")
+            throw IssuerError.invalid("missing_field", field: field, "\(field) is required: a \(kind == .photo ? "JPEG or PNG" : "JPEG, PNG or PDF") file")
         }
         let id = Self.newApplicationID()
         let statusToken = BearerToken.generate(prefix: Self.statusTokenPrefix)
@@ -199,7 +201,7 @@ struct AccountApplicationService: Sendable {
         return status
     }
 
-    static let unknownToken = APIError(.notFound, code: "status_token_invalid",
+    static let unknownToken = IssuerError(.notFound, code: "status_token_invalid",
                                        "this status link is not known, or its application was decided long enough ago that it no longer works; use the link from the acknowledgement mail")
 
     /// The applicant's answer to `needs_info`, with optional replacement
@@ -213,18 +215,18 @@ struct AccountApplicationService: Sendable {
             let checked = CheckedAnswer()
             let upload = try await reader.read(request, deadline: .seconds(configuration.uploadDeadline)) { fields in
                 try pageCheck?(fields)
-                guard let token = fields["token"], !token.isEmpty else { throw APIError.invalid("missing_field", field: "token", "token is required") }
+                guard let token = fields["token"], !token.isEmpty else { throw IssuerError.invalid("missing_field", field: "token", "token is required") }
                 let current = try await status(token: token, now: now)
                 guard current.status == .needsInfo else {
-                    throw APIError(.conflict, code: "not_waiting", "this application is \(current.status.rawValue), not waiting for an answer")
+                    throw IssuerError(.conflict, code: "not_waiting", "this application is \(current.status.rawValue), not waiting for an answer")
                 }
                 guard let reply = fields["reply"]?.trimmingCharacters(in: .whitespacesAndNewlines), (1...4_000).contains(reply.count) else {
-                    throw APIError.invalid("missing_field", field: "reply", "reply is 1–4000 characters")
+                    throw IssuerError.invalid("missing_field", field: "reply", "reply is 1–4000 characters")
                 }
                 checked.value = (token, reply, current)
             }
             do {
-                guard let (token, reply, current) = checked.value else { throw APIError.badRequest("invalid_multipart", "the answer was not checked") }
+                guard let (token, reply, current) = checked.value else { throw IssuerError.malformed("invalid_multipart", "the answer was not checked") }
                 let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
                 let store = store, hash = BearerToken.digest(token)
                 let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
@@ -250,7 +252,7 @@ struct AccountApplicationService: Sendable {
         var cursor: ApplicationStore.QueueCursor?
         if let after, !after.isEmpty {
             guard let parsed = ApplicationStore.QueueCursor(after) else {
-                throw APIError.badRequest("invalid_value", "after is the `next` value of the page before; start again without it")
+                throw IssuerError.malformed("invalid_value", "after is the `next` value of the page before; start again without it")
             }
             cursor = parsed
         }
@@ -284,7 +286,7 @@ struct AccountApplicationService: Sendable {
                  actor: String, now: Int64) async throws -> AccountApplication {
         let trimmed = studentID.trimmingCharacters(in: .whitespaces).uppercased()
         guard (1...32).contains(trimmed.utf8.count), trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-            throw APIError.invalid("invalid_field", field: "student_id", "student_id is 1–32 letters, digits or '-'")
+            throw IssuerError.invalid("invalid_field", field: "student_id", "student_id is 1–32 letters, digits or '-'")
         }
         let store = store, composer = composer
         return try await decide {
@@ -308,7 +310,7 @@ struct AccountApplicationService: Sendable {
 
     func reject(id: String, reason: String, actor: String, now: Int64) async throws -> AccountApplication {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...2_000).contains(reason.count) else { throw APIError.invalid("missing_field", field: "reason", "reason is 1–2000 characters; the applicant reads it") }
+        guard (1...2_000).contains(reason.count) else { throw IssuerError.invalid("missing_field", field: "reason", "reason is 1–2000 characters; the applicant reads it") }
         let store = store, composer = composer
         return try await decide {
             try store.decide(id: id, decision: .reject(reason: reason), mails: { application, _ in
@@ -321,7 +323,7 @@ struct AccountApplicationService: Sendable {
 
     func requestInfo(id: String, message: String, actor: String, now: Int64) async throws {
         let message = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...2_000).contains(message.count) else { throw APIError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
+        guard (1...2_000).contains(message.count) else { throw IssuerError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
         let store = store, composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
         let lapseDays = Int(configuration.unansweredLapse / 86_400)
         // The first link is known only as its hash, so this mail carries a second one.
@@ -341,7 +343,7 @@ struct AccountApplicationService: Sendable {
             mailDelivery.wake()
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             // The one change refused here besides a decision (already_decided, mapped as any store error).
-            throw APIError(.conflict, code: "already_asked", error.message)
+            throw IssuerError(.conflict, code: "already_asked", error.message)
         }
     }
 

@@ -1,6 +1,7 @@
 import AccountRules
 import DaemonSupport
 import Foundation
+import IssuerCore
 import IssuerStore
 
 /// Turns the text fields of an account application (alumni-api.md §3)
@@ -24,7 +25,7 @@ package struct ApplicationFormParser: Sendable {
         guard sex == "male" || sex == "female" else { throw invalid("sex", "sex is male or female") }
         let nationalID: IdentityNumber
         do { nationalID = try IdentityNumber(try required(fields, "national_id")) } catch let error as AccountRulesError {
-            throw APIError.invalid("national_id_invalid", field: "national_id", error.message)
+            throw IssuerError.invalid("national_id_invalid", field: "national_id", error.message)
         }
         let birthText = try required(fields, "birth_date")
         guard let birth = try? CalendarDay(parsing: birthText), birth < today else {
@@ -32,7 +33,7 @@ package struct ApplicationFormParser: Sendable {
         }
         let records = try records(try required(fields, "records"))
         if records.contains(where: { $0.graduationYear == today.year }) {
-            throw APIError.invalid("current_graduate", field: "records",
+            throw IssuerError.invalid("current_graduate", field: "records",
                                    "this year's graduates do not apply: your account opens by itself two days after you receive your diploma, and the alumni centre mails you then")
         }
         let permanent = try address(try required(fields, "permanent_address"), field: "permanent_address", allowSame: false)!
@@ -67,15 +68,15 @@ package struct ApplicationFormParser: Sendable {
 
     func required(_ fields: [String: String], _ name: String) throws -> String {
         guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-            throw APIError.invalid("missing_field", field: name, "\(name) is required")
+            throw IssuerError.invalid("missing_field", field: name, "\(name) is required")
         }
         return value
     }
 
     /// 422 `invalid_field`; inside the JSON members `records` and the addresses, `record` (from 1) and
     /// `member` say which part was wrong, so the page can show the message beside the input the person typed in.
-    func invalid(_ field: String, _ message: String, record: Int? = nil, member: String? = nil) -> APIError {
-        var error = APIError.invalid("invalid_field", field: field, message)
+    func invalid(_ field: String, _ message: String, record: Int? = nil, member: String? = nil) -> IssuerError {
+        var error = IssuerError.invalid("invalid_field", field: field, message)
         if let record { error.extra["record"] = String(record) }
         if let member { error.extra["member"] = member }
         return error
@@ -83,7 +84,7 @@ package struct ApplicationFormParser: Sendable {
 
     func name(_ fields: [String: String], _ field: String, maximum: Int, required isRequired: Bool) throws -> String? {
         guard let value = fields[field]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
-            if isRequired { throw APIError.invalid("missing_field", field: field, "\(field) is required") }
+            if isRequired { throw IssuerError.invalid("missing_field", field: field, "\(field) is required") }
             return nil
         }
         guard (1...maximum).contains(value.count), PersonName.isAcceptable(value) else {

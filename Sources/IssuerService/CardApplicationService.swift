@@ -3,6 +3,7 @@ import CardToken
 import DaemonSupport
 import Foundation
 import HTTPTypes
+import IssuerCore
 import IssuerStore
 import Logging
 
@@ -53,7 +54,7 @@ struct CardApplicationService: Sendable {
     }
 
     /// What the holder could apply for now: the kind the rules would accept, or the refusal they would meet.
-    func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, APIError> {
+    func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, IssuerError> {
         let accounts = services.accounts, rules = policy.rules, today = services.applications.calendar.day(of: services.clock.now()), holderID = holder.id
         return try await services.databaseThreads.read { try accounts.cardApplicationOffer(holderID: holderID, rules: rules, today: today) }
             .mapError(Self.apiError)
@@ -70,7 +71,7 @@ struct CardApplicationService: Sendable {
                                                today: today, now: now, actor: actor, mail: mail)
             }
         } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError.invalid("invalid_value", field: "amount", error.message)
+            throw IssuerError.invalid("invalid_value", field: "amount", error.message)
         }
         services.accountsChanged()
         services.mailDelivery.wake()
@@ -78,28 +79,28 @@ struct CardApplicationService: Sendable {
     }
 
     /// The API's answer for each refusal of the rules.
-    static func apiError(_ refusal: CardApplicationRules.Refusal) -> APIError {
+    static func apiError(_ refusal: CardApplicationRules.Refusal) -> IssuerError {
         switch refusal {
         case .applicationPending:
-            return APIError(.conflict, code: "application_pending",
+            return IssuerError(.conflict, code: "application_pending",
                             "an earlier card application is waiting for its payment; pay it at the alumni centre, or ask staff about it")
         case .physicalCardValid(let validThrough):
-            var error = APIError(.conflict, code: "physical_card_valid",
+            var error = IssuerError(.conflict, code: "physical_card_valid",
                                  "your plastic alumni card is valid through \(validThrough); apply for the digital card after that day")
             error.extra = ["valid_through": validThrough.description]
             return error
         case .cardAlreadyValid(let number, let validThrough, let renewableFrom):
-            var error = APIError(.conflict, code: "card_already_valid",
+            var error = IssuerError(.conflict, code: "card_already_valid",
                                  "digital card \(number) is valid through \(validThrough); it can be renewed from \(renewableFrom)")
             error.extra = ["valid_through": validThrough.description, "renewable_from": renewableFrom.description]
             return error
         case .cardSuspended(let number):
-            return APIError(.forbidden, code: "card_suspended", "card \(number) was suspended or withdrawn by the alumni centre; contact the centre")
+            return IssuerError(.forbidden, code: "card_suspended", "card \(number) was suspended or withdrawn by the alumni centre; contact the centre")
         case .wrongKind(.renewal, let existing):
-            return APIError.invalid("invalid_value", field: "kind",
+            return IssuerError.invalid("invalid_value", field: "kind",
                                     "you already have digital card \(existing ?? "?"); apply with kind \"renewal\" to extend it")
         case .wrongKind:
-            return APIError.invalid("invalid_value", field: "kind", "you have no digital card to renew; apply with kind \"first\"")
+            return IssuerError.invalid("invalid_value", field: "kind", "you have no digital card to renew; apply with kind \"first\"")
         }
     }
 }

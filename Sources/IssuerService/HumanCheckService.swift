@@ -2,6 +2,7 @@ import AccountRules
 import Crypto
 import HTTPTypes
 import DaemonSupport
+import IssuerCore
 import IssuerStore
 
 /// The proof-of-work check of alumni-api.md §2: challenges signed with a
@@ -33,18 +34,18 @@ struct HumanCheckService: Sendable {
     /// Accepts `altcha` once, or throws the contract's 400.
     func check(_ altcha: String?, now: Int64) async throws {
         guard let altcha, !altcha.isEmpty else {
-            throw APIError(.badRequest, code: "human_check_required", "this request needs a solved human check in altcha; fetch one from GET /v1/challenge",
+            throw IssuerError(.malformed, code: "human_check_required", "this request needs a solved human check in altcha; fetch one from GET /v1/challenge",
                            field: "altcha")
         }
         let accepted: HumanCheck.Accepted
         do {
             accepted = try HumanCheck.verify(try HumanCheck.decode(altcha), key: key, maxNumber: maxNumber, now: now, lifetime: lifetime)
         } catch {
-            throw APIError(.badRequest, code: "human_check_failed", error.message, field: "altcha")
+            throw IssuerError(.malformed, code: "human_check_failed", error.message, field: "altcha")
         }
         let spent = spent
         guard try await databaseThreads.write({ try spent.spend(signature: accepted.signature, expiresAt: accepted.expiresAt, now: now) }) else {
-            throw APIError(.badRequest, code: "human_check_failed", "this human check was already used; solve a new one", field: "altcha")
+            throw IssuerError(.malformed, code: "human_check_failed", "this human check was already used; solve a new one", field: "altcha")
         }
     }
 }

@@ -2,6 +2,7 @@ import AccountRules
 import DaemonSupport
 import Foundation
 import HTTPTypes
+import IssuerCore
 import IssuerStore
 import Logging
 import NIOPosix
@@ -41,7 +42,7 @@ struct PasswordService: Sendable {
             let lockout = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
             logger.notice("password change: wrong current password", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)",
                                                                                 "locked_out": "\(lockout != nil)"])
-            throw APIError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
+            throw IssuerError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
         }
         var session: SignInService.Session?
         var replacement: (tokenHash: [UInt8], expiresAt: Int64)?
@@ -59,7 +60,7 @@ struct PasswordService: Sendable {
     private func set(holder: Holder, new: String, keepSession: [UInt8]?, reset: [UInt8]?,
                      newSession: (tokenHash: [UInt8], expiresAt: Int64)? = nil, action: String) async throws {
         guard PasswordHasher.isAcceptableAtLogin(new) else {
-            throw APIError.invalid("password_too_simple", field: "new_password", "a password holds no control characters (tabs, line breaks…)")
+            throw IssuerError.invalid("password_too_simple", field: "new_password", "a password holds no control characters (tabs, line breaks…)")
         }
         let accounts = services.accounts, hasher = services.hasher, policy = policy
         let holderID = holder.id
@@ -76,7 +77,7 @@ struct PasswordService: Sendable {
         let problem = try await NIOThreadPool.singleton.runIfActive {
             policy.problem(with: new, identifiers: known) { candidate in earlier.contains { hasher.verify(candidate, hash: $0) } }
         }
-        if let problem { throw APIError.invalid(problem.rawValue, field: "new_password", Self.explanation(problem, policy: policy)) }
+        if let problem { throw IssuerError.invalid(problem.rawValue, field: "new_password", Self.explanation(problem, policy: policy)) }
         let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(new) }
         do {
             try await services.databaseThreads.write {
@@ -100,7 +101,7 @@ struct PasswordService: Sendable {
         }
     }
 
-    static let invalidResetToken = APIError.badRequest("reset_token_invalid", "this reset link is unknown, used or expired; ask for a new one")
+    static let invalidResetToken = IssuerError.malformed("reset_token_invalid", "this reset link is unknown, used or expired; ask for a new one")
 
     /// Reset mails per account per day: past it the answer is the same and no mail goes.
     static let resetMails = RateCounters.Scope("reset_mail", window: 86_400)
@@ -112,7 +113,7 @@ struct PasswordService: Sendable {
     func requestReset(login text: String, altcha: String?, logger: Logger) async throws {
         let now = services.clock.now()
         try await services.humanCheck.check(altcha, now: now)
-        guard let login = LoginName(text) else { throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters") }
+        guard let login = LoginName(text) else { throw IssuerError.malformed("invalid_value", "login is 1–254 bytes without control characters") }
         let accounts = services.accounts, outbox = services.outbox, counters = services.rateCounters
         let key = accounts.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(key.dropFirst(5).prefix(12))"]

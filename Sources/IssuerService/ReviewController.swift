@@ -302,7 +302,8 @@ struct ReviewController: Sendable {
                 do {
                     _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: "admin:\(staff.name)", now: now)
                     approved.append(entry.id)
-                } catch let error as APIError {
+                } catch let refusal as any ClientRefusal {
+                    let error = refusal.answer
                     problems[entry.id] = error.message
                 } catch let error as IssuerStoreError where error.code != .databaseBusy {
                     problems[entry.id] = error.message

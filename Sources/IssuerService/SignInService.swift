@@ -4,6 +4,7 @@ import Crypto
 import DaemonSupport
 import Foundation
 import HTTPTypes
+import IssuerCore
 import IssuerStore
 import Logging
 import NIOPosix
@@ -35,14 +36,14 @@ struct SignInService: Sendable {
 
     func signIn(_ attempt: Attempt, logger: Logger) async throws -> Session {
         guard let login = LoginName(attempt.login), (1...1_024).contains(attempt.password.utf8.count) else {
-            throw APIError.badRequest("invalid_value", "login is 1–254 bytes without control characters, and password 1–1024 bytes")
+            throw IssuerError.malformed("invalid_value", "login is 1–254 bytes without control characters, and password 1–1024 bytes")
         }
         guard PasswordHasher.isAcceptableAtLogin(attempt.password) else {
-            throw APIError.badRequest("invalid_value", "a password holds no control characters (NUL, tab, line breaks…)")
+            throw IssuerError.malformed("invalid_value", "a password holds no control characters (NUL, tab, line breaks…)")
         }
         // The national ID is the first password, so people type it as the login too.
         guard (try? IdentityNumber(login.text)) == nil else {
-            throw APIError.invalid("national_id_as_login", field: "login",
+            throw IssuerError.invalid("national_id_as_login", field: "login",
                                    "that is a national ID: it goes in the password field; sign in with your student ID, e-mail address or mobile number")
         }
         let now = services.clock.now()
@@ -107,11 +108,11 @@ struct SignInService: Sendable {
                 logger.warning("login lockout", metadata: logName.merging(["seconds": "\(lockout.seconds)"]) { $1 })
             }
             // The same answer for an unknown account and a wrong password.
-            throw APIError(.unauthorized, code: "invalid_credentials", "the login or password is not right")
+            throw IssuerError(.unauthenticated, code: "invalid_credentials", "the login or password is not right")
         }
         guard holder.status == .active else {
             services.metrics.login("suspended")
-            throw APIError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
+            throw IssuerError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
         }
         if holder.firstLoginPending {
             try checkOpened(holder, now: now)
@@ -193,7 +194,7 @@ struct SignInService: Sendable {
               let opens = try? day.adding(days: 2) else { return }
         let calendar = services.applications.calendar
         guard now < calendar.start(of: opens) else { return }
-        throw APIError(.forbidden, code: "account_not_open", "this account opens on \(opens), two days after the diploma date")
+        throw IssuerError(.forbidden, code: "account_not_open", "this account opens on \(opens), two days after the diploma date")
     }
 
     /// `login.first_login: national_id_and_mail_code`: the first login also
@@ -201,20 +202,20 @@ struct SignInService: Sendable {
     func checkMailCode(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
         let accounts = services.accounts, outbox = services.outbox, lockouts = services.lockouts
         guard let email = holder.email else {
-            throw APIError(.forbidden, code: "mail_code_unavailable", "the first login needs a code by mail, and this account has no e-mail address; contact the alumni centre")
+            throw IssuerError(.forbidden, code: "mail_code_unavailable", "the first login needs a code by mail, and this account has no e-mail address; contact the alumni centre")
         }
         let holderID = holder.id
         if let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
             if try await services.databaseThreads.write({ try accounts.consumeFirstLoginCode(holderID: holderID, codeHash: hash, now: now) }) { return }
             _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
-            throw APIError(.unauthorized, code: "mail_code_invalid", "the code is wrong or has expired; sign in again for a new one", field: "mail_code")
+            throw IssuerError(.unauthenticated, code: "mail_code_invalid", "the code is wrong or has expired; sign in again for a new one", field: "mail_code")
         }
         if try await !services.databaseThreads.read({ try accounts.hasFirstLoginCode(holderID: holderID, now: now) }) {
             let code = String(format: "%06d", Int.random(in: 0...999_999))
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
             guard let mail = services.composer.compose(kind: "first_login_code", to: email, now: now, { $0.firstLoginCode(code, 15) }) else {
-                throw APIError(.serviceUnavailable, code: "mail_unavailable", "the code cannot be mailed just now; try again later")
+                throw IssuerError(.unavailable, code: "mail_unavailable", "the code cannot be mailed just now; try again later")
             }
             try await services.databaseThreads.write {
                 try accounts.createFirstLoginCode(holderID: holderID, codeHash: hash, expiresAt: now + 15 * 60, mail: mail, outbox: outbox, now: now)
@@ -222,12 +223,12 @@ struct SignInService: Sendable {
             services.mailDelivery.wake()
             logger.info("first-login code mailed", metadata: ["student_id": "\(holder.studentID)"])
         }
-        throw APIError(.forbidden, code: "mail_code_required", "a six-digit code was mailed to the address on file; sign in again with it in mail_code",
+        throw IssuerError(.forbidden, code: "mail_code_required", "a six-digit code was mailed to the address on file; sign in again with it in mail_code",
                        field: "mail_code")
     }
 
-    static func tooManyAttempts(_ retryAfter: Int64) -> APIError {
-        APIError(.tooManyRequests, code: "too_many_attempts", "too many login attempts; try again in \(retryAfter) s",
-                 headers: [.retryAfter: String(retryAfter)])
+    static func tooManyAttempts(_ retryAfter: Int64) -> IssuerError {
+        IssuerError(.tooManyAttempts, code: "too_many_attempts", "too many login attempts; try again in \(retryAfter) s",
+                 retryAfter: Int64(retryAfter))
     }
 }

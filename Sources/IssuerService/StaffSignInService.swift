@@ -2,6 +2,7 @@ import Crypto
 import DaemonSupport
 import Foundation
 import HTTPTypes
+import IssuerCore
 import IssuerStore
 import Logging
 import NIOPosix
@@ -56,11 +57,11 @@ struct StaffSignInService: Sendable {
     func enrol(ticket text: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
         let now = services.clock.now()
         guard let name = name(inTicket: text, now: now) else {
-            throw APIError(.unauthorized, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
+            throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         let staff = services.staff, account = "staff:\(name)"
         guard let found = try await services.databaseThreads.read({ try staff.credentials(name: name) }), !found.member.enrolled else {
-            throw APIError(.unauthorized, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
+            throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         try await takeCode(code, factor: StaffSecondFactor(secret: found.totpSecret), credentials: found, enrol: true, account: account, client: client,
                            now: now, logger: logger)
@@ -78,7 +79,7 @@ struct StaffSignInService: Sendable {
         _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
         logger.notice("staff login failed: code", metadata: ["staff": "\(name)", "client": "\(client)"])
         // The server's time, so a phone whose clock is off can be told apart from a wrong code.
-        var error = APIError(.unauthorized, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(services.composer.localTime(now))",
+        var error = IssuerError(.unauthenticated, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(services.composer.localTime(now))",
                              field: "code")
         error.extra = ["server_time": services.composer.localTime(now)]
         throw error
@@ -96,7 +97,7 @@ struct StaffSignInService: Sendable {
         return .signedIn(token: token, expiresAt: expires, member: member)
     }
 
-    static let invalid = APIError(.unauthorized, code: "invalid_credentials", "the name or password is not right")
+    static let invalid = IssuerError(.unauthenticated, code: "invalid_credentials", "the name or password is not right")
 
     // MARK: Enrolment tickets: "name.expiry.mac"
 
@@ -118,13 +119,13 @@ struct StaffSignInService: Sendable {
 extension IssuerServices {
     /// The staff member behind a console session cookie, if their role is at least `minimum`.
     func authenticatedStaff(sessionToken: String?, minimum: AdminRole) async throws -> StaffMember {
-        guard let sessionToken else { throw APIError.unauthorized("sign in to the staff console") }
+        guard let sessionToken else { throw IssuerError.signInRequired("sign in to the staff console") }
         let staff = staff, hash = BearerToken.digest(sessionToken), now = clock.now()
         guard let member = try await databaseThreads.read({ try staff.session(tokenHash: hash, now: now) }) else {
-            throw APIError.unauthorized("the staff session has ended; sign in again")
+            throw IssuerError.signInRequired("the staff session has ended; sign in again")
         }
         guard member.role >= minimum else {
-            throw APIError.forbidden("this needs the \(minimum.rawValue) role; \(member.name) has \(member.role.rawValue)")
+            throw IssuerError.forbidden("this needs the \(minimum.rawValue) role; \(member.name) has \(member.role.rawValue)")
         }
         return member
     }

@@ -1,5 +1,4 @@
-import DaemonSupport
-import HTTPTypes
+import IssuerCore
 import Synchronization
 
 /// A bound on uploads in progress, so that many large uploads at once
@@ -20,14 +19,14 @@ final class UploadSlots: Sendable {
 
     /// Runs `body` holding one of `client`'s slots, or throws 503 when none is free.
     func withSlot<T>(client: String, _ body: () async throws -> T) async throws -> T {
-        let refusal = held.withLock { held -> APIError? in
+        let refusal = held.withLock { held -> IssuerError? in
             guard held.total < limit else {
-                return APIError(.serviceUnavailable, code: "too_many_uploads", "too many uploads are in progress; try again in a minute",
-                                headers: [.retryAfter: "30"])
+                return IssuerError(.unavailable, code: "too_many_uploads", "too many uploads are in progress; try again in a minute",
+                                retryAfter: 30)
             }
             guard held.byClient[client, default: 0] < perClient else {
-                return APIError(.serviceUnavailable, code: "too_many_uploads",
-                                "this address already has \(perClient) uploads in progress; wait for them to finish", headers: [.retryAfter: "30"])
+                return IssuerError(.unavailable, code: "too_many_uploads",
+                                "this address already has \(perClient) uploads in progress; wait for them to finish", retryAfter: 30)
             }
             held.total += 1
             held.byClient[client, default: 0] += 1

@@ -3,6 +3,7 @@ import ArgumentParser
 import CLISupport
 import DaemonSupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import Logging
@@ -123,7 +124,9 @@ struct ApplicationsCommand: AsyncParsableCommand {
 
 /// Runs a service call, turning its errors into the command line's.
 func serviceCall<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let error as APIError {
+    do { return try await body() } catch let error as IssuerError {
+        throw CommandFailure.failed("\(error.code): \(error.message)")
+    } catch let error as APIError {
         throw CommandFailure.failed("\(error.code): \(error.message)")
     } catch let error as IssuerStoreError {
         throw CommandFailure.failed(error.message)

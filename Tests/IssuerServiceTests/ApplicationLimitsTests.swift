@@ -5,6 +5,7 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 @testable import IssuerService
+import IssuerCore
 import IssuerStore
 import NIOCore
 import TestSupport
@@ -106,11 +107,11 @@ struct ApplicationLimitsTests {
         let slots = UploadSlots(limit: 3, perClient: 2)
         try await slots.withSlot(client: "192.0.2.1") {
             try await slots.withSlot(client: "192.0.2.1") {
-                await #expect(throws: APIError.self) { try await slots.withSlot(client: "192.0.2.1") {} }
+                await #expect(throws: IssuerError.self) { try await slots.withSlot(client: "192.0.2.1") {} }
                 // Another client still gets the last slot; then the whole bound holds.
                 try await slots.withSlot(client: "192.0.2.2") {
                     #expect(slots.inUse == 3)
-                    await #expect(throws: APIError.self) { try await slots.withSlot(client: "192.0.2.3") {} }
+                    await #expect(throws: IssuerError.self) { try await slots.withSlot(client: "192.0.2.3") {} }
                 }
             }
         }

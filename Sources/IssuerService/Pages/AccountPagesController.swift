@@ -79,7 +79,8 @@ struct AccountPagesController: Sendable {
                 .init(login: login, password: password, altcha: fields.nonEmpty("altcha"),
                       mailCode: fields.nonEmpty("mail_code"), client: services.clientAddress(of: request, context: context)),
                 logger: context.logger)
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             let field = error.code == "invalid_credentials" ? "password" : error.field == "mail_code" ? "mail_code" : nil
             var response = pages.page("login", visit, status: error.status, values: loginValues(
                 visit, login: login, errors: [(field, WebPages.text(for: error, visit))], askMailCode: error.code.hasPrefix("mail_code")))
@@ -175,7 +176,8 @@ struct AccountPagesController: Sendable {
             session = try await PasswordService(services: services).change(
                 holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
                 client: services.clientAddress(of: request, context: context), rotateSession: true, logger: context.logger)
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             return pages.page("password", visit, status: error.status, values: passwordValues(
                 visit, holder: found.holder, csrf: csrf, firstLogin: first, errors: [(error.field, WebPages.text(for: error, visit))]))
         }
@@ -211,7 +213,8 @@ struct AccountPagesController: Sendable {
         do {
             try await PasswordService(services: services).requestReset(login: login, altcha: fields.nonEmpty("altcha"),
                                                                        logger: context.logger)
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             values.merge(WebPages.errorValues([(error.field == "altcha" ? nil : "login", WebPages.text(for: error, visit))])) { $1 }
             return pages.page("reset_request", visit, status: error.status, values: values)
         }
@@ -232,7 +235,8 @@ struct AccountPagesController: Sendable {
         }
         do {
             try await PasswordService(services: services).confirmReset(token: token, new: new, logger: context.logger)
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             values.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }
             return pages.page("reset_confirm", visit, status: error.status, values: values)
         }

@@ -58,7 +58,8 @@ struct ApplicationPagesController: Sendable {
         } catch let error as PageError {
             // Only the CSRF check at the first file part throws one here: the rest of the body is not wanted.
             return APIError.jsonResponse(status: error.status, code: error.code, message: error.text, headers: [.connection: "close"])
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             return APIError.jsonResponse(status: error.status, code: error.code, message: WebPages.text(for: error, visit), headers: error.headers,
                                          field: error.field, extra: error.extra)
         }

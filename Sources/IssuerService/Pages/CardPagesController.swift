@@ -63,7 +63,7 @@ struct CardPagesController: Sendable {
             values["offer"] = ["kind": offered.rawValue, "text": catalogue.text("card_apply_offer", [
                 "kind": catalogue.text(offered == .first ? "card_apply_first" : "card_apply_renewal"), "amount": String(fee)])]
         case .failure(let closed):
-            if !issuedNow { values["closed"] = WebPages.text(for: closed, visit) }
+            if !issuedNow { values["closed"] = WebPages.text(for: closed.answer, visit) }
         }
         values["issue_note"] = catalogue.text(configuration.issueOn == .submission ? "card_apply_issue_submission" : "card_apply_issue_payment")
         values["issued_now"] = issuedNow
@@ -106,10 +106,12 @@ struct CardPagesController: Sendable {
         do {
             application = try await CardApplicationService(services: services).submit(
                 holder: found.holder, kind: kind, altcha: fields.nonEmpty("altcha"), logger: context.logger)
-        } catch let error as APIError where error.status == .conflict || error.status == .forbidden {
+        } catch let refusal as any ClientRefusal where refusal.answer.status == .conflict || refusal.answer.status == .forbidden {
+            let error = refusal.answer
             // A refusal of the rules is not the visitor's mistake: the page shows why no application is possible now.
             return pages.page("card_apply", visit, status: error.status, values: try await applyValues(visit, holder: found.holder, csrf: csrf))
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             return pages.page("card_apply", visit, status: error.status, values: try await applyValues(
                 visit, holder: found.holder, csrf: csrf, errors: [(nil, WebPages.text(for: error, visit))]))
         }

@@ -23,7 +23,8 @@ struct DirectoryPageController: Sendable {
         let query: MerchantController.Query
         do {
             query = try MerchantController.Query(request.uri.queryParameters, allowed: ["category", "q"])
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             errors.append((nil, WebPages.text(for: error, visit)))
             query = MerchantController.Query()
         }

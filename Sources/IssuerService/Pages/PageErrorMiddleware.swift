@@ -23,7 +23,8 @@ struct PageErrorMiddleware: RouterMiddleware {
         } catch let error as PageError {
             let visit = pages.visit(request)
             return pages.page("error", visit, status: error.status, values: ["text": error.text])
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             return answer(error, request)
         } catch let error as any CodedError where error.apiError != nil {
             if let alert = error.operatorAlert {

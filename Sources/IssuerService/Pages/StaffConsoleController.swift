@@ -81,7 +81,8 @@ struct StaffConsoleController: Sendable {
                 name: name, password: fields["password"] ?? "", code: fields.nonEmpty("code"),
                 client: services.clientAddress(of: request, context: context), logger: context.logger)
             return try answer(outcome, visit)
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             var values = WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])
             values["csrf"] = pages.csrfToken(visit, sessionHash: nil)
             values["name"] = name
@@ -97,7 +98,8 @@ struct StaffConsoleController: Sendable {
         do {
             return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: services.clientAddress(of: request, context: context),
                                                       logger: context.logger), visit)
-        } catch let error as APIError where error.code == "code_invalid" {
+        } catch let refusal as any ClientRefusal where refusal.answer.code == "code_invalid" {
+            let error = refusal.answer
             // The same secret again, with the error and the server's time.
             guard let name = service.name(inTicket: ticket, now: services.clock.now()),
                   let found = try await services.databaseThreads.read({ [staff = services.staff] in try staff.credentials(name: name) }) else { throw error }
@@ -252,7 +254,8 @@ struct StaffConsoleController: Sendable {
             case "request-info": try await applications.requestInfo(id: id, message: try text("message"), actor: signed.actor, now: now)
             default: throw HTTPError(.notFound)
             }
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             let application = try await applications.application(id: id, actor: signed.actor, now: now)
             var page = applicationValues(application, visit)
             page.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }
@@ -303,7 +306,8 @@ struct StaffConsoleController: Sendable {
             let application = try await CardApplicationService(services: services).recordPayment(applicationID: id, amount: amount, reference: reference,
                                                                                                 actor: signed.actor)
             return try await cardsPage(visit, signed, notice: visit.catalogue.text("staff_payment_recorded", ["number": application.cardNumber ?? ""]))
-        } catch let error as APIError {
+        } catch let refusal as any ClientRefusal {
+            let error = refusal.answer
             return try await cardsPage(visit, signed, status: error.status, messages: [(nil, WebPages.text(for: error, visit))])
         }
     }

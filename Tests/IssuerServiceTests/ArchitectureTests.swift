@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue #26: the layers stay apart. A source scan, so a stray import is
+/// caught by the test suite rather than by the next reader.
+@Suite("What each target may import")
+struct ArchitectureTests {
+    /// Modules that speak HTTP or SQL; the domain targets use none of them.
+    static let transportAndStorage: Set<String> = [
+        "Hummingbird", "HummingbirdCore", "HummingbirdTesting", "HummingbirdBcrypt", "HummingbirdOTP", "HTTPTypes", "NIOHTTP1", "GRDB", "PostgresNIO",
+    ]
+
+    /// Every module a target's sources import, with the files that import it.
+    static func imports(of target: String) throws -> [String: [String]] {
+        let directory = ProjectPaths.packageRoot.appendingPathComponent("Sources/\(target)")
+        let files = try #require(FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.allObjects as? [URL])
+        var found: [String: [String]] = [:]
+        for file in files where file.pathExtension == "swift" {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let words = line.split(separator: " ").map(String.init)
+                // `import X`, `@testable import X`, `package import X`, `import struct X.Y`.
+                guard let at = words.firstIndex(of: "import"), at + 1 < words.count, words[..<at].allSatisfy({ $0.hasPrefix("@") || $0 == "public" || $0 == "package" || $0 == "internal" }) else { continue }
+                let module = words[at + 1] == "struct" || words[at + 1] == "class" || words[at + 1] == "enum" || words[at + 1] == "func" ? words[at + 2] : words[at + 1]
+                found[String(module.split(separator: ".")[0]), default: []].append(file.lastPathComponent)
+            }
+        }
+        return found
+    }
+
+    @Test func theDomainTargetImportsNeitherHTTPNorAStorageEngine() throws {
+        let sources = ProjectPaths.packageRoot.appendingPathComponent("Sources/IssuerCore")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sources.path).contains { $0.hasSuffix(".swift") }, "the scan finds IssuerCore's sources")
+        let imports = try Self.imports(of: "IssuerCore")
+        let wrong = imports.filter { Self.transportAndStorage.contains($0.key) }
+        #expect(wrong.isEmpty, "IssuerCore imports \(wrong)")
+    }
+
+    @Test func theScanSeesWhatItLooksFor() throws {
+        // IssuerService is the HTTP layer: if the scan missed its imports, the check above would pass vacuously.
+        let imports = try Self.imports(of: "IssuerService")
+        #expect(imports["Hummingbird"] != nil && imports["HTTPTypes"] != nil)
+    }
+}
