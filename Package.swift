@@ -71,6 +71,7 @@ let package = Package(
             name: "IssuerCore",
             dependencies: [
                 "CardKeys", "CardToken", "AccountRules", "IssuerStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -21,7 +21,7 @@ struct AccountApplicationService: Sendable {
     let configuration: IssuerConfiguration
     let databaseThreads: DatabaseThreads
     let uploads: UploadSlots
-    let rateCounters: RateCounters
+    let loginGuard: any LoginGuardRepository
     /// Woken by every action here that queues mail, whoever calls it.
     let mailDelivery: MailDeliveryService
     let refusedClients = RefusedClients()
@@ -117,8 +117,8 @@ struct AccountApplicationService: Sendable {
                      retryAfter: Int64(wait))
         }
         if let end = refusedClients.refusedUntil(client, now: now) { throw refusal(end - now) }
-        let counters = rateCounters, scope = Self.clientApplications
-        let count = try await databaseThreads.write { try counters.add(scope, key: "client:" + client, now: now) }
+        let scope = Self.clientApplications
+        let count = try await loginGuard.add(scope, key: "client:" + client, now: now)
         guard count <= configuration.applicationsPerClientHourly else {
             let wait = scope.remaining(now)
             refusedClients.refuse(client, until: now + wait, now: now)
@@ -135,8 +135,8 @@ struct AccountApplicationService: Sendable {
             throw IssuerError.invalid("consent_outdated", field: "consent_version",
                                    "the personal-data notice is now version \(consent.version); read it again (GET /v1/consent) and agree to that version")
         }
-        let counters = rateCounters, scope = Self.nationalIDApplications, key = store.nationalIDKey(nationalID)
-        let count = try await databaseThreads.write { try counters.add(scope, key: key, now: now) }
+        let scope = Self.nationalIDApplications
+        let count = try await loginGuard.add(scope, key: store.nationalIDKey(nationalID), now: now)
         guard count <= configuration.applicationsPerNationalIDDaily else {
             let wait = scope.remaining(now)
             throw IssuerError(.tooManyAttempts, code: "too_many_attempts",

@@ -3,6 +3,7 @@ import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 
 /// The alumni centre's public account flows (alumni-api.md §2–§4): the

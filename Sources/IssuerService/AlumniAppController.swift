@@ -71,11 +71,7 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let token = try Authentication.bearerToken(request)
-        let hash = BearerToken.digest(token)
-        let accounts = services.accounts
-        try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
-        services.sessions.forget(hash)
+        try await SignInService(services: services).signOut(sessionToken: try Authentication.bearerToken(request))
         return Response(status: .noContent)
     }
 

@@ -41,8 +41,7 @@ extension IssuerServices {
         if let cached = sessions.entry(hash, now: now) {
             entry = cached
         } else {
-            let accounts = accounts
-            guard let found = try await databaseThreads.read({ try accounts.sessionContext(tokenHash: hash, now: now) }) else {
+            guard let found = try await sessionStore.holderSession(tokenHash: hash, now: now) else {
                 throw APIError.unauthorized("the session has expired or was ended; log in again")
             }
             entry = SessionCache.Entry(holder: found.holder, cards: found.cards, expiresAt: found.expiresAt, loadedAt: now)

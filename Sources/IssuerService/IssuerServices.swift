@@ -5,6 +5,7 @@ import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 import Logging
@@ -32,7 +33,11 @@ public struct IssuerServices: Sendable {
     public let tokens: CardTokenService
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
-    public let lockouts: LoginLockouts
+    /// Lockouts, counters and spent human checks (behind a repository protocol, issue #26).
+    public let loginGuard: any LoginGuardRepository
+    /// Alumni and staff sessions (behind a repository protocol, issue #26).
+    public let sessionStore: any SessionRepository
+    /// For a store that counts inside its own transaction (the reset mails' daily cap) until its aggregate has a repository.
     public let rateCounters: RateCounters
     public let outbox: MailOutbox
     /// The partner-merchant directory (the first aggregate behind a repository protocol, issue #26).
@@ -115,14 +120,16 @@ public struct IssuerServices: Sendable {
                                     validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
         verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,
                                   databaseThreads: databaseThreads)
-        lockouts = LoginLockouts(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout))
+        loginGuard = SQLiteLoginGuard(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout),
+                                      kek: credentials.kek, threads: databaseThreads)
         rateCounters = RateCounters(database: self.database)
+        sessionStore = SQLiteSessionRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
         merchants = SQLiteMerchantRepository(database: self.database, threads: databaseThreads)
         applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)
         vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
-        humanCheck = HumanCheckService(kek: credentials.kek, database: self.database, maxNumber: configuration.humanCheckMaxNumber,
-                                       lifetime: configuration.humanCheckLifetime, databaseThreads: databaseThreads)
+        humanCheck = HumanCheckService(kek: credentials.kek, spent: loginGuard, maxNumber: configuration.humanCheckMaxNumber,
+                                       lifetime: configuration.humanCheckLifetime)
         composer = MailComposer(from: configuration.mailFrom, fromName: configuration.mailFromName, baseURL: configuration.baseURL,
                                 timeZone: configuration.timeZone)
         let calendar = try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
@@ -150,7 +157,7 @@ public struct IssuerServices: Sendable {
             store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
             composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
             uploads: UploadSlots(limit: configuration.maxConcurrentUploads, perClient: configuration.maxUploadsPerClient),
-            rateCounters: rateCounters, mailDelivery: mailDelivery)
+            loginGuard: loginGuard, mailDelivery: mailDelivery)
     }
 
     /// The name given in EHLO: the public URL's host, else this host's name.

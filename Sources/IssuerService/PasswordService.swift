@@ -29,17 +29,17 @@ struct PasswordService: Sendable {
     @discardableResult
     func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, rotateSession: Bool = false,
                 logger: Logger) async throws -> SignInService.Session? {
-        let sign = SignInService(services: services), lockouts = services.lockouts, now = services.clock.now()
+        let sign = SignInService(services: services), loginGuard = services.loginGuard, now = services.clock.now()
         let account = "holder:\(holder.id)"
         if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) {
+        if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
         guard PasswordHasher.isAcceptableAtLogin(current), current.utf8.count <= 1_024,
               try await sign.passwordMatches(holder, current) else {
-            let lockout = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+            let lockout = try await loginGuard.recordFailure(accounts: [account], client: client, now: now)
             logger.notice("password change: wrong current password", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)",
                                                                                 "locked_out": "\(lockout != nil)"])
             throw IssuerError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")

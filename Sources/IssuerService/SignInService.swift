@@ -48,7 +48,7 @@ struct SignInService: Sendable {
         }
         let now = services.clock.now()
         let client = attempt.client
-        let accounts = services.accounts, lockouts = services.lockouts
+        let accounts = services.accounts, loginGuard = services.loginGuard
         // The name as typed is never logged or stored: its keyed hash stands for it.
         let spelling = accounts.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(spelling.dropFirst(5).prefix(12))", "client": "\(client)"]
@@ -64,7 +64,7 @@ struct SignInService: Sendable {
         case .always:
             try await services.humanCheck.check(attempt.altcha, now: now)
         case .afterFailures:
-            if try await services.databaseThreads.read({ try lockouts.hasRecentFailures(account: account, client: client, now: now) }) {
+            if try await loginGuard.hasRecentFailures(account: account, client: client, now: now) {
                 try await services.humanCheck.check(attempt.altcha, now: now)
             }
         case .never:
@@ -75,13 +75,13 @@ struct SignInService: Sendable {
         // could test which e-mail or mobile belongs to a student ID. Under
         // another spelling the password is not checked, the time is the
         // same, and the answer is an ordinary failure, counted to that spelling.
-        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: spelling, client: client, now: now) }) {
+        if let retryAfter = try await loginGuard.retryAfter(account: spelling, client: client, now: now) {
             services.metrics.login("throttled")
             logger.notice("login refused: this client is locked out of the account", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
         let accountLocked = account != spelling
-            ? try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) != nil : false
+            ? try await loginGuard.retryAfter(account: account, client: client, now: now) != nil : false
         if let holder, holder.firstLoginPending, !accountLocked {
             try await checkFirstLoginCeiling(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
         }
@@ -94,12 +94,8 @@ struct SignInService: Sendable {
         }
         guard matches, let holder else {
             // Under a locked account nothing was checked: only the spelling counts.
-            let keys = account == spelling || accountLocked ? [spelling] : [account, spelling]
-            let lockout = try await services.databaseThreads.write { () -> LoginLockouts.Lockout? in
-                var started: LoginLockouts.Lockout?
-                for key in keys { started = try lockouts.failed(account: key, client: client, now: now) ?? started }
-                return started
-            }
+            let keys: Set = account == spelling || accountLocked ? [spelling] : [account, spelling]
+            let lockout = try await loginGuard.recordFailure(accounts: keys, client: client, now: now)
             if let holder, holder.firstLoginPending, !accountLocked { try await countFirstLoginGuess(holder, now: now, logger: logger) }
             services.metrics.login("invalid_credentials")
             logger.notice("login failed", metadata: logName)
@@ -120,24 +116,28 @@ struct SignInService: Sendable {
                 try await checkMailCode(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
             }
         }
-        for key in Set([account, spelling]) where try await services.databaseThreads.read({ try lockouts.hasFailures(account: key, client: client) }) {
-            try await services.databaseThreads.write { try lockouts.succeeded(account: key, client: client) }
-        }
+        try await loginGuard.recordSuccess(accounts: [account, spelling], client: client)
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + services.configuration.sessionLifetime
-        let holderID = holder.id, tokenHash = BearerToken.digest(token)
-        try await services.databaseThreads.write { try accounts.createSession(holderID: holderID, tokenHash: tokenHash, now: now, expiresAt: expires) }
+        try await services.sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
         services.metrics.login("ok")
         logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)", "first": "\(holder.firstLoginPending)"])
         return Session(token: token, expiresAt: expires, studentID: holder.studentID,
                        passwordChangeRequired: holder.passwordChangeRequired || holder.firstLoginPending)
     }
 
+    /// Ends a session (signing out, or a new sign-in in the same browser)
+    /// and drops it from this instance's cache at once; an unknown token
+    /// is already ended.
+    func signOut(sessionToken: String) async throws {
+        let hash = BearerToken.digest(sessionToken)
+        try await services.sessionStore.endHolderSession(tokenHash: hash)
+        services.sessions.forget(hash)
+    }
+
     /// Whether today's wrong first-login guesses at this account reached the ceiling.
     func firstLoginEscalated(_ holder: Holder, now: Int64) async throws -> Bool {
-        let counters = services.rateCounters, key = String(holder.id)
-        return try await services.databaseThreads.read { try counters.count(Self.firstLoginGuesses, key: key, now: now) }
-            >= services.configuration.firstLoginDailyLimit
+        try await services.loginGuard.count(Self.firstLoginGuesses, key: String(holder.id), now: now) >= services.configuration.firstLoginDailyLimit
     }
 
     /// Review 2, #7: past `login.first_login_daily_limit` wrong guesses
@@ -157,14 +157,11 @@ struct SignInService: Sendable {
 
     /// Counts a wrong first-login guess; at the ceiling the address on file is told, once a day.
     func countFirstLoginGuess(_ holder: Holder, now: Int64, logger: Logger) async throws {
-        let counters = services.rateCounters, key = String(holder.id), limit = services.configuration.firstLoginDailyLimit
+        let limit = services.configuration.firstLoginDailyLimit
         let notice = holder.email.flatMap { email in
             services.composer.compose(kind: "first_login_guessed", to: email, now: now) { $0.firstLoginGuessed(holder.studentID, limit) }
         }
-        let outbox = services.outbox
-        let count = try await services.databaseThreads.write {
-            try counters.add(Self.firstLoginGuesses, key: key, now: now, reaching: limit, mail: notice, outbox: outbox)
-        }
+        let count = try await services.loginGuard.add(Self.firstLoginGuesses, key: String(holder.id), now: now, notice: notice.map { (limit, $0) })
         let reached = count == limit
         if reached {
             services.mailDelivery.wake()
@@ -200,7 +197,7 @@ struct SignInService: Sendable {
     /// `login.first_login: national_id_and_mail_code`: the first login also
     /// needs the six-digit code mailed to the address on file.
     func checkMailCode(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
-        let accounts = services.accounts, outbox = services.outbox, lockouts = services.lockouts
+        let accounts = services.accounts, outbox = services.outbox
         guard let email = holder.email else {
             throw IssuerError(.forbidden, code: "mail_code_unavailable", "the first login needs a code by mail, and this account has no e-mail address; contact the alumni centre")
         }
@@ -208,7 +205,7 @@ struct SignInService: Sendable {
         if let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
             if try await services.databaseThreads.write({ try accounts.consumeFirstLoginCode(holderID: holderID, codeHash: hash, now: now) }) { return }
-            _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+            _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
             throw IssuerError(.unauthenticated, code: "mail_code_invalid", "the code is wrong or has expired; sign in again for a new one", field: "mail_code")
         }
         if try await !services.databaseThreads.read({ try accounts.hasFirstLoginCode(holderID: holderID, now: now) }) {

@@ -32,15 +32,15 @@ struct StaffSignInService: Sendable {
         if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        let account = "staff:\(name)", lockouts = services.lockouts, staff = services.staff
-        if let retryAfter = try await services.databaseThreads.read({ try lockouts.retryAfter(account: account, client: client, now: now) }) {
+        let account = "staff:\(name)", loginGuard = services.loginGuard, staff = services.staff
+        if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
         let found = try await services.databaseThreads.read { try staff.credentials(name: name) }
         let hasher = services.hasher, hash = found?.passwordHash
         let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
         guard matches, let found else {
-            _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+            _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
             logger.notice("staff login failed", metadata: ["staff": "\(name)", "client": "\(client)"])
             throw Self.invalid
         }
@@ -71,12 +71,12 @@ struct StaffSignInService: Sendable {
 
     private func takeCode(_ code: String?, factor: StaffSecondFactor, credentials: StaffCredentials, enrol: Bool, account: String, client: String,
                           now: Int64, logger: Logger) async throws {
-        let staff = services.staff, lockouts = services.lockouts, name = credentials.member.name
+        let staff = services.staff, name = credentials.member.name
         if let code, let step = factor.step(for: code, now: now, lastStep: credentials.lastStep),
            try await services.databaseThreads.write({ try staff.takeStep(name: name, step: step, enrol: enrol, now: now) }) {
             return
         }
-        _ = try await services.databaseThreads.write { try lockouts.failed(account: account, client: client, now: now) }
+        _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
         logger.notice("staff login failed: code", metadata: ["staff": "\(name)", "client": "\(client)"])
         // The server's time, so a phone whose clock is off can be told apart from a wrong code.
         var error = IssuerError(.unauthenticated, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(services.composer.localTime(now))",
@@ -86,15 +86,17 @@ struct StaffSignInService: Sendable {
     }
 
     private func session(for member: StaffMember, account: String, client: String, now: Int64, logger: Logger) async throws -> Outcome {
-        let staff = services.staff, lockouts = services.lockouts
-        let token = BearerToken.generate(prefix: "acst_"), hash = BearerToken.digest(token)
+        let token = BearerToken.generate(prefix: "acst_")
         let expires = now + services.configuration.staffSessionLifetime
-        try await services.databaseThreads.write {
-            try lockouts.succeeded(account: account, client: client)
-            try staff.createSession(name: member.name, tokenHash: hash, now: now, expiresAt: expires)
-        }
+        try await services.loginGuard.recordSuccess(accounts: [account], client: client)
+        try await services.sessionStore.createStaffSession(name: member.name, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
         logger.info("staff login", metadata: ["staff": "\(member.name)", "client": "\(client)"])
         return .signedIn(token: token, expiresAt: expires, member: member)
+    }
+
+    /// Ends a console session (signing out); an unknown token is already ended.
+    func signOut(sessionToken: String) async throws {
+        try await services.sessionStore.endStaffSession(tokenHash: BearerToken.digest(sessionToken))
     }
 
     static let invalid = IssuerError(.unauthenticated, code: "invalid_credentials", "the name or password is not right")
@@ -120,8 +122,7 @@ extension IssuerServices {
     /// The staff member behind a console session cookie, if their role is at least `minimum`.
     func authenticatedStaff(sessionToken: String?, minimum: AdminRole) async throws -> StaffMember {
         guard let sessionToken else { throw IssuerError.signInRequired("sign in to the staff console") }
-        let staff = staff, hash = BearerToken.digest(sessionToken), now = clock.now()
-        guard let member = try await databaseThreads.read({ try staff.session(tokenHash: hash, now: now) }) else {
+        guard let member = try await sessionStore.staffSession(tokenHash: BearerToken.digest(sessionToken), now: clock.now()) else {
             throw IssuerError.signInRequired("the staff session has ended; sign in again")
         }
         guard member.role >= minimum else {

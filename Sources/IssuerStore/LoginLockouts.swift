@@ -34,7 +34,7 @@ public struct LoginLockouts: Sendable {
 
     public let database: AppDatabase
     public let limits: Limits
-    public static let maximumLockout: Int64 = 86_400
+    public static let maximumLockout = LockoutRules.maximumLockout
 
     public init(database: AppDatabase, limits: Limits) {
         self.database = database
@@ -53,49 +53,42 @@ public struct LoginLockouts: Sendable {
     /// Records a wrong password; returns the lockout it started, if any.
     @discardableResult
     public func failed(account: String, client: String, now: Int64) throws(IssuerStoreError) -> Lockout? {
-        let limits = limits
-        return try database.write { db -> Lockout? in
-            let previous = try Row.fetchOne(db, sql: "SELECT period_start, failures FROM login_account_failure WHERE account = ?", arguments: [account])
-            var periodStart: Int64 = previous?[0] ?? now
-            var total: Int = previous?[1] ?? 0
-            if now - periodStart >= limits.lockout || now < periodStart { (periodStart, total) = (now, 0) }
-            total = total &+ 1
-            try db.execute(sql: """
-                INSERT INTO login_account_failure (account, period_start, failures, last_seen) VALUES (?, ?, ?, ?)
-                ON CONFLICT (account) DO UPDATE SET period_start = excluded.period_start, failures = excluded.failures, last_seen = excluded.last_seen
-                """, arguments: [account, periodStart, total, now])
+        try database.write { db in try failed(account: account, client: client, now: now, db: db) }
+    }
 
-            let row = try Row.fetchOne(db, sql: "SELECT failures, locked_until, lockouts FROM login_failure WHERE account = ? AND client = ?",
-                                       arguments: [account, client])
-            var failures: Int = row?[0] ?? 0
-            var lockedUntil: Int64 = row?[1] ?? 0
-            var lockouts: Int = row?[2] ?? 0
-            if lockedUntil != 0 && lockedUntil <= now { failures = 0; lockedUntil = 0 }
-            failures = failures &+ 1
-            let allowed = total > limits.strictAfter ? 1 : limits.maxFailures
-            var started: Lockout?
-            if failures >= allowed {
-                lockouts = min(lockouts &+ 1, 64)
-                let factor = Int64(1) << min(lockouts - 1, 16)
-                let (product, overflow) = limits.lockout.multipliedReportingOverflow(by: factor)
-                let seconds = overflow ? Self.maximumLockout : min(product, Self.maximumLockout)
-                lockedUntil = now + seconds
-                started = Lockout(seconds: seconds)
-            }
-            try db.execute(sql: """
-                INSERT INTO login_failure (account, client, failures, locked_until, lockouts, last_seen) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (account, client) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
-                    lockouts = excluded.lockouts, last_seen = excluded.last_seen
-                """, arguments: [account, client, failures, lockedUntil, lockouts, now])
-            // Forget what can no longer lock anyone out.
-            let horizon = now - Self.maximumLockout - limits.lockout
-            try db.execute(sql: "DELETE FROM login_failure WHERE last_seen < ? AND locked_until < ?", arguments: [horizon, now])
-            try db.execute(sql: "DELETE FROM login_account_failure WHERE last_seen < ?", arguments: [horizon])
-            return started
+    /// Records one failure on each of `accounts` in one transaction;
+    /// returns the longest lockout started.
+    public func failed(accounts: Set<String>, client: String, now: Int64) throws(IssuerStoreError) -> Lockout? {
+        try database.write { db in
+            try accounts.sorted().compactMap { try failed(account: $0, client: client, now: now, db: db) }.max { $0.seconds < $1.seconds }
         }
     }
 
-    /// Forgets `client`'s failures for `account` after a successful login.
+    /// `failed` inside a caller's transaction.
+    public func failed(account: String, client: String, now: Int64, db: Database) throws -> Lockout? {
+        let previous = try Row.fetchOne(db, sql: "SELECT period_start, failures FROM login_account_failure WHERE account = ?", arguments: [account])
+        let row = try Row.fetchOne(db, sql: "SELECT failures, locked_until, lockouts FROM login_failure WHERE account = ? AND client = ?",
+                                   arguments: [account, client])
+        let after = LockoutRules.afterFailure(
+            account: previous.map { LockoutRules.AccountFailures(periodStart: $0[0], failures: $0[1]) },
+            client: row.map { LockoutRules.ClientFailures(failures: $0[0], lockedUntil: $0[1], lockouts: $0[2]) },
+            limits: limits, now: now)
+        try db.execute(sql: """
+            INSERT INTO login_account_failure (account, period_start, failures, last_seen) VALUES (?, ?, ?, ?)
+            ON CONFLICT (account) DO UPDATE SET period_start = excluded.period_start, failures = excluded.failures, last_seen = excluded.last_seen
+            """, arguments: [account, after.account.periodStart, after.account.failures, now])
+        try db.execute(sql: """
+            INSERT INTO login_failure (account, client, failures, locked_until, lockouts, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (account, client) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+                lockouts = excluded.lockouts, last_seen = excluded.last_seen
+            """, arguments: [account, client, after.client.failures, after.client.lockedUntil, after.client.lockouts, now])
+        // Forget what can no longer lock anyone out.
+        let horizon = now - Self.maximumLockout - limits.lockout
+        try db.execute(sql: "DELETE FROM login_failure WHERE last_seen < ? AND locked_until < ?", arguments: [horizon, now])
+        try db.execute(sql: "DELETE FROM login_account_failure WHERE last_seen < ?", arguments: [horizon])
+        return after.started
+    }
+
     /// Whether `client` has failures recorded for `account`. Most logins
     /// have none, and only read: a write lock held elsewhere does not hold them up.
     public func hasFailures(account: String, client: String) throws(IssuerStoreError) -> Bool {
@@ -104,6 +97,7 @@ public struct LoginLockouts: Sendable {
         }
     }
 
+    /// Forgets `client`'s failures for `account` after a successful login.
     public func succeeded(account: String, client: String) throws(IssuerStoreError) {
         try database.write { db in
             try db.execute(sql: "DELETE FROM login_failure WHERE account = ? AND client = ?", arguments: [account, client])

@@ -6,22 +6,15 @@ import TestSupport
 import Testing
 
 /// Issue #26, item 4: one behaviour suite over a repository protocol, run
-/// against every backend. A new backend joins by one case of `Backend`.
+/// against every backend. A new backend joins by one case of `StorageBackend`.
 /// Merchants are the first aggregate behind a protocol; the others follow.
 @Suite("Merchant repository: every backend behaves alike")
 struct MerchantRepositoryConformanceTests {
-    enum Backend: String, CaseIterable, CustomStringConvertible {
-        case sqliteInMemory, sqliteOnDisk
-        var description: String { rawValue }
+    typealias Backend = StorageBackend
 
-        func make() throws -> (any MerchantRepository, AuditLog) {
-            let database: AppDatabase
-            switch self {
-            case .sqliteInMemory: database = try AppDatabase.inMemory()
-            case .sqliteOnDisk: database = try AppDatabase.open(path: try ProjectPaths.temporaryDirectory("merchants").appendingPathComponent("issuer.sqlite").path)
-            }
-            return (SQLiteMerchantRepository(database: database, threads: DatabaseThreads()), AuditLog(database: database))
-        }
+    static func make(_ backend: Backend) throws -> (any MerchantRepository, AuditLog) {
+        let database = try backend.database()
+        return (backend.merchants(database), AuditLog(database: database))
     }
 
     static let day = try! CalendarDay(year: 2027, month: 1, day: 15)
@@ -37,7 +30,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func createdMerchantsAreListedFoundAndAuditedAndATakenIDIsRefused(backend: Backend) async throws {
-        let (merchants, audit) = try backend.make()
+        let (merchants, audit) = try Self.make(backend)
         try await merchants.create(try Self.merchant("mellow-cafe"), now: 100, actor: "admin:ops")
         try await merchants.create(try Self.merchant("old-books", name: "Old Books", category: "books",
                                                     until: try CalendarDay(year: 2026, month: 12, day: 31)), now: 100, actor: "admin:ops")
@@ -53,7 +46,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func replaceAndDeleteChangeOnlyWhatExists(backend: Backend) async throws {
-        let (merchants, _) = try backend.make()
+        let (merchants, _) = try Self.make(backend)
         #expect(await Self.code { try await merchants.replace(try Self.merchant("ghost"), now: 100, actor: "admin:ops") } == .notFound)
         #expect(await Self.code { try await merchants.delete(id: "ghost", now: 100, actor: "admin:ops") } == .notFound)
         try await merchants.create(try Self.merchant("mellow-cafe"), now: 100, actor: "admin:ops")
@@ -65,7 +58,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func anImportWithABadRowWritesNothingAndAGoodOneWritesEveryRow(backend: Backend) async throws {
-        let (merchants, _) = try backend.make()
+        let (merchants, _) = try Self.make(backend)
         let header = "merchant_id,name_zh,name_en,category,address,phone,url,offer_zh,offer_en,valid_from,valid_until\n"
         let good = "mellow-cafe,慢活咖啡館,Mellow Café,cafe,臺北市大安區羅斯福路四段 1 號,,,飲品九折,10% off drinks,2026-01-01,2027-12-31\n"
         let bad = "Bad ID!,壞,Bad,cafe,臺北市,,,無,none,2026-01-01,2027-12-31\n"
@@ -81,7 +74,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func ofTwoRacingCreationsOfOneIDExactlyOneWins(backend: Backend) async throws {
-        let (merchants, _) = try backend.make()
+        let (merchants, _) = try Self.make(backend)
         let merchant = try Self.merchant("mellow-cafe")
         let outcomes = await withTaskGroup(of: IssuerStoreError.Code?.self) { group in
             for _ in 0..<8 { group.addTask { await Self.code { try await merchants.create(merchant, now: 100, actor: "admin:ops") } } }

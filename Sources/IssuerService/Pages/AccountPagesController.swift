@@ -88,11 +88,7 @@ struct AccountPagesController: Sendable {
             return response
         }
         // A new session on every login (no fixation); an older one in this browser ends.
-        if let old = visit.sessionToken {
-            let accounts = services.accounts, hash = BearerToken.digest(old)
-            try? await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
-            services.sessions.forget(hash)
-        }
+        if let old = visit.sessionToken { try? await SignInService(services: services).signOut(sessionToken: old) }
         let lifetime = session.expiresAt - services.clock.now()
         let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime)
         let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)
@@ -106,11 +102,8 @@ struct AccountPagesController: Sendable {
         let visit = pages.visit(request)
         let fields = try await WebPages.form(request, visit: visit)
         if let token = visit.sessionToken {
-            let hash = BearerToken.digest(token)
-            try pages.checkCSRF(fields, visit, sessionHash: hash)
-            let accounts = services.accounts
-            try await services.databaseThreads.write { try accounts.deleteSession(tokenHash: hash) }
-            services.sessions.forget(hash)
+            try pages.checkCSRF(fields, visit, sessionHash: BearerToken.digest(token))
+            try await SignInService(services: services).signOut(sessionToken: token)
         }
         var response = pages.redirect("/login?done=logout", visit, cookies: [pages.cookies.clear(pages.cookies.session), pages.cookies.clear(pages.cookies.cardBinding)])
         // The card page's day of tokens and its kept shell go with the session.

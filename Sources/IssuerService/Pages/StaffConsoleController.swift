@@ -133,10 +133,7 @@ struct StaffConsoleController: Sendable {
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         _ = try await checkedForm(request, visit)
-        if let token = visit.staffToken {
-            let staff = services.staff, hash = BearerToken.digest(token)
-            try await services.databaseThreads.write { try staff.deleteSession(tokenHash: hash) }
-        }
+        if let token = visit.staffToken { try await StaffSignInService(services: services).signOut(sessionToken: token) }
         return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
     }
 

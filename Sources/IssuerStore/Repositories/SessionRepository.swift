@@ -1,0 +1,36 @@
+/// Alumni and staff sessions, whatever holds them (issue #26). A session
+/// is stored under the SHA-256 of its bearer token (``BearerToken/digest``),
+/// never the token; expired sessions are pruned as new ones are made.
+/// Every method is one transaction; every backend passes
+/// `SessionRepositoryConformanceTests`.
+public protocol SessionRepository: Sendable {
+    /// Starts an alumnus's session.
+    func createHolderSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64) async throws
+    /// A live session's holder with their cards (active first) and when it
+    /// ends, read in one snapshot: what every request of the alumni app needs.
+    /// The holder's status is the caller's to judge.
+    func holderSession(tokenHash: [UInt8], now: Int64) async throws -> HolderSession?
+    /// Ends an alumnus's session; ending one that does not exist is not an error.
+    func endHolderSession(tokenHash: [UInt8]) async throws
+
+    /// Starts a staff member's console session, audited as `staff_login`.
+    func createStaffSession(name: String, tokenHash: [UInt8], now: Int64, expiresAt: Int64) async throws
+    /// The staff member behind a live session, unless disabled since.
+    func staffSession(tokenHash: [UInt8], now: Int64) async throws -> StaffMember?
+    /// Ends a staff session; ending one that does not exist is not an error.
+    func endStaffSession(tokenHash: [UInt8]) async throws
+}
+
+/// A live alumni session as a request sees it.
+public struct HolderSession: Sendable, Equatable {
+    public let holder: Holder
+    /// Active first, then by latest valid-through.
+    public let cards: [Card]
+    public let expiresAt: Int64
+
+    public init(holder: Holder, cards: [Card], expiresAt: Int64) {
+        self.holder = holder
+        self.cards = cards
+        self.expiresAt = expiresAt
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import IssuerService
+import IssuerStore
+import TestSupport
+
+/// Issue #26, item 4: every backend the repository protocols have. Each
+/// conformance suite runs its behaviours on every case; a new backend
+/// joins them all by one case here and its `database()`.
+enum StorageBackend: String, CaseIterable, CustomStringConvertible {
+    case sqliteInMemory, sqliteOnDisk
+    var description: String { rawValue }
+
+    /// A fresh, migrated, empty database of this backend.
+    func database() throws -> AppDatabase {
+        switch self {
+        case .sqliteInMemory: try AppDatabase.inMemory()
+        case .sqliteOnDisk: try AppDatabase.open(path: try ProjectPaths.temporaryDirectory("conformance").appendingPathComponent("issuer.sqlite").path)
+        }
+    }
+
+    func merchants(_ database: AppDatabase) -> any MerchantRepository {
+        SQLiteMerchantRepository(database: database, threads: DatabaseThreads())
+    }
+
+    func loginGuard(_ database: AppDatabase, limits: LoginLockouts.Limits, kek: KeyEncryptionKey) -> any LoginGuardRepository {
+        SQLiteLoginGuard(database: database, limits: limits, kek: kek, threads: DatabaseThreads())
+    }
+
+    func sessions(_ database: AppDatabase, kek: KeyEncryptionKey) -> any SessionRepository {
+        SQLiteSessionRepository(database: database, kek: kek, threads: DatabaseThreads())
+    }
+}
