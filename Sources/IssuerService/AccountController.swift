@@ -18,7 +18,7 @@ struct AccountController: Sendable {
         group.post("account-applications", use: apply)
         group.get("account-applications/status", use: applicationStatus)
         group.post("account-applications/status", use: answer)
-        group.post("account/password", use: changePassword)
+        group.signedInHolders(services, cardAccess: false).post("account/password", use: changePassword)
         group.post("password-reset", use: requestReset)
         group.post("password-reset/confirm", use: confirmReset)
     }
@@ -90,7 +90,8 @@ struct AccountController: Sendable {
     }
 
     @Sendable func changePassword(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, _, sessionHash) = try await services.authenticatedHolder(request)
+        let signedIn = try context.holder()
+        let (holder, sessionHash) = (signedIn.holder, signedIn.tokenHash)
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(PasswordChange.self, from: body, allowedKeys: ["current_password", "new_password"])
         try await PasswordService(services: services).change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,

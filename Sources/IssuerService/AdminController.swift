@@ -15,13 +15,16 @@ struct AdminController: Sendable {
     let services: IssuerServices
 
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
-        group.get("keys", use: listKeys)
-        group.post("keys/rotate", use: rotateKeys)
-        group.post("keys/:kid/revoke", use: revokeKey)
-        group.post("cards/import", use: importCards)
-        group.get("cards/:number", use: showCard)
-        group.post("cards/:number/:action", use: changeCard)
-        group.get("audit", use: auditLog)
+        let auditors = group.administrators(services, minimum: .auditor)
+        auditors.get("keys", use: listKeys)
+        auditors.get("cards/:number", use: showCard)
+        auditors.get("audit", use: auditLog)
+        let operators = group.administrators(services, minimum: .operator)
+        operators.post("cards/import", use: importCards)
+        operators.post("cards/:number/:action", use: changeCard)
+        let admins = group.administrators(services, minimum: .admin)
+        admins.post("keys/rotate", use: rotateKeys)
+        admins.post("keys/:kid/revoke", use: revokeKey)
     }
 
     struct KeyBody: Encodable {
@@ -75,7 +78,6 @@ struct AdminController: Sendable {
     }
 
     @Sendable func listKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
         return try await keysResponse(changes: nil)
     }
 
@@ -85,24 +87,24 @@ struct AdminController: Sendable {
     }
 
     @Sendable func rotateKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try await services.authenticatedAdministrator(request, minimum: .admin)
+        let admin = try context.admin()
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = body.readableBytes == 0 ? RotateRequest(ifDue: nil) : try JSONBody.decode(RotateRequest.self, from: body, allowedKeys: ["if_due"])
         let ifDue = input.ifDue ?? false
         let keyStore = services.keyStore, now = services.clock.now()
         let changes = try await refusedAsConflict("rotation_refused") {
-            try keyStore.rotate(now: now, force: !ifDue, ifDue: ifDue, actor: "admin:\(admin.name)",
+            try keyStore.rotate(now: now, force: !ifDue, ifDue: ifDue, actor: admin.actor,
                                          algorithm: services.configuration.algorithm)
         }
         for _ in changes { services.metrics.keyChange("admin_rotation") }
-        try await services.keysChanged(actor: "admin:\(admin.name)")
+        try await services.keysChanged(actor: admin.actor)
         return try await keysResponse(changes: changes)
     }
 
     struct RevokeRequest: Decodable { let reason: String }
 
     @Sendable func revokeKey(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try await services.authenticatedAdministrator(request, minimum: .admin)
+        let admin = try context.admin()
         let kidText = try context.parameters.require("kid")
         guard let kid = try? KeyID(base64URL: kidText) else {
             throw APIError.badRequest("invalid_value", "the kid must be the base64url of 8 bytes (11 characters)")
@@ -111,10 +113,10 @@ struct AdminController: Sendable {
         let keyStore = services.keyStore, now = services.clock.now()
         guard try await services.databaseThreads.read({ try keyStore.ring()[kid] }) != nil else { throw APIError.notFound("there is no key \(kidText)") }
         let changes = try await refusedAsConflict("revocation_refused") {
-            try keyStore.revoke(kid, reason: reason, now: now, actor: "admin:\(admin.name)")
+            try keyStore.revoke(kid, reason: reason, now: now, actor: admin.actor)
         }
         services.metrics.keyChange("revocation")
-        try await services.keysChanged(actor: "admin:\(admin.name)")
+        try await services.keysChanged(actor: admin.actor)
         return try await keysResponse(changes: changes)
     }
 
@@ -158,7 +160,6 @@ struct AdminController: Sendable {
     }
 
     @Sendable func showCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
         let number = try context.parameters.require("number")
         let accounts = services.accounts
         guard let card = try await services.databaseThreads.read({ try accounts.card(number: number) }) else {
@@ -168,7 +169,7 @@ struct AdminController: Sendable {
     }
 
     @Sendable func changeCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let admin = try context.admin()
         let number = try context.parameters.require("number")
         let status: CardStatus
         switch try context.parameters.require("action") {
@@ -181,9 +182,9 @@ struct AdminController: Sendable {
         do {
             let accounts = services.accounts, now = services.clock.now()
             let card = try await services.databaseThreads.write {
-                try accounts.setCardStatus(number: number, status: status, reason: reason, now: now, actor: "admin:\(admin.name)")
+                try accounts.setCardStatus(number: number, status: status, reason: reason, now: now, actor: admin.actor)
             }
-            await services.cardStatusesChanged(actor: "admin:\(admin.name)")
+            await services.cardStatusesChanged(actor: admin.actor)
             return try JSONBody.response(CardBody(card))
         } catch let error as IssuerStoreError where error.code == .notFound {
             throw APIError.notFound("there is no card \(number.prefix(40))")
@@ -193,7 +194,7 @@ struct AdminController: Sendable {
     }
 
     @Sendable func importCards(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let admin = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let admin = try context.admin()
         let dryRun: Bool
         switch request.uri.queryParameters["dry_run"].map(String.init) {
         case nil, "false": dryRun = false
@@ -201,8 +202,8 @@ struct AdminController: Sendable {
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
         let body = try await JSONBody.collect(request, limit: services.configuration.importMaxBytes)
-        let report = try await importReport(Data(body.readableBytesView), actor: "admin:\(admin.name)", dryRun: dryRun)
-        if report.applied { await services.cardStatusesChanged(actor: "admin:\(admin.name)") }
+        let report = try await importReport(Data(body.readableBytesView), actor: admin.actor, dryRun: dryRun)
+        if report.applied { await services.cardStatusesChanged(actor: admin.actor) }
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 
@@ -227,7 +228,6 @@ struct AdminController: Sendable {
     }
 
     @Sendable func auditLog(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
         var limit = 100
         if let text = request.uri.queryParameters["limit"] {
             guard let value = Int(text), (1...1_000).contains(value) else {

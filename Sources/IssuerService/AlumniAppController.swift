@@ -17,10 +17,11 @@ struct AlumniAppController: Sendable {
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
         group.post("session", use: login)
         group.delete("session", use: logout)
-        group.get("card", use: card)
-        group.get("card/token", use: token)
-        group.get("card/token/qr", use: qr)
-        group.get("card/tokens", use: tokensAhead)
+        let holders = group.signedInHolders(services, cardAccess: true)
+        holders.get("card", use: card)
+        holders.get("card/token", use: token)
+        holders.get("card/token/qr", use: qr)
+        holders.get("card/tokens", use: tokensAhead)
     }
 
     /// The card the app shows: the digital one (a plastic card has no QR code).
@@ -95,7 +96,8 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, cards, _) = try await services.authenticatedCardHolder(request)
+        let signedIn = try context.holder()
+        let (holder, cards) = (signedIn.holder, signedIn.cards)
         let card = try Self.digitalCard(cards)
         return try JSONBody.response(CardResponse(
             cardNumber: card.number.rawValue, status: card.status.rawValue, validThrough: card.validThrough.description,
@@ -151,15 +153,15 @@ struct AlumniAppController: Sendable {
         }
     }
 
-    private func cardForTokens(_ request: Request, now: Int64) async throws -> (Card, String) {
-        let (holder, cards, _) = try await services.authenticatedCardHolder(request)
-        return try services.cardForTokens(holder: holder, cards: cards, now: now)
+    private func cardForTokens(_ context: IssuerRequestContext, now: Int64) throws -> (Card, String) {
+        let signedIn = try context.holder()
+        return try services.cardForTokens(holder: signedIn.holder, cards: signedIn.cards, now: now)
     }
 
     /// The card's offer, or the refusal that says why there is none.
-    private func offer(_ request: Request) async throws -> TokenOffer {
+    private func offer(_ context: IssuerRequestContext) async throws -> TokenOffer {
         let now = services.clock.now()
-        let (card, name) = try await cardForTokens(request, now: now)
+        let (card, name) = try cardForTokens(context, now: now)
         return try await services.tokens.offer(card: card, holderName: name, now: now)
     }
 
@@ -198,7 +200,7 @@ struct AlumniAppController: Sendable {
     @Sendable func tokensAhead(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let count = try Self.windowCount(request, limit: services.tokens.maxPrefetchWindows)
         let now = services.clock.now()
-        let (card, name) = try await cardForTokens(request, now: now)
+        let (card, name) = try cardForTokens(context, now: now)
         let tokens = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
         services.metrics.tokenServed(format: "ahead", count: tokens.count)
         let body = tokens.map { TokenAhead(token: $0.0.token, windowStart: $0.1.start, refreshAt: $0.1.refreshAt, expiresAt: $0.0.expiresAt) }
@@ -206,7 +208,7 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func token(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let offer = try await offer(request)
+        let offer = try await offer(context)
         services.metrics.tokenServed(format: "json")
         let now = services.clock.now()
         return try JSONBody.response(TokenResponse(
@@ -230,7 +232,7 @@ struct AlumniAppController: Sendable {
         for name in request.uri.queryParameters.map({ String($0.key) }) where !["format", "scale"].contains(name) {
             throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: format, scale")
         }
-        let offer = try await offer(request)
+        let offer = try await offer(context)
         let image = try services.qrImages.image(card: offer.current.cardNumber, token: offer.current.token, variant: "\(format)@\(scale)") {
             let code = try QRCode.encode(text: offer.current.token, errorCorrection: .medium)
             return format == "png" ? ByteBuffer(bytes: try code.png(moduleSize: scale)) : ByteBuffer(string: code.svg(moduleSize: scale))

@@ -24,12 +24,6 @@ enum Authentication {
 }
 
 extension IssuerServices {
-    /// The holder behind the request's session token, with their cards
-    /// (active first).
-    func authenticatedHolder(_ request: Request) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
-        try await authenticatedHolder(sessionToken: try Authentication.bearerToken(request))
-    }
-
     /// The holder behind a session token, from the API's bearer header or the pages' cookie.
     func authenticatedHolder(sessionToken token: String) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
         guard token.utf8.count <= Authentication.maximumTokenLength else {
@@ -53,12 +47,8 @@ extension IssuerServices {
         return (entry.holder, entry.cards, hash)
     }
 
-    /// As ``authenticatedHolder(_:)``, for the card, token and card
-    /// application endpoints: refused while the password must change.
-    func authenticatedCardHolder(_ request: Request) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
-        try await authenticatedCardHolder(sessionToken: try Authentication.bearerToken(request))
-    }
-
+    /// As ``authenticatedHolder(sessionToken:)``, for the card, token and
+    /// card application endpoints and pages: refused while the password must change.
     func authenticatedCardHolder(sessionToken: String) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
         let found = try await authenticatedHolder(sessionToken: sessionToken)
         if found.holder.passwordChangeRequired || found.holder.firstLoginPending {

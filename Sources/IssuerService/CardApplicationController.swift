@@ -11,10 +11,11 @@ struct CardApplicationController: Sendable {
     let services: IssuerServices
 
     func addRoutes(to v1: RouterGroup<IssuerRequestContext>, admin: RouterGroup<IssuerRequestContext>) {
-        v1.post("card-applications", use: submit)
-        v1.get("card-applications", use: mine)
-        admin.get("card-applications", use: list)
-        admin.post("card-applications/:id/payment", use: recordPayment)
+        let holders = v1.signedInHolders(services, cardAccess: true)
+        holders.post("card-applications", use: submit)
+        holders.get("card-applications", use: mine)
+        admin.administrators(services, minimum: .reviewer).get("card-applications", use: list)
+        admin.administrators(services, minimum: .operator).post("card-applications/:id/payment", use: recordPayment)
     }
 
     struct Fee: Encodable {
@@ -75,7 +76,7 @@ struct CardApplicationController: Sendable {
     }
 
     @Sendable func submit(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, _, _) = try await services.authenticatedCardHolder(request)
+        let holder = try context.holder().holder
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(SubmitRequest.self, from: body, allowedKeys: ["kind", "altcha"])
         guard let kind = CardApplicationRules.Kind(rawValue: input.kind) else {
@@ -86,7 +87,7 @@ struct CardApplicationController: Sendable {
     }
 
     @Sendable func mine(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let (holder, _, _) = try await services.authenticatedCardHolder(request)
+        let holder = try context.holder().holder
         let accounts = services.accounts
         let applications = try await services.databaseThreads.read { try accounts.cardApplications(holderID: holder.id) }
         // The fees and when a card is issued, so the page can show them before the alumnus applies.
@@ -105,7 +106,7 @@ struct CardApplicationController: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let query = request.uri.queryParameters
         for name in query.map({ String($0.key) }) where !["status", "paid", "limit"].contains(name) {
             throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: status, paid, limit")
@@ -129,7 +130,7 @@ struct CardApplicationController: Sendable {
             }
             limit = value
         }
-        let accounts = services.accounts, now = services.clock.now(), count = limit, actor = "admin:\(staff.name)", wanted = status, wantedPaid = paid
+        let accounts = services.accounts, now = services.clock.now(), count = limit, actor = staff.actor, wanted = status, wantedPaid = paid
         let applications = try await services.databaseThreads.write {
             try accounts.cardApplications(status: wanted, paid: wantedPaid, limit: count, actor: actor, now: now)
         }
@@ -143,7 +144,7 @@ struct CardApplicationController: Sendable {
     }
 
     @Sendable func recordPayment(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let staff = try context.admin()
         let id = try context.parameters.require("id")
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(PaymentRequest.self, from: body, allowedKeys: ["amount", "reference"])
@@ -155,7 +156,7 @@ struct CardApplicationController: Sendable {
             throw APIError.invalid("invalid_value", field: "amount", "amount is the fee paid in TWD, a whole number from 0 to 100000")
         }
         let application = try await CardApplicationService(services: services)
-            .recordPayment(applicationID: id, amount: input.amount, reference: reference, actor: "admin:\(staff.name)")
+            .recordPayment(applicationID: id, amount: input.amount, reference: reference, actor: staff.actor)
         return try JSONBody.response(Body(application, forStaff: true))
     }
 }

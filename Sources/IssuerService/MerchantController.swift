@@ -13,11 +13,12 @@ struct MerchantController: Sendable {
 
     func addRoutes(to v1: RouterGroup<IssuerRequestContext>, admin: RouterGroup<IssuerRequestContext>) {
         v1.get("merchants", use: listed)
-        admin.get("merchants", use: all)
-        admin.post("merchants", use: create)
-        admin.post("merchants/import", use: importCSV)
-        admin.put("merchants/:id", use: replace)
-        admin.delete("merchants/:id", use: delete)
+        admin.administrators(services, minimum: .auditor).get("merchants", use: all)
+        let operators = admin.administrators(services, minimum: .operator)
+        operators.post("merchants", use: create)
+        operators.post("merchants/import", use: importCSV)
+        operators.put("merchants/:id", use: replace)
+        operators.delete("merchants/:id", use: delete)
     }
 
     struct Texts: Codable {
@@ -105,7 +106,6 @@ struct MerchantController: Sendable {
     }
 
     @Sendable func all(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try await services.authenticatedAdministrator(request, minimum: .auditor)
         let merchants = try await services.merchants.all()
         return try JSONBody.response(List(merchants: merchants.map(Body.init)))
     }
@@ -132,10 +132,10 @@ struct MerchantController: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let staff = try context.admin()
         let merchant = try await merchant(request, id: nil)
         do {
-            try await services.merchants.create(merchant, now: services.clock.now(), actor: "admin:\(staff.name)")
+            try await services.merchants.create(merchant, now: services.clock.now(), actor: staff.actor)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.conflict, code: "conflict", error.message)
         }
@@ -143,21 +143,21 @@ struct MerchantController: Sendable {
     }
 
     @Sendable func replace(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let staff = try context.admin()
         let merchant = try await merchant(request, id: try context.parameters.require("id"))
-        try await services.merchants.replace(merchant, now: services.clock.now(), actor: "admin:\(staff.name)")
+        try await services.merchants.replace(merchant, now: services.clock.now(), actor: staff.actor)
         return try JSONBody.response(Body(merchant))
     }
 
     @Sendable func delete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let staff = try context.admin()
         let id = try context.parameters.require("id")
-        try await services.merchants.delete(id: id, now: services.clock.now(), actor: "admin:\(staff.name)")
+        try await services.merchants.delete(id: id, now: services.clock.now(), actor: staff.actor)
         return Response(status: .noContent)
     }
 
     @Sendable func importCSV(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .operator)
+        let staff = try context.admin()
         let dryRun: Bool
         switch request.uri.queryParameters["dry_run"].map(String.init) {
         case nil, "false": dryRun = false
@@ -167,7 +167,7 @@ struct MerchantController: Sendable {
         let body = try await JSONBody.collect(request, limit: min(services.configuration.importMaxBytes, MerchantCSV.maximumBytes))
         let report: MerchantImportReport
         do {
-            report = try await services.merchants.importCSV(Data(body.readableBytesView), now: services.clock.now(), actor: "admin:\(staff.name)", dryRun: dryRun)
+            report = try await services.merchants.importCSV(Data(body.readableBytesView), now: services.clock.now(), actor: staff.actor, dryRun: dryRun)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
         }

@@ -14,15 +14,16 @@ struct ReviewController: Sendable {
     let services: IssuerServices
 
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
-        group.get("account-applications", use: list)
-        group.post("account-applications/approve-matches", use: approveMatches)
-        group.get("account-applications/:id", use: show)
-        group.get("account-applications/:id/national-id", use: revealNationalID)
-        group.get("account-applications/:id/documents/:kind", use: document)
-        group.post("account-applications/:id/approve", use: approve)
-        group.post("account-applications/:id/reject", use: reject)
-        group.post("account-applications/:id/request-info", use: requestInfo)
-        group.get("mail", use: mail)
+        let reviewers = group.administrators(services, minimum: .reviewer)
+        reviewers.get("account-applications", use: list)
+        reviewers.post("account-applications/approve-matches", use: approveMatches)
+        reviewers.get("account-applications/:id", use: show)
+        reviewers.get("account-applications/:id/national-id", use: revealNationalID)
+        reviewers.get("account-applications/:id/documents/:kind", use: document)
+        reviewers.post("account-applications/:id/approve", use: approve)
+        reviewers.post("account-applications/:id/reject", use: reject)
+        reviewers.post("account-applications/:id/request-info", use: requestInfo)
+        group.administrators(services, minimum: .operator).get("mail", use: mail)
     }
 
     struct Entry: Encodable {
@@ -51,7 +52,7 @@ struct ReviewController: Sendable {
     static func day(_ yyyymmdd: Int?) -> String? { yyyymmdd.flatMap { try? CalendarDay(yyyymmdd: $0) }?.description }
 
     @Sendable func list(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let text = request.uri.queryParameters["status"].map(String.init) ?? "pending"
         guard let status = ApplicationStatus(rawValue: text) else {
             throw APIError.badRequest("invalid_value", "status is pending, needs_info, approved or rejected")
@@ -62,7 +63,7 @@ struct ReviewController: Sendable {
             limit = value
         }
         let page = try await services.applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
-                                                         actor: "admin:\(staff.name)", now: services.clock.now())
+                                                         actor: staff.actor, now: services.clock.now())
         struct Body: Encodable {
             let applications: [Entry]
             let total: Int
@@ -204,26 +205,26 @@ struct ReviewController: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
-        let application = try await services.applications.application(id: try applicationID(context), actor: "admin:\(staff.name)", now: services.clock.now())
+        let staff = try context.admin()
+        let application = try await services.applications.application(id: try applicationID(context), actor: staff.actor, now: services.clock.now())
         return try JSONBody.response(Detail(application), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func revealNationalID(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let id = try applicationID(context)
-        let number = try await services.applications.revealNationalID(id: id, actor: "admin:\(staff.name)", now: services.clock.now())
+        let number = try await services.applications.revealNationalID(id: id, actor: staff.actor, now: services.clock.now())
         context.logger.notice("national ID revealed to staff", metadata: ["application": "\(id)", "staff": "\(staff.name)"])
         return try JSONBody.response(["national_id": number], headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func document(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else {
             throw APIError.notFound("a document is id_document or photo")
         }
         let id = try applicationID(context)
-        let file = try await services.applications.document(id: id, kind: kind, actor: "admin:\(staff.name)", now: services.clock.now())
+        let file = try await services.applications.document(id: id, kind: kind, actor: staff.actor, now: services.clock.now())
         return DocumentResponse.response(file, application: id, kind: kind, inline: false)
     }
 
@@ -247,7 +248,7 @@ struct ReviewController: Sendable {
     }
 
     @Sendable func approve(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(Approval.self, from: body, allowedKeys: ["student_id", "take_from_application"])
         let id = try applicationID(context)
@@ -257,7 +258,7 @@ struct ReviewController: Sendable {
             }
             return field
         })
-        _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: "admin:\(staff.name)", now: services.clock.now())
+        _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.actor, now: services.clock.now())
         services.accountsChanged()
         return try JSONBody.response(Decided(applicationID: id, status: "approved"))
     }
@@ -265,22 +266,22 @@ struct ReviewController: Sendable {
     struct Rejection: Decodable { let reason: String }
 
     @Sendable func reject(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(Rejection.self, from: body, allowedKeys: ["reason"])
         let id = try applicationID(context)
-        _ = try await services.applications.reject(id: id, reason: input.reason, actor: "admin:\(staff.name)", now: services.clock.now())
+        _ = try await services.applications.reject(id: id, reason: input.reason, actor: staff.actor, now: services.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "rejected"))
     }
 
     struct InformationRequest: Decodable { let message: String }
 
     @Sendable func requestInfo(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(InformationRequest.self, from: body, allowedKeys: ["message"])
         let id = try applicationID(context)
-        try await services.applications.requestInfo(id: id, message: input.message, actor: "admin:\(staff.name)", now: services.clock.now())
+        try await services.applications.requestInfo(id: id, message: input.message, actor: staff.actor, now: services.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "needs_info"))
     }
 
@@ -290,17 +291,17 @@ struct ReviewController: Sendable {
     /// over with. The others are listed as refused, for a reviewer. Walks
     /// the whole queue, a page at a time.
     @Sendable func approveMatches(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try await services.authenticatedAdministrator(request, minimum: .reviewer)
+        let staff = try context.admin()
         let now = services.clock.now()
         var approved: [String] = []
         var problems: [String: String] = [:]
         var after: String?
         repeat {
-            let page = try await services.applications.queue(statuses: [.pending], after: after, limit: 500, actor: "admin:\(staff.name)", now: now)
+            let page = try await services.applications.queue(statuses: [.pending], after: after, limit: 500, actor: staff.actor, now: now)
             for entry in page.entries {
                 guard let studentID = entry.registrarMatch else { continue }
                 do {
-                    _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: "admin:\(staff.name)", now: now)
+                    _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: staff.actor, now: now)
                     approved.append(entry.id)
                 } catch let refusal as any ClientRefusal {
                     let error = refusal.answer
@@ -317,7 +318,6 @@ struct ReviewController: Sendable {
     }
 
     @Sendable func mail(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        _ = try await services.authenticatedAdministrator(request, minimum: .operator)
         let status = request.uri.queryParameters["status"].map(String.init) ?? "failed"
         guard ["queued", "sent", "failed"].contains(status) else { throw APIError.badRequest("invalid_value", "status is queued, sent or failed") }
         let outbox = services.outbox

@@ -57,6 +57,42 @@ struct AdminAPITests {
         }
     }
 
+    /// Every admin route with the least role it needs (docs/openapi.yaml):
+    /// the route groups' authentication middleware must keep each one.
+    static let leastRoles: [(HTTPRequest.Method, String, AdminRole)] = [
+        (.get, "/v1/admin/keys", .auditor), (.get, "/v1/admin/audit", .auditor), (.get, "/v1/admin/cards/A000000001", .auditor),
+        (.get, "/v1/admin/merchants", .auditor),
+        (.get, "/v1/admin/account-applications", .reviewer), (.get, "/v1/admin/account-applications/x", .reviewer),
+        (.post, "/v1/admin/account-applications/approve-matches", .reviewer), (.post, "/v1/admin/account-applications/x/reject", .reviewer),
+        (.get, "/v1/admin/card-applications", .reviewer),
+        (.get, "/v1/admin/mail", .operator), (.post, "/v1/admin/cards/import", .operator), (.post, "/v1/admin/cards/A000000001/suspend", .operator),
+        (.post, "/v1/admin/card-applications/x/payment", .operator), (.post, "/v1/admin/merchants", .operator),
+        (.put, "/v1/admin/merchants/x", .operator), (.delete, "/v1/admin/merchants/x", .operator),
+        (.post, "/v1/admin/keys/rotate", .admin), (.post, "/v1/admin/keys/kid/revoke", .admin),
+    ]
+
+    @Test func eachAdminRouteNeedsItsLeastRoleAndNoMore() async throws {
+        let harness = try await IssuerHarness()
+        var made: [AdminRole: String] = [:]
+        for role in AdminRole.allCases {
+            made[role] = try harness.services.adminTokens.create(name: "role-\(role.rawValue)", role: role, now: harness.clock.now, actor: "test")
+        }
+        let tokens = made
+        try await harness.application.test(.router) { client in
+            for (method, path, least) in Self.leastRoles {
+                #expect(try await client.send(method, path, bearer: nil).status == .unauthorized, "\(method) \(path) without a token")
+                for role in AdminRole.allCases {
+                    let status = try await client.send(method, path, bearer: tokens[role], json: [String: String]()).status
+                    if role < least {
+                        #expect(status == .forbidden, "\(method) \(path) as \(role.rawValue)")
+                    } else {
+                        #expect(status != .forbidden && status != .unauthorized, "\(method) \(path) as \(role.rawValue): \(status)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func importThroughTheAPIIsAllOrNothing() async throws {
         let harness = try await IssuerHarness()
         try await harness.application.test(.router) { client in

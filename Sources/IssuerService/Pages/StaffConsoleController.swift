@@ -27,14 +27,17 @@ struct StaffConsoleController: Sendable {
         staff.post("login", use: login)
         staff.post("enrol", use: enrol)
         staff.post("logout", use: logout)
-        staff.get("", use: queue)
-        staff.get("applications/:id", use: application)
-        staff.get("applications/:id/documents/:kind", use: document)
-        staff.post("applications/:id/:decision", use: decide)
-        staff.get("cards", use: cardApplications)
-        staff.post("cards/:id/payment", use: recordPayment)
-        staff.get("merchants", use: merchants)
-        staff.get("keys", use: keys)
+        let reviewers = staff.group().add(middleware: StaffAuthentication(services: services, pages: pages, minimum: .reviewer))
+        reviewers.get("", use: queue)
+        reviewers.get("applications/:id", use: application)
+        reviewers.get("applications/:id/documents/:kind", use: document)
+        reviewers.post("applications/:id/:decision", use: decide)
+        let operators = staff.group().add(middleware: StaffAuthentication(services: services, pages: pages, minimum: .operator))
+        operators.get("cards", use: cardApplications)
+        operators.post("cards/:id/payment", use: recordPayment)
+        let auditors = staff.group().add(middleware: StaffAuthentication(services: services, pages: pages, minimum: .auditor))
+        auditors.get("merchants", use: merchants)
+        auditors.get("keys", use: keys)
     }
 
     struct Signed: Sendable {
@@ -45,12 +48,11 @@ struct StaffConsoleController: Sendable {
         var actor: String { "staff:\(member.name)" }
     }
 
-    /// The staff member signed in with at least `minimum`; without a session, to the console's sign-in.
-    func signed(_ visit: WebPages.Visit, minimum: AdminRole) async throws -> Signed? {
-        guard let token = visit.staffToken else { return nil }
-        let member = try await services.authenticatedStaff(sessionToken: token, minimum: minimum)
-        return Signed(member: member, csrf: pages.csrfToken(visit, sessionHash: BearerToken.digest(token)),
-                      roleLabel: visit.catalogue.text("staff_role_\(member.role.rawValue)"))
+    /// The staff member ``StaffAuthentication`` signed in, with what the page shows of them.
+    func signed(_ visit: WebPages.Visit, _ context: IssuerRequestContext) throws -> Signed {
+        let signedIn = try context.staff()
+        return Signed(member: signedIn.member, csrf: pages.csrfToken(visit, sessionHash: signedIn.tokenHash),
+                      roleLabel: visit.catalogue.text("staff_role_\(signedIn.member.role.rawValue)"))
     }
 
     func values(_ signed: Signed, _ extra: [String: Any] = [:]) -> [String: Any] {
@@ -141,7 +143,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func queue(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let now = services.clock.now(), calendar = services.applications.calendar, catalogue = visit.catalogue
         // The open ones by default; decided ones on request (?status=approved|rejected).
         let wanted = request.uri.queryParameters["status"].flatMap { ApplicationStatus(rawValue: String($0)) }
@@ -168,7 +170,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func application(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let id = try context.parameters.require("id")
         let application = try await services.applications.application(id: id, actor: signed.actor, now: services.clock.now())
         return pages.page("staff_application", visit, values: values(signed, applicationValues(application, visit)))
@@ -220,7 +222,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func document(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let id = try context.parameters.require("id")
         guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else { throw HTTPError(.notFound) }
         let file = try await services.applications.document(id: id, kind: kind, actor: signed.actor, now: services.clock.now())
@@ -230,7 +232,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func decide(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .reviewer) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let fields = try await checkedForm(request, visit)
         let id = try context.parameters.require("id"), now = services.clock.now(), applications = services.applications
         func text(_ name: String) throws -> String {
@@ -265,7 +267,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func cardApplications(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .operator) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         return try await cardsPage(visit, signed)
     }
 
@@ -292,7 +294,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func recordPayment(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .operator) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let fields = try await checkedForm(request, visit)
         let id = try context.parameters.require("id")
         let reference = (fields["reference"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -311,7 +313,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func merchants(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .auditor) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let english = visit.language == .english
         let all = try await services.merchants.all()
         let rows = all.map { m -> [String: Any] in
@@ -323,7 +325,7 @@ struct StaffConsoleController: Sendable {
 
     @Sendable func keys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        guard let signed = try await signed(visit, minimum: .auditor) else { return pages.redirect("/staff/login", visit) }
+        let signed = try signed(visit, context)
         let keyStore = services.keyStore, composer = services.composer, catalogue = visit.catalogue
         let ring = try await services.databaseThreads.read { try keyStore.ring() }
         let rows = ring.keys.map { key -> [String: Any] in
