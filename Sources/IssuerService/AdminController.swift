@@ -161,8 +161,7 @@ struct AdminController: Sendable {
 
     @Sendable func showCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let number = try context.parameters.require("number")
-        let accounts = services.accounts
-        guard let card = try await services.databaseThreads.read({ try accounts.card(number: number) }) else {
+        guard let card = try await services.cards.card(number: number) else {
             throw APIError.notFound("there is no card \(number.prefix(40))")
         }
         return try JSONBody.response(CardBody(card))
@@ -180,10 +179,7 @@ struct AdminController: Sendable {
         }
         let reason = try await reasonField(request)
         do {
-            let accounts = services.accounts, now = services.clock.now()
-            let card = try await services.databaseThreads.write {
-                try accounts.setCardStatus(number: number, status: status, reason: reason, now: now, actor: admin.actor)
-            }
+            let card = try await services.cards.setCardStatus(number: number, status: status, reason: reason, now: services.clock.now(), actor: admin.actor)
             await services.cardStatusesChanged(actor: admin.actor)
             return try JSONBody.response(CardBody(card))
         } catch let error as IssuerStoreError where error.code == .notFound {
@@ -209,10 +205,8 @@ struct AdminController: Sendable {
 
     /// A file that cannot be read as the registrar's CSV is a 422 that says why.
     private func importReport(_ data: Data, actor: String, dryRun: Bool) async throws -> CardImportReport {
-        let accounts = services.accounts, now = services.clock.now()
         do {
-            let welcome = services.accountReadyMail
-            return try await services.databaseThreads.write { try accounts.importCSV(data, now: now, actor: actor, dryRun: dryRun, accountReady: welcome) }
+            return try await services.holders.importRegistrar(data, now: services.clock.now(), actor: actor, dryRun: dryRun, accountReady: services.accountReadyMail)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
         }

@@ -88,8 +88,7 @@ struct CardApplicationController: Sendable {
 
     @Sendable func mine(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let holder = try context.holder().holder
-        let accounts = services.accounts
-        let applications = try await services.databaseThreads.read { try accounts.cardApplications(holderID: holder.id) }
+        let applications = try await services.cards.cardApplications(holderID: holder.id)
         // The fees and when a card is issued, so the page can show them before the alumnus applies.
         struct Fees: Encodable { let first: Fee; let renewal: Fee }
         struct List: Encodable {
@@ -130,10 +129,7 @@ struct CardApplicationController: Sendable {
             }
             limit = value
         }
-        let accounts = services.accounts, now = services.clock.now(), count = limit, actor = staff.actor, wanted = status, wantedPaid = paid
-        let applications = try await services.databaseThreads.write {
-            try accounts.cardApplications(status: wanted, paid: wantedPaid, limit: count, actor: actor, now: now)
-        }
+        let applications = try await services.cards.cardApplications(status: status, paid: paid, limit: limit, actor: staff.actor, now: services.clock.now())
         struct List: Encodable { let applications: [Body] }
         return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: true) }))
     }

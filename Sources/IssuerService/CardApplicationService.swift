@@ -36,12 +36,11 @@ struct CardApplicationService: Sendable {
     func submit(holder: Holder, kind: CardApplicationRules.Kind, altcha: String?, logger: Logger) async throws -> CardApplication {
         let now = services.clock.now()
         try await services.humanCheck.check(altcha, now: now)
-        let accounts = services.accounts, policy = policy, mail = issuedMail, today = services.applications.calendar.day(of: now)
+        let today = services.applications.calendar.day(of: now)
         let application: CardApplication
         do {
-            application = try await services.databaseThreads.write {
-                try accounts.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now, mail: mail)
-            }
+            application = try await services.cards.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now,
+                                                                         mail: issuedMail)
         } catch let refusal as CardApplicationRules.Refusal {
             throw Self.apiError(refusal)
         }
@@ -55,21 +54,18 @@ struct CardApplicationService: Sendable {
 
     /// What the holder could apply for now: the kind the rules would accept, or the refusal they would meet.
     func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, IssuerError> {
-        let accounts = services.accounts, rules = policy.rules, today = services.applications.calendar.day(of: services.clock.now()), holderID = holder.id
-        return try await services.databaseThreads.read { try accounts.cardApplicationOffer(holderID: holderID, rules: rules, today: today) }
-            .mapError(Self.apiError)
+        let today = services.applications.calendar.day(of: services.clock.now())
+        return try await services.cards.cardApplicationOffer(holderID: holder.id, rules: policy.rules, today: today).mapError(Self.apiError)
     }
 
     /// Records a payment; an application awaiting it is issued.
     func recordPayment(applicationID: String, amount: Int, reference: String, actor: String) async throws -> CardApplication {
         let now = services.clock.now()
-        let accounts = services.accounts, policy = policy, mail = issuedMail, today = services.applications.calendar.day(of: now)
+        let today = services.applications.calendar.day(of: now)
         let application: CardApplication
         do {
-            application = try await services.databaseThreads.write {
-                try accounts.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
-                                               today: today, now: now, actor: actor, mail: mail)
-            }
+            application = try await services.cards.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
+                                                                     today: today, now: now, actor: actor, mail: issuedMail)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw IssuerError.invalid("invalid_value", field: "amount", error.message)
         }

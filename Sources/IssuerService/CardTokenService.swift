@@ -24,7 +24,7 @@ public struct TokenOffer: Sendable, Equatable {
 /// costs only the signing (docs/cards.md "Tokens ahead").
 public final class CardTokenService: Sendable {
     let keyStore: KeyStore
-    let accounts: AccountStore
+    let cards: any CardRepository
     public let schedule: TokenSchedule
     let metrics: IssuerMetrics
     let databaseThreads: DatabaseThreads
@@ -67,11 +67,11 @@ public final class CardTokenService: Sendable {
         let token: SignedCardToken
     }
 
-    init(keyStore: KeyStore, accounts: AccountStore, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads,
+    init(keyStore: KeyStore, cards: any CardRepository, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads,
          tokenIDKey: SymmetricKey, maxPrefetchWindows: Int) {
         self.databaseThreads = databaseThreads
         self.keyStore = keyStore
-        self.accounts = accounts
+        self.cards = cards
         self.schedule = schedule
         self.metrics = metrics
         self.tokenIDKey = tokenIDKey
@@ -126,8 +126,7 @@ public final class CardTokenService: Sendable {
             upcoming.append(next)
         }
         let windows = upcoming
-        let accounts = accounts, number = card.number.rawValue, last = windows[windows.count - 1].expiresAt
-        try await databaseThreads.write { try accounts.noteTokensHandedOut(card: number, until: last) }
+        try await cards.noteTokensHandedOut(card: card.number.rawValue, until: windows[windows.count - 1].expiresAt)
         let schedule = schedule, tokenIDKey = tokenIDKey, active = key.signing, activeNotBefore = key.managed.notBefore
         // Up to a day of signatures: on a thread pool, not the cooperative threads.
         let tokens = try await NIOThreadPool.singleton.runIfActive {

@@ -37,8 +37,10 @@ public struct IssuerServices: Sendable {
     public let loginGuard: any LoginGuardRepository
     /// Alumni and staff sessions (behind a repository protocol, issue #26).
     public let sessionStore: any SessionRepository
-    /// For a store that counts inside its own transaction (the reset mails' daily cap) until its aggregate has a repository.
-    public let rateCounters: RateCounters
+    /// The alumni accounts (behind a repository protocol, issue #26).
+    public let holders: any HolderRepository
+    /// Cards and card applications (behind a repository protocol, issue #26).
+    public let cards: any CardRepository
     public let outbox: MailOutbox
     /// The partner-merchant directory (the first aggregate behind a repository protocol, issue #26).
     public let merchants: any MerchantRepository
@@ -101,6 +103,11 @@ public struct IssuerServices: Sendable {
             throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")
         }
         accounts = AccountStore(database: self.database, kek: credentials.kek)
+        loginGuard = SQLiteLoginGuard(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout),
+                                      kek: credentials.kek, threads: databaseThreads)
+        sessionStore = SQLiteSessionRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
+        holders = SQLiteHolderRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
+        cards = SQLiteCardRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         adminTokens = AdminTokenStore(database: self.database)
         staff = StaffStore(database: self.database, kek: credentials.kek)
         audit = AuditLog(database: self.database)
@@ -108,22 +115,18 @@ public struct IssuerServices: Sendable {
         throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
         clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
-        tokens = CardTokenService(keyStore: keyStore, accounts: accounts,
+        tokens = CardTokenService(keyStore: keyStore, cards: cards,
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
                                   metrics: metrics, databaseThreads: databaseThreads,
                                   tokenIDKey: credentials.kek.derivedKey(purpose: "token id v1"),
                                   maxPrefetchWindows: configuration.maxPrefetchWindows)
-        publisher = KeySetPublisher(keyStore: keyStore, accounts: accounts,
+        publisher = KeySetPublisher(keyStore: keyStore, cards: cards,
                                     withdrawnCardHorizon: configuration.withdrawnCardHorizon, leeway: configuration.leeway,
                                     rootKey: credentials.rootKey, issuer: configuration.issuerName,
                                     validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
-        verifier = OnlineVerifier(keyStore: keyStore, accounts: accounts, leeway: configuration.leeway, timeZone: configuration.timeZone,
+        verifier = OnlineVerifier(keyStore: keyStore, cards: cards, leeway: configuration.leeway, timeZone: configuration.timeZone,
                                   databaseThreads: databaseThreads)
-        loginGuard = SQLiteLoginGuard(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout),
-                                      kek: credentials.kek, threads: databaseThreads)
-        rateCounters = RateCounters(database: self.database)
-        sessionStore = SQLiteSessionRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
         merchants = SQLiteMerchantRepository(database: self.database, threads: databaseThreads)
         applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)

@@ -24,7 +24,7 @@ public struct PublishedKeySet: Sendable {
 /// the database and warns as that document nears its `exp`.
 public final class KeySetPublisher: Sendable {
     let keyStore: KeyStore
-    let accounts: AccountStore
+    let cards: any CardRepository
     /// How long a withdrawn card stays in `revoked_cards` (see
     /// `IssuerConfiguration.withdrawnCardHorizon`), and the verifiers'
     /// leeway past the last `exp` of tokens it was handed ahead.
@@ -45,10 +45,10 @@ public final class KeySetPublisher: Sendable {
     private struct Held { let loadedAt: Int64; let published: PublishedKeySet? }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, accounts: AccountStore, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
+    init(keyStore: KeyStore, cards: any CardRepository, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
          logger: Logger, databaseThreads: DatabaseThreads) {
         self.databaseThreads = databaseThreads
-        self.accounts = accounts
+        self.cards = cards
         self.withdrawnCardHorizon = withdrawnCardHorizon
         self.leeway = leeway
         self.keyStore = keyStore
@@ -105,10 +105,11 @@ public final class KeySetPublisher: Sendable {
                 "served_root": "\(signer)", "host_root": "\(rootKey.id)"])
             return false
         }
-        let keyStore = keyStore, accounts = accounts, since = now - withdrawnCardHorizon, liveAfter = now - leeway
+        let keyStore = keyStore
         let ring: KeyRing, withdrawn: [String]
         do {
-            (ring, withdrawn) = try await databaseThreads.read { (try keyStore.ring(), try accounts.withdrawnCards(since: since, liveAfter: liveAfter)) }
+            ring = try await databaseThreads.read { try keyStore.ring() }
+            withdrawn = try await cards.withdrawnCards(since: now - withdrawnCardHorizon, liveAfter: now - leeway)
         } catch { throw .wrapping(error, "cannot read the keys") }
         let ringKeys = ring.publishedKeys.compactMap { $0.publicJWK() }
         if let served,

@@ -9,7 +9,7 @@ import Synchronization
 /// cannot know.
 public final class OnlineVerifier: Sendable {
     let keyStore: KeyStore
-    let accounts: AccountStore
+    let cards: any CardRepository
     let leeway: Int64
     let timeZone: TimeZone
     let reloadAfter: Int64 = 5
@@ -18,10 +18,10 @@ public final class OnlineVerifier: Sendable {
     private struct Held { let loadedAt: Int64; let verifier: TokenVerifier }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, accounts: AccountStore, leeway: Int64, timeZone: TimeZone, databaseThreads: DatabaseThreads) {
+    init(keyStore: KeyStore, cards: any CardRepository, leeway: Int64, timeZone: TimeZone, databaseThreads: DatabaseThreads) {
         self.databaseThreads = databaseThreads
         self.keyStore = keyStore
-        self.accounts = accounts
+        self.cards = cards
         self.leeway = leeway
         self.timeZone = timeZone
     }
@@ -31,17 +31,16 @@ public final class OnlineVerifier: Sendable {
     /// Card statuses read in the last few seconds (a verify per scan must
     /// not each read the database); forgotten on changes in this process.
     private struct KnownCard { let status: CardStatus?; let loadedAt: Int64 }
-    private let cards = Mutex<[String: KnownCard]>([:])
+    private let knownCards = Mutex<[String: KnownCard]>([:])
 
-    public func cardsChanged() { cards.withLock { $0.removeAll() } }
+    public func cardsChanged() { knownCards.withLock { $0.removeAll() } }
 
     private func status(of number: String, now: Int64) async throws -> CardStatus? {
-        if let known = cards.withLock({ $0[number] }), now >= known.loadedAt, now - known.loadedAt < reloadAfter {
+        if let known = knownCards.withLock({ $0[number] }), now >= known.loadedAt, now - known.loadedAt < reloadAfter {
             return known.status
         }
-        let accounts = accounts
-        let status = try await databaseThreads.read { try accounts.card(number: number)?.status }
-        cards.withLock { cards in
+        let status = try await self.cards.card(number: number)?.status
+        knownCards.withLock { cards in
             if cards.count >= 100_000 { cards.removeAll(keepingCapacity: true) }
             cards[number] = KnownCard(status: status, loadedAt: now)
         }

@@ -62,13 +62,13 @@ struct PasswordService: Sendable {
         guard PasswordHasher.isAcceptableAtLogin(new) else {
             throw IssuerError.invalid("password_too_simple", field: "new_password", "a password holds no control characters (tabs, line breaks…)")
         }
-        let accounts = services.accounts, hasher = services.hasher, policy = policy
+        let holders = services.holders, hasher = services.hasher, policy = policy
         let holderID = holder.id
-        let recent = try await services.databaseThreads.read { try accounts.recentPasswordHashes(holderID: holderID) }
+        let recent = try await holders.recentPasswordHashes(holderID: holderID)
         var identifiers = [holder.studentID, holder.email ?? "", holder.mobile ?? ""]
         // The national ID is compared through its keyed hash, never unsealed.
         if (try? IdentityNumber(new)) != nil, holder.hasNationalID,
-           try await services.databaseThreads.read({ try accounts.nationalIDMatches(holderID: holderID, candidate: new) }) {
+           try await holders.nationalIDMatches(holderID: holderID, candidate: new) {
             identifiers.append(new)
         }
         let earlier = Array(Set(recent + [holder.passwordHash].compactMap { $0 }))
@@ -80,10 +80,8 @@ struct PasswordService: Sendable {
         if let problem { throw IssuerError.invalid(problem.rawValue, field: "new_password", Self.explanation(problem, policy: policy)) }
         let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(new) }
         do {
-            try await services.databaseThreads.write {
-                try accounts.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, newSession: newSession,
-                                            action: action, now: services.clock.now())
-            }
+            try await holders.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, newSession: newSession,
+                                             action: action, now: services.clock.now())
         } catch let error as IssuerStoreError where error.code == .tokenUnusable {
             throw Self.invalidResetToken
         }
@@ -114,17 +112,17 @@ struct PasswordService: Sendable {
         let now = services.clock.now()
         try await services.humanCheck.check(altcha, now: now)
         guard let login = LoginName(text) else { throw IssuerError.malformed("invalid_value", "login is 1–254 bytes without control characters") }
-        let accounts = services.accounts, outbox = services.outbox, counters = services.rateCounters
-        let key = accounts.loginKey(login)
+        let holders = services.holders
+        let key = holders.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(key.dropFirst(5).prefix(12))"]
-        guard let holder = try await services.databaseThreads.read({ try accounts.holder(login: login) }),
+        guard let holder = try await holders.holder(login: login),
               holder.status == .active, let email = holder.email else {
             // The same rendering a real reset does, discarded: composing the mail was most of what still told the two apart.
             let link = services.composer.link("/reset", token: BearerToken.generate(prefix: "acr_"))
             _ = services.composer.compose(kind: "password_reset", to: "nobody@invalid.example", now: now) {
                 $0.passwordReset(link, Int(services.configuration.resetLifetime / 60))
             }
-            try await services.databaseThreads.write { try accounts.recordResetForNoAccount(now: now) }
+            try await holders.recordResetForNoAccount(now: now)
             logger.info("password reset requested for no account with an address", metadata: logName)
             return
         }
@@ -133,10 +131,8 @@ struct PasswordService: Sendable {
         let link = services.composer.link("/reset", token: token)
         let mail = services.composer.compose(kind: "password_reset", to: email, now: now) { $0.passwordReset(link, minutes) }
         let holderID = holder.id, hash = BearerToken.digest(token), expires = now + services.configuration.resetLifetime
-        let sent = try await services.databaseThreads.write {
-            try accounts.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, outbox: outbox, now: now,
-                                             cap: (counters, Self.resetMails, Self.resetMailsPerDay))
-        }
+        let sent = try await holders.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, now: now,
+                                                         cap: (Self.resetMails, Self.resetMailsPerDay))
         guard sent else {
             logger.notice("password reset not mailed: the account's daily number of reset mails is reached", metadata: ["student_id": "\(holder.studentID)"])
             return
@@ -148,8 +144,8 @@ struct PasswordService: Sendable {
     /// `POST /v1/password-reset/confirm`: ends every session of the account.
     func confirmReset(token: String, new: String, logger: Logger) async throws {
         guard (1...128).contains(token.utf8.count) else { throw Self.invalidResetToken }
-        let accounts = services.accounts, hash = BearerToken.digest(token), now = services.clock.now()
-        guard let holder = try await services.databaseThreads.read({ try accounts.passwordReset(tokenHash: hash, now: now) }) else {
+        let hash = BearerToken.digest(token), now = services.clock.now()
+        guard let holder = try await services.holders.passwordReset(tokenHash: hash, now: now) else {
             throw Self.invalidResetToken
         }
         try await set(holder: holder, new: new, keepSession: nil, reset: hash, action: "password_reset")

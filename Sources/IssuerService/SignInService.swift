@@ -48,16 +48,16 @@ struct SignInService: Sendable {
         }
         let now = services.clock.now()
         let client = attempt.client
-        let accounts = services.accounts, loginGuard = services.loginGuard
+        let holders = services.holders, loginGuard = services.loginGuard
         // The name as typed is never logged or stored: its keyed hash stands for it.
-        let spelling = accounts.loginKey(login)
+        let spelling = holders.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(spelling.dropFirst(5).prefix(12))", "client": "\(client)"]
         if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
             services.metrics.login("throttled")
             logger.notice("login refused: too many attempts from this client", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
-        let holder = try await services.databaseThreads.read { try accounts.holder(login: login) }
+        let holder = try await holders.holder(login: login)
         // Counted by the account when it exists, so every spelling of it shares one count.
         let account = holder.map { "holder:\($0.id)" } ?? spelling
         switch services.configuration.humanCheckLogin {
@@ -173,11 +173,10 @@ struct SignInService: Sendable {
     /// through its keyed hash, after a bcrypt of the dummy hash, so both
     /// take the same time as an unknown account's.
     func passwordMatches(_ holder: Holder?, _ password: String) async throws -> Bool {
-        let hasher = services.hasher, accounts = services.accounts
+        let hasher = services.hasher
         if let holder, holder.firstLoginPending {
             _ = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: nil) }
-            let id = holder.id
-            return try await services.databaseThreads.read { try accounts.nationalIDMatches(holderID: id, candidate: password) }
+            return try await services.holders.nationalIDMatches(holderID: holder.id, candidate: password)
         }
         let hash = holder?.passwordHash
         // bcrypt takes a quarter of a second at cost 12: keep it off the cooperative pool.
@@ -197,26 +196,24 @@ struct SignInService: Sendable {
     /// `login.first_login: national_id_and_mail_code`: the first login also
     /// needs the six-digit code mailed to the address on file.
     func checkMailCode(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
-        let accounts = services.accounts, outbox = services.outbox
+        let holders = services.holders
         guard let email = holder.email else {
             throw IssuerError(.forbidden, code: "mail_code_unavailable", "the first login needs a code by mail, and this account has no e-mail address; contact the alumni centre")
         }
         let holderID = holder.id
         if let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
-            if try await services.databaseThreads.write({ try accounts.consumeFirstLoginCode(holderID: holderID, codeHash: hash, now: now) }) { return }
+            if try await holders.consumeFirstLoginCode(holderID: holderID, codeHash: hash, now: now) { return }
             _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
             throw IssuerError(.unauthenticated, code: "mail_code_invalid", "the code is wrong or has expired; sign in again for a new one", field: "mail_code")
         }
-        if try await !services.databaseThreads.read({ try accounts.hasFirstLoginCode(holderID: holderID, now: now) }) {
+        if try await !holders.hasFirstLoginCode(holderID: holderID, now: now) {
             let code = String(format: "%06d", Int.random(in: 0...999_999))
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
             guard let mail = services.composer.compose(kind: "first_login_code", to: email, now: now, { $0.firstLoginCode(code, 15) }) else {
                 throw IssuerError(.unavailable, code: "mail_unavailable", "the code cannot be mailed just now; try again later")
             }
-            try await services.databaseThreads.write {
-                try accounts.createFirstLoginCode(holderID: holderID, codeHash: hash, expiresAt: now + 15 * 60, mail: mail, outbox: outbox, now: now)
-            }
+            try await holders.createFirstLoginCode(holderID: holderID, codeHash: hash, expiresAt: now + 15 * 60, mail: mail, now: now)
             services.mailDelivery.wake()
             logger.info("first-login code mailed", metadata: ["student_id": "\(holder.studentID)"])
         }

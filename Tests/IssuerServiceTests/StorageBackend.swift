@@ -29,4 +29,12 @@ enum StorageBackend: String, CaseIterable, CustomStringConvertible {
     func sessions(_ database: AppDatabase, kek: KeyEncryptionKey) -> any SessionRepository {
         SQLiteSessionRepository(database: database, kek: kek, threads: DatabaseThreads())
     }
+
+    func holders(_ database: AppDatabase, kek: KeyEncryptionKey) -> any HolderRepository {
+        SQLiteHolderRepository(database: database, kek: kek, threads: DatabaseThreads())
+    }
+
+    func cards(_ database: AppDatabase, kek: KeyEncryptionKey) -> any CardRepository {
+        SQLiteCardRepository(database: database, kek: kek, threads: DatabaseThreads())
+    }
 }

@@ -50,8 +50,7 @@ struct CardPagesController: Sendable {
 
     func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, errors: [(field: String?, text: String)] = [],
                      notice: String? = nil, issuedNow: Bool = false) async throws -> [String: Any] {
-        let accounts = services.accounts, holderID = holder.id
-        let history = try await services.databaseThreads.read { try accounts.cardApplications(holderID: holderID) }
+        let history = try await services.cards.cardApplications(holderID: holder.id)
         let configuration = services.configuration, catalogue = visit.catalogue, calendar = services.applications.calendar
         var values = WebPages.errorValues(errors)
         values["signed_in"] = true
