@@ -12,14 +12,13 @@ import NIOPosix
 /// multipart form, the status link, the applicant's answer, and the staff
 /// review. The JSON API and the pages call these same methods.
 struct AccountApplicationService: Sendable {
-    let store: ApplicationStore
+    let store: any AccountApplicationRepository
     let vault: DocumentVault
     let calendar: ReviewCalendar
     let consent: ConsentNotice
     let composer: MailComposer
     let humanCheck: HumanCheckService
     let configuration: IssuerConfiguration
-    let databaseThreads: DatabaseThreads
     let uploads: UploadSlots
     let loginGuard: any LoginGuardRepository
     /// Woken by every action here that queues mail, whoever calls it.
@@ -71,8 +70,7 @@ struct AccountApplicationService: Sendable {
     private func admitAndStore(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck?,
                                checked: Checked) async throws -> Submitted {
         try await admitClient(client, now: now)
-        let applications = store
-        let open = try await databaseThreads.read { try applications.openApplications() }
+        let open = try await store.openApplications()
         guard open < configuration.maxOpenApplications else {
             logger.warning("account applications refused: the review queue is full", metadata: ["open": "\(open)"])
             throw IssuerError(.unavailable, code: "applications_paused",
@@ -158,9 +156,8 @@ struct AccountApplicationService: Sendable {
             id: id, form: form, nationalID: checked.nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
             statusTokenHash: BearerToken.digest(statusToken), reviewDue: due.yyyymmdd,
             documents: files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
-        let store = store, composer = composer, consent = consent
-        try await databaseThreads.write {
-            let facts = try store.identityFacts(checked.nationalID)
+        let composer = composer, consent = consent
+        try await store.submit(submission, mails: { facts in
             var mails: [OutgoingMail] = []
             let link = composer.link("/applications/status", token: statusToken)
             // The receipt carries none of the applicant's own text, so the
@@ -175,8 +172,8 @@ struct AccountApplicationService: Sendable {
                let notice = composer.compose(kind: "application_identity_known", to: onFile, now: now, { $0.identityAlreadyKnown() }) {
                 mails.append(notice)
             }
-            try store.submit(submission, mails: mails, now: now)
-        }
+            return mails
+        }, now: now)
         logger.info("account application received", metadata: ["application": "\(id)"])
         return Submitted(id: id, reviewDue: due)
     }
@@ -196,8 +193,8 @@ struct AccountApplicationService: Sendable {
     func status(token: String, now: Int64) async throws -> ApplicationStore.PublicStatus {
         guard (1...128).contains(token.utf8.count) else { throw Self.unknownToken }
         // The link works until `applications.status_link_grace` after the decision (review 2, #16).
-        let store = store, hash = BearerToken.digest(token), since = now &- configuration.statusLinkGrace
-        guard let status = try await databaseThreads.read({ try store.status(tokenHash: hash, decidedSince: since) }) else { throw Self.unknownToken }
+        let since = now &- configuration.statusLinkGrace
+        guard let status = try await store.status(tokenHash: BearerToken.digest(token), decidedSince: since) else { throw Self.unknownToken }
         return status
     }
 
@@ -228,9 +225,8 @@ struct AccountApplicationService: Sendable {
             do {
                 guard let (token, reply, current) = checked.value else { throw IssuerError.malformed("invalid_multipart", "the answer was not checked") }
                 let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
-                let store = store, hash = BearerToken.digest(token)
                 let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
-                let replaced = try await databaseThreads.write { try store.answer(tokenHash: hash, reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now) }
+                let replaced = try await store.answer(tokenHash: BearerToken.digest(token), reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now)
                 for old in replaced { try? vault.delete(fileName: old.fileName) }
                 logger.info("account application answered", metadata: ["application": "\(current.id)"])
                 return try await status(token: token, now: now)
@@ -256,25 +252,22 @@ struct AccountApplicationService: Sendable {
             }
             cursor = parsed
         }
-        let store = store, start = cursor
-        return try await databaseThreads.write { try store.queue(statuses: statuses, after: start, limit: limit, actor: actor, now: now) }
+        return try await store.queue(statuses: statuses, after: cursor, limit: limit, actor: actor, now: now)
     }
 
     func application(id: String, actor: String, now: Int64) async throws -> AccountApplication {
-        let store = store
-        return try await databaseThreads.write { try store.application(id: id, actor: actor, now: now) }
+        try await store.application(id: id, actor: actor, now: now)
     }
 
     func document(id: String, kind: DocumentKind, actor: String, now: Int64) async throws -> (contentType: String, data: Data) {
-        let store = store, vault = vault, limit = max(configuration.maxDocumentBytes, configuration.maxPhotoBytes)
-        let document = try await databaseThreads.write { try store.documentForReading(id: id, kind: kind, actor: actor, now: now) }
+        let vault = vault, limit = max(configuration.maxDocumentBytes, configuration.maxPhotoBytes)
+        let document = try await store.documentForReading(id: id, kind: kind, actor: actor, now: now)
         let data = try await NIOThreadPool.singleton.runIfActive { try vault.read(fileName: document.fileName, limit: limit) }
         return (document.contentType, data)
     }
 
     func revealNationalID(id: String, actor: String, now: Int64) async throws -> String {
-        let store = store
-        return try await databaseThreads.write { try store.revealNationalID(id: id, actor: actor, now: now) }
+        try await store.revealNationalID(id: id, actor: actor, now: now)
     }
 
     /// Approves with `studentID`, taking from the application only the
@@ -288,9 +281,8 @@ struct AccountApplicationService: Sendable {
         guard (1...32).contains(trimmed.utf8.count), trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw IssuerError.invalid("invalid_field", field: "student_id", "student_id is 1–32 letters, digits or '-'")
         }
-        let store = store, composer = composer
-        return try await decide {
-            try store.decide(id: id, decision: .approve(studentID: trimmed, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced), mails: { application, account in
+        let composer = composer
+        return try await decide(id: id, decision: .approve(studentID: trimmed, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced), mails: { application, account in
                 guard let account else { return [] }
                 var mails: [OutgoingMail] = []
                 if let address = account.email, let mail = composer.compose(kind: "application_approved", to: address, now: now, {
@@ -305,41 +297,36 @@ struct AccountApplicationService: Sendable {
                 }) { mails.append(mail) }
                 return mails
             }, actor: actor, now: now)
-        }
     }
 
     func reject(id: String, reason: String, actor: String, now: Int64) async throws -> AccountApplication {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2_000).contains(reason.count) else { throw IssuerError.invalid("missing_field", field: "reason", "reason is 1–2000 characters; the applicant reads it") }
-        let store = store, composer = composer
-        return try await decide {
-            try store.decide(id: id, decision: .reject(reason: reason), mails: { application, _ in
-                composer.compose(kind: "application_rejected", to: application.form.email, now: now) {
-                    $0.applicationRejected(application.form.chineseName, reason)
-                }.map { [$0] } ?? []
-            }, actor: actor, now: now)
-        }
+        let composer = composer
+        return try await decide(id: id, decision: .reject(reason: reason), mails: { application, _ in
+            composer.compose(kind: "application_rejected", to: application.form.email, now: now) {
+                $0.applicationRejected(application.form.chineseName, reason)
+            }.map { [$0] } ?? []
+        }, actor: actor, now: now)
     }
 
     func requestInfo(id: String, message: String, actor: String, now: Int64) async throws {
         let message = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2_000).contains(message.count) else { throw IssuerError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
-        let store = store, composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
+        let composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
         let lapseDays = Int(configuration.unansweredLapse / 86_400)
         // The first link is known only as its hash, so this mail carries a second one.
         let token = BearerToken.generate(prefix: Self.statusTokenPrefix)
         let hash = BearerToken.digest(token)
         do {
-            try await databaseThreads.write {
-                try store.requestInfo(id: id, message: message, infoTokenHash: hash, workingDaysLeft: { due in
-                    guard let due, let day = try? CalendarDay(yyyymmdd: due) else { return days }
-                    return calendar.workingDaysLeft(until: day, now: now)
-                }, mail: { application in
-                    composer.compose(kind: "application_needs_info", to: application.form.email, now: now) {
-                        $0.informationRequested(application.form.chineseName, message, composer.link("/applications/status", token: token), lapseDays)
-                    }
-                }, actor: actor, now: now)
-            }
+            try await store.requestInfo(id: id, message: message, infoTokenHash: hash, workingDaysLeft: { due in
+                guard let due, let day = try? CalendarDay(yyyymmdd: due) else { return days }
+                return calendar.workingDaysLeft(until: day, now: now)
+            }, mail: { application in
+                composer.compose(kind: "application_needs_info", to: application.form.email, now: now) {
+                    $0.informationRequested(application.form.chineseName, message, composer.link("/applications/status", token: token), lapseDays)
+                }
+            }, actor: actor, now: now)
             mailDelivery.wake()
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             // The one change refused here besides a decision (already_decided, mapped as any store error).
@@ -348,8 +335,10 @@ struct AccountApplicationService: Sendable {
     }
 
     /// A decision and the mail it queued; the store's refusals map to HTTP in IssuerStoreError+HTTP.
-    private func decide(_ body: @escaping @Sendable () throws -> AccountApplication) async throws -> AccountApplication {
-        let decided = try await databaseThreads.write(body)
+    private func decide(id: String, decision: ApplicationStore.Decision,
+                        mails: @escaping @Sendable (AccountApplication, ApplicationStore.OpenedAccount?) -> [OutgoingMail],
+                        actor: String, now: Int64) async throws -> AccountApplication {
+        let decided = try await store.decide(id: id, decision: decision, mails: mails, actor: actor, now: now)
         mailDelivery.wake()
         return decided
     }
@@ -360,13 +349,13 @@ struct AccountApplicationService: Sendable {
     /// retention period ago; returns how many applications it cleared.
     @discardableResult
     func deleteExpiredDocuments(now: Int64, logger: Logger) async -> Int {
-        let store = store, vault = vault, before = now - configuration.documentRetention
+        let vault = vault, before = now - configuration.documentRetention
         var cleared = 0
         do {
-            let due = try await databaseThreads.read { try store.documentsPastRetention(decidedBefore: before) }
+            let due = try await store.documentsPastRetention(decidedBefore: before)
             for (id, documents) in due {
                 try await NIOThreadPool.singleton.runIfActive { for document in documents { try vault.delete(fileName: document.fileName) } }
-                try await databaseThreads.write { try store.markDocumentsDeleted(id: id, now: now) }
+                try await store.markDocumentsDeleted(id: id, now: now)
                 cleared += 1
             }
             if cleared > 0 { logger.notice("deleted application documents past their retention period", metadata: ["applications": "\(cleared)"]) }
@@ -382,19 +371,17 @@ struct AccountApplicationService: Sendable {
     /// staff texts that older rows hold in clear. Returns what it did.
     @discardableResult
     func closeAndErase(now: Int64, logger: Logger) async -> (closed: Int, erased: Int) {
-        let store = store, composer = composer, days = Int(configuration.unansweredLapse / 86_400)
+        let composer = composer, days = Int(configuration.unansweredLapse / 86_400)
         let requestedBefore = now - configuration.unansweredLapse, decidedBefore = now - configuration.rejectedRetention
         let reason = "\(MailCatalogue.traditionalChinese.lapsedReason(days))\n\(MailCatalogue.english.lapsedReason(days))"
         do {
-            let (closed, erased, sealed) = try await databaseThreads.write {
-                let sealed = try store.sealClearStaffTexts()
-                let closed = try store.closeUnanswered(requestedBefore: requestedBefore, reason: reason, mail: { application in
-                    composer.compose(kind: "application_lapsed", to: application.form.email, now: now) {
-                        $0.applicationRejected(application.form.chineseName, $0.lapsedReason(days))
-                    }
-                }, now: now)
-                return (closed, try store.eraseRejected(decidedBefore: decidedBefore, now: now), sealed)
-            }
+            let sealed = try await store.sealClearStaffTexts()
+            let closed = try await store.closeUnanswered(requestedBefore: requestedBefore, reason: reason, mail: { application in
+                composer.compose(kind: "application_lapsed", to: application.form.email, now: now) {
+                    $0.applicationRejected(application.form.chineseName, $0.lapsedReason(days))
+                }
+            }, now: now)
+            let erased = try await store.eraseRejected(decidedBefore: decidedBefore, now: now)
             if closed > 0 {
                 mailDelivery.wake()
                 logger.notice("closed applications whose request for more went unanswered", metadata: ["applications": "\(closed)"])
@@ -411,9 +398,9 @@ struct AccountApplicationService: Sendable {
     /// Deletes sealed files no application refers to and older than an
     /// hour: what an upload cut off by a crash leaves behind.
     func deleteOrphanedFiles(now: Int64, logger: Logger) async {
-        let store = store, vault = vault
+        let vault = vault
         do {
-            let known = try await databaseThreads.read { try store.knownDocumentFiles() }
+            let known = try await store.knownDocumentFiles()
             let removed = try await NIOThreadPool.singleton.runIfActive { () -> Int in
                 var removed = 0
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: vault.directory)) ?? [] where name.hasSuffix(".sealed") && !known.contains(name) {

@@ -79,8 +79,8 @@ extension DevelopmentSetup {
     /// review queue of a new development setup is not empty. Does nothing
     /// when any application exists.
     public static func seedApplication(_ services: IssuerServices) async throws -> Bool {
-        let store = services.applicationStore
-        guard try store.count() == 0 else { return false }
+        let store = services.applicationRepository
+        guard try await store.count() == 0 else { return false }
         try services.vault.prepare()
         let now = services.clock.now()
         let year = services.applications.calendar.day(of: now).year
@@ -102,10 +102,10 @@ extension DevelopmentSetup {
             documents.append(StoredDocument(kind: kind, contentType: type, fileName: name, size: bytes.count))
         }
         let due = services.applications.calendar.reviewDue(submittedAt: now)
-        try store.submit(.init(id: AccountApplicationService.newApplicationID(), form: form, nationalID: nationalID,
+        try await store.submit(.init(id: AccountApplicationService.newApplicationID(), form: form, nationalID: nationalID,
                                consent: ConsentRecord(version: services.applications.consent.version, sha256: services.applications.consent.sha256, at: now),
                                statusTokenHash: BearerToken.digest(BearerToken.generate(prefix: AccountApplicationService.statusTokenPrefix)), reviewDue: due.yyyymmdd, documents: documents),
-                         mails: [], now: now)
+                               mails: { _ in [] }, now: now)
         return true
     }
 

@@ -44,7 +44,8 @@ public struct IssuerServices: Sendable {
     public let outbox: MailOutbox
     /// The partner-merchant directory (the first aggregate behind a repository protocol, issue #26).
     public let merchants: any MerchantRepository
-    public let applicationStore: ApplicationStore
+    /// Account applications (behind a repository protocol, issue #26).
+    public let applicationRepository: any AccountApplicationRepository
     public let vault: DocumentVault
     let humanCheck: HumanCheckService
     let composer: MailComposer
@@ -129,7 +130,7 @@ public struct IssuerServices: Sendable {
                                   databaseThreads: databaseThreads)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
         merchants = SQLiteMerchantRepository(database: self.database, threads: databaseThreads)
-        applicationStore = ApplicationStore(database: self.database, kek: credentials.kek)
+        applicationRepository = SQLiteAccountApplicationRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
         humanCheck = HumanCheckService(kek: credentials.kek, spent: loginGuard, maxNumber: configuration.humanCheckMaxNumber,
                                        lifetime: configuration.humanCheckLifetime)
@@ -157,8 +158,8 @@ public struct IssuerServices: Sendable {
                                            giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,
                                            databaseThreads: databaseThreads, metrics: metrics)
         applications = AccountApplicationService(
-            store: applicationStore, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
-            composer: composer, humanCheck: humanCheck, configuration: configuration, databaseThreads: databaseThreads,
+            store: applicationRepository, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
+            composer: composer, humanCheck: humanCheck, configuration: configuration,
             uploads: UploadSlots(limit: configuration.maxConcurrentUploads, perClient: configuration.maxUploadsPerClient),
             loginGuard: loginGuard, mailDelivery: mailDelivery)
     }

@@ -156,7 +156,7 @@ struct AccountApplicationTests {
             #expect(plain.status == .unsupportedMediaType)
         }
         // Nothing refused is kept: no rows, no files.
-        #expect(try harness.services.applicationStore.queue(statuses: [.pending], actor: "test", now: harness.clock.now).entries.isEmpty)
+        #expect(try await harness.services.applicationRepository.queue(statuses: [.pending], after: nil, limit: 100, actor: "test", now: harness.clock.now).entries.isEmpty)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: harness.configuration.documentDirectory)) ?? []
         #expect(files.isEmpty, "\(files)")
     }

@@ -37,4 +37,8 @@ enum StorageBackend: String, CaseIterable, CustomStringConvertible {
     func cards(_ database: AppDatabase, kek: KeyEncryptionKey) -> any CardRepository {
         SQLiteCardRepository(database: database, kek: kek, threads: DatabaseThreads())
     }
+
+    func applications(_ database: AppDatabase, kek: KeyEncryptionKey) -> any AccountApplicationRepository {
+        SQLiteAccountApplicationRepository(database: database, kek: kek, threads: DatabaseThreads())
+    }
 }
