@@ -71,8 +71,7 @@ struct AdminController: Sendable {
     }
 
     private func keysResponse(changes: [KeyChange]?) async throws -> Response {
-        let keyStore = services.keyStore
-        let (ring, seq) = try await services.databaseThreads.read { (try keyStore.ring(), try keyStore.currentSeq()) }
+        let ring = try await services.keys.ring(), seq = try await services.keys.currentSeq()
         return try JSONBody.response(KeysResponse(keys: ring.keys.map(KeyBody.init), changes: changes.map { $0.map(\.description) },
                                                   keysetSeq: seq))
     }
@@ -91,10 +90,9 @@ struct AdminController: Sendable {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = body.readableBytes == 0 ? RotateRequest(ifDue: nil) : try JSONBody.decode(RotateRequest.self, from: body, allowedKeys: ["if_due"])
         let ifDue = input.ifDue ?? false
-        let keyStore = services.keyStore, now = services.clock.now()
+        let keys = services.keys, now = services.clock.now(), algorithm = services.configuration.algorithm
         let changes = try await refusedAsConflict("rotation_refused") {
-            try keyStore.rotate(now: now, force: !ifDue, ifDue: ifDue, actor: admin.actor,
-                                         algorithm: services.configuration.algorithm)
+            try await keys.rotate(now: now, force: !ifDue, ifDue: ifDue, actor: admin.actor, algorithm: algorithm)
         }
         for _ in changes { services.metrics.keyChange("admin_rotation") }
         try await services.keysChanged(actor: admin.actor)
@@ -110,10 +108,10 @@ struct AdminController: Sendable {
             throw APIError.badRequest("invalid_value", "the kid must be the base64url of 8 bytes (11 characters)")
         }
         let reason = try await reasonField(request)
-        let keyStore = services.keyStore, now = services.clock.now()
-        guard try await services.databaseThreads.read({ try keyStore.ring()[kid] }) != nil else { throw APIError.notFound("there is no key \(kidText)") }
+        let keys = services.keys, now = services.clock.now()
+        guard try await keys.ring()[kid] != nil else { throw APIError.notFound("there is no key \(kidText)") }
         let changes = try await refusedAsConflict("revocation_refused") {
-            try keyStore.revoke(kid, reason: reason, now: now, actor: admin.actor)
+            try await keys.revoke(kid, reason: reason, now: now, actor: admin.actor)
         }
         services.metrics.keyChange("revocation")
         try await services.keysChanged(actor: admin.actor)
@@ -121,9 +119,9 @@ struct AdminController: Sendable {
     }
 
     /// A key change the ring refuses is a 409 that says why.
-    private func refusedAsConflict<T: Sendable>(_ code: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func refusedAsConflict<T: Sendable>(_ code: String, _ body: () async throws -> T) async throws -> T {
         do {
-            return try await services.databaseThreads.write(body)
+            return try await body()
         } catch let error as IssuerStoreError where error.code == .keyChangeRefused {
             throw APIError(.conflict, code: code, error.message)
         }
@@ -229,8 +227,7 @@ struct AdminController: Sendable {
             }
             limit = value
         }
-        let audit = services.audit, count = limit
-        let events = try await services.databaseThreads.read { try audit.recent(limit: count) }.map {
+        let events = try await services.auditRepository.recent(limit: limit).map {
             AuditBody(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, detail: $0.detail)
         }
         return try JSONBody.response(["events": events])

@@ -67,12 +67,11 @@ extension IssuerServices {
         if let bootstrap = credentials.bootstrapAdminTokenHash, ConstantTime.equal(bootstrap, hash) {
             found = ("bootstrap", .admin)
         } else {
-            let adminTokens = adminTokens, now = clock.now()
-            let live = try await databaseThreads.read { try adminTokens.lookup(token, now: now) }
+            let repository = staffRepository, now = clock.now()
+            let live = try await repository.adminToken(token, now: now)
             if let live, live.noteUse {
                 // Best effort, not awaited: a busy database must not hold up an administrator.
-                let threads = databaseThreads
-                Task { _ = try? await threads.write { try adminTokens.noteUse(name: live.name, now: now) } }
+                Task { try? await repository.noteAdminTokenUse(name: live.name, now: now) }
             }
             found = live.map { ($0.name, $0.role) }
         }

@@ -23,11 +23,10 @@ public struct TokenOffer: Sendable, Equatable {
 /// bytes without a table to agree through, and a day of tokens ahead
 /// costs only the signing (docs/cards.md "Tokens ahead").
 public final class CardTokenService: Sendable {
-    let keyStore: KeyStore
+    let keys: any KeyRepository
     let cards: any CardRepository
     public let schedule: TokenSchedule
     let metrics: IssuerMetrics
-    let databaseThreads: DatabaseThreads
     /// Derives the token ids; from the KEK, so every instance agrees.
     let tokenIDKey: SymmetricKey
     /// The most windows one `GET /v1/card/tokens` may ask for.
@@ -67,10 +66,9 @@ public final class CardTokenService: Sendable {
         let token: SignedCardToken
     }
 
-    init(keyStore: KeyStore, cards: any CardRepository, schedule: TokenSchedule, metrics: IssuerMetrics, databaseThreads: DatabaseThreads,
+    init(keys: any KeyRepository, cards: any CardRepository, schedule: TokenSchedule, metrics: IssuerMetrics,
          tokenIDKey: SymmetricKey, maxPrefetchWindows: Int) {
-        self.databaseThreads = databaseThreads
-        self.keyStore = keyStore
+        self.keys = keys
         self.cards = cards
         self.schedule = schedule
         self.metrics = metrics
@@ -187,12 +185,8 @@ public final class CardTokenService: Sendable {
         if let cached = activeKey.withLock({ $0 }), now - cached.loadedAt < keyReuse, now >= cached.loadedAt {
             return cached
         }
-        let keyStore = keyStore
-        let (signing, managed, retiring) = try await databaseThreads.read {
-            let (signing, managed) = try keyStore.activeKey()
-            return (signing, managed, try keyStore.retiringKeys().sorted { ($0.managed.retiredAt ?? 0) > ($1.managed.retiredAt ?? 0) })
-        }
-        let loaded = CachedKey(loadedAt: now, signing: signing, managed: managed, retiring: retiring)
+        let found = try await keys.signingKeys()
+        let loaded = CachedKey(loadedAt: now, signing: found.active.signing, managed: found.active.managed, retiring: found.retiring)
         activeKey.withLock { $0 = loaded }
         return loaded
     }

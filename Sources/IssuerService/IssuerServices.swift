@@ -41,6 +41,14 @@ public struct IssuerServices: Sendable {
     public let holders: any HolderRepository
     /// Cards and card applications (behind a repository protocol, issue #26).
     public let cards: any CardRepository
+    /// The signing keys and the served key set (behind a repository protocol, issue #26).
+    public let keys: any KeyRepository
+    /// Staff accounts and admin tokens (behind a repository protocol, issue #26).
+    public let staffRepository: any StaffRepository
+    /// The mail outbox (behind a repository protocol, issue #26).
+    public let outboxRepository: any OutboxRepository
+    /// The audit log as staff read it (behind a repository protocol, issue #26).
+    public let auditRepository: any AuditRepository
     public let outbox: MailOutbox
     /// The partner-merchant directory (the first aggregate behind a repository protocol, issue #26).
     public let merchants: any MerchantRepository
@@ -109,6 +117,10 @@ public struct IssuerServices: Sendable {
         sessionStore = SQLiteSessionRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         holders = SQLiteHolderRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         cards = SQLiteCardRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
+        keys = SQLiteKeyRepository(keyStore: keyStore, threads: databaseThreads)
+        staffRepository = SQLiteStaffRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
+        outboxRepository = SQLiteOutboxRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
+        auditRepository = SQLiteAuditRepository(database: self.database, threads: databaseThreads)
         adminTokens = AdminTokenStore(database: self.database)
         staff = StaffStore(database: self.database, kek: credentials.kek)
         audit = AuditLog(database: self.database)
@@ -116,18 +128,17 @@ public struct IssuerServices: Sendable {
         throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
         clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
-        tokens = CardTokenService(keyStore: keyStore, cards: cards,
+        tokens = CardTokenService(keys: keys, cards: cards,
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
-                                  metrics: metrics, databaseThreads: databaseThreads,
+                                  metrics: metrics,
                                   tokenIDKey: credentials.kek.derivedKey(purpose: "token id v1"),
                                   maxPrefetchWindows: configuration.maxPrefetchWindows)
-        publisher = KeySetPublisher(keyStore: keyStore, cards: cards,
+        publisher = KeySetPublisher(keys: keys, cards: cards,
                                     withdrawnCardHorizon: configuration.withdrawnCardHorizon, leeway: configuration.leeway,
                                     rootKey: credentials.rootKey, issuer: configuration.issuerName,
-                                    validity: configuration.keySetValidity, logger: logger, databaseThreads: databaseThreads)
-        verifier = OnlineVerifier(keyStore: keyStore, cards: cards, leeway: configuration.leeway, timeZone: configuration.timeZone,
-                                  databaseThreads: databaseThreads)
+                                    validity: configuration.keySetValidity, logger: logger)
+        verifier = OnlineVerifier(keys: keys, cards: cards, leeway: configuration.leeway, timeZone: configuration.timeZone)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
         merchants = SQLiteMerchantRepository(database: self.database, threads: databaseThreads)
         applicationRepository = SQLiteAccountApplicationRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
@@ -154,9 +165,9 @@ public struct IssuerServices: Sendable {
         } catch {
             throw IssuerServiceError(.installation, error.description)
         }
-        mailDelivery = MailDeliveryService(outbox: outbox, transport: transport, sender: configuration.mailFrom,
+        mailDelivery = MailDeliveryService(outbox: outboxRepository, transport: transport, sender: configuration.mailFrom,
                                            giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,
-                                           databaseThreads: databaseThreads, metrics: metrics)
+                                           metrics: metrics)
         applications = AccountApplicationService(
             store: applicationRepository, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
             composer: composer, humanCheck: humanCheck, configuration: configuration,
@@ -186,9 +197,8 @@ public struct IssuerServices: Sendable {
         await applications.closeAndErase(now: now, logger: logger)
         await applications.deleteExpiredDocuments(now: now, logger: logger)
         await applications.deleteOrphanedFiles(now: now, logger: logger)
-        let outbox = outbox
         // A sent message's text has done its work; keep the record, drop the text after a day.
-        try? await databaseThreads.write { try outbox.pruneSent(olderThan: 86_400, now: now) }
+        try? await outboxRepository.pruneSent(olderThan: 86_400, now: now)
     }
 
     /// The office calendar the configuration names (for `calendar add-working-days`).
@@ -270,8 +280,7 @@ public struct IssuerServices: Sendable {
         let now = clock.now()
         var changes: [KeyChange] = []
         do {
-            let keyStore = keyStore, algorithm = configuration.algorithm
-            changes = try await databaseThreads.write { try keyStore.rotate(now: now, ifDue: true, actor: actor, algorithm: algorithm) }
+            changes = try await keys.rotate(now: now, force: false, ifDue: true, actor: actor, algorithm: configuration.algorithm)
             for change in changes {
                 logger.notice("key change", metadata: ["change": "\(change)"])
                 metrics.keyChange("rotation")
@@ -291,11 +300,11 @@ public struct IssuerServices: Sendable {
     /// Whether the daemon can answer token requests: the database answers
     /// and a key is active. Returns the problems otherwise.
     public func readinessProblems() async -> [String] {
-        let database = database, keyStore = keyStore
+        let database = database
         guard (try? await databaseThreads.read({ database.isReachable() })) == true else { return ["the database does not answer"] }
         var problems: [String] = []
         do {
-            if try await databaseThreads.read({ try keyStore.ring() }).active == nil { problems.append("there is no active signing key") }
+            if try await keys.ring().active == nil { problems.append("there is no active signing key") }
         } catch {
             problems.append(IssuerStoreError.wrapping(error, "cannot read the keys").message)
         }

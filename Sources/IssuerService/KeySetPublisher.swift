@@ -23,7 +23,7 @@ public struct PublishedKeySet: Sendable {
 /// passed; without it, it serves what `alumnicard keyset install` put in
 /// the database and warns as that document nears its `exp`.
 public final class KeySetPublisher: Sendable {
-    let keyStore: KeyStore
+    let keys: any KeyRepository
     let cards: any CardRepository
     /// How long a withdrawn card stays in `revoked_cards` (see
     /// `IssuerConfiguration.withdrawnCardHorizon`), and the verifiers'
@@ -34,7 +34,6 @@ public final class KeySetPublisher: Sendable {
     let issuer: String
     let validity: Int64
     let logger: Logger
-    let databaseThreads: DatabaseThreads
     /// How long a document read from the database is served before the
     /// database is asked again (an install by the CLI shows up this fast).
     let reloadAfter: Int64 = 5
@@ -45,13 +44,12 @@ public final class KeySetPublisher: Sendable {
     private struct Held { let loadedAt: Int64; let published: PublishedKeySet? }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, cards: any CardRepository, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
-         logger: Logger, databaseThreads: DatabaseThreads) {
-        self.databaseThreads = databaseThreads
+    init(keys: any KeyRepository, cards: any CardRepository, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
+         logger: Logger) {
         self.cards = cards
         self.withdrawnCardHorizon = withdrawnCardHorizon
         self.leeway = leeway
-        self.keyStore = keyStore
+        self.keys = keys
         self.rootKey = rootKey
         self.issuer = issuer
         self.validity = validity
@@ -76,9 +74,8 @@ public final class KeySetPublisher: Sendable {
 
     @discardableResult
     func reload(now: Int64) async throws(IssuerStoreError) -> PublishedKeySet? {
-        let keyStore = keyStore
         let jws: String?
-        do { jws = try await databaseThreads.read { try keyStore.currentKeySet() } } catch { throw .wrapping(error, "cannot read the key set") }
+        do { jws = try await keys.currentKeySet() } catch { throw .wrapping(error, "cannot read the key set") }
         let published = jws.flatMap(Self.publish)
         held.withLock { $0 = Held(loadedAt: now, published: published) }
         return published
@@ -105,10 +102,9 @@ public final class KeySetPublisher: Sendable {
                 "served_root": "\(signer)", "host_root": "\(rootKey.id)"])
             return false
         }
-        let keyStore = keyStore
         let ring: KeyRing, withdrawn: [String]
         do {
-            ring = try await databaseThreads.read { try keyStore.ring() }
+            ring = try await keys.ring()
             withdrawn = try await cards.withdrawnCards(since: now - withdrawnCardHorizon, liveAfter: now - leeway)
         } catch { throw .wrapping(error, "cannot read the keys") }
         let ringKeys = ring.publishedKeys.compactMap { $0.publicJWK() }
@@ -122,9 +118,7 @@ public final class KeySetPublisher: Sendable {
         guard ring.active != nil else { return false }
         let issuer = issuer, validity = validity
         do {
-            _ = try await databaseThreads.write {
-                try keyStore.signKeySet(root: rootKey, issuer: issuer, now: now, validity: validity, revokedCards: withdrawn, actor: actor)
-            }
+            _ = try await keys.signKeySet(root: rootKey, issuer: issuer, now: now, validity: validity, revokedCards: withdrawn, actor: actor)
         } catch { throw .wrapping(error, "cannot sign the key set") }
         let fresh = try await reload(now: now)
         logger.info("signed a new key set", metadata: ["seq": "\(fresh?.document.seq ?? 0)", "keys": "\(ringKeys.count)",

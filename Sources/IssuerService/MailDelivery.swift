@@ -57,20 +57,19 @@ struct MailDirectoryTransport: MailTransport {
 /// staff to see. Woken when a change queues mail; otherwise it looks
 /// every few seconds.
 final class MailDeliveryService: Service, Sendable {
-    let outbox: MailOutbox
+    let outbox: any OutboxRepository
     let transport: any MailTransport
     let sender: String
     let giveUpAfter: Int64
     let retryInitial: Int64
     let clock: IssuerClock
     let logger: Logger
-    let databaseThreads: DatabaseThreads
     let metrics: IssuerMetrics
     private let signal = Mutex<AsyncStream<Void>.Continuation?>(nil)
     static let idleInterval: Duration = .seconds(5)
 
-    init(outbox: MailOutbox, transport: any MailTransport, sender: String, giveUpAfter: Int64, retryInitial: Int64, clock: IssuerClock, logger: Logger,
-         databaseThreads: DatabaseThreads, metrics: IssuerMetrics) {
+    init(outbox: any OutboxRepository, transport: any MailTransport, sender: String, giveUpAfter: Int64, retryInitial: Int64, clock: IssuerClock, logger: Logger,
+         metrics: IssuerMetrics) {
         self.retryInitial = retryInitial
         self.outbox = outbox
         self.transport = transport
@@ -78,7 +77,6 @@ final class MailDeliveryService: Service, Sendable {
         self.giveUpAfter = giveUpAfter
         self.clock = clock
         self.logger = logger
-        self.databaseThreads = databaseThreads
         self.metrics = metrics
     }
 
@@ -125,7 +123,7 @@ final class MailDeliveryService: Service, Sendable {
         do {
             while true {
                 let now = clock.now()
-                let batch = try await databaseThreads.read { try outbox.due(now: now, limit: 20) }
+                let batch = try await outbox.due(now: now, limit: 20)
                 if batch.isEmpty { break }
                 for mail in batch {
                     if Task.isCancelled { return sent }
@@ -164,7 +162,7 @@ final class MailDeliveryService: Service, Sendable {
         metrics.mail(outcome.rawValue)
         let outbox = outbox, now = clock.now(), finalDetail = detail, retry = retryAt
         do {
-            try await databaseThreads.write { try outbox.record(id: mail.id, outcome: outcome, detail: finalDetail, retryAt: retry, now: now) }
+            try await outbox.record(id: mail.id, outcome: outcome, detail: finalDetail, retryAt: retry, now: now)
         } catch {
             logger.error("cannot record a mail attempt", metadata: ["mail": "\(mail.id)", "error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
         }

@@ -8,19 +8,17 @@ import Synchronization
 /// current status in the issuer's own records, which an offline verifier
 /// cannot know.
 public final class OnlineVerifier: Sendable {
-    let keyStore: KeyStore
+    let keys: any KeyRepository
     let cards: any CardRepository
     let leeway: Int64
     let timeZone: TimeZone
     let reloadAfter: Int64 = 5
-    let databaseThreads: DatabaseThreads
 
     private struct Held { let loadedAt: Int64; let verifier: TokenVerifier }
     private let held = Mutex<Held?>(nil)
 
-    init(keyStore: KeyStore, cards: any CardRepository, leeway: Int64, timeZone: TimeZone, databaseThreads: DatabaseThreads) {
-        self.databaseThreads = databaseThreads
-        self.keyStore = keyStore
+    init(keys: any KeyRepository, cards: any CardRepository, leeway: Int64, timeZone: TimeZone) {
+        self.keys = keys
         self.cards = cards
         self.leeway = leeway
         self.timeZone = timeZone
@@ -64,9 +62,7 @@ public final class OnlineVerifier: Sendable {
         if let held = held.withLock({ $0 }), now - held.loadedAt < reloadAfter, now >= held.loadedAt {
             return held.verifier
         }
-        let keyStore = keyStore
-        let keys = try await databaseThreads.read { try keyStore.verificationKeys() }
-        let verifier = TokenVerifier(keys: keys, leeway: leeway, issuerTimeZone: timeZone)
+        let verifier = TokenVerifier(keys: try await keys.verificationKeys(), leeway: leeway, issuerTimeZone: timeZone)
         held.withLock { $0 = Held(loadedAt: now, verifier: verifier) }
         return verifier
     }

@@ -320,8 +320,7 @@ struct ReviewController: Sendable {
     @Sendable func mail(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let status = request.uri.queryParameters["status"].map(String.init) ?? "failed"
         guard ["queued", "sent", "failed"].contains(status) else { throw APIError.badRequest("invalid_value", "status is queued, sent or failed") }
-        let outbox = services.outbox
-        let summary = try await services.databaseThreads.read { try outbox.summary(status: status) }
+        let summary = try await services.outboxRepository.summary(status: status, limit: 100)
         struct Body: Encodable {
             let queued: Int
             let sent: Int

@@ -32,11 +32,11 @@ struct StaffSignInService: Sendable {
         if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        let account = "staff:\(name)", loginGuard = services.loginGuard, staff = services.staff
+        let account = "staff:\(name)", loginGuard = services.loginGuard
         if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        let found = try await services.databaseThreads.read { try staff.credentials(name: name) }
+        let found = try await services.staffRepository.credentials(name: name)
         let hasher = services.hasher, hash = found?.passwordHash
         let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
         guard matches, let found else {
@@ -59,8 +59,8 @@ struct StaffSignInService: Sendable {
         guard let name = name(inTicket: text, now: now) else {
             throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
-        let staff = services.staff, account = "staff:\(name)"
-        guard let found = try await services.databaseThreads.read({ try staff.credentials(name: name) }), !found.member.enrolled else {
+        let account = "staff:\(name)"
+        guard let found = try await services.staffRepository.credentials(name: name), !found.member.enrolled else {
             throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         try await takeCode(code, factor: StaffSecondFactor(secret: found.totpSecret), credentials: found, enrol: true, account: account, client: client,
@@ -71,9 +71,9 @@ struct StaffSignInService: Sendable {
 
     private func takeCode(_ code: String?, factor: StaffSecondFactor, credentials: StaffCredentials, enrol: Bool, account: String, client: String,
                           now: Int64, logger: Logger) async throws {
-        let staff = services.staff, name = credentials.member.name
+        let name = credentials.member.name
         if let code, let step = factor.step(for: code, now: now, lastStep: credentials.lastStep),
-           try await services.databaseThreads.write({ try staff.takeStep(name: name, step: step, enrol: enrol, now: now) }) {
+           try await services.staffRepository.takeStep(name: name, step: step, enrol: enrol, now: now) {
             return
         }
         _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)

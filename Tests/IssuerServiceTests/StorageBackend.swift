@@ -41,4 +41,20 @@ enum StorageBackend: String, CaseIterable, CustomStringConvertible {
     func applications(_ database: AppDatabase, kek: KeyEncryptionKey) -> any AccountApplicationRepository {
         SQLiteAccountApplicationRepository(database: database, kek: kek, threads: DatabaseThreads())
     }
+
+    func keys(_ database: AppDatabase, kek: KeyEncryptionKey) throws -> any KeyRepository {
+        SQLiteKeyRepository(keyStore: try KeyStore(database: database, kek: kek), threads: DatabaseThreads())
+    }
+
+    func staff(_ database: AppDatabase, kek: KeyEncryptionKey) -> any StaffRepository {
+        SQLiteStaffRepository(database: database, kek: kek, threads: DatabaseThreads())
+    }
+
+    func outbox(_ database: AppDatabase, kek: KeyEncryptionKey) -> any OutboxRepository {
+        SQLiteOutboxRepository(database: database, kek: kek, threads: DatabaseThreads())
+    }
+
+    func audit(_ database: AppDatabase) -> any AuditRepository {
+        SQLiteAuditRepository(database: database, threads: DatabaseThreads())
+    }
 }

@@ -104,7 +104,7 @@ struct StaffConsoleController: Sendable {
             let error = refusal.answer
             // The same secret again, with the error and the server's time.
             guard let name = service.name(inTicket: ticket, now: services.clock.now()),
-                  let found = try await services.databaseThreads.read({ [staff = services.staff] in try staff.credentials(name: name) }) else { throw error }
+                  let found = try await services.staffRepository.credentials(name: name) else { throw error }
             let uri = StaffSecondFactor(secret: found.totpSecret).enrolmentURI(name: name, issuer: services.configuration.issuerName)
             return try enrolmentPage(visit, ticket: ticket, uri: uri, errors: [(nil, WebPages.text(for: error, visit))])
         }
@@ -273,11 +273,10 @@ struct StaffConsoleController: Sendable {
 
     func cardsPage(_ visit: WebPages.Visit, _ signed: Signed, status: HTTPResponse.Status = .ok, messages: [(field: String?, text: String)] = [],
                    notice: String? = nil) async throws -> Response {
-        let accounts = services.accounts, now = services.clock.now(), actor = signed.actor, catalogue = visit.catalogue
-        let waiting = try await services.databaseThreads.write {
-            // Every fee still owed: awaiting payment, or issued at once (`issue_on: submission`) and not yet paid.
-            try accounts.cardApplications(status: nil, paid: false, limit: 500, actor: actor, now: now).filter { $0.feeAmount > 0 }
-        }
+        let catalogue = visit.catalogue
+        // Every fee still owed: awaiting payment, or issued at once (`issue_on: submission`) and not yet paid.
+        let waiting = try await services.cards.cardApplications(status: nil, paid: false, limit: 500, actor: signed.actor, now: services.clock.now())
+            .filter { $0.feeAmount > 0 }
         let calendar = services.applications.calendar
         let rows = waiting.map { application -> [String: Any] in
             ["id": application.id, "student_id": application.studentID, "submitted": calendar.day(of: application.submittedAt).description,
@@ -326,8 +325,8 @@ struct StaffConsoleController: Sendable {
     @Sendable func keys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
-        let keyStore = services.keyStore, composer = services.composer, catalogue = visit.catalogue
-        let ring = try await services.databaseThreads.read { try keyStore.ring() }
+        let composer = services.composer, catalogue = visit.catalogue
+        let ring = try await services.keys.ring()
         let rows = ring.keys.map { key -> [String: Any] in
             ["kid": key.id.base64URL, "state": catalogue.text("staff_key_state_\(key.state.rawValue)"), "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
         }
