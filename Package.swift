@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "QREncoder", targets: ["QREncoder"]),
         .library(name: "CardKeys", targets: ["CardKeys"]),
         .library(name: "IssuerStore", targets: ["IssuerStore"]),
+        .library(name: "IssuerStoreSQLite", targets: ["IssuerStoreSQLite"]),
+        .library(name: "IssuerCore", targets: ["IssuerCore"]),
         .library(name: "IssuerService", targets: ["IssuerService"]),
         .library(name: "VerifierService", targets: ["VerifierService"]),
         .library(name: "AccountRules", targets: ["AccountRules"]),
@@ -53,13 +55,26 @@ let package = Package(
             dependencies: ["CardToken", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        // The issuer's SQLite database (GRDB): keys sealed under the KEK, key set seq, audit log.
+        // The issuer's storage, whatever holds it: the domain model, the
+        // repository protocols, the pure rules every backend calls, sealing
+        // of personal data, the CSV formats. No storage engine.
         .target(
             name: "IssuerStore",
             dependencies: [
                 "CardKeys", "CardToken", "SecureFiles", "AccountRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The repositories on SQLite (GRDB): frozen migrations, the stores,
+        // the database threads and write gate, busy and full handling.
+        .target(
+            name: "IssuerStoreSQLite",
+            dependencies: [
+                "IssuerStore", "CardKeys", "CardToken", "SecureFiles", "AccountRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -166,7 +181,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "IssuerCore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
+                "CardToken", "CardKeys", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -210,6 +225,7 @@ let package = Package(
                 "CardToken",
                 "CardKeys",
                 "IssuerStore",
+                "IssuerStoreSQLite",
                 "IssuerCore",
                 "QREncoder",
                 "SecureFiles",
@@ -228,7 +244,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerWeb", "Mail", "Multipart",
+                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerWeb", "Mail", "Multipart",
                 "VerifierService",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -253,7 +269,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IssuerStoreTests",
-            dependencies: ["IssuerStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["IssuerStore", "IssuerStoreSQLite", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -294,7 +310,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "IssuerCore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
+                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -314,7 +330,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "alumnicard", "alumnicard-verifier", "VerifierService", "CardToken", "CardKeys", "IssuerStore", "TestSupport", "AccountRules",
+                "alumnicard", "alumnicard-verifier", "VerifierService", "CardToken", "CardKeys", "IssuerStore", "IssuerStoreSQLite", "TestSupport", "AccountRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -27,6 +27,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "IssuerService", package: "AlumniCard"),
                 .product(name: "IssuerStore", package: "AlumniCard"),
+                .product(name: "IssuerStoreSQLite", package: "AlumniCard"),
                 .product(name: "VerifierService", package: "AlumniCard"),
                 .product(name: "CardKeys", package: "AlumniCard"),
                 .product(name: "Hummingbird", package: "hummingbird"),

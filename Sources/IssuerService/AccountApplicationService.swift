@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import IssuerCore
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 import NIOPosix
 
@@ -152,7 +153,7 @@ struct AccountApplicationService: Sendable {
         let id = Self.newApplicationID()
         let statusToken = BearerToken.generate(prefix: Self.statusTokenPrefix)
         let due = calendar.reviewDue(submittedAt: now)
-        let submission = ApplicationStore.Submission(
+        let submission = ApplicationSubmission(
             id: id, form: form, nationalID: checked.nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
             statusTokenHash: BearerToken.digest(statusToken), reviewDue: due.yyyymmdd,
             documents: files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
@@ -190,7 +191,7 @@ struct AccountApplicationService: Sendable {
 
     // MARK: - The applicant's status link
 
-    func status(token: String, now: Int64) async throws -> ApplicationStore.PublicStatus {
+    func status(token: String, now: Int64) async throws -> ApplicationPublicStatus {
         guard (1...128).contains(token.utf8.count) else { throw Self.unknownToken }
         // The link works until `applications.status_link_grace` after the decision (review 2, #16).
         let since = now &- configuration.statusLinkGrace
@@ -204,7 +205,7 @@ struct AccountApplicationService: Sendable {
     /// The applicant's answer to `needs_info`, with optional replacement
     /// documents. The token must name an application waiting for an answer
     /// before a file is read.
-    func answer(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationStore.PublicStatus {
+    func answer(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationPublicStatus {
         try await admitClient(client, now: now)
         return try await uploads.withSlot(client: client) {
             let reader = MultipartFormReader(textFields: pageCheck == nil ? ["token", "reply"] : ["token", "reply", "csrf"], fileRules: fileRules,
@@ -238,16 +239,16 @@ struct AccountApplicationService: Sendable {
     }
 
     private final class CheckedAnswer: @unchecked Sendable {
-        var value: (token: String, reply: String, status: ApplicationStore.PublicStatus)?
+        var value: (token: String, reply: String, status: ApplicationPublicStatus)?
     }
 
     // MARK: - Review
 
     /// One page of the queue; `after` is the `next` of the page before, as text.
-    func queue(statuses: [ApplicationStatus], after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationStore.QueuePage {
-        var cursor: ApplicationStore.QueueCursor?
+    func queue(statuses: [ApplicationStatus], after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationQueuePage {
+        var cursor: ApplicationQueueCursor?
         if let after, !after.isEmpty {
-            guard let parsed = ApplicationStore.QueueCursor(after) else {
+            guard let parsed = ApplicationQueueCursor(after) else {
                 throw IssuerError.malformed("invalid_value", "after is the `next` value of the page before; start again without it")
             }
             cursor = parsed
@@ -335,8 +336,8 @@ struct AccountApplicationService: Sendable {
     }
 
     /// A decision and the mail it queued; the store's refusals map to HTTP in IssuerStoreError+HTTP.
-    private func decide(id: String, decision: ApplicationStore.Decision,
-                        mails: @escaping @Sendable (AccountApplication, ApplicationStore.OpenedAccount?) -> [OutgoingMail],
+    private func decide(id: String, decision: ApplicationDecision,
+                        mails: @escaping @Sendable (AccountApplication, OpenedAccount?) -> [OutgoingMail],
                         actor: String, now: Int64) async throws -> AccountApplication {
         let decided = try await store.decide(id: id, decision: decision, mails: mails, actor: actor, now: now)
         mailDelivery.wake()

@@ -61,7 +61,7 @@ struct AccountController: Sendable {
         }
     }
 
-    func statusBody(_ status: ApplicationStore.PublicStatus) -> StatusBody {
+    func statusBody(_ status: ApplicationPublicStatus) -> StatusBody {
         StatusBody(status: status.status.rawValue, submittedAt: Self.timestamp(status.submittedAt),
                    reviewDue: status.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }?.description,
                    message: status.status == .needsInfo || status.status == .rejected ? status.message : nil)

@@ -25,7 +25,7 @@ struct CardApplicationService: Sendable {
 
     var issuedMail: CardIssuedMail {
         let composer = services.composer, clock = services.clock
-        return CardIssuedMail(outbox: services.outbox) { name, email, number, validThrough, renewal, feeOwed in
+        return CardIssuedMail { name, email, number, validThrough, renewal, feeOwed in
             composer.compose(kind: renewal ? "card_renewed" : "card_issued", to: email, now: clock.now()) {
                 $0.cardIssued(name, number, validThrough.description, renewal, feeOwed, composer.loginURL)
             }

@@ -1,6 +1,7 @@
 import DaemonSupport
 import CardToken
 import IssuerStore
+import IssuerStoreSQLite
 
 /// The one alumnus `alumnicard demo` and `serve --dev` create, so a new
 /// user can log in, fetch a token and verify it within minutes. Never for

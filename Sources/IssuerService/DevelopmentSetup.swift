@@ -5,6 +5,7 @@ import CardToken
 import Crypto
 import Foundation
 import IssuerStore
+import IssuerStoreSQLite
 import QREncoder
 import SecureFiles
 

@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import IssuerCore
 import IssuerStore
+import IssuerStoreSQLite
 import IssuerWeb
 import Logging
 import Mail
@@ -208,7 +209,7 @@ public struct IssuerServices: Sendable {
     }
 
     // The review, for the command line (the admin API calls the same service).
-    public func reviewQueue(status: ApplicationStatus, after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationStore.QueuePage {
+    public func reviewQueue(status: ApplicationStatus, after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationQueuePage {
         try await applications.queue(statuses: [status], after: after, limit: limit, actor: actor, now: now)
     }
 
@@ -228,7 +229,7 @@ public struct IssuerServices: Sendable {
     /// (and anyone it gives a national ID), sent when the account opens.
     public var accountReadyMail: AccountReadyMail {
         let composer = composer, calendar = applications.calendar, clock = clock
-        return AccountReadyMail(outbox: outbox, compose: { studentID, name, email in
+        return AccountReadyMail(compose: { studentID, name, email in
             composer.compose(kind: "account_ready", to: email, now: clock.now()) { $0.accountReady(name, studentID, composer.loginURL) }
         }, opensAt: { diploma in
             guard let diploma, let day = try? CalendarDay(yyyymmdd: Int(diploma.yyyymmdd)), let opens = try? day.adding(days: 2) else { return 0 }

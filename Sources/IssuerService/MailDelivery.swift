@@ -1,6 +1,7 @@
 import DaemonSupport
 import Foundation
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 import Mail
 import NIOPosix

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import IssuerCore
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 import NIOPosix
 

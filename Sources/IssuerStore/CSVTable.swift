@@ -5,21 +5,21 @@ import Foundation
 /// field. Problems with the file as a whole throw; each data row carries
 /// its values by column name, or what is wrong with it. The registrar's
 /// and the merchant directory's imports read through this.
-struct CSVTable {
-    struct Problem: Error { let message: String }
+package struct CSVTable {
+    package struct Problem: Error { let message: String }
 
-    struct Row {
+    package struct Row {
         /// The line the row starts on (the header is line 1).
         let line: Int
         let values: Result<[String: String], Problem>
     }
 
-    static let maximumFieldBytes = 1_024
+    package static let maximumFieldBytes = 1_024
 
-    let columns: [String]
-    let rows: [Row]
+    package let columns: [String]
+    package let rows: [Row]
 
-    init(_ data: Data, required: [String], optional: [String], maximumBytes: Int, maximumRows: Int) throws(IssuerStoreError) {
+    package init(_ data: Data, required: [String], optional: [String], maximumBytes: Int, maximumRows: Int) throws(IssuerStoreError) {
         guard data.count <= maximumBytes else {
             throw IssuerStoreError(.invalidChange, "the file is \(data.count) bytes; split it into files of at most \(maximumBytes) bytes")
         }
@@ -56,10 +56,10 @@ struct CSVTable {
         }
     }
 
-    struct Record { let line: Int; let fields: [String] }
+    package struct Record { let line: Int; let fields: [String] }
 
     /// Splits text into records of fields (RFC 4180 §2), skipping blank lines.
-    static func records(in text: String) throws(IssuerStoreError) -> [Record] {
+    package static func records(in text: String) throws(IssuerStoreError) -> [Record] {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""

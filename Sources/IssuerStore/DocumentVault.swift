@@ -21,7 +21,7 @@ import SecureFiles
 public struct DocumentVault: Sendable {
     public let directory: String
     private let documentKey: SymmetricKey
-    static let magic = Array("ACDOC1".utf8)
+    package static let magic = Array("ACDOC1".utf8)
     public static let chunkSize = 64 * 1024
 
     public init(directory: String, kek: KeyEncryptionKey) {
@@ -95,11 +95,11 @@ public struct DocumentVault: Sendable {
         }
     }
 
-    static func fileKey(_ documentKey: SymmetricKey, salt: [UInt8], fileName: String) -> SymmetricKey {
+    package static func fileKey(_ documentKey: SymmetricKey, salt: [UInt8], fileName: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: documentKey, salt: salt, info: Data("alumnicard document v1|\(fileName)".utf8), outputByteCount: 32)
     }
 
-    static func nonce(_ counter: UInt64) -> AES.GCM.Nonce {
+    package static func nonce(_ counter: UInt64) -> AES.GCM.Nonce {
         var bytes = [UInt8](repeating: 0, count: 12)
         for index in 0..<8 { bytes[4 + index] = UInt8(truncatingIfNeeded: counter >> (56 - 8 * UInt64(index))) }
         return try! AES.GCM.Nonce(data: bytes)
@@ -116,7 +116,7 @@ public final class SealedDocumentWriter: @unchecked Sendable {
     private var counter: UInt64 = 0
     private var closed = false
 
-    init(path: String, key documentKey: SymmetricKey, fileName: String) throws(IssuerStoreError) {
+    package init(path: String, key documentKey: SymmetricKey, fileName: String) throws(IssuerStoreError) {
         self.path = path
         descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {

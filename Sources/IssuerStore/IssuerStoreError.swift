@@ -1,5 +1,3 @@
-import GRDB
-
 /// The one error type of `IssuerStore`; compares by ``code``.
 public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: String, Sendable {
@@ -52,19 +50,20 @@ public struct IssuerStoreError: Error, Sendable, CustomStringConvertible, Equata
         IssuerStoreError(.databaseBusy, "\(doing): another process holds the database's write lock (an import, a key rotation, a backup); nothing was written, try again in a few seconds")
     }
 
-    /// `error` from GRDB as a store error: a lock held past the busy
-    /// timeout becomes ``Code/databaseBusy``, a full database or disk
-    /// ``Code/storageFull``, anything else ``Code/databaseUnavailable``
-    /// with `doing` ("cannot write the database").
+    /// `error` as a store error: a backend's own errors say what they are
+    /// (``IssuerStoreErrorConvertible``: a lock held past the busy timeout
+    /// is ``Code/databaseBusy``, a full database or disk ``Code/storageFull``),
+    /// anything else is ``Code/databaseUnavailable`` with `doing` ("cannot write the database").
     public static func wrapping(_ error: any Error, _ doing: String) -> IssuerStoreError {
         if let error = error as? IssuerStoreError { return error }
-        if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            return .databaseBusy(doing)
-        }
-        if let error = error as? DatabaseError, error.resultCode == .SQLITE_FULL {
-            return IssuerStoreError(.storageFull, "\(doing): the database is full (storage.max_database_bytes reached, or the disk); nothing was written")
-        }
+        if let error = error as? any IssuerStoreErrorConvertible, let converted = error.storeError(doing) { return converted }
         return IssuerStoreError(.databaseUnavailable, "\(doing): \(error)")
     }
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+}
+
+/// A storage backend's own error that knows which store error it is (busy,
+/// full); nil for one that is only "unavailable".
+public protocol IssuerStoreErrorConvertible: Error {
+    func storeError(_ doing: String) -> IssuerStoreError?
 }

@@ -7,7 +7,7 @@ import SecureFiles
 /// a 0600 file or a systemd credential, so a stolen database file alone
 /// yields no signing key.
 public struct KeyEncryptionKey: Sendable {
-    let key: SymmetricKey
+    package let key: SymmetricKey
 
     /// The credential name under `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`).
     public static let credentialName = "alumnicard-kek"
@@ -59,11 +59,11 @@ public struct KeyEncryptionKey: Sendable {
 
     /// Seals `plaintext`, bound to `context` (the key's kid and alg), so a
     /// sealed key copied onto another row does not open.
-    func seal(_ plaintext: [UInt8], context: [UInt8]) -> [UInt8] {
+    package func seal(_ plaintext: [UInt8], context: [UInt8]) -> [UInt8] {
         Array(try! AES.GCM.seal(plaintext, using: key, authenticating: context).combined!)
     }
 
-    func open(_ sealed: [UInt8], context: [UInt8]) -> [UInt8]? {
+    package func open(_ sealed: [UInt8], context: [UInt8]) -> [UInt8]? {
         guard let box = try? AES.GCM.SealedBox(combined: sealed),
               let plaintext = try? AES.GCM.open(box, using: key, authenticating: context) else { return nil }
         return Array(plaintext)

@@ -21,6 +21,11 @@ public struct Merchant: Sendable, Equatable {
     public struct Problem: Error, Sendable, Equatable {
         public let field: String
         public let message: String
+
+        package init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
     }
 
     public init(id: String, nameChinese: String, nameEnglish: String, category: String, address: String, phone: String?, url: String?,
@@ -62,7 +67,7 @@ public struct Merchant: Sendable, Equatable {
     /// A merchant read back from the database, where only checked ones are
     /// written: not checked again (listing 200 offers would otherwise spend
     /// most of its time re-validating URLs).
-    init(stored id: String, nameChinese: String, nameEnglish: String, category: String, address: String, phone: String?, url: String?,
+    package init(stored id: String, nameChinese: String, nameEnglish: String, category: String, address: String, phone: String?, url: String?,
          offerChinese: String, offerEnglish: String, validFrom: CalendarDay, validUntil: CalendarDay) {
         self.id = id
         self.nameChinese = nameChinese
@@ -81,7 +86,7 @@ public struct Merchant: Sendable, Equatable {
     public func isListed(on day: CalendarDay) -> Bool { validFrom <= day && day <= validUntil }
 
     /// What a search looks through, folded once (see ``MerchantSearch``).
-    var searchText: String {
+    package var searchText: String {
         MerchantSearch.fold([nameChinese, nameEnglish, offerChinese, offerEnglish, address, category].joined(separator: "\n"))
     }
 

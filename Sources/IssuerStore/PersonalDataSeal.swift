@@ -6,23 +6,23 @@ import Foundation
 /// AES-256-GCM, and makes the keyed hashes that find a holder by e-mail
 /// without storing the address in the clear. Both keys are derived from
 /// the KEK with HKDF-SHA256 (RFC 5869), each for one purpose.
-struct PersonalDataSeal: Sendable {
+package struct PersonalDataSeal: Sendable {
     private let sealingKey: SymmetricKey
     private let indexKey: SymmetricKey
 
-    init(kek: KeyEncryptionKey) {
+    package init(kek: KeyEncryptionKey) {
         sealingKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: kek.key, info: Data("alumnicard personal data v1".utf8), outputByteCount: 32)
         indexKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: kek.key, info: Data("alumnicard lookup index v1".utf8), outputByteCount: 32)
     }
 
     /// Seals `text`, bound to the field and the row's student ID, so a
     /// value copied onto another holder or field does not open.
-    func seal(_ text: String, field: String, studentID: String) -> Data {
+    package func seal(_ text: String, field: String, studentID: String) -> Data {
         let context = Data("\(field)|\(studentID)".utf8)
         return try! AES.GCM.seal(Data(text.utf8), using: sealingKey, authenticating: context).combined!
     }
 
-    func open(_ sealed: Data, field: String, studentID: String) throws(IssuerStoreError) -> String {
+    package func open(_ sealed: Data, field: String, studentID: String) throws(IssuerStoreError) -> String {
         let context = Data("\(field)|\(studentID)".utf8)
         guard let box = try? AES.GCM.SealedBox(combined: sealed),
               let plain = try? AES.GCM.open(box, using: sealingKey, authenticating: context),
@@ -36,28 +36,28 @@ struct PersonalDataSeal: Sendable {
     /// application by national ID, and keeps national IDs unique, without
     /// storing one in the clear. The purpose prefix keeps it apart from the
     /// other indexes under the same key.
-    func nationalIDIndex(_ number: IdentityNumber) -> Data {
+    package func nationalIDIndex(_ number: IdentityNumber) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data("national_id|\(number.value)".utf8), using: indexKey))
     }
 
     /// HMAC-SHA256 of a normalised mobile number.
-    func mobileIndex(_ number: TaiwanMobileNumber) -> Data {
+    package func mobileIndex(_ number: TaiwanMobileNumber) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data("mobile|\(number.digits)".utf8), using: indexKey))
     }
 
     /// HMAC-SHA256 of a normalised login name, whatever it is: the key of
     /// its failures and the name in the log, so a national ID typed as the
     /// login is never stored or logged in clear.
-    func loginNameIndex(_ login: LoginName) -> Data {
+    package func loginNameIndex(_ login: LoginName) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data("login|\(login.text)".utf8), using: indexKey))
     }
 
     /// HMAC-SHA256 of the normalised (trimmed, lower-cased) address.
-    func emailIndex(_ email: String) -> Data {
+    package func emailIndex(_ email: String) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data(Self.normalise(email).utf8), using: indexKey))
     }
 
-    static func normalise(_ email: String) -> String {
+    package static func normalise(_ email: String) -> String {
         email.trimmingCharacters(in: .whitespaces).lowercased()
     }
 }

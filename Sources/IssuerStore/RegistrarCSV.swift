@@ -71,8 +71,8 @@ public enum RegistrarCSV {
     public static let maximumBytes = 16 << 20
     public static let maximumRows = 200_000
 
-    static let required = ["student_id", "display_name"]
-    static let optional = ["card_number", "valid_through", "email", "status", "national_id", "mobile", "diploma_date", "card_kind"]
+    package static let required = ["student_id", "display_name"]
+    package static let optional = ["card_number", "valid_through", "email", "status", "national_id", "mobile", "diploma_date", "card_kind"]
 
     /// A data line: its number in the file (the header is line 1) and
     /// either a row or what is wrong with it.
@@ -80,6 +80,12 @@ public enum RegistrarCSV {
         public let number: Int
         public let row: RegistrarRow?
         public let problem: String?
+
+        package init(number: Int, row: RegistrarRow? = nil, problem: String? = nil) {
+            self.number = number
+            self.row = row
+            self.problem = problem
+        }
     }
 
     /// Parses the whole file. Throws only for problems with the file as a

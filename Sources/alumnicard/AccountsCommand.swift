@@ -3,6 +3,7 @@ import CLISupport
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 
 /// `alumnicard accounts`: passwords and account status.
 struct AccountsCommand: AsyncParsableCommand {

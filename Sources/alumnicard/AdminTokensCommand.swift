@@ -4,6 +4,7 @@ import DaemonSupport
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import SecureFiles
 
 /// `alumnicard admin-tokens`: administrator bearer tokens for the admin API.

@@ -6,6 +6,7 @@ import Foundation
 import IssuerCore
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 
 /// `alumnicard applications`: the account-application review queue, as
@@ -39,7 +40,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
             print(total == 0 ? "no \(wanted.rawValue) applications" : "\(shown) of \(total) \(wanted.rawValue) applications")
         }
 
-        private func show(_ entries: [ApplicationStore.QueueEntry]) {
+        private func show(_ entries: [ApplicationQueueEntry]) {
             for entry in entries {
                 let due = entry.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }?.description ?? "paused"
                 let flags = [entry.registrarMatch.map { "matches imported \($0)" }, entry.knownIdentity ? "identity already known" : nil].compactMap { $0 }

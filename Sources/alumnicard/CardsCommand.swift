@@ -3,6 +3,7 @@ import CLISupport
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import SecureFiles
 
 /// `alumnicard cards`: holders and cards from the registrar, and card status.

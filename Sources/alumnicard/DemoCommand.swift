@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 
 /// `alumnicard demo`: seeds the demo alumnus into a database.
 struct DemoCommand: AsyncParsableCommand {

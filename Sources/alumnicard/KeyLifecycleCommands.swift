@@ -5,6 +5,7 @@ import CardToken
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import SecureFiles
 
 extension KeysCommand {

@@ -6,6 +6,7 @@ import DaemonSupport
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import SecureFiles
 
 /// `alumnicard keyset`: the published, root-signed key set (keyset.md).

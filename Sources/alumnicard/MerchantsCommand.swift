@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import Foundation
 import IssuerStore
+import IssuerStoreSQLite
 
 /// `alumnicard merchants`: the partner merchant directory, from the command line.
 struct MerchantsCommand: AsyncParsableCommand {

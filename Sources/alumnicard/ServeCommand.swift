@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 
 /// `alumnicard serve`: the issuer daemon.

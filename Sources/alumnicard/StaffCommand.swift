@@ -3,6 +3,7 @@ import CLISupport
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 
 /// `alumnicard staff`: the staff console's accounts.
 struct StaffCommand: AsyncParsableCommand {

@@ -4,6 +4,7 @@ import CardToken
 import Foundation
 import GRDB
 import IssuerStore
+import IssuerStoreSQLite
 import NIOHTTP1
 import Synchronization
 import TestSupport

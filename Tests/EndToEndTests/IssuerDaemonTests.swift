@@ -3,6 +3,7 @@ import CardKeys
 import CardToken
 import Foundation
 import IssuerStore
+import IssuerStoreSQLite
 import NIOCore
 import NIOHTTP1
 import TestSupport

@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import GRDB
 import IssuerStore
+import IssuerStoreSQLite
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import CardToken
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 /// Issue #26, item 4: account applications behave alike on every backend,
@@ -19,13 +20,13 @@ struct AccountApplicationRepositoryConformanceTests {
                 AuditLog(database: database))
     }
 
-    static func submission(_ id: String, token: String, email: String = "applicant@example.org") -> ApplicationStore.Submission {
+    static func submission(_ id: String, token: String, email: String = "applicant@example.org") -> ApplicationSubmission {
         let form = AccountApplicationForm(
             chineseName: "王範例", englishName: "Example Wang", sex: "female", nationalID: nationalID.value, birthDate: "1990-05-17",
             records: [EducationRecord(degree: "bachelor", department: "範例學系", admissionYear: 2010, graduationYear: 2014, studentID: "B00000042")],
             permanentAddress: PostalAddress(region: "domestic", postalCode: "106", county: "臺北市", district: "大安區", line: "範例路 1 號", country: "TW"),
             mailingAddress: nil, phone: nil, mobile: "0900000042", email: email)
-        return ApplicationStore.Submission(
+        return ApplicationSubmission(
             id: id, form: form, nationalID: nationalID, consent: ConsentRecord(version: "1", sha256: String(repeating: "0", count: 64), at: 100),
             statusTokenHash: BearerToken.digest(token), reviewDue: 20_270_310,
             documents: [StoredDocument(kind: .photo, contentType: "image/png", fileName: "\(id)-photo.sealed", size: 10),

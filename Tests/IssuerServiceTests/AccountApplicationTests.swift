@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import NIOCore
 import SecureFiles
 import TestSupport

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import NIOCore
 import TestSupport
 import Testing

@@ -7,6 +7,7 @@ import HummingbirdTesting
 @testable import IssuerService
 import IssuerCore
 import IssuerStore
+import IssuerStoreSQLite
 import NIOCore
 import TestSupport
 import Testing

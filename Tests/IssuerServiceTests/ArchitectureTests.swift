@@ -36,9 +36,17 @@ struct ArchitectureTests {
         #expect(wrong.isEmpty, "IssuerCore imports \(wrong)")
     }
 
+    @Test func theStorageModelImportsNoStorageEngine() throws {
+        let imports = try Self.imports(of: "IssuerStore")
+        #expect(imports["CardToken"] != nil, "the scan finds IssuerStore's imports")
+        let wrong = imports.filter { Self.transportAndStorage.contains($0.key) }
+        #expect(wrong.isEmpty, "IssuerStore imports \(wrong)")
+    }
+
     @Test func theScanSeesWhatItLooksFor() throws {
         // IssuerService is the HTTP layer: if the scan missed its imports, the check above would pass vacuously.
         let imports = try Self.imports(of: "IssuerService")
         #expect(imports["Hummingbird"] != nil && imports["HTTPTypes"] != nil)
+        #expect(try Self.imports(of: "IssuerStoreSQLite")["GRDB"] != nil)
     }
 }

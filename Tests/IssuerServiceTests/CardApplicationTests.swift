@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import CardToken
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 /// Issue #26, item 4: cards and card applications behave alike on every backend.

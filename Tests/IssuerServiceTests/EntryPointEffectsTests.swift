@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 @testable import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import NIOCore
 import TestSupport
 import Testing

@@ -11,6 +11,7 @@ import Hummingbird
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 import Synchronization
 import TestSupport

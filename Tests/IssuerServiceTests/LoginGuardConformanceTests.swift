@@ -1,6 +1,7 @@
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 /// Issue #26, item 4: lockouts, counters and spent human checks behave

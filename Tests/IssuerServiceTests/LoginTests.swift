@@ -8,6 +8,7 @@ import HTTPTypes
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 @Suite("Logging in and out")

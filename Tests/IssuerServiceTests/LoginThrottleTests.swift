@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 /// Review #7, #8, #16: one normalisation before the throttle and the

@@ -2,6 +2,7 @@ import AccountRules
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import TestSupport
 import Testing
 

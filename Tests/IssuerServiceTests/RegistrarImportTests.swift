@@ -5,6 +5,7 @@ import GRDB
 import NIOCore
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import TestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import CardToken
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 /// Issue #26, item 4: sessions behave alike on every backend.

@@ -6,6 +6,7 @@ import HTTPTypes
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 import SecureFiles
 import NIOCore

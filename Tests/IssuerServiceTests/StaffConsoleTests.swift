@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import NIOCore
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import TestSupport
 
 /// Issue #26, item 4: every backend the repository protocols have. Each

@@ -3,6 +3,7 @@ import CardToken
 import Foundation
 import GRDB
 import IssuerStore
+import IssuerStoreSQLite
 import TestSupport
 import Testing
 

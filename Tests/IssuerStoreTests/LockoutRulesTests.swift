@@ -1,4 +1,5 @@
 import IssuerStore
+import IssuerStoreSQLite
 import Testing
 
 /// The lockout arithmetic every backend calls between its read and its write.

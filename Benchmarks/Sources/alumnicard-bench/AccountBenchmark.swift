@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 import Logging
 import NIOCore
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import IssuerService
 import IssuerStore
+import IssuerStoreSQLite
 
 /// What the HTTP benchmarks of the issuer need: a data directory with
 /// 1,000 cards and a live session for each, and Hummingbird's minimal

@@ -76,7 +76,7 @@ struct ApplicationPagesController: Sendable {
         return pages.page("apply_received", visit, values: ["received": visit.catalogue.text("apply_received", ["id": id, "date": due])])
     }
 
-    func statusValues(_ visit: WebPages.Visit, token: String, _ status: ApplicationStore.PublicStatus) -> [String: Any] {
+    func statusValues(_ visit: WebPages.Visit, token: String, _ status: ApplicationPublicStatus) -> [String: Any] {
         let calendar = services.applications.calendar, configuration = services.configuration
         var values: [String: Any] = [
             "csrf": pages.csrfToken(visit, sessionHash: nil), "token": token, "id": status.id,

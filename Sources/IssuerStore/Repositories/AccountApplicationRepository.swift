@@ -14,16 +14,16 @@ public protocol AccountApplicationRepository: Sendable {
     func openApplications() async throws -> Int
     /// Stores a new application with its documents' records; `mails` is
     /// composed from what the transaction found about the national ID.
-    func submit(_ submission: ApplicationStore.Submission, mails: @escaping @Sendable (ApplicationStore.IdentityFacts) -> [OutgoingMail],
+    func submit(_ submission: ApplicationSubmission, mails: @escaping @Sendable (IdentityFacts) -> [OutgoingMail],
                 now: Int64) async throws
     /// What the status link shows, while the link works.
-    func status(tokenHash: [UInt8], decidedSince: Int64) async throws -> ApplicationStore.PublicStatus?
+    func status(tokenHash: [UInt8], decidedSince: Int64) async throws -> ApplicationPublicStatus?
     /// The applicant's answer to a request for more; returns the documents it replaced.
     func answer(tokenHash: [UInt8], reply: String, documents: [StoredDocument], reviewDue: Int, now: Int64) async throws -> [StoredDocument]
 
     /// One page of the review queue, audited as `actor`.
-    func queue(statuses: [ApplicationStatus], after: ApplicationStore.QueueCursor?, limit: Int, actor: String, now: Int64) async throws
-        -> ApplicationStore.QueuePage
+    func queue(statuses: [ApplicationStatus], after: ApplicationQueueCursor?, limit: Int, actor: String, now: Int64) async throws
+        -> ApplicationQueuePage
     /// One application as staff read it, audited.
     func application(id: String, actor: String, now: Int64) async throws -> AccountApplication
     /// A document's record for reading, audited.
@@ -33,8 +33,8 @@ public protocol AccountApplicationRepository: Sendable {
     /// Approves or rejects with the mails composed from the application and
     /// the account it opened; of two racing decisions one wins
     /// (`alreadyDecided`). Returns the application as it was.
-    func decide(id: String, decision: ApplicationStore.Decision,
-                mails: @escaping @Sendable (AccountApplication, ApplicationStore.OpenedAccount?) -> [OutgoingMail],
+    func decide(id: String, decision: ApplicationDecision,
+                mails: @escaping @Sendable (AccountApplication, OpenedAccount?) -> [OutgoingMail],
                 actor: String, now: Int64) async throws -> AccountApplication
     /// Asks the applicant for more: `needs_info`, the review clock stopped, the mail queued.
     func requestInfo(id: String, message: String, infoTokenHash: [UInt8], workingDaysLeft: @escaping @Sendable (Int?) -> Int,

@@ -34,7 +34,7 @@ public protocol HolderRepository: Sendable {
     /// already had `cap.limit` reset mails in `cap.scope`'s window; returns
     /// whether it did. The count is read and written in the transaction.
     func createPasswordReset(holderID: Int64, tokenHash: [UInt8], expiresAt: Int64, mail: OutgoingMail?, now: Int64,
-                             cap: (scope: RateCounters.Scope, limit: Int)) async throws -> Bool
+                             cap: (scope: RateCounterScope, limit: Int)) async throws -> Bool
     /// The same kind of write as a reset, for a name with no account (review 2, #12).
     func recordResetForNoAccount(now: Int64) async throws
     /// The holder a live, unused reset link belongs to.

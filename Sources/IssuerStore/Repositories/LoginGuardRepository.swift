@@ -10,7 +10,7 @@ public protocol LoginGuardRepository: Sendable {
     /// Records one failure of `client` on each of `accounts` (the spellings
     /// an attempt stands for) in one transaction; returns the longest
     /// lockout it started, if any. Of racing failures each is counted once.
-    func recordFailure(accounts: Set<String>, client: String, now: Int64) async throws -> LoginLockouts.Lockout?
+    func recordFailure(accounts: Set<String>, client: String, now: Int64) async throws -> LockoutRules.Lockout?
     /// Forgets `client`'s failures on `accounts` after a success. Reads
     /// first and writes only when there is something to forget, so most
     /// logins never wait for a write lock.
@@ -23,9 +23,9 @@ public protocol LoginGuardRepository: Sendable {
     /// new count; when it becomes `limit`, queues `notice` in the same
     /// transaction (a notice sent once per window). Racing adds each get
     /// their own count.
-    func add(_ scope: RateCounters.Scope, key: String, now: Int64, notice: (limit: Int, mail: OutgoingMail)?) async throws -> Int
+    func add(_ scope: RateCounterScope, key: String, now: Int64, notice: (limit: Int, mail: OutgoingMail)?) async throws -> Int
     /// `key`'s count in `scope`'s current window.
-    func count(_ scope: RateCounters.Scope, key: String, now: Int64) async throws -> Int
+    func count(_ scope: RateCounterScope, key: String, now: Int64) async throws -> Int
 
     /// Marks a human-check challenge spent until it expires; false when it
     /// already was (of two racing uses, one wins).
@@ -35,7 +35,7 @@ public protocol LoginGuardRepository: Sendable {
 extension LoginGuardRepository {
     /// Adds one, with no notice.
     @discardableResult
-    public func add(_ scope: RateCounters.Scope, key: String, now: Int64) async throws -> Int {
+    public func add(_ scope: RateCounterScope, key: String, now: Int64) async throws -> Int {
         try await add(scope, key: key, now: now, notice: nil)
     }
 }

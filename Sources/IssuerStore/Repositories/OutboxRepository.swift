@@ -7,7 +7,7 @@ public protocol OutboxRepository: Sendable {
     /// Mails due to be sent (queued, or their retry time come), oldest first.
     func due(now: Int64, limit: Int) async throws -> [QueuedMail]
     /// What became of one attempt: sent, retry at `retryAt`, or failed for good.
-    func record(id: Int64, outcome: MailOutbox.Outcome, detail: String, retryAt: Int64?, now: Int64) async throws
+    func record(id: Int64, outcome: MailOutcome, detail: String, retryAt: Int64?, now: Int64) async throws
     /// What staff see of the outbox (never the messages).
     func summary(status: String?, limit: Int) async throws -> MailSummary
     /// Forgets sent mails older than `age`.

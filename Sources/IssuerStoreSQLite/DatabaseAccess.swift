@@ -1,3 +1,4 @@
+import IssuerStore
 import GRDB
 
 extension AppDatabase {

@@ -1,64 +1,14 @@
+import IssuerStore
 import Foundation
 import GRDB
-
-/// A message to send: who to, and the whole RFC 5322 text (headers and
-/// body), rendered when the change that causes it is made.
-public struct OutgoingMail: Sendable, Equatable {
-    /// What the message is about (`application_received`, `password_reset`…), for status and metrics.
-    public let kind: String
-    public let recipient: String
-    public let message: [UInt8]
-
-    public init(kind: String, recipient: String, message: [UInt8]) {
-        self.kind = kind
-        self.recipient = recipient
-        self.message = message
-    }
-}
-
-/// A message waiting in the outbox.
-public struct QueuedMail: Sendable, Equatable {
-    public let id: Int64
-    public let kind: String
-    public let recipient: String
-    public let message: [UInt8]
-    public let attempts: Int
-    public let createdAt: Int64
-}
-
-/// The outbox as `alumnicard mail status` and the admin API show it.
-public struct MailSummary: Sendable, Codable, Equatable {
-    public struct Entry: Sendable, Codable, Equatable {
-        public let id: Int64
-        public let kind: String
-        public let status: String
-        public let createdAt: Int64
-        public let attempts: Int
-        public let nextAttemptAt: Int64?
-        public let lastError: String?
-        public let sentAt: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case id, kind, status, attempts
-            case createdAt = "created_at"
-            case nextAttemptAt = "next_attempt_at"
-            case lastError = "last_error"
-            case sentAt = "sent_at"
-        }
-    }
-
-    public let queued: Int
-    public let sent: Int
-    public let failed: Int
-    /// The entries asked for (queued and failed, newest first).
-    public let entries: [Entry]
-}
 
 /// Mail waits here until the relay accepts it. Messages are written in
 /// the transaction of the change that causes them (``enqueue(_:now:db:)``),
 /// so a crash loses none; recipients and texts are sealed like all
 /// personal data.
 public struct MailOutbox: Sendable {
+    public typealias Outcome = MailOutcome
+
     public let database: AppDatabase
     let seal: PersonalDataSeal
 
@@ -117,15 +67,6 @@ public struct MailOutbox: Sendable {
             let message = try seal.open(row["sealed_message"], field: "mail", studentID: "message")
             return QueuedMail(id: id, kind: row["kind"], recipient: recipient, message: Array(message.utf8), attempts: row["attempts"], createdAt: row["created_at"])
         }
-    }
-
-    public enum Outcome: String, Sendable {
-        /// The relay accepted the message.
-        case sent
-        /// A temporary failure: try again at the given time.
-        case retry
-        /// A permanent refusal, or retries used up: stop and show it to staff.
-        case failed
     }
 
     /// Records one delivery attempt and its outcome.

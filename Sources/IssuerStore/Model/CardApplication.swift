@@ -1,7 +1,5 @@
 import AccountRules
 import CardToken
-import Foundation
-import GRDB
 
 /// Where a digital card application stands (alumni-api.md §7).
 public enum CardApplicationStatus: String, Sendable, Codable, CaseIterable {
@@ -29,17 +27,33 @@ public struct CardApplication: Sendable, Equatable {
     public let paidAmount: Int?
     public let paymentReference: String?
     public let paymentRecordedBy: String?
+
+    package init(id: String, holderID: Int64, studentID: String, kind: CardApplicationRules.Kind, status: CardApplicationStatus, feeAmount: Int, currency: String, cardNumber: String? = nil, validThrough: CardDate? = nil, submittedAt: Int64, issuedAt: Int64? = nil, paidAt: Int64? = nil, paidAmount: Int? = nil, paymentReference: String? = nil, paymentRecordedBy: String? = nil) {
+        self.id = id
+        self.holderID = holderID
+        self.studentID = studentID
+        self.kind = kind
+        self.status = status
+        self.feeAmount = feeAmount
+        self.currency = currency
+        self.cardNumber = cardNumber
+        self.validThrough = validThrough
+        self.submittedAt = submittedAt
+        self.issuedAt = issuedAt
+        self.paidAt = paidAt
+        self.paidAmount = paidAmount
+        self.paymentReference = paymentReference
+        self.paymentRecordedBy = paymentRecordedBy
+    }
 }
 
 /// The mail that confirms a card was issued or renewed.
 public struct CardIssuedMail: Sendable {
-    public let outbox: MailOutbox
     /// The message for (name, address, card number, valid through, whether
     /// a renewal, the fee still owed in TWD), or nil to send none.
     public let compose: @Sendable (_ name: String, _ email: String, _ number: String, _ validThrough: CardDate, _ renewal: Bool, _ feeOwed: Int) -> OutgoingMail?
 
-    public init(outbox: MailOutbox, compose: @escaping @Sendable (String, String, String, CardDate, Bool, Int) -> OutgoingMail?) {
-        self.outbox = outbox
+    public init(compose: @escaping @Sendable (String, String, String, CardDate, Bool, Int) -> OutgoingMail?) {
         self.compose = compose
     }
 }
@@ -57,48 +71,5 @@ public struct CardIssuePolicy: Sendable {
         self.numbers = numbers
         self.fees = fees
         self.issueOnSubmission = issueOnSubmission
-    }
-}
-
-struct CardApplicationRecord: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "card_application"
-    var id: String
-    var holderID: Int64
-    var kind: String
-    var status: String
-    var feeAmount: Int
-    var currency: String
-    var cardNumber: String?
-    var validThrough: Int64?
-    var submittedAt: Int64
-    var issuedAt: Int64?
-    var paidAt: Int64?
-    var paidAmount: Int?
-    var paymentReference: String?
-    var paymentRecordedBy: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, status, currency
-        case holderID = "holder_id"
-        case feeAmount = "fee_amount"
-        case cardNumber = "card_number"
-        case validThrough = "valid_through"
-        case submittedAt = "submitted_at"
-        case issuedAt = "issued_at"
-        case paidAt = "paid_at"
-        case paidAmount = "paid_amount"
-        case paymentReference = "payment_reference"
-        case paymentRecordedBy = "payment_recorded_by"
-    }
-
-    func application(studentID: String) throws(IssuerStoreError) -> CardApplication {
-        guard let kind = CardApplicationRules.Kind(rawValue: kind), let status = CardApplicationStatus(rawValue: status) else {
-            throw IssuerStoreError(.corruptRecord, "card application \(id) has an unknown kind or status")
-        }
-        return CardApplication(
-            id: id, holderID: holderID, studentID: studentID, kind: kind, status: status, feeAmount: feeAmount, currency: currency,
-            cardNumber: cardNumber, validThrough: validThrough.flatMap { $0 >= 0 ? try? CardDate(yyyymmdd: UInt64($0)) : nil },
-            submittedAt: submittedAt, issuedAt: issuedAt, paidAt: paidAt, paidAmount: paidAmount, paymentReference: paymentReference,
-            paymentRecordedBy: paymentRecordedBy)
     }
 }

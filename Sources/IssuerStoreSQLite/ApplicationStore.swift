@@ -1,3 +1,4 @@
+import IssuerStore
 import AccountRules
 import Foundation
 import GRDB
@@ -28,37 +29,6 @@ public struct ApplicationStore: Sendable {
         }
     }
 
-    /// What a submission needs besides the form.
-    public struct Submission: Sendable {
-        public let id: String
-        public let form: AccountApplicationForm
-        public let nationalID: IdentityNumber
-        public let consent: ConsentRecord
-        public let statusTokenHash: [UInt8]
-        public let reviewDue: Int
-        public let documents: [StoredDocument]
-
-        public init(id: String, form: AccountApplicationForm, nationalID: IdentityNumber, consent: ConsentRecord, statusTokenHash: [UInt8],
-                    reviewDue: Int, documents: [StoredDocument]) {
-            self.id = id
-            self.form = form
-            self.nationalID = nationalID
-            self.consent = consent
-            self.statusTokenHash = statusTokenHash
-            self.reviewDue = reviewDue
-            self.documents = documents
-        }
-    }
-
-    /// What the store found about an identity before a submission, so the
-    /// service can choose the mails (never shown to the applicant).
-    public struct IdentityFacts: Sendable, Equatable {
-        /// A holder (activated or only imported), or an open application, has this ID.
-        public let known: Bool
-        /// The e-mail on file of the holder with this ID, if any.
-        public let holderEmail: String?
-    }
-
     public func identityFacts(_ number: IdentityNumber) throws(IssuerStoreError) -> IdentityFacts {
         let index = seal.nationalIDIndex(number)
         let found = try database.read { db -> (HolderRecord?, Bool) in
@@ -72,7 +42,7 @@ public struct ApplicationStore: Sendable {
     }
 
     /// Stores a new application with its documents' records and its mails.
-    public func submit(_ submission: Submission, mails: [OutgoingMail], now: Int64) throws(IssuerStoreError) {
+    public func submit(_ submission: ApplicationSubmission, mails: [OutgoingMail], now: Int64) throws(IssuerStoreError) {
         let index = seal.nationalIDIndex(submission.nationalID)
         let form: Data
         do { form = try JSONEncoder().encode(submission.form) } catch { throw IssuerStoreError(.invalidChange, "the form cannot be encoded") }
@@ -109,61 +79,10 @@ public struct ApplicationStore: Sendable {
             """, arguments: [applicationID, document.kind.rawValue, document.contentType, document.fileName, document.size, now])
     }
 
-    /// A summary line of the queue.
-    public struct QueueEntry: Sendable, Equatable {
-        public let id: String
-        public let status: ApplicationStatus
-        public let submittedAt: Int64
-        public let reviewDue: Int?
-        public let chineseName: String
-        public let nationalIDMasked: String
-        public let records: [EducationRecord]
-        public let registrarMatch: String?
-        public let knownIdentity: Bool
-    }
-
-    /// Where a page of the queue ends: the sort key of its last entry
-    /// (paused applications last, then by due day, submission and id).
-    public struct QueueCursor: Sendable, Equatable {
-        let paused: Int
-        let reviewDue: Int
-        let submittedAt: Int64
-        let id: String
-
-        /// Parses a cursor this store wrote (`next`); anything else is nil.
-        public init?(_ text: some StringProtocol) {
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-            guard text.utf8.count <= 80, parts.count == 4, let paused = Int(parts[0]), (0...1).contains(paused),
-                  let due = Int(parts[1]), (0...99_991_231).contains(due), let submitted = Int64(parts[2]), submitted >= 0,
-                  (1...40).contains(parts[3].utf8.count), parts[3].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
-            self.paused = paused
-            reviewDue = due
-            submittedAt = submitted
-            id = String(parts[3])
-        }
-
-        init(_ entry: QueueEntry) {
-            paused = entry.reviewDue == nil ? 1 : 0
-            reviewDue = entry.reviewDue ?? 0
-            submittedAt = entry.submittedAt
-            id = entry.id
-        }
-
-        public var text: String { "\(paused).\(reviewDue).\(submittedAt).\(id)" }
-    }
-
-    /// One page of the queue, with how many there are in all.
-    public struct QueuePage: Sendable, Equatable {
-        public let entries: [QueueEntry]
-        public let total: Int
-        /// Pass as `after` for the next page; nil on the last.
-        public let next: QueueCursor?
-    }
-
     /// The applications in `statuses`, oldest `review_due` first (paused
     /// ones last, by submission), `limit` at a time after `after`.
     /// Listing is a read of personal data: audited.
-    public func queue(statuses: [ApplicationStatus], after: QueueCursor? = nil, limit: Int = 100, actor: String, now: Int64) throws(IssuerStoreError) -> QueuePage {
+    public func queue(statuses: [ApplicationStatus], after: ApplicationQueueCursor? = nil, limit: Int = 100, actor: String, now: Int64) throws(IssuerStoreError) -> ApplicationQueuePage {
         let limit = min(max(limit, 1), 500)
         let marks = statuses.map { _ in "?" }.joined(separator: ", ")
         let names = statuses.map(\.rawValue)
@@ -187,12 +106,12 @@ public struct ApplicationStore: Sendable {
         let entries = try rows.prefix(limit).map { row throws(IssuerStoreError) in
             let id: String = row["id"]
             let form = try openForm(row["sealed_form"], id: id)
-            return QueueEntry(id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"],
+            return ApplicationQueueEntry(id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"],
                               reviewDue: row["review_due"], chineseName: form.chineseName,
                               nationalIDMasked: (try? IdentityNumber(form.nationalID).masked) ?? "**********",
                               records: form.records, registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"])
         }
-        return QueuePage(entries: entries, total: total, next: rows.count > limit ? entries.last.map(QueueCursor.init) : nil)
+        return ApplicationQueuePage(entries: entries, total: total, next: rows.count > limit ? entries.last.map(ApplicationQueueCursor.init) : nil)
     }
 
     /// The whole application, read by `actor`, audited as `action` in the same transaction.
@@ -277,32 +196,11 @@ public struct ApplicationStore: Sendable {
         try application(id: id, actor: actor, now: now, action: "national_id_revealed").form.nationalID
     }
 
-    public enum Decision: Sendable {
-        /// Opens the account with this student ID (the first password is
-        /// the national ID). An imported holder keeps the registrar's name,
-        /// e-mail and mobile except the fields in `take` (blanks are always
-        /// filled from the application). `onlyIfNothingReplaced` refuses an
-        /// approval that would need the applicant's word over the
-        /// registrar's: the bulk approval of matches.
-        case approve(studentID: String, take: Set<ContactField> = [], onlyIfNothingReplaced: Bool = false)
-        case reject(reason: String)
-    }
-
-    /// The account an approval opened, as the mails need it.
-    public struct OpenedAccount: Sendable, Equatable {
-        public let studentID: String
-        public let name: String
-        /// Where the account's mail goes now.
-        public let email: String?
-        /// The address on file before, when the approval replaced it.
-        public let replacedEmail: String?
-    }
-
     /// Approves or rejects a pending (or needs-info) application, with its
     /// mail, in one transaction. Returns the application as it was.
     /// Throws ``IssuerStoreError/Code/alreadyDecided`` when another decision came first.
     @discardableResult
-    public func decide(id: String, decision: Decision, mails: (AccountApplication, OpenedAccount?) -> [OutgoingMail], actor: String, now: Int64) throws(IssuerStoreError) -> AccountApplication {
+    public func decide(id: String, decision: ApplicationDecision, mails: (AccountApplication, OpenedAccount?) -> [OutgoingMail], actor: String, now: Int64) throws(IssuerStoreError) -> AccountApplication {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else {
                 throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))")
@@ -450,21 +348,10 @@ public struct ApplicationStore: Sendable {
         }
     }
 
-    /// What the private status link shows.
-    public struct PublicStatus: Sendable, Equatable {
-        public let id: String
-        public let status: ApplicationStatus
-        public let submittedAt: Int64
-        public let reviewDue: Int?
-        public let workingDaysLeft: Int?
-        public let message: String?
-        public let documents: [StoredDocument]
-    }
-
     /// The status behind a link, or nil for an unknown one or one whose
     /// application was decided before `decidedSince` (the link's grace is over).
-    public func status(tokenHash: [UInt8], decidedSince: Int64 = .min) throws(IssuerStoreError) -> PublicStatus? {
-        try database.read { db -> PublicStatus? in
+    public func status(tokenHash: [UInt8], decidedSince: Int64 = .min) throws(IssuerStoreError) -> ApplicationPublicStatus? {
+        try database.read { db -> ApplicationPublicStatus? in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT * FROM account_application WHERE (status_token_hash = ? OR info_token_hash = ?) AND (decided_at IS NULL OR decided_at >= ?)
                 """, arguments: [Data(tokenHash), Data(tokenHash), decidedSince]) else { return nil }
@@ -472,7 +359,7 @@ public struct ApplicationStore: Sendable {
             let documents = Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]))
             let status = ApplicationStatus(rawValue: row["status"]) ?? .pending
             let message = try staffText(row, status == .rejected ? "decision_reason" : "message", id: id)
-            return PublicStatus(id: id, status: status, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
+            return ApplicationPublicStatus(id: id, status: status, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
                                 workingDaysLeft: row["working_days_left"], message: message, documents: documents)
         }
     }

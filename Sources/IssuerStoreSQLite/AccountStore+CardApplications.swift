@@ -1,3 +1,4 @@
+import IssuerStore
 import AccountRules
 import CardToken
 import Foundation
@@ -169,7 +170,7 @@ extension AccountStore {
                        detail: "application \(record.id), valid through \(validThrough)").insert(db)
         if let mail, let holder = try? self.holder(holder), let email = holder.email, let date = try? CardDate(yyyymmdd: UInt64(validThrough.yyyymmdd)),
            let message = mail.compose(holder.displayName, email, number, date, renewal, record.paidAt == nil ? record.feeAmount : 0) {
-            try mail.outbox.enqueue(message, now: now, db: db)
+            try outbox.enqueue(message, now: now, db: db)
         }
     }
 

@@ -1,3 +1,4 @@
+import IssuerStore
 import AccountRules
 import CardToken
 import Crypto
@@ -10,10 +11,13 @@ import GRDB
 public struct AccountStore: Sendable {
     public let database: AppDatabase
     let seal: PersonalDataSeal
+    /// Where the mails an import or a card issue makes are queued, in their transaction.
+    let outbox: MailOutbox
 
     public init(database: AppDatabase, kek: KeyEncryptionKey) {
         self.database = database
         seal = PersonalDataSeal(kek: kek)
+        outbox = MailOutbox(database: database, kek: kek)
     }
 
     // MARK: - Holders

@@ -1,3 +1,4 @@
+import IssuerStore
 import CardKeys
 import CardToken
 import Foundation
@@ -82,28 +83,6 @@ struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
-/// A row of `audit_event`.
-public struct AuditEvent: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
-    public static let databaseTableName = "audit_event"
-    public var id: Int64?
-    public var at: Int64
-    /// Who, spelt one way per entry point: `admin:<token name>` (the admin
-    /// API), `staff:<name>` (the console), `holder:<student ID>`,
-    /// `applicant`, `cli:<user>`, `daemon` or `timer` (the daemon's loops).
-    public var actor: String
-    public var action: String
-    public var subject: String?
-    public var detail: String
-
-    public init(at: Int64, actor: String, action: String, subject: String?, detail: String) {
-        self.at = at
-        self.actor = actor
-        self.action = action
-        self.subject = subject
-        self.detail = detail
-    }
-}
-
 /// The single row of `keyset_state`.
 struct KeySetStateRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "keyset_state"
@@ -118,4 +97,9 @@ struct KeySetStateRecord: Codable, FetchableRecord, PersistableRecord {
         case signedAt = "signed_at"
         case kekCheck = "kek_check"
     }
+}
+
+/// An audit entry is a row of `audit_event`.
+extension AuditEvent: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "audit_event"
 }

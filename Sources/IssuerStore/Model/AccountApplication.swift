@@ -16,7 +16,7 @@ public struct EducationRecord: Sendable, Codable, Equatable {
         self.studentID = studentID
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case degree, department
         case admissionYear = "admission_year"
         case graduationYear = "graduation_year"
@@ -42,7 +42,7 @@ public struct PostalAddress: Sendable, Codable, Equatable {
         self.country = country
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case region, county, district, line, country
         case postalCode = "postal_code"
     }
@@ -80,7 +80,7 @@ public struct AccountApplicationForm: Sendable, Codable, Equatable {
         self.email = email
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case sex, records, phone, mobile, email
         case chineseName = "chinese_name"
         case englishName = "english_name"
@@ -119,7 +119,7 @@ public struct StoredDocument: Sendable, Equatable, Codable {
         self.size = size
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case kind, size
         case contentType = "content_type"
         case fileName = "file_name"
@@ -164,6 +164,26 @@ public struct AccountApplication: Sendable, Equatable {
     /// What the registrar's import holds under the student IDs this
     /// application names, for the reviewer to compare side by side.
     public var registrarRecords: [RegistrarRecord] = []
+
+    package init(id: String, status: ApplicationStatus, submittedAt: Int64, reviewDue: Int? = nil, workingDaysLeft: Int? = nil, form: AccountApplicationForm, consent: ConsentRecord, registrarMatch: String? = nil, knownIdentity: Bool, message: String? = nil, reply: String? = nil, decidedAt: Int64? = nil, decidedBy: String? = nil, decisionReason: String? = nil, documents: [StoredDocument], documentsDeletedAt: Int64? = nil, registrarRecords: [RegistrarRecord] = []) {
+        self.id = id
+        self.status = status
+        self.submittedAt = submittedAt
+        self.reviewDue = reviewDue
+        self.workingDaysLeft = workingDaysLeft
+        self.form = form
+        self.consent = consent
+        self.registrarMatch = registrarMatch
+        self.knownIdentity = knownIdentity
+        self.message = message
+        self.reply = reply
+        self.decidedAt = decidedAt
+        self.decidedBy = decidedBy
+        self.decisionReason = decisionReason
+        self.documents = documents
+        self.documentsDeletedAt = documentsDeletedAt
+        self.registrarRecords = registrarRecords
+    }
 }
 
 /// A holder record the registrar imported, as a reviewer compares it with
@@ -188,6 +208,16 @@ public struct RegistrarRecord: Sendable, Equatable {
     public let activated: Bool
     /// YYYYMMDD; the account opens two days after it.
     public let diplomaDate: Int64?
+
+    package init(studentID: String, name: String, email: String? = nil, mobile: String? = nil, nationalID: NationalIDComparison, activated: Bool, diplomaDate: Int64? = nil) {
+        self.studentID = studentID
+        self.name = name
+        self.email = email
+        self.mobile = mobile
+        self.nationalID = nationalID
+        self.activated = activated
+        self.diplomaDate = diplomaDate
+    }
 }
 
 /// Contact data an approval may take from the application instead of the

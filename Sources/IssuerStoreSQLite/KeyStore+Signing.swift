@@ -1,3 +1,4 @@
+import IssuerStore
 import CardKeys
 import CardToken
 import GRDB

@@ -1,25 +1,7 @@
+import IssuerStore
 import Crypto
 import Foundation
 import GRDB
-
-/// A staff member as listed (never the password or the TOTP secret).
-public struct StaffMember: Sendable, Equatable {
-    public let name: String
-    public let displayName: String
-    public let role: AdminRole
-    public let enrolled: Bool
-    public let createdAt: Int64
-    public let disabledAt: Int64?
-}
-
-/// What signing a staff member in needs, read in one go.
-public struct StaffCredentials: Sendable {
-    public let member: StaffMember
-    public let passwordHash: String
-    /// The TOTP secret, opened from its seal.
-    public let totpSecret: String
-    public let lastStep: Int64
-}
 
 /// The staff console's accounts: a bcrypt password and a TOTP second
 /// factor each (the secret sealed under the KEK), roles as the admin API

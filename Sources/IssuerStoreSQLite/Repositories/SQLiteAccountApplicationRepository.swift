@@ -19,7 +19,7 @@ public struct SQLiteAccountApplicationRepository: AccountApplicationRepository {
         return try await threads.read { try store.openApplications() }
     }
 
-    public func submit(_ submission: ApplicationStore.Submission, mails: @escaping @Sendable (ApplicationStore.IdentityFacts) -> [OutgoingMail],
+    public func submit(_ submission: ApplicationSubmission, mails: @escaping @Sendable (IdentityFacts) -> [OutgoingMail],
                        now: Int64) async throws {
         let store = store
         // On the writer thread, so no other write comes between the read of the facts and the submission.
@@ -29,7 +29,7 @@ public struct SQLiteAccountApplicationRepository: AccountApplicationRepository {
         }
     }
 
-    public func status(tokenHash: [UInt8], decidedSince: Int64) async throws -> ApplicationStore.PublicStatus? {
+    public func status(tokenHash: [UInt8], decidedSince: Int64) async throws -> ApplicationPublicStatus? {
         let store = store
         return try await threads.read { try store.status(tokenHash: tokenHash, decidedSince: decidedSince) }
     }
@@ -39,8 +39,8 @@ public struct SQLiteAccountApplicationRepository: AccountApplicationRepository {
         return try await threads.write { try store.answer(tokenHash: tokenHash, reply: reply, documents: documents, reviewDue: reviewDue, now: now) }
     }
 
-    public func queue(statuses: [ApplicationStatus], after: ApplicationStore.QueueCursor?, limit: Int, actor: String, now: Int64) async throws
-        -> ApplicationStore.QueuePage {
+    public func queue(statuses: [ApplicationStatus], after: ApplicationQueueCursor?, limit: Int, actor: String, now: Int64) async throws
+        -> ApplicationQueuePage {
         let store = store
         return try await threads.write { try store.queue(statuses: statuses, after: after, limit: limit, actor: actor, now: now) }
     }
@@ -60,8 +60,8 @@ public struct SQLiteAccountApplicationRepository: AccountApplicationRepository {
         return try await threads.write { try store.revealNationalID(id: id, actor: actor, now: now) }
     }
 
-    public func decide(id: String, decision: ApplicationStore.Decision,
-                       mails: @escaping @Sendable (AccountApplication, ApplicationStore.OpenedAccount?) -> [OutgoingMail],
+    public func decide(id: String, decision: ApplicationDecision,
+                       mails: @escaping @Sendable (AccountApplication, OpenedAccount?) -> [OutgoingMail],
                        actor: String, now: Int64) async throws -> AccountApplication {
         let store = store
         return try await threads.write { try store.decide(id: id, decision: decision, mails: mails, actor: actor, now: now) }

@@ -1,50 +1,7 @@
+import IssuerStore
 import Crypto
 import Foundation
 import GRDB
-
-/// What an administrator token may do.
-public enum AdminRole: String, Sendable, Codable, CaseIterable, Comparable {
-    /// Read keys and the audit log.
-    case auditor
-    /// Also review account applications: read their personal data and
-    /// documents (each read audited), approve, reject, ask for more.
-    case reviewer
-    /// Also suspend, revoke and reinstate cards, and import.
-    case `operator`
-    /// Everything, including key rotation and revocation.
-    case admin
-
-    private var rank: Int {
-        switch self {
-        case .auditor: 0
-        case .reviewer: 1
-        case .operator: 2
-        case .admin: 3
-        }
-    }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
-}
-
-/// An administrator token as listed (never the token itself).
-public struct AdminTokenInfo: Sendable, Equatable, Codable {
-    public let name: String
-    public let role: AdminRole
-    public let createdAt: Int64
-    public let revokedAt: Int64?
-    /// After this the token is refused; nil for a token made without expiry.
-    public let expiresAt: Int64?
-    /// When the token was last used (to the minute).
-    public let lastUsedAt: Int64?
-
-    enum CodingKeys: String, CodingKey {
-        case name, role
-        case createdAt = "created_at"
-        case revokedAt = "revoked_at"
-        case expiresAt = "expires_at"
-        case lastUsedAt = "last_used_at"
-    }
-}
 
 /// Named administrator bearer tokens, stored as SHA-256 hashes.
 public struct AdminTokenStore: Sendable {

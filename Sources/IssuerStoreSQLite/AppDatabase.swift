@@ -1,3 +1,4 @@
+import IssuerStore
 import Foundation
 import GRDB
 

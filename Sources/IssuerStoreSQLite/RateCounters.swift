@@ -1,3 +1,4 @@
+import IssuerStore
 import GRDB
 
 /// Counts events per key in fixed windows, in the database, so a limit
@@ -5,26 +6,11 @@ import GRDB
 /// Keys are never personal data in clear: holder row ids, keyed hashes,
 /// client addresses. A row outlives its window by a day at most.
 public struct RateCounters: Sendable {
+    public typealias Scope = RateCounterScope
     public let database: AppDatabase
 
     public init(database: AppDatabase) {
         self.database = database
-    }
-
-    /// What a scope counts, and over how long.
-    public struct Scope: Sendable, Hashable {
-        public let name: String
-        public let window: Int64
-
-        public init(_ name: String, window: Int64) {
-            self.name = name
-            self.window = max(1, window)
-        }
-
-        func start(_ now: Int64) -> Int64 { now - ((now % window) + window) % window }
-
-        /// Seconds until the window that holds `now` ends.
-        public func remaining(_ now: Int64) -> Int64 { start(now) + window - now }
     }
 
     /// Adds one to `key`'s count in the current window; returns the new count.

@@ -1,3 +1,4 @@
+import IssuerStore
 import GRDB
 
 /// Failed logins and lockouts, kept in the database so they hold across
@@ -14,23 +15,8 @@ import GRDB
 /// ID cannot lock its owner out. Rows older than a day past their lockout
 /// are pruned as failures arrive.
 public struct LoginLockouts: Sendable {
-    public struct Limits: Sendable {
-        public var maxFailures: Int
-        public var lockout: Int64
-        public var strictAfter: Int
-
-        public init(maxFailures: Int, lockout: Int64, strictAfter: Int? = nil) {
-            self.maxFailures = max(1, maxFailures)
-            self.lockout = max(1, lockout)
-            self.strictAfter = strictAfter ?? self.maxFailures * 10
-        }
-    }
-
-    /// A new lockout: how long it lasts.
-    public struct Lockout: Equatable, Sendable {
-        public let seconds: Int64
-        public init(seconds: Int64) { self.seconds = seconds }
-    }
+    public typealias Limits = LockoutRules.Limits
+    public typealias Lockout = LockoutRules.Lockout
 
     public let database: AppDatabase
     public let limits: Limits

@@ -1,54 +1,8 @@
+import IssuerStore
 import AccountRules
 import CardToken
 import Foundation
 import GRDB
-
-/// What an import did, row by row.
-public struct CardImportReport: Sendable, Codable, Equatable {
-    public enum Action: String, Sendable, Codable {
-        case created, updated, unchanged, rejected
-    }
-
-    public struct Row: Sendable, Codable, Equatable {
-        public let line: Int
-        public let studentID: String?
-        public let cardNumber: String?
-        public let action: Action
-        /// What changed, or why the row was rejected.
-        public let detail: String
-
-        enum CodingKeys: String, CodingKey {
-            case line, action, detail
-            case studentID = "student_id"
-            case cardNumber = "card_number"
-        }
-    }
-
-    public let rows: [Row]
-    /// Whether the changes were written: false after any rejected row
-    /// (nothing is half-imported) and for a dry run.
-    public let applied: Bool
-
-    public var rejected: Int { rows.filter { $0.action == .rejected }.count }
-    public func count(_ action: Action) -> Int { rows.filter { $0.action == action }.count }
-}
-
-/// The mail a holder gets when an import gives them a national ID (so a
-/// first login) and an address: "your account is open", sent when it
-/// opens (diploma date + 2 days for new graduates).
-public struct AccountReadyMail: Sendable {
-    public let outbox: MailOutbox
-    /// The message for (student ID, name, address), or nil to send none.
-    public let compose: @Sendable (_ studentID: String, _ name: String, _ email: String) -> OutgoingMail?
-    /// When the account opens, for a diploma date (nil: at once).
-    public let opensAt: @Sendable (CardDate?) -> Int64
-
-    public init(outbox: MailOutbox, compose: @escaping @Sendable (String, String, String) -> OutgoingMail?, opensAt: @escaping @Sendable (CardDate?) -> Int64) {
-        self.outbox = outbox
-        self.compose = compose
-        self.opensAt = opensAt
-    }
-}
 
 extension AccountStore {
     /// Imports the registrar's CSV: every row is checked against the
@@ -171,7 +125,7 @@ extension AccountStore {
             }
         }
         if let accountReady {
-            for (mail, notBefore) in plan.mails { try accountReady.outbox.enqueue(mail, now: now, notBefore: notBefore, db: db) }
+            for (mail, notBefore) in plan.mails { try outbox.enqueue(mail, now: now, notBefore: notBefore, db: db) }
         }
         let report = CardImportReport(rows: plan.report.rows, applied: true)
         try AuditEvent(at: now, actor: actor, action: "cards_imported", subject: nil,

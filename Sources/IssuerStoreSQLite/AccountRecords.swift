@@ -1,75 +1,7 @@
+import IssuerStore
 import CardToken
 import Foundation
 import GRDB
-
-/// Whether a holder may log in.
-public enum HolderStatus: String, Sendable, Codable, CaseIterable {
-    case active, suspended
-}
-
-/// A card's state: only `active` cards get tokens.
-public enum CardStatus: String, Sendable, Codable, CaseIterable {
-    case active, suspended, revoked
-}
-
-/// An alumnus, with the personal fields already unsealed.
-public struct Holder: Sendable, Equatable {
-    public let id: Int64
-    public let studentID: String
-    public let displayName: String
-    public let email: String?
-    public let status: HolderStatus
-    /// The password hash (bcrypt), or nil when no password is set yet.
-    public let passwordHash: String?
-    /// The mobile number on file.
-    public var mobile: String? = nil
-    /// When the registrar says the diploma was received (new graduates).
-    public var diplomaDate: CardDate? = nil
-    /// Whether a national ID is on file (it is never unsealed for a login).
-    public var hasNationalID = false
-    /// Set while the password is still the national ID, or after staff ask
-    /// for a new one: the card and token endpoints refuse until it changes.
-    public var passwordChangeRequired = false
-
-    /// The first login is with the national ID: no password was ever set.
-    public var firstLoginPending: Bool { passwordHash == nil && hasNationalID }
-}
-
-/// An alumni card.
-public struct Card: Sendable, Equatable {
-    public let number: CardNumber
-    public let holderID: Int64
-    public let status: CardStatus
-    public let validThrough: CardDate
-    /// Why the card was last suspended, revoked or reinstated.
-    public let statusReason: String?
-    /// A plastic card or the digital one.
-    public var kind: CardKind = .digital
-}
-
-/// Whether a card is the plastic one or the digital one (alumni-api.md §7).
-public enum CardKind: String, Sendable, Codable, CaseIterable {
-    case physical, digital
-}
-
-/// A card's token for one refresh window.
-public struct SignedCardToken: Sendable, Equatable {
-    public let cardNumber: String
-    public let windowStart: Int64
-    public let token: String
-    public let kid: String
-    public let issuedAt: Int64
-    public let expiresAt: Int64
-
-    public init(cardNumber: String, windowStart: Int64, token: String, kid: String, issuedAt: Int64, expiresAt: Int64) {
-        self.cardNumber = cardNumber
-        self.windowStart = windowStart
-        self.token = token
-        self.kid = kid
-        self.issuedAt = issuedAt
-        self.expiresAt = expiresAt
-    }
-}
 
 struct HolderRecord: Codable, Equatable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "holder"

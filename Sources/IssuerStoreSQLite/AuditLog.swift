@@ -1,3 +1,4 @@
+import IssuerStore
 import GRDB
 
 /// Reading the audit log (every change writes its own rows inside its
