@@ -9,9 +9,11 @@ import IssuerStoreSQLite
 /// 1,000 cards and a live session for each, and Hummingbird's minimal
 /// fixed-body route as the framework's ceiling on this machine.
 enum IssuerBenchmark {
-    /// Makes `directory` (dev secrets, keys, `cards` holders with sessions)
-    /// and writes `sessions.txt` (one bearer token per line) and
-    /// `issuer.yaml` (the daemon's settings for the run).
+    /// Makes `directory` (dev secrets, keys, `cards` holders with sessions
+    /// and the password `Bench-password-1` at bcrypt cost 4) and writes
+    /// `sessions.txt` (one bearer token per line) and `issuer.yaml` (the
+    /// daemon's settings for the run: no human check at login and no
+    /// per-address limit, so wrk measures the login itself).
     static func seed(directory: String, cards: Int) async throws {
         var configuration = IssuerConfiguration()
         configuration.dataDirectory = directory
@@ -28,8 +30,11 @@ enum IssuerBenchmark {
         precondition(report.applied, "the seed import was refused")
         var sessions: [String] = []
         let now = services.clock.now()
+        let passwordHash = services.hasher.hash("Bench-password-1")
         for index in 0..<cards {
-            guard let holder = try services.accounts.holder(studentID: String(format: "B%08d", index)) else { continue }
+            let studentID = String(format: "B%08d", index)
+            try services.accounts.setPasswordHash(studentID: studentID, hash: passwordHash, now: now, actor: "bench")
+            guard let holder = try services.accounts.holder(studentID: studentID) else { continue }
             let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
             try services.accounts.createSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: now + 86_400)
             sessions.append(token)
@@ -48,6 +53,12 @@ enum IssuerBenchmark {
               starttls: "off"
             logging:
               level: warning
+            login:
+              address_attempts_per_minute: 100000
+            human_check:
+              login: never
+            applications:
+              per_client_hourly: 100000
             """
         try yaml.write(toFile: directory + "/issuer.yaml", atomically: true, encoding: .utf8)
     }
