@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "IssuerService", targets: ["IssuerService"]),
         .library(name: "VerifierService", targets: ["VerifierService"]),
         .library(name: "AccountRules", targets: ["AccountRules"]),
+        .library(name: "Clocks", targets: ["Clocks"]),
         // For the libFuzzer executables in Fuzz/ (a package of their own); never linked into a daemon.
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
@@ -85,9 +86,13 @@ let package = Package(
         .target(
             name: "IssuerCore",
             dependencies: [
-                "CardKeys", "CardToken", "AccountRules", "IssuerStore",
+                "CardKeys", "CardToken", "AccountRules", "IssuerStore", "Clocks", "Mail", "SecureFiles", "FileChecks", "QREncoder",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // bcrypt in C (its only dependency is CBcrypt); it speaks no HTTP.
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -133,6 +138,11 @@ let package = Package(
             name: "QREncoder",
             swiftSettings: swiftSettings
         ),
+        // Where the daemons read the time: the system clock, or one a test sets. No dependencies.
+        .target(
+            name: "Clocks",
+            swiftSettings: swiftSettings
+        ),
         // Atomic, 0600 file writes and bounded reads for keys and caches.
         .target(
             name: "SecureFiles",
@@ -153,7 +163,7 @@ let package = Package(
         .target(
             name: "DaemonSupport",
             dependencies: [
-                "CardToken", "FormEncoding",
+                "CardToken", "FormEncoding", "Clocks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,12 +191,9 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
+                "CardToken", "CardKeys", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "Clocks", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -199,7 +206,7 @@ let package = Package(
         .target(
             name: "VerifierService",
             dependencies: [
-                "CardToken", "CardKeys", "SecureFiles", "DaemonSupport",
+                "CardToken", "CardKeys", "SecureFiles", "DaemonSupport", "Clocks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -227,6 +234,7 @@ let package = Package(
                 "IssuerStore",
                 "IssuerStoreSQLite",
                 "IssuerCore",
+                "Clocks",
                 "QREncoder",
                 "SecureFiles",
                 "CLISupport",
@@ -244,7 +252,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerWeb", "Mail", "Multipart",
+                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerCore", "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerWeb", "Mail", "Multipart",
                 "VerifierService",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -310,7 +318,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
+                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -321,7 +329,7 @@ let package = Package(
         .testTarget(
             name: "VerifierServiceTests",
             dependencies: [
-                "VerifierService", "CardToken", "CardKeys", "DaemonSupport", "TestSupport",
+                "VerifierService", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

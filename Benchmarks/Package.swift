@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "IssuerStore", package: "AlumniCard"),
                 .product(name: "IssuerStoreSQLite", package: "AlumniCard"),
                 .product(name: "VerifierService", package: "AlumniCard"),
+                .product(name: "Clocks", package: "AlumniCard"),
                 .product(name: "CardKeys", package: "AlumniCard"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

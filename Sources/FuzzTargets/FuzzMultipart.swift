@@ -1,5 +1,6 @@
 import AccountRules
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import Multipart
@@ -26,7 +27,7 @@ enum FuzzMultipart {
                 "id_document": .init(kind: .idDocument, maximumBytes: fileLimits["id_document"]!, allowed: [.jpeg, .png, .pdf]),
                 "photo": .init(kind: .photo, maximumBytes: fileLimits["photo"]!, allowed: [.jpeg, .png]),
             ],
-            maximumFieldBytes: 1_024, vault: vault)
+            maximumFieldBytes: 1_024, documents: vault)
     }
 
     /// What the bare parser made of a body: each part's headers and whole

@@ -1,3 +1,4 @@
+import Clocks
 import AccountRules
 import DaemonSupport
 import Foundation
@@ -94,7 +95,7 @@ struct AccountController: Sendable {
         let (holder, sessionHash) = (signedIn.holder, signedIn.tokenHash)
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(PasswordChange.self, from: body, allowedKeys: ["current_password", "new_password"])
-        try await PasswordService(services: services).change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
+        try await services.passwords.change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
                                                              new: input.newPassword, client: services.clientAddress(of: request, context: context),
                                                              logger: context.logger)
         return Response(status: .noContent)
@@ -108,7 +109,7 @@ struct AccountController: Sendable {
     @Sendable func requestReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(ResetRequest.self, from: body, allowedKeys: ["login", "altcha"])
-        try await PasswordService(services: services).requestReset(login: input.login, altcha: input.altcha, logger: context.logger)
+        try await services.passwords.requestReset(login: input.login, altcha: input.altcha, logger: context.logger)
         return try JSONBody.response(["status": "accepted"], status: .accepted)
     }
 
@@ -125,7 +126,7 @@ struct AccountController: Sendable {
     @Sendable func confirmReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(ResetConfirmation.self, from: body, allowedKeys: ["token", "new_password"])
-        try await PasswordService(services: services).confirmReset(token: input.token, new: input.newPassword, logger: context.logger)
+        try await services.passwords.confirmReset(token: input.token, new: input.newPassword, logger: context.logger)
         return Response(status: .noContent)
     }
 

@@ -1,9 +1,11 @@
+import Clocks
 import CardKeys
 import CardToken
 import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import NIOCore
 
@@ -71,7 +73,7 @@ struct AdminController: Sendable {
     }
 
     private func keysResponse(changes: [KeyChange]?) async throws -> Response {
-        let ring = try await services.keys.ring(), seq = try await services.keys.currentSeq()
+        let (ring, seq) = try await services.keyService.overview()
         return try JSONBody.response(KeysResponse(keys: ring.keys.map(KeyBody.init), changes: changes.map { $0.map(\.description) },
                                                   keysetSeq: seq))
     }
@@ -89,13 +91,7 @@ struct AdminController: Sendable {
         let admin = try context.admin()
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = body.readableBytes == 0 ? RotateRequest(ifDue: nil) : try JSONBody.decode(RotateRequest.self, from: body, allowedKeys: ["if_due"])
-        let ifDue = input.ifDue ?? false
-        let keys = services.keys, now = services.clock.now(), algorithm = services.configuration.algorithm
-        let changes = try await refusedAsConflict("rotation_refused") {
-            try await keys.rotate(now: now, force: !ifDue, ifDue: ifDue, actor: admin.actor, algorithm: algorithm)
-        }
-        for _ in changes { services.metrics.keyChange("admin_rotation") }
-        try await services.keysChanged(actor: admin.actor)
+        let changes = try await services.keyService.rotate(ifDue: input.ifDue ?? false, actor: admin.actor)
         return try await keysResponse(changes: changes)
     }
 
@@ -108,23 +104,8 @@ struct AdminController: Sendable {
             throw APIError.badRequest("invalid_value", "the kid must be the base64url of 8 bytes (11 characters)")
         }
         let reason = try await reasonField(request)
-        let keys = services.keys, now = services.clock.now()
-        guard try await keys.ring()[kid] != nil else { throw APIError.notFound("there is no key \(kidText)") }
-        let changes = try await refusedAsConflict("revocation_refused") {
-            try await keys.revoke(kid, reason: reason, now: now, actor: admin.actor)
-        }
-        services.metrics.keyChange("revocation")
-        try await services.keysChanged(actor: admin.actor)
+        let changes = try await services.keyService.revoke(kid, reason: reason, actor: admin.actor)
         return try await keysResponse(changes: changes)
-    }
-
-    /// A key change the ring refuses is a 409 that says why.
-    private func refusedAsConflict<T: Sendable>(_ code: String, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as IssuerStoreError where error.code == .keyChangeRefused {
-            throw APIError(.conflict, code: code, error.message)
-        }
     }
 
     private func reasonField(_ request: Request) async throws -> String {
@@ -159,10 +140,7 @@ struct AdminController: Sendable {
 
     @Sendable func showCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let number = try context.parameters.require("number")
-        guard let card = try await services.cards.card(number: number) else {
-            throw APIError.notFound("there is no card \(number.prefix(40))")
-        }
-        return try JSONBody.response(CardBody(card))
+        return try JSONBody.response(CardBody(try await services.cardAdministration.card(number: number)))
     }
 
     @Sendable func changeCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -176,15 +154,8 @@ struct AdminController: Sendable {
         default: throw APIError.notFound("the card actions are suspend, revoke and reinstate")
         }
         let reason = try await reasonField(request)
-        do {
-            let card = try await services.cards.setCardStatus(number: number, status: status, reason: reason, now: services.clock.now(), actor: admin.actor)
-            await services.cardStatusesChanged(actor: admin.actor)
-            return try JSONBody.response(CardBody(card))
-        } catch let error as IssuerStoreError where error.code == .notFound {
-            throw APIError.notFound("there is no card \(number.prefix(40))")
-        } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError(.conflict, code: "card_change_refused", error.message)
-        }
+        let card = try await services.cardAdministration.setStatus(number: number, status: status, reason: reason, actor: admin.actor)
+        return try JSONBody.response(CardBody(card))
     }
 
     @Sendable func importCards(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -196,18 +167,8 @@ struct AdminController: Sendable {
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
         let body = try await JSONBody.collect(request, limit: services.configuration.importMaxBytes)
-        let report = try await importReport(Data(body.readableBytesView), actor: admin.actor, dryRun: dryRun)
-        if report.applied { await services.cardStatusesChanged(actor: admin.actor) }
+        let report = try await services.cardAdministration.importRegistrar(Data(body.readableBytesView), actor: admin.actor, dryRun: dryRun)
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
-    }
-
-    /// A file that cannot be read as the registrar's CSV is a 422 that says why.
-    private func importReport(_ data: Data, actor: String, dryRun: Bool) async throws -> CardImportReport {
-        do {
-            return try await services.holders.importRegistrar(data, now: services.clock.now(), actor: actor, dryRun: dryRun, accountReady: services.accountReadyMail)
-        } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
-        }
     }
 
     struct AuditBody: Encodable {
@@ -227,7 +188,7 @@ struct AdminController: Sendable {
             }
             limit = value
         }
-        let events = try await services.auditRepository.recent(limit: limit).map {
+        let events = try await services.auditTrail.recent(limit: limit).map {
             AuditBody(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, detail: $0.detail)
         }
         return try JSONBody.response(["events": events])

@@ -1,8 +1,10 @@
+import Clocks
 import CardToken
 import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import Logging
 import NIOCore
@@ -22,14 +24,6 @@ struct AlumniAppController: Sendable {
         holders.get("card/token", use: token)
         holders.get("card/token/qr", use: qr)
         holders.get("card/tokens", use: tokensAhead)
-    }
-
-    /// The card the app shows: the digital one (a plastic card has no QR code).
-    static func digitalCard(_ cards: [Card]) throws -> Card {
-        guard let card = cards.first(where: { $0.kind == .digital }) else {
-            throw APIError(.notFound, code: "no_card", "this account has no digital alumni card yet; apply for one (POST /v1/card-applications)")
-        }
-        return card
     }
 
     struct LoginRequest: Decodable {
@@ -63,7 +57,7 @@ struct AlumniAppController: Sendable {
     @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
         let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password", "altcha", "mail_code"])
-        let session = try await SignInService(services: services).signIn(
+        let session = try await services.signIn.signIn(
             .init(login: input.login, password: input.password, altcha: input.altcha, mailCode: input.mailCode,
                   client: services.clientAddress(of: request, context: context)),
             logger: context.logger)
@@ -72,7 +66,7 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        try await SignInService(services: services).signOut(sessionToken: try Authentication.bearerToken(request))
+        try await services.signIn.signOut(sessionToken: try Authentication.bearerToken(request))
         return Response(status: .noContent)
     }
 
@@ -98,7 +92,7 @@ struct AlumniAppController: Sendable {
     @Sendable func card(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let signedIn = try context.holder()
         let (holder, cards) = (signedIn.holder, signedIn.cards)
-        let card = try Self.digitalCard(cards)
+        let card = try CardTokenService.digitalCard(cards)
         return try JSONBody.response(CardResponse(
             cardNumber: card.number.rawValue, status: card.status.rawValue, validThrough: card.validThrough.description,
             holderName: holder.displayName, maskedName: HolderNameMasking.mask(holder.displayName),
@@ -155,7 +149,7 @@ struct AlumniAppController: Sendable {
 
     private func cardForTokens(_ context: IssuerRequestContext, now: Int64) throws -> (Card, String) {
         let signedIn = try context.holder()
-        return try services.cardForTokens(holder: signedIn.holder, cards: signedIn.cards, now: now)
+        return try services.tokens.card(forTokensOf: signedIn.holder, cards: signedIn.cards, now: now)
     }
 
     /// The card's offer, or the refusal that says why there is none.
@@ -248,24 +242,4 @@ struct AlumniAppController: Sendable {
 private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
-}
-
-extension IssuerServices {
-    /// The card that may have tokens now, with its holder's name, or the
-    /// refusal that says why there is none (the API and the card page).
-    func cardForTokens(holder: Holder, cards: [Card], now: Int64) throws -> (Card, String) {
-        let card = try AlumniAppController.digitalCard(cards)
-        switch card.status {
-        case .suspended:
-            throw APIError(.forbidden, code: "card_suspended", "card \(card.number) is suspended; contact the alumni centre")
-        case .revoked:
-            throw APIError(.forbidden, code: "card_revoked", "card \(card.number) has been revoked")
-        case .active:
-            break
-        }
-        if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: configuration.timeZone) {
-            throw APIError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
-        }
-        return (card, holder.displayName)
-    }
 }

@@ -1,8 +1,10 @@
+import Clocks
 import AccountRules
 import CardToken
 import DaemonSupport
 import Foundation
 import Hummingbird
+import IssuerCore
 import IssuerStore
 
 /// Digital card applications (alumni-api.md §7): the alumnus's own under
@@ -82,13 +84,13 @@ struct CardApplicationController: Sendable {
         guard let kind = CardApplicationRules.Kind(rawValue: input.kind) else {
             throw APIError.invalid("invalid_value", field: "kind", "kind is \"first\" (a first digital card) or \"renewal\"")
         }
-        let application = try await CardApplicationService(services: services).submit(holder: holder, kind: kind, altcha: input.altcha, logger: context.logger)
+        let application = try await services.cardApplications.submit(holder: holder, kind: kind, altcha: input.altcha, logger: context.logger)
         return try JSONBody.response(Body(application, forStaff: false), status: .created)
     }
 
     @Sendable func mine(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let holder = try context.holder().holder
-        let applications = try await services.cards.cardApplications(holderID: holder.id)
+        let applications = try await services.cardApplications.history(holderID: holder.id)
         // The fees and when a card is issued, so the page can show them before the alumnus applies.
         struct Fees: Encodable { let first: Fee; let renewal: Fee }
         struct List: Encodable {
@@ -129,7 +131,7 @@ struct CardApplicationController: Sendable {
             }
             limit = value
         }
-        let applications = try await services.cards.cardApplications(status: status, paid: paid, limit: limit, actor: staff.actor, now: services.clock.now())
+        let applications = try await services.cardApplications.queue(status: status, paid: paid, limit: limit, actor: staff.actor)
         struct List: Encodable { let applications: [Body] }
         return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: true) }))
     }
@@ -151,7 +153,7 @@ struct CardApplicationController: Sendable {
         guard (0...100_000).contains(input.amount) else {
             throw APIError.invalid("invalid_value", field: "amount", "amount is the fee paid in TWD, a whole number from 0 to 100000")
         }
-        let application = try await CardApplicationService(services: services)
+        let application = try await services.cardApplications
             .recordPayment(applicationID: id, amount: input.amount, reference: reference, actor: staff.actor)
         return try JSONBody.response(Body(application, forStaff: true))
     }

@@ -1,5 +1,7 @@
+import Clocks
 import DaemonSupport
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 import Logging

@@ -3,6 +3,7 @@ import CardKeys
 import CardToken
 import DaemonSupport
 import Foundation
+import IssuerCore
 import Mail
 
 /// Everything `alumnicard serve` and the admin commands read from
@@ -74,10 +75,7 @@ public struct IssuerConfiguration: Sendable {
     public var firstLoginDailyLimit = 20
     public var resetLifetime: Int64 = 30 * 60
 
-    public enum FirstLogin: String, Sendable, CaseIterable {
-        case nationalID = "national_id"
-        case nationalIDAndMailCode = "national_id_and_mail_code"
-    }
+    public typealias FirstLogin = IssuerCore.FirstLogin
 
     // passwords
     public var passwordPolicy = PasswordPolicy.Kind.baseline
@@ -87,11 +85,7 @@ public struct IssuerConfiguration: Sendable {
     public var humanCheckLogin = HumanCheckLogin.always
     public var humanCheckLifetime: Int64 = 600
 
-    public enum HumanCheckLogin: String, Sendable, CaseIterable {
-        case always
-        case afterFailures = "after_failures"
-        case never
-    }
+    public typealias HumanCheckLogin = IssuerCore.HumanCheckLogin
 
     // applications
     /// Office-calendar CSV files; relative paths are read from the
@@ -160,12 +154,7 @@ public struct IssuerConfiguration: Sendable {
         }
     }
 
-    public enum CardIssueMoment: String, Sendable, CaseIterable {
-        /// The card shows at once; the fee is owed.
-        case submission
-        /// The card is issued when staff record the payment.
-        case payment
-    }
+    public typealias CardIssueMoment = IssuerCore.CardIssueMoment
 
     // mail
     public var smtpHost: String?
@@ -402,4 +391,37 @@ public struct IssuerConfiguration: Sendable {
 public func parentDirectory(of path: String) -> String {
     let parent = (path as NSString).deletingLastPathComponent
     return parent.isEmpty ? "." : parent
+}
+
+extension IssuerConfiguration {
+    /// What the domain services read of this configuration.
+    public var flowSettings: FlowSettings {
+        var s = FlowSettings()
+        s.sessionLifetime = sessionLifetime
+        s.firstLogin = firstLogin
+        s.firstLoginDailyLimit = firstLoginDailyLimit
+        s.resetLifetime = resetLifetime
+        s.humanCheckLogin = humanCheckLogin
+        s.passwordPolicy = passwordPolicy
+        s.staffSessionLifetime = staffSessionLifetime
+        s.issuerName = issuerName
+        s.reviewWorkingDays = reviewWorkingDays
+        s.maxDocumentBytes = maxDocumentBytes
+        s.maxPhotoBytes = maxPhotoBytes
+        s.documentRetention = documentRetention
+        s.unansweredLapse = unansweredLapse
+        s.rejectedRetention = rejectedRetention
+        s.statusLinkGrace = statusLinkGrace
+        s.uploadDeadline = uploadDeadline
+        s.applicationsPerClientHourly = applicationsPerClientHourly
+        s.applicationsPerNationalIDDaily = applicationsPerNationalIDDaily
+        s.maxOpenApplications = maxOpenApplications
+        s.firstCardFee = firstCardFee
+        s.renewalFee = renewalFee
+        s.issueOn = issueOn
+        s.cardValidityMonths = cardValidityMonths
+        s.renewalWindowMonths = renewalWindowMonths
+        s.cardNumberPrefix = cardNumberPrefix
+        return s
+    }
 }

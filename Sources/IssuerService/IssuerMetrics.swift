@@ -1,6 +1,7 @@
 import CoreMetrics
 import CardToken
 import DaemonSupport
+import IssuerCore
 
 /// The issuer's own figures on `/metrics`, beside the per-route request
 /// counts and latencies of ``RequestMetricsMiddleware``.
@@ -22,32 +23,34 @@ public struct IssuerMetrics: Sendable {
     }
 
     /// Tokens were signed (not served from memory).
-    func tokenSigned(algorithm: String, count: Int = 1) {
+    public func tokenSigned(algorithm: String, count: Int) {
         signed.increment(algorithm, by: count)
     }
 
     /// Tokens were served to the app (signed now or held for the window).
-    func tokenServed(format: String, count: Int = 1) {
+    public func tokenServed(format: String, count: Int) {
         served.increment(format, by: count)
     }
 
     /// A login attempt: `ok`, `invalid_credentials` or `throttled`.
-    func login(_ result: String) {
+    public func login(_ result: String) {
         logins.increment(result)
     }
 
     /// An online verification's reason code.
-    func verification(_ reason: String) {
+    public func verification(_ reason: String) {
         verifications.increment(reason)
     }
 
     /// A mail delivery attempt: `sent`, `retry` or `failed`.
-    func mail(_ outcome: String) {
+    public func mail(_ outcome: String) {
         mails.increment(outcome)
     }
 
     /// A key change made by the daemon's rotation timer or the admin API.
-    func keyChange(_ kind: String) {
+    public func keyChange(_ kind: String) {
         service.counter("alumnicard_key_changes_total", [("change", kind)]).increment()
     }
 }
+
+extension IssuerMetrics: FlowMetrics {}

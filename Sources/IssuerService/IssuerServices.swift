@@ -1,3 +1,4 @@
+import Clocks
 import AccountRules
 import CardKeys
 import CardToken
@@ -34,27 +35,12 @@ public struct IssuerServices: Sendable {
     public let tokens: CardTokenService
     public let publisher: KeySetPublisher
     public let verifier: OnlineVerifier
-    /// Lockouts, counters and spent human checks (behind a repository protocol, issue #26).
-    public let loginGuard: any LoginGuardRepository
-    /// Alumni and staff sessions (behind a repository protocol, issue #26).
-    public let sessionStore: any SessionRepository
-    /// The alumni accounts (behind a repository protocol, issue #26).
-    public let holders: any HolderRepository
-    /// Cards and card applications (behind a repository protocol, issue #26).
-    public let cards: any CardRepository
-    /// The signing keys and the served key set (behind a repository protocol, issue #26).
-    public let keys: any KeyRepository
-    /// Staff accounts and admin tokens (behind a repository protocol, issue #26).
-    public let staffRepository: any StaffRepository
-    /// The mail outbox (behind a repository protocol, issue #26).
-    public let outboxRepository: any OutboxRepository
-    /// The audit log as staff read it (behind a repository protocol, issue #26).
-    public let auditRepository: any AuditRepository
+    /// The storage, one repository per aggregate. Only the domain
+    /// services call them: no controller, page or middleware does
+    /// (ArchitectureTests scans for it). Tests and the command line reach
+    /// them through here.
+    public let repositories: IssuerRepositories
     public let outbox: MailOutbox
-    /// The partner-merchant directory (the first aggregate behind a repository protocol, issue #26).
-    public let merchants: any MerchantRepository
-    /// Account applications (behind a repository protocol, issue #26).
-    public let applicationRepository: any AccountApplicationRepository
     public let vault: DocumentVault
     let humanCheck: HumanCheckService
     let composer: MailComposer
@@ -63,8 +49,18 @@ public struct IssuerServices: Sendable {
     let pages: WebPages
     /// Where database work runs, off the cooperative threads.
     public let databaseThreads = DatabaseThreads()
-    let sessions = SessionCache()
+    let sessions: SessionCache
     let qrImages = QRImageCache()
+    let caches: IssuerCaches
+    let authentication: SessionAuthentication
+    let signIn: SignInService
+    let passwords: PasswordService
+    let staffSignIn: StaffSignInService
+    let cardApplications: CardApplicationService
+    let keyService: KeyService
+    let cardAdministration: CardAdministrationService
+    let merchantDirectory: MerchantService
+    let auditTrail: AuditService
 
     /// Opens the database (file, or `database` when given, e.g. in memory)
     /// and composes the services.
@@ -113,15 +109,9 @@ public struct IssuerServices: Sendable {
             throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")
         }
         accounts = AccountStore(database: self.database, kek: credentials.kek)
-        loginGuard = SQLiteLoginGuard(database: self.database, limits: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout),
-                                      kek: credentials.kek, threads: databaseThreads)
-        sessionStore = SQLiteSessionRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
-        holders = SQLiteHolderRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
-        cards = SQLiteCardRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
-        keys = SQLiteKeyRepository(keyStore: keyStore, threads: databaseThreads)
-        staffRepository = SQLiteStaffRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
-        outboxRepository = SQLiteOutboxRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
-        auditRepository = SQLiteAuditRepository(database: self.database, threads: databaseThreads)
+        repositories = .sqlite(database: self.database, keyStore: keyStore, kek: credentials.kek,
+                               lockouts: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout), threads: databaseThreads)
+        let keys = repositories.keys, cards = repositories.cards, loginGuard = repositories.loginGuard, sessionStore = repositories.sessions
         adminTokens = AdminTokenStore(database: self.database)
         staff = StaffStore(database: self.database, kek: credentials.kek)
         audit = AuditLog(database: self.database)
@@ -129,20 +119,23 @@ public struct IssuerServices: Sendable {
         throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
         clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
+        let flow = configuration.flowSettings
+        let sessions = SessionCache()
+        self.sessions = sessions
         tokens = CardTokenService(keys: keys, cards: cards,
                                   schedule: TokenSchedule(refreshInterval: configuration.refreshInterval, grace: configuration.tokenGrace,
                                                           nextTokenLead: configuration.nextTokenLead),
                                   metrics: metrics,
                                   tokenIDKey: credentials.kek.derivedKey(purpose: "token id v1"),
-                                  maxPrefetchWindows: configuration.maxPrefetchWindows)
+                                  maxPrefetchWindows: configuration.maxPrefetchWindows, timeZone: configuration.timeZone)
         publisher = KeySetPublisher(keys: keys, cards: cards,
                                     withdrawnCardHorizon: configuration.withdrawnCardHorizon, leeway: configuration.leeway,
                                     rootKey: credentials.rootKey, issuer: configuration.issuerName,
                                     validity: configuration.keySetValidity, logger: logger)
-        verifier = OnlineVerifier(keys: keys, cards: cards, leeway: configuration.leeway, timeZone: configuration.timeZone)
+        let verifier = OnlineVerifier(keys: keys, cards: cards, leeway: configuration.leeway, timeZone: configuration.timeZone)
+        self.verifier = verifier
+        caches = IssuerCaches(sessions: sessions, tokens: tokens, verifier: verifier)
         outbox = MailOutbox(database: self.database, kek: credentials.kek)
-        merchants = SQLiteMerchantRepository(database: self.database, threads: databaseThreads)
-        applicationRepository = SQLiteAccountApplicationRepository(database: self.database, kek: credentials.kek, threads: databaseThreads)
         vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
         humanCheck = HumanCheckService(kek: credentials.kek, spent: loginGuard, maxNumber: configuration.humanCheckMaxNumber,
                                        lifetime: configuration.humanCheckLifetime)
@@ -166,14 +159,30 @@ public struct IssuerServices: Sendable {
         } catch {
             throw IssuerServiceError(.installation, error.description)
         }
-        mailDelivery = MailDeliveryService(outbox: outboxRepository, transport: transport, sender: configuration.mailFrom,
+        mailDelivery = MailDeliveryService(outbox: repositories.outbox, transport: transport, sender: configuration.mailFrom,
                                            giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,
                                            metrics: metrics)
         applications = AccountApplicationService(
-            store: applicationRepository, vault: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
-            composer: composer, humanCheck: humanCheck, configuration: configuration,
+            store: repositories.applications, documents: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
+            composer: composer, humanCheck: humanCheck, settings: flow,
             uploads: UploadSlots(limit: configuration.maxConcurrentUploads, perClient: configuration.maxUploadsPerClient),
-            loginGuard: loginGuard, mailDelivery: mailDelivery)
+            loginGuard: loginGuard, mailDelivery: mailDelivery, caches: caches)
+        authentication = SessionAuthentication(clock: clock, sessionStore: sessionStore, staffRepository: repositories.staff, sessions: sessions,
+                                               bootstrapAdminTokenHash: credentials.bootstrapAdminTokenHash)
+        signIn = SignInService(clock: clock, settings: flow, holders: repositories.holders, loginGuard: loginGuard, sessionStore: sessionStore, caches: caches,
+                               throttle: throttle, humanCheck: humanCheck, hasher: hasher, composer: composer, mailDelivery: mailDelivery,
+                               calendar: calendar, metrics: metrics)
+        passwords = PasswordService(signIn: signIn)
+        staffSignIn = StaffSignInService(clock: clock, settings: flow, staffRepository: repositories.staff, loginGuard: loginGuard, sessionStore: sessionStore,
+                                         throttle: throttle, hasher: hasher, composer: composer, kek: credentials.kek)
+        cardApplications = CardApplicationService(clock: clock, settings: flow, cards: cards, caches: caches, humanCheck: humanCheck, composer: composer,
+                                                  mailDelivery: mailDelivery, calendar: calendar)
+        keyService = KeyService(keys: keys, publisher: publisher, caches: caches, clock: clock, metrics: metrics, logger: logger,
+                                algorithm: configuration.algorithm)
+        cardAdministration = CardAdministrationService(cards: cards, holders: repositories.holders, publisher: publisher, caches: caches,
+                                                       composer: composer, calendar: calendar, mailDelivery: mailDelivery, clock: clock, logger: logger)
+        merchantDirectory = MerchantService(merchants: repositories.merchants, calendar: calendar, clock: clock)
+        auditTrail = AuditService(audit: repositories.audit)
     }
 
     /// The name given in EHLO: the public URL's host, else this host's name.
@@ -199,7 +208,7 @@ public struct IssuerServices: Sendable {
         await applications.deleteExpiredDocuments(now: now, logger: logger)
         await applications.deleteOrphanedFiles(now: now, logger: logger)
         // A sent message's text has done its work; keep the record, drop the text after a day.
-        try? await outboxRepository.pruneSent(olderThan: 86_400, now: now)
+        try? await mailDelivery.pruneSent(olderThan: 86_400)
     }
 
     /// The office calendar the configuration names (for `calendar add-working-days`).
@@ -225,17 +234,21 @@ public struct IssuerServices: Sendable {
         _ = try await applications.reject(id: id, reason: reason, actor: actor, now: now)
     }
 
-    /// The "your account is open" mail an import queues for new graduates
-    /// (and anyone it gives a national ID), sent when the account opens.
-    public var accountReadyMail: AccountReadyMail {
-        let composer = composer, calendar = applications.calendar, clock = clock
-        return AccountReadyMail(compose: { studentID, name, email in
-            composer.compose(kind: "account_ready", to: email, now: clock.now()) { $0.accountReady(name, studentID, composer.loginURL) }
-        }, opensAt: { diploma in
-            guard let diploma, let day = try? CalendarDay(yyyymmdd: Int(diploma.yyyymmdd)), let opens = try? day.adding(days: 2) else { return 0 }
-            return calendar.start(of: opens)
-        })
+    /// The development samples (`serve --dev`, `alumnicard demo`).
+    package var samples: DevelopmentSamples {
+        DevelopmentSamples(repositories: repositories, documents: vault, keyService: keyService, merchants: merchantDirectory,
+                           applications: applications, hasher: hasher, clock: clock, issuerName: configuration.issuerName)
     }
+
+    /// Makes the first signing key (and signs the key set) when there is
+    /// none: development, and the benchmarks' fresh databases.
+    @discardableResult
+    public func ensureSigningKey(actor: String) async throws -> Bool {
+        try await samples.ensureKeys(actor: actor)
+    }
+
+    /// The "your account is open" mail an import queues (see ``CardAdministrationService/accountReadyMail``).
+    public var accountReadyMail: AccountReadyMail { cardAdministration.accountReadyMail }
 
     /// Runs the outbox once (tests and `mail send-now`).
     @discardableResult
@@ -251,65 +264,31 @@ public struct IssuerServices: Sendable {
     /// After a change to cards or accounts made in this process: forget
     /// what the caches hold about them.
     public func accountsChanged() {
-        sessions.forgetAll()
-        tokens.cardsChanged()
-        verifier.cardsChanged()
+        caches.accountsChanged()
     }
 
     /// After card statuses changed here (a suspension, a revocation, a
-    /// reinstatement, an import): forget the caches, and re-sign the key set
-    /// (when this host holds the root) so that its `revoked_cards` is right at once.
+    /// reinstatement, an import): see ``CardAdministrationService/cardStatusesChanged(actor:)``.
     public func cardStatusesChanged(actor: String) async {
-        accountsChanged()
-        do { try await publisher.refreshIfNeeded(now: clock.now(), actor: actor) } catch {
-            logger.error("cannot re-sign the key set after a card change", metadata: ["error": "\(error.message)"])
-        }
+        await cardAdministration.cardStatusesChanged(actor: actor)
     }
 
     /// After any key change: forget cached keys, re-sign the key set if
     /// this host holds the root.
-    public func keysChanged(actor: String) async throws(IssuerStoreError) {
-        tokens.keysChanged()
-        verifier.keysChanged()
-        try await publisher.refreshIfNeeded(now: clock.now(), actor: actor)
+    public func keysChanged(actor: String) async throws {
+        try await keyService.keysChanged(actor: actor)
     }
 
-    /// One run of the daemon's rotation timer: rotate when due, keep the
-    /// key set fresh, drop tokens of ended windows from memory.
+    /// One run of the daemon's rotation timer (``KeyService/rotationTick(actor:)``).
     @discardableResult
     public func rotationTick(actor: String = "daemon") async -> [KeyChange] {
-        let now = clock.now()
-        var changes: [KeyChange] = []
-        do {
-            changes = try await keys.rotate(now: now, force: false, ifDue: true, actor: actor, algorithm: configuration.algorithm)
-            for change in changes {
-                logger.notice("key change", metadata: ["change": "\(change)"])
-                metrics.keyChange("rotation")
-            }
-            if !changes.isEmpty {
-                tokens.keysChanged()
-                verifier.keysChanged()
-            }
-            try await publisher.refreshIfNeeded(now: now, actor: actor)
-        } catch {
-            logger.error("key rotation check failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "rotation").message)"])
-        }
-        tokens.prune(now: now)
-        return changes
+        await keyService.rotationTick(actor: actor)
     }
 
-    /// Whether the daemon can answer token requests: the database answers
+    /// Whether the daemon can answer token requests: the storage answers
     /// and a key is active. Returns the problems otherwise.
     public func readinessProblems() async -> [String] {
-        let database = database
-        guard (try? await databaseThreads.read({ database.isReachable() })) == true else { return ["the database does not answer"] }
-        var problems: [String] = []
-        do {
-            if try await keys.ring().active == nil { problems.append("there is no active signing key") }
-        } catch {
-            problems.append(IssuerStoreError.wrapping(error, "cannot read the keys").message)
-        }
-        if await publisher.current(now: clock.now()) == nil { problems.append("no key set has been signed or installed") }
-        return problems
+        guard await repositories.probe.isReachable() else { return ["the database does not answer"] }
+        return await keyService.readinessProblems()
     }
 }

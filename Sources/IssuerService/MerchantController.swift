@@ -1,9 +1,11 @@
+import Clocks
 import AccountRules
 import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import IssuerCore
 import IssuerStore
 
 /// The merchant directory (alumni-api.md §8): the public listing at
@@ -106,7 +108,7 @@ struct MerchantController: Sendable {
     }
 
     @Sendable func all(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let merchants = try await services.merchants.all()
+        let merchants = try await services.merchantDirectory.all()
         return try JSONBody.response(List(merchants: merchants.map(Body.init)))
     }
 
@@ -134,25 +136,21 @@ struct MerchantController: Sendable {
     @Sendable func create(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let merchant = try await merchant(request, id: nil)
-        do {
-            try await services.merchants.create(merchant, now: services.clock.now(), actor: staff.actor)
-        } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError(.conflict, code: "conflict", error.message)
-        }
+        try await services.merchantDirectory.create(merchant, actor: staff.actor)
         return try JSONBody.response(Body(merchant), status: .created)
     }
 
     @Sendable func replace(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let merchant = try await merchant(request, id: try context.parameters.require("id"))
-        try await services.merchants.replace(merchant, now: services.clock.now(), actor: staff.actor)
+        try await services.merchantDirectory.replace(merchant, actor: staff.actor)
         return try JSONBody.response(Body(merchant))
     }
 
     @Sendable func delete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try context.parameters.require("id")
-        try await services.merchants.delete(id: id, now: services.clock.now(), actor: staff.actor)
+        try await services.merchantDirectory.delete(id: id, actor: staff.actor)
         return Response(status: .noContent)
     }
 
@@ -165,12 +163,7 @@ struct MerchantController: Sendable {
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
         let body = try await JSONBody.collect(request, limit: min(services.configuration.importMaxBytes, MerchantCSV.maximumBytes))
-        let report: MerchantImportReport
-        do {
-            report = try await services.merchants.importCSV(Data(body.readableBytesView), now: services.clock.now(), actor: staff.actor, dryRun: dryRun)
-        } catch let error as IssuerStoreError where error.code == .invalidChange {
-            throw APIError(.unprocessableContent, code: "invalid_csv", error.message)
-        }
+        let report = try await services.merchantDirectory.importCSV(Data(body.readableBytesView), actor: staff.actor, dryRun: dryRun)
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 }
@@ -178,6 +171,6 @@ struct MerchantController: Sendable {
 extension IssuerServices {
     /// The merchants whose offers run today that match `query`.
     func listedMerchants(_ query: MerchantController.Query) async throws -> [Merchant] {
-        try await merchants.listed(on: applications.calendar.day(of: clock.now()), category: query.category, query: query.text, limit: query.limit)
+        try await merchantDirectory.listed(category: query.category, text: query.text, limit: query.limit)
     }
 }

@@ -3,6 +3,7 @@ import FileChecks
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import Multipart
 import NIOCore
@@ -10,46 +11,24 @@ import NIOPosix
 
 /// Reads a `multipart/form-data` request body as it streams in, with our
 /// strict ``MultipartParser``: text fields kept in memory (each bounded),
-/// files sealed straight into the ``DocumentVault`` (each bounded, its
+/// files sealed straight into the ``DocumentStore`` (each bounded, its
 /// type checked by content), the whole body bounded. Nothing is held in
 /// memory beyond a chunk and the text fields.
 package struct MultipartFormReader: Sendable {
-    /// A file part the form may carry, with its largest size and allowed types.
-    package struct FileRule: Sendable {
-        let kind: DocumentKind
-        let maximumBytes: Int
-        let allowed: Set<SniffedType>
-
-        package init(kind: DocumentKind, maximumBytes: Int, allowed: Set<SniffedType>) {
-            self.kind = kind
-            self.maximumBytes = maximumBytes
-            self.allowed = allowed
-        }
-    }
-
-    /// A file part, sealed on disk.
-    package struct File: Sendable {
-        let kind: DocumentKind
-        let type: SniffedType
-        package let fileName: String
-        package let size: Int
-    }
-
-    package struct Form: Sendable {
-        package var fields: [String: String] = [:]
-        package var files: [String: File] = [:]
-    }
+    package typealias FileRule = UploadRule
+    package typealias File = UploadedFile
+    package typealias Form = UploadedForm
 
     let textFields: Set<String>
     let fileRules: [String: FileRule]
     let maximumFieldBytes: Int
-    let vault: DocumentVault
+    let documents: any DocumentStore
 
-    package init(textFields: Set<String>, fileRules: [String: FileRule], maximumFieldBytes: Int, vault: DocumentVault) {
+    package init(textFields: Set<String>, fileRules: [String: FileRule], maximumFieldBytes: Int, documents: any DocumentStore) {
         self.textFields = textFields
         self.fileRules = fileRules
         self.maximumFieldBytes = maximumFieldBytes
-        self.vault = vault
+        self.documents = documents
     }
 
     /// The most a body may carry: every file at its largest, the text fields, headers.
@@ -148,7 +127,7 @@ package final class MultipartUpload: @unchecked Sendable {
 
     init(reader: MultipartFormReader, parser: MultipartParser) {
         self.parser = parser
-        state = PartState(rules: reader.fileRules, textFields: reader.textFields, maximumFieldBytes: reader.maximumFieldBytes, vault: reader.vault)
+        state = PartState(rules: reader.fileRules, textFields: reader.textFields, maximumFieldBytes: reader.maximumFieldBytes, documents: reader.documents)
         maximumBody = reader.maximumBody
     }
 
@@ -203,7 +182,7 @@ private final class PartState: @unchecked Sendable {
     let rules: [String: MultipartFormReader.FileRule]
     let textFields: Set<String>
     let maximumFieldBytes: Int
-    let vault: DocumentVault
+    let documents: any DocumentStore
 
     var form = MultipartFormReader.Form()
     var problem: APIError?
@@ -212,7 +191,7 @@ private final class PartState: @unchecked Sendable {
     var name: String?
     var isFile = false
     var text: [UInt8] = []
-    var writer: SealedDocumentWriter?
+    var writer: (any DocumentWriter)?
     var fileName: String?
     var check: FileStructureCheck?
     var size = 0
@@ -220,11 +199,11 @@ private final class PartState: @unchecked Sendable {
     var written: [String] = []
     var sawFile = false
 
-    init(rules: [String: MultipartFormReader.FileRule], textFields: Set<String>, maximumFieldBytes: Int, vault: DocumentVault) {
+    init(rules: [String: MultipartFormReader.FileRule], textFields: Set<String>, maximumFieldBytes: Int, documents: any DocumentStore) {
         self.rules = rules
         self.textFields = textFields
         self.maximumFieldBytes = maximumFieldBytes
-        self.vault = vault
+        self.documents = documents
     }
 
     func apply(_ event: MultipartParser.Event) {
@@ -284,7 +263,7 @@ private final class PartState: @unchecked Sendable {
             do {
                 if writer == nil {
                     let file = DocumentVault.newFileName()
-                    writer = try vault.makeWriter(fileName: file)
+                    writer = try documents.makeWriter(fileName: file)
                     fileName = file
                     written.append(file)
                 }
@@ -350,7 +329,7 @@ private final class PartState: @unchecked Sendable {
 
     func discardAll() {
         writer?.discard()
-        for file in written { try? vault.delete(fileName: file) }
+        for file in written { try? documents.delete(fileName: file) }
     }
 
     /// A parameter of a header value (`form-data; name="photo"; filename="a.jpg"`).
@@ -363,46 +342,5 @@ private final class PartState: @unchecked Sendable {
             return (1...64).contains(text.utf8.count) ? text : nil
         }
         return nil
-    }
-}
-
-/// A file type judged by its structure (``FileStructureCheck``), with the
-/// content type it is stored and served as.
-package enum SniffedType: String, Sendable, CustomStringConvertible {
-    case jpeg = "image/jpeg"
-    case png = "image/png"
-    case pdf = "application/pdf"
-
-    init(_ kind: FileStructureCheck.Kind) {
-        switch kind {
-        case .jpeg: self = .jpeg
-        case .png: self = .png
-        case .pdf: self = .pdf
-        }
-    }
-
-    var structure: FileStructureCheck.Kind {
-        switch self {
-        case .jpeg: .jpeg
-        case .png: .png
-        case .pdf: .pdf
-        }
-    }
-
-    package var description: String {
-        switch self {
-        case .jpeg: "JPEG"
-        case .png: "PNG"
-        case .pdf: "PDF"
-        }
-    }
-
-    /// The file name extension a saved copy gets.
-    package var fileExtension: String {
-        switch self {
-        case .jpeg: "jpg"
-        case .png: "png"
-        case .pdf: "pdf"
-        }
     }
 }

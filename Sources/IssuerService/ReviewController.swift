@@ -1,8 +1,10 @@
+import Clocks
 import AccountRules
 import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import Logging
 import NIOCore
@@ -259,7 +261,6 @@ struct ReviewController: Sendable {
             return field
         })
         _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.actor, now: services.clock.now())
-        services.accountsChanged()
         return try JSONBody.response(Decided(applicationID: id, status: "approved"))
     }
 
@@ -285,34 +286,11 @@ struct ReviewController: Sendable {
         return try JSONBody.response(Decided(applicationID: id, status: "needs_info"))
     }
 
-    /// Approves, in one request, the pending applications whose national
-    /// ID and student ID match a holder the registrar imported and whose
-    /// e-mail is the registrar's: those an approval cannot take anything
-    /// over with. The others are listed as refused, for a reviewer. Walks
-    /// the whole queue, a page at a time.
+    /// Approves, in one request, the pending applications that match the
+    /// registrar's records (``AccountApplicationService/approveRegistrarMatches(actor:now:)``).
     @Sendable func approveMatches(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let now = services.clock.now()
-        var approved: [String] = []
-        var problems: [String: String] = [:]
-        var after: String?
-        repeat {
-            let page = try await services.applications.queue(statuses: [.pending], after: after, limit: 500, actor: staff.actor, now: now)
-            for entry in page.entries {
-                guard let studentID = entry.registrarMatch else { continue }
-                do {
-                    _ = try await services.applications.approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: staff.actor, now: now)
-                    approved.append(entry.id)
-                } catch let refusal as any ClientRefusal {
-                    let error = refusal.answer
-                    problems[entry.id] = error.message
-                } catch let error as IssuerStoreError where error.code != .databaseBusy {
-                    problems[entry.id] = error.message
-                }
-            }
-            after = page.next?.text
-        } while after != nil
-        services.accountsChanged()
+        let (approved, problems) = try await services.applications.approveRegistrarMatches(actor: staff.actor, now: services.clock.now())
         struct Body: Encodable { let approved: [String]; let refused: [String: String] }
         return try JSONBody.response(Body(approved: approved, refused: problems))
     }
@@ -320,7 +298,7 @@ struct ReviewController: Sendable {
     @Sendable func mail(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let status = request.uri.queryParameters["status"].map(String.init) ?? "failed"
         guard ["queued", "sent", "failed"].contains(status) else { throw APIError.badRequest("invalid_value", "status is queued, sent or failed") }
-        let summary = try await services.outboxRepository.summary(status: status, limit: 100)
+        let summary = try await services.mailDelivery.summary(status: status, limit: 100)
         struct Body: Encodable {
             let queued: Int
             let sent: Int

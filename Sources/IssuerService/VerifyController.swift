@@ -1,8 +1,10 @@
+import Clocks
 import CardKeys
 import CardToken
 import DaemonSupport
 import Foundation
 import Hummingbird
+import IssuerCore
 import NIOCore
 
 /// `POST /v1/verify`: the issuer's online check, answering the same

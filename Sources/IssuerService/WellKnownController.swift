@@ -1,7 +1,9 @@
+import Clocks
 import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import NIOCore
 
 /// The published key set (keyset.md §1): the root-signed JWS, and the same

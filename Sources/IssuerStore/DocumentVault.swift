@@ -18,7 +18,7 @@ import SecureFiles
 /// additional data is one byte: 1 for the last chunk, 0 otherwise. So chunks
 /// cannot be reordered, dropped, or cut off at the end without the read
 /// failing, and a file renamed onto another document does not open.
-public struct DocumentVault: Sendable {
+public struct DocumentVault: DocumentStore {
     public let directory: String
     private let documentKey: SymmetricKey
     package static let magic = Array("ACDOC1".utf8)
@@ -45,7 +45,7 @@ public struct DocumentVault: Sendable {
     public func path(of name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// Starts writing a sealed file. Blocking I/O: call from a thread pool.
-    public func makeWriter(fileName: String) throws(IssuerStoreError) -> SealedDocumentWriter {
+    public func makeWriter(fileName: String) throws(IssuerStoreError) -> any DocumentWriter {
         var status = stat()
         if stat(directory, &status) != 0 { try prepare() }
         return try SealedDocumentWriter(path: path(of: fileName), key: documentKey, fileName: fileName)
@@ -95,6 +95,20 @@ public struct DocumentVault: Sendable {
         }
     }
 
+    public func unreferenced(known: Set<String>, modifiedBefore: Int64) throws(IssuerStoreError) -> [String] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            // No directory yet: nothing was ever uploaded.
+            if !FileManager.default.fileExists(atPath: directory) { return [] }
+            throw IssuerStoreError(.databaseUnavailable, "cannot list the document directory \(directory)")
+        }
+        return names.filter { name in
+            guard name.hasSuffix(".sealed"), !known.contains(name),
+                  let modified = (try? FileManager.default.attributesOfItem(atPath: path(of: name)))?[.modificationDate] as? Date else { return false }
+            return Int64(modified.timeIntervalSince1970) < modifiedBefore
+        }
+    }
+
     package static func fileKey(_ documentKey: SymmetricKey, salt: [UInt8], fileName: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: documentKey, salt: salt, info: Data("alumnicard document v1|\(fileName)".utf8), outputByteCount: 32)
     }
@@ -108,7 +122,7 @@ public struct DocumentVault: Sendable {
 
 /// Writes one sealed document chunk by chunk (see ``DocumentVault``). Not
 /// shared between tasks; blocking I/O, so use it from a thread pool.
-public final class SealedDocumentWriter: @unchecked Sendable {
+public final class SealedDocumentWriter: DocumentWriter, @unchecked Sendable {
     private let descriptor: Int32
     private let key: SymmetricKey
     public let path: String

@@ -15,19 +15,10 @@ public struct StaffStore: Sendable {
         self.kek = kek
     }
 
-    /// A staff login name, trimmed and lower-cased once, then used for
-    /// look-up, throttling and logs alike.
-    public static func normalizedName(_ text: String) -> String? {
-        let name = text.trimmingCharacters(in: .whitespaces).lowercased()
-        guard (1...64).contains(name.utf8.count), name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0) }) else {
-            return nil
-        }
-        return name
-    }
 
     static func sealContext(_ name: String) -> [UInt8] { Array("staff totp|\(name)".utf8) }
 
-    /// A new random TOTP secret: 20 random bytes as base64url text (HummingbirdOTP keys HMAC with the text's bytes).
+    /// A new random TOTP secret: 20 random bytes as base64url text (StaffSecondFactor keys HMAC with the text's bytes).
     static func newSecret() -> String {
         Data(SymmetricKey(size: .init(bitCount: 160)).withUnsafeBytes { Array($0) }).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
@@ -35,7 +26,7 @@ public struct StaffStore: Sendable {
 
     /// Makes a staff member; the answer is their TOTP secret, shown once for enrolment.
     public func create(name text: String, displayName: String, role: AdminRole, passwordHash: String, now: Int64, actor: String) throws(IssuerStoreError) -> String {
-        guard let name = Self.normalizedName(text) else {
+        guard let name = StaffMember.normalizedName(text) else {
             throw IssuerStoreError(.invalidChange, "a staff name is 1–64 of a–z, 0–9, '-', '_', '.' or '@'")
         }
         let display = displayName.trimmingCharacters(in: .whitespaces)
@@ -95,7 +86,7 @@ public struct StaffStore: Sendable {
     }
 
     public func disable(name text: String, now: Int64, actor: String) throws(IssuerStoreError) {
-        guard let name = Self.normalizedName(text) else { throw IssuerStoreError(.notFound, "there is no staff member named \(text.prefix(64))") }
+        guard let name = StaffMember.normalizedName(text) else { throw IssuerStoreError(.notFound, "there is no staff member named \(text.prefix(64))") }
         try database.write { db in
             try db.execute(sql: "UPDATE staff SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", arguments: [now, name])
             guard db.changesCount == 1 else { throw IssuerStoreError(.notFound, "there is no active staff member named \(name)") }

@@ -1,3 +1,4 @@
+import Clocks
 import CardKeys
 import CardToken
 import CoreMetrics

@@ -1,3 +1,4 @@
+import Clocks
 import CardToken
 import AsyncHTTPClient
 import CardKeys

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

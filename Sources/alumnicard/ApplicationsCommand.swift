@@ -1,5 +1,6 @@
 import AccountRules
 import ArgumentParser
+import Clocks
 import CLISupport
 import DaemonSupport
 import Foundation

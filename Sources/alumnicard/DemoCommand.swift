@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLISupport
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
@@ -16,7 +17,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Mark this database as a development one (never do this to a real one), then seed.")
     var markDevelopment = false
 
-    func run() throws {
+    func run() async throws {
         let configuration = try store.configuration()
         let services: IssuerServices
         do {
@@ -27,7 +28,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             services = try IssuerServices(configuration: configuration, credentials: IssuerCredentials(kek: keyStore.kek, rootKey: nil, bootstrapAdminTokenHash: nil),
                                           database: keyStore.database)
-            try DemoAlumnus.seed(into: services, actor: store.auditActor)
+            try await services.samples.seedDemoAlumnus(actor: store.auditActor)
         } catch let error as CommandFailure {
             throw error
         } catch {

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Clocks
 import CLISupport
 import CardKeys
 import CardToken
 import DaemonSupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Clocks
 import CLISupport
 import CardKeys
 import DaemonSupport
 import Foundation
 import Hummingbird
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
@@ -62,13 +64,14 @@ struct ServeCommand: AsyncParsableCommand {
             let app = try await buildApplication(configuration: configuration, credentials: credentials, logger: logger,
                                                  notifier: SystemdNotifier(environment: store.environment), prepare: { services in
                 if dev {
-                    let madeKey = try await DevelopmentSetup.ensureKeys(services)
+                    let samples = services.samples, actor = "dev-setup"
+                    let madeKey = try await samples.ensureKeys(actor: actor)
                     try services.database.markDevelopment(now: services.clock.now())
-                    try DemoAlumnus.seed(into: services, actor: "dev-setup")
-                    try DemoAlumnus.seedApplicant(into: services, actor: "dev-setup")
-                    let seeded = try await DevelopmentSetup.seedApplication(services)
-                    let seededMerchants = try await DevelopmentSetup.seedMerchants(services)
-                    let staffSecret = try DevelopmentSetup.seedStaff(services)
+                    try await samples.seedDemoAlumnus(actor: actor)
+                    try await samples.seedApplicant(actor: actor)
+                    let seeded = try await samples.seedApplication()
+                    let seededMerchants = try await samples.seedMerchants(actor: actor)
+                    let staffSecret = try await samples.seedStaff(actor: actor)
                     printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
                                            staffSecret: staffSecret)
                 } else {
@@ -122,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
         if madeKey { lines.append("made the first signing key and signed a key set") }
         lines.append("demo alumnus: login \(DemoAlumnus.studentID) (or \(DemoAlumnus.email)), password \(DemoAlumnus.password)")
         lines.append("demo applicant (no card yet): login \(DemoAlumnus.Applicant.studentID), password \(DemoAlumnus.password)")
-        lines.append("demo staff:   \(DevelopmentSetup.demoStaffName), password \(DemoAlumnus.password), at /staff/login (the first sign-in sets up the authenticator)")
+        lines.append("demo staff:   \(DemoAlumnus.staffName), password \(DemoAlumnus.password), at /staff/login (the first sign-in sets up the authenticator)")
         if let staffSecret { lines.append("              its TOTP secret, shown this once: \(staffSecret)") }
         if seededMerchants > 0 { lines.append("merchants:    \(seededMerchants) fictional partner merchants seeded (GET /v1/merchants)") }
         lines.append("admin token:  \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))")

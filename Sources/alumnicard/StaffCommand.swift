@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
@@ -52,7 +53,7 @@ struct StaffCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure.failed("\(error)")
             }
-            print("staff \(StaffStore.normalizedName(name) ?? name) (\(parsed.rawValue)) created")
+            print("staff \(StaffMember.normalizedName(name) ?? name) (\(parsed.rawValue)) created")
             if !passwordStdin { print("password (shown once): \(password)") }
             print("at the first sign-in to \(configuration.baseURL)/staff/login, the console shows a QR code for an authenticator app")
         }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
@@ -157,7 +158,7 @@ struct AccountApplicationTests {
             #expect(plain.status == .unsupportedMediaType)
         }
         // Nothing refused is kept: no rows, no files.
-        #expect(try await harness.services.applicationRepository.queue(statuses: [.pending], after: nil, limit: 100, actor: "test", now: harness.clock.now).entries.isEmpty)
+        #expect(try await harness.services.repositories.applications.queue(statuses: [.pending], after: nil, limit: 100, actor: "test", now: harness.clock.now).entries.isEmpty)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: harness.configuration.documentDirectory)) ?? []
         #expect(files.isEmpty, "\(files)")
     }

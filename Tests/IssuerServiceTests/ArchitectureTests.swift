@@ -7,8 +7,11 @@ import Testing
 @Suite("What each target may import")
 struct ArchitectureTests {
     /// Modules that speak HTTP or SQL; the domain targets use none of them.
+    /// (HummingbirdBcrypt is not among them: it is bcrypt in C, and its
+    /// package gives it no dependency but CBcrypt. HummingbirdOTP is, since
+    /// it depends on HummingbirdAuth and so on Hummingbird.)
     static let transportAndStorage: Set<String> = [
-        "Hummingbird", "HummingbirdCore", "HummingbirdTesting", "HummingbirdBcrypt", "HummingbirdOTP", "HTTPTypes", "NIOHTTP1", "GRDB", "PostgresNIO",
+        "Hummingbird", "HummingbirdCore", "HummingbirdTesting", "HummingbirdAuth", "HummingbirdOTP", "HTTPTypes", "NIOHTTP1", "GRDB", "PostgresNIO",
     ]
 
     /// Every module a target's sources import, with the files that import it.
@@ -41,6 +44,31 @@ struct ArchitectureTests {
         #expect(imports["CardToken"] != nil, "the scan finds IssuerStore's imports")
         let wrong = imports.filter { Self.transportAndStorage.contains($0.key) }
         #expect(wrong.isEmpty, "IssuerStore imports \(wrong)")
+    }
+
+    /// The HTTP layer calls domain services only: one file composes the
+    /// storage (IssuerServices.swift, the composition root), and no
+    /// controller, page or middleware names a repository, the storage's
+    /// bundle of them, or a storage engine.
+    @Test func noControllerPageOrMiddlewareCallsARepository() throws {
+        let directory = ProjectPaths.packageRoot.appendingPathComponent("Sources/IssuerService")
+        let files = try #require(FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.allObjects as? [URL])
+            .filter { $0.pathExtension == "swift" }
+        #expect(files.count > 30, "the scan finds IssuerService's sources")
+        let root = "IssuerServices.swift"
+        #expect(files.contains { $0.lastPathComponent == root })
+        let storageNames = try Regex(#"\b(repositories|[A-Z]\w*Repository|IssuerStoreSQLite|AppDatabase|DatabaseThreads|AccountStore|StaffStore|KeyStore|MailOutbox|AuditLog|AdminTokenStore|MerchantDirectory|ApplicationStore|LoginLockouts|RateCounters)\b"#)
+        var offenders: [String] = []
+        for file in files where file.lastPathComponent != root {
+            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                if let match = code.firstMatch(of: storageNames) { offenders.append("\(file.lastPathComponent):\(number + 1): \(code[match.range])") }
+            }
+        }
+        #expect(offenders.isEmpty, "\(offenders)")
+        // The scan would see one: the composition root names them.
+        let composition = try String(contentsOf: directory.appendingPathComponent(root), encoding: .utf8)
+        #expect(composition.firstMatch(of: storageNames) != nil)
     }
 
     @Test func theScanSeesWhatItLooksFor() throws {

@@ -5,6 +5,7 @@ import CardToken
 import Foundation
 import GRDB
 import NIOCore
+import IssuerCore
 import IssuerService
 import TestSupport
 import Testing

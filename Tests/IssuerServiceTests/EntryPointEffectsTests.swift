@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import IssuerCore
 @testable import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

@@ -1,3 +1,4 @@
+import Clocks
 import AsyncHTTPClient
 import DaemonSupport
 import CardKeys
@@ -9,6 +10,7 @@ import NIOHTTP1
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

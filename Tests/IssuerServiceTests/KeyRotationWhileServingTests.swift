@@ -6,6 +6,7 @@ import GRDB
 import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

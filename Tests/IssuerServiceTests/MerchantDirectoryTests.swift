@@ -91,7 +91,7 @@ struct MerchantDirectoryTests {
         let dryReport = try jsonObject(dryRun.body)
         #expect(dryReport["applied"] as? Bool == false)
         #expect(afterDryRun.isEmpty)
-        #expect(try await harness.services.merchants.all().isEmpty)
+        #expect(try await harness.services.repositories.merchants.all().isEmpty)
     }
 
     @Test func staffChangeMerchantsByRoleAndEveryChangeIsAudited() async throws {

@@ -5,6 +5,7 @@ import GRDB
 import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

@@ -2,6 +2,7 @@ import CardToken
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite

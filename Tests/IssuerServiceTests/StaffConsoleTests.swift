@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IssuerCore
 @testable import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
@@ -19,7 +20,9 @@ struct StaffConsoleTests {
     static let password = "staff console pass"
 
     /// RFC 6238 TOTP written here from the RFC, apart from the issuer's
-    /// (HummingbirdOTP): HMAC-SHA-1 over the step, dynamic truncation, six digits.
+    /// (StaffSecondFactor), so a slip in one is not copied into the other:
+    /// HMAC-SHA-1 over the step, dynamic truncation, six digits. The
+    /// interop suite checks the issuer against pyotp as well.
     static func code(secretBase32: String, at time: Int64) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         var bits = 0, value = 0, key: [UInt8] = []
@@ -46,6 +49,15 @@ struct StaffConsoleTests {
         #expect(factor.step(for: "081804", now: 1_111_111_109 + 61, lastStep: 0) == nil, "two steps is too far")
         #expect(factor.step(for: "08180", now: 1_111_111_109, lastStep: 0) == nil && factor.step(for: "08180x", now: 1_111_111_109, lastStep: 0) == nil)
         #expect(Self.code(secretBase32: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", at: 59) == "287082", "the test's own TOTP agrees with the RFC")
+    }
+
+    @Test func theEnrolmentURICarriesTheSecretInRFC4648Base32() {
+        // RFC 4648 §10's vectors, unpadded as authenticator apps read them.
+        for (text, encoded) in [("", ""), ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")] {
+            #expect(StaffSecondFactor.base32(Array(text.utf8)) == encoded)
+        }
+        let uri = StaffSecondFactor(secret: "12345678901234567890").enrolmentURI(name: "reviewer-lin", issuer: "NTU Alumni")
+        #expect(uri == "otpauth://totp/NTU%20Alumni%3Areviewer-lin?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=NTU%20Alumni")
     }
 
     static func enrolled(_ harness: IssuerHarness, _ client: some TestClientProtocol, name: String = "reviewer-lin",

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IssuerCore
 import IssuerService
 import IssuerStore
 import TestSupport

@@ -1,3 +1,4 @@
+import Clocks
 import AsyncHTTPClient
 import CardKeys
 import CardToken

@@ -21,7 +21,7 @@ enum IssuerBenchmark {
         _ = try DevelopmentSetup.prepare(&configuration)
         let services = try IssuerServices(configuration: configuration,
                                           credentials: try IssuerCredentials.load(configuration, environment: [:]))
-        _ = try await DevelopmentSetup.ensureKeys(services)
+        try await services.ensureSigningKey(actor: "bench")
         var csv = "student_id,display_name,email,card_number,valid_through\n"
         for index in 0..<cards {
             csv += String(format: "B%08d,林%@明,alumnus%d@example.org,A%09d,2031-12-31\n", index, "小", index, index)

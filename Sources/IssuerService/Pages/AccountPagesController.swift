@@ -1,8 +1,10 @@
+import Clocks
 import DaemonSupport
 import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 
@@ -75,7 +77,7 @@ struct AccountPagesController: Sendable {
         }
         let session: SignInService.Session
         do {
-            session = try await SignInService(services: services).signIn(
+            session = try await services.signIn.signIn(
                 .init(login: login, password: password, altcha: fields.nonEmpty("altcha"),
                       mailCode: fields.nonEmpty("mail_code"), client: services.clientAddress(of: request, context: context)),
                 logger: context.logger)
@@ -88,7 +90,7 @@ struct AccountPagesController: Sendable {
             return response
         }
         // A new session on every login (no fixation); an older one in this browser ends.
-        if let old = visit.sessionToken { try? await SignInService(services: services).signOut(sessionToken: old) }
+        if let old = visit.sessionToken { try? await services.signIn.signOut(sessionToken: old) }
         let lifetime = session.expiresAt - services.clock.now()
         let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime)
         let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)
@@ -103,7 +105,7 @@ struct AccountPagesController: Sendable {
         let fields = try await WebPages.form(request, visit: visit)
         if let token = visit.sessionToken {
             try pages.checkCSRF(fields, visit, sessionHash: BearerToken.digest(token))
-            try await SignInService(services: services).signOut(sessionToken: token)
+            try await services.signIn.signOut(sessionToken: token)
         }
         var response = pages.redirect("/login?done=logout", visit, cookies: [pages.cookies.clear(pages.cookies.session), pages.cookies.clear(pages.cookies.cardBinding)])
         // The card page's day of tokens and its kept shell go with the session.
@@ -166,7 +168,7 @@ struct AccountPagesController: Sendable {
         }
         let session: SignInService.Session?
         do {
-            session = try await PasswordService(services: services).change(
+            session = try await services.passwords.change(
                 holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
                 client: services.clientAddress(of: request, context: context), rotateSession: true, logger: context.logger)
         } catch let refusal as any ClientRefusal {
@@ -176,8 +178,8 @@ struct AccountPagesController: Sendable {
         }
         var cookies: [String] = []
         if let session {
-            // A new session for the new password; the old cookie no longer works.
-            services.sessions.forget(found.tokenHash)
+            // A new session for the new password; the old cookie no longer
+            // works (the change ended it and emptied the session cache).
             let lifetime = session.expiresAt - services.clock.now()
             cookies = [pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime),
                        CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)]
@@ -204,7 +206,7 @@ struct AccountPagesController: Sendable {
             return pages.page("reset_request", visit, status: .unprocessableContent, values: values)
         }
         do {
-            try await PasswordService(services: services).requestReset(login: login, altcha: fields.nonEmpty("altcha"),
+            try await services.passwords.requestReset(login: login, altcha: fields.nonEmpty("altcha"),
                                                                        logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
@@ -227,7 +229,7 @@ struct AccountPagesController: Sendable {
             return pages.page("reset_confirm", visit, status: .unprocessableContent, values: values)
         }
         do {
-            try await PasswordService(services: services).confirmReset(token: token, new: new, logger: context.logger)
+            try await services.passwords.confirmReset(token: token, new: new, logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
             values.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }

@@ -1,9 +1,11 @@
+import Clocks
 import AccountRules
 import DaemonSupport
 import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 

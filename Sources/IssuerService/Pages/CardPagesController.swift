@@ -1,3 +1,4 @@
+import Clocks
 import AccountRules
 import CardToken
 import DaemonSupport
@@ -5,6 +6,7 @@ import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 import NIOCore
@@ -50,13 +52,13 @@ struct CardPagesController: Sendable {
 
     func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, errors: [(field: String?, text: String)] = [],
                      notice: String? = nil, issuedNow: Bool = false) async throws -> [String: Any] {
-        let history = try await services.cards.cardApplications(holderID: holder.id)
+        let history = try await services.cardApplications.history(holderID: holder.id)
         let configuration = services.configuration, catalogue = visit.catalogue, calendar = services.applications.calendar
         var values = WebPages.errorValues(errors)
         values["signed_in"] = true
         values["csrf"] = csrf
         // Only what the rules would accept is offered; when nothing would be, the page says why, as information.
-        switch try await CardApplicationService(services: services).offer(holder: holder) {
+        switch try await services.cardApplications.offer(holder: holder) {
         case .success(let offered):
             let fee = offered == .first ? configuration.firstCardFee : configuration.renewalFee
             values["offer"] = ["kind": offered.rawValue, "text": catalogue.text("card_apply_offer", [
@@ -103,7 +105,7 @@ struct CardPagesController: Sendable {
         }
         let application: CardApplication
         do {
-            application = try await CardApplicationService(services: services).submit(
+            application = try await services.cardApplications.submit(
                 holder: found.holder, kind: kind, altcha: fields.nonEmpty("altcha"), logger: context.logger)
         } catch let refusal as any ClientRefusal where refusal.answer.status == .conflict || refusal.answer.status == .forbidden {
             let error = refusal.answer
@@ -190,7 +192,7 @@ struct CardPagesController: Sendable {
         let (holder, cards, _) = try await services.authenticatedCardHolder(sessionToken: session)
         let count = try AlumniAppController.windowCount(request, limit: services.tokens.maxPrefetchWindows)
         let now = services.clock.now()
-        let (card, name) = try services.cardForTokens(holder: holder, cards: cards, now: now)
+        let (card, name) = try services.tokens.card(forTokensOf: holder, cards: cards, now: now)
         let ahead = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
         services.metrics.tokenServed(format: "page", count: ahead.count)
         // A day of symbols is a few hundred milliseconds of work: off the cooperative threads.

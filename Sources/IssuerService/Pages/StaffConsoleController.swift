@@ -1,3 +1,4 @@
+import Clocks
 import AccountRules
 import CardKeys
 import CardToken
@@ -6,6 +7,7 @@ import FormEncoding
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 import NIOCore
@@ -79,7 +81,7 @@ struct StaffConsoleController: Sendable {
         let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let name = fields["name"] ?? ""
         do {
-            let outcome = try await StaffSignInService(services: services).signIn(
+            let outcome = try await services.staffSignIn.signIn(
                 name: name, password: fields["password"] ?? "", code: fields.nonEmpty("code"),
                 client: services.clientAddress(of: request, context: context), logger: context.logger)
             return try answer(outcome, visit)
@@ -95,7 +97,7 @@ struct StaffConsoleController: Sendable {
     @Sendable func enrol(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
-        let service = StaffSignInService(services: services)
+        let service = services.staffSignIn
         let ticket = fields["ticket"] ?? ""
         do {
             return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: services.clientAddress(of: request, context: context),
@@ -103,9 +105,7 @@ struct StaffConsoleController: Sendable {
         } catch let refusal as any ClientRefusal where refusal.answer.code == "code_invalid" {
             let error = refusal.answer
             // The same secret again, with the error and the server's time.
-            guard let name = service.name(inTicket: ticket, now: services.clock.now()),
-                  let found = try await services.staffRepository.credentials(name: name) else { throw error }
-            let uri = StaffSecondFactor(secret: found.totpSecret).enrolmentURI(name: name, issuer: services.configuration.issuerName)
+            guard let uri = try await service.enrolmentURI(ticket: ticket) else { throw error }
             return try enrolmentPage(visit, ticket: ticket, uri: uri, errors: [(nil, WebPages.text(for: error, visit))])
         }
     }
@@ -135,7 +135,7 @@ struct StaffConsoleController: Sendable {
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         _ = try await checkedForm(request, visit)
-        if let token = visit.staffToken { try await StaffSignInService(services: services).signOut(sessionToken: token) }
+        if let token = visit.staffToken { try await services.staffSignIn.signOut(sessionToken: token) }
         return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
     }
 
@@ -247,7 +247,6 @@ struct StaffConsoleController: Sendable {
                 let take = Set(ContactField.allCases.filter { fields["take_\($0.rawValue)"] == "on" })
                 let studentID = try text("student_id")
                 _ = try await applications.approve(id: id, studentID: studentID, take: take, actor: signed.actor, now: now)
-                services.accountsChanged()
                 return pages.redirect("/staff?done=approved", visit)
             case "reject": _ = try await applications.reject(id: id, reason: try text("reason"), actor: signed.actor, now: now)
             case "request-info": try await applications.requestInfo(id: id, message: try text("message"), actor: signed.actor, now: now)
@@ -275,7 +274,7 @@ struct StaffConsoleController: Sendable {
                    notice: String? = nil) async throws -> Response {
         let catalogue = visit.catalogue
         // Every fee still owed: awaiting payment, or issued at once (`issue_on: submission`) and not yet paid.
-        let waiting = try await services.cards.cardApplications(status: nil, paid: false, limit: 500, actor: signed.actor, now: services.clock.now())
+        let waiting = try await services.cardApplications.queue(status: nil, paid: false, limit: 500, actor: signed.actor)
             .filter { $0.feeAmount > 0 }
         let calendar = services.applications.calendar
         let rows = waiting.map { application -> [String: Any] in
@@ -301,7 +300,7 @@ struct StaffConsoleController: Sendable {
             return try await cardsPage(visit, signed, status: .unprocessableContent, messages: [(nil, visit.catalogue.error("invalid_value"))])
         }
         do {
-            let application = try await CardApplicationService(services: services).recordPayment(applicationID: id, amount: amount, reference: reference,
+            let application = try await services.cardApplications.recordPayment(applicationID: id, amount: amount, reference: reference,
                                                                                                 actor: signed.actor)
             return try await cardsPage(visit, signed, notice: visit.catalogue.text("staff_payment_recorded", ["number": application.cardNumber ?? ""]))
         } catch let refusal as any ClientRefusal {
@@ -314,7 +313,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let english = visit.language == .english
-        let all = try await services.merchants.all()
+        let all = try await services.merchantDirectory.all()
         let rows = all.map { m -> [String: Any] in
             ["id": m.id, "name": english ? m.nameEnglish : m.nameChinese, "category": visit.catalogue.texts["category_\(m.category)"] ?? m.category,
              "from": m.validFrom.description, "until": m.validUntil.description]
@@ -326,7 +325,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let composer = services.composer, catalogue = visit.catalogue
-        let ring = try await services.keys.ring()
+        let ring = try await services.keyService.ring()
         let rows = ring.keys.map { key -> [String: Any] in
             ["kid": key.id.base64URL, "state": catalogue.text("staff_key_state_\(key.state.rawValue)"), "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What an administrator token may do.
 public enum AdminRole: String, Sendable, Codable, CaseIterable, Comparable {
     /// Read keys and the audit log.
@@ -24,6 +26,16 @@ public enum AdminRole: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// A staff member as listed (never the password or the TOTP secret).
 public struct StaffMember: Sendable, Equatable {
+    /// A staff name as stored and typed at sign-in: trimmed, lower case,
+    /// 1–64 of `a-z 0-9 - _ . @`; nil for anything else.
+    public static func normalizedName(_ text: String) -> String? {
+        let name = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (1...64).contains(name.utf8.count), name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0) }) else {
+            return nil
+        }
+        return name
+    }
+
     public let name: String
     public let displayName: String
     public let role: AdminRole

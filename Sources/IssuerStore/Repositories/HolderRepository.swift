@@ -51,5 +51,8 @@ public protocol HolderRepository: Sendable {
     /// The registrar's CSV, all or nothing (``RegistrarCSV``).
     func importRegistrar(_ data: Data, now: Int64, actor: String, dryRun: Bool, accountReady: AccountReadyMail?) async throws -> CardImportReport
     /// How many holders and cards there are.
+    /// Adds or updates one holder and card outside an import (the demo
+    /// alumnus, tests), by the import's rules.
+    func upsert(_ row: RegistrarRow, now: Int64, actor: String) async throws -> CardImportReport
     func counts() async throws -> (holders: Int, cards: Int)
 }

@@ -99,6 +99,11 @@ public struct SQLiteHolderRepository: HolderRepository {
         return try await threads.write { try accounts.importCSV(data, now: now, actor: actor, dryRun: dryRun, accountReady: accountReady) }
     }
 
+    public func upsert(_ row: RegistrarRow, now: Int64, actor: String) async throws -> CardImportReport {
+        let accounts = accounts
+        return try await threads.write { try accounts.upsert(row, now: now, actor: actor) }
+    }
+
     public func counts() async throws -> (holders: Int, cards: Int) {
         let accounts = accounts
         let counted = try await threads.read { try accounts.counts() }

@@ -8,16 +8,16 @@ import Synchronization
 /// current status in the issuer's own records, which an offline verifier
 /// cannot know.
 public final class OnlineVerifier: Sendable {
-    let keys: any KeyRepository
-    let cards: any CardRepository
-    let leeway: Int64
-    let timeZone: TimeZone
-    let reloadAfter: Int64 = 5
+    package let keys: any KeyRepository
+    package let cards: any CardRepository
+    package let leeway: Int64
+    package let timeZone: TimeZone
+    package let reloadAfter: Int64 = 5
 
     private struct Held { let loadedAt: Int64; let verifier: TokenVerifier }
     private let held = Mutex<Held?>(nil)
 
-    init(keys: any KeyRepository, cards: any CardRepository, leeway: Int64, timeZone: TimeZone) {
+    package init(keys: any KeyRepository, cards: any CardRepository, leeway: Int64, timeZone: TimeZone) {
         self.keys = keys
         self.cards = cards
         self.leeway = leeway

@@ -1,12 +1,9 @@
 import AccountRules
 import CardToken
+import Clocks
 import Crypto
-import DaemonSupport
 import Foundation
-import HTTPTypes
-import IssuerCore
 import IssuerStore
-import IssuerStoreSQLite
 import Logging
 import NIOPosix
 
@@ -14,28 +11,66 @@ import NIOPosix
 /// per-client rate, the human check as configured, lockouts kept in the
 /// database, the first login with the national ID (and a mailed code when
 /// configured), and the session. The JSON API and the pages share it.
-struct SignInService: Sendable {
-    let services: IssuerServices
+package struct SignInService: Sendable {
+    package let clock: IssuerClock
+    package let settings: FlowSettings
+    package let holders: any HolderRepository
+    package let loginGuard: any LoginGuardRepository
+    package let sessionStore: any SessionRepository
+    package let caches: IssuerCaches
+    package let throttle: LoginThrottle
+    package let humanCheck: HumanCheckService
+    package let hasher: PasswordHasher
+    package let composer: MailComposer
+    package let mailDelivery: MailDeliveryService
+    package let calendar: ReviewCalendar
+    package let metrics: any FlowMetrics
 
-    struct Attempt: Sendable {
-        let login: String
-        let password: String
-        let altcha: String?
-        let mailCode: String?
-        let client: String
+    package init(clock: IssuerClock, settings: FlowSettings, holders: any HolderRepository, loginGuard: any LoginGuardRepository,
+                 sessionStore: any SessionRepository, caches: IssuerCaches, throttle: LoginThrottle, humanCheck: HumanCheckService,
+                 hasher: PasswordHasher, composer: MailComposer, mailDelivery: MailDeliveryService, calendar: ReviewCalendar, metrics: any FlowMetrics) {
+        self.clock = clock
+        self.settings = settings
+        self.holders = holders
+        self.loginGuard = loginGuard
+        self.sessionStore = sessionStore
+        self.caches = caches
+        self.throttle = throttle
+        self.humanCheck = humanCheck
+        self.hasher = hasher
+        self.composer = composer
+        self.mailDelivery = mailDelivery
+        self.calendar = calendar
+        self.metrics = metrics
     }
 
-    struct Session: Sendable {
-        let token: String
-        let expiresAt: Int64
-        let studentID: String
-        let passwordChangeRequired: Bool
+    package struct Attempt: Sendable {
+        package let login: String
+        package let password: String
+        package let altcha: String?
+        package let mailCode: String?
+        package let client: String
+
+        package init(login: String, password: String, altcha: String?, mailCode: String?, client: String) {
+            self.login = login
+            self.password = password
+            self.altcha = altcha
+            self.mailCode = mailCode
+            self.client = client
+        }
+    }
+
+    package struct Session: Sendable {
+        package let token: String
+        package let expiresAt: Int64
+        package let studentID: String
+        package let passwordChangeRequired: Bool
     }
 
     /// Wrong first-login guesses per account, per day (UTC), from all clients.
-    static let firstLoginGuesses = RateCounters.Scope("first_login_guess", window: 86_400)
+    package static let firstLoginGuesses = RateCounterScope("first_login_guess", window: 86_400)
 
-    func signIn(_ attempt: Attempt, logger: Logger) async throws -> Session {
+    package func signIn(_ attempt: Attempt, logger: Logger) async throws -> Session {
         guard let login = LoginName(attempt.login), (1...1_024).contains(attempt.password.utf8.count) else {
             throw IssuerError.malformed("invalid_value", "login is 1–254 bytes without control characters, and password 1–1024 bytes")
         }
@@ -47,26 +82,26 @@ struct SignInService: Sendable {
             throw IssuerError.invalid("national_id_as_login", field: "login",
                                    "that is a national ID: it goes in the password field; sign in with your student ID, e-mail address or mobile number")
         }
-        let now = services.clock.now()
+        let now = self.clock.now()
         let client = attempt.client
-        let holders = services.holders, loginGuard = services.loginGuard
+        let holders = self.holders, loginGuard = self.loginGuard
         // The name as typed is never logged or stored: its keyed hash stands for it.
         let spelling = holders.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(spelling.dropFirst(5).prefix(12))", "client": "\(client)"]
-        if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
-            services.metrics.login("throttled")
+        if case .refused(let retryAfter) = self.throttle.admit(client: client, now: now) {
+            self.metrics.login("throttled")
             logger.notice("login refused: too many attempts from this client", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
         let holder = try await holders.holder(login: login)
         // Counted by the account when it exists, so every spelling of it shares one count.
         let account = holder.map { "holder:\($0.id)" } ?? spelling
-        switch services.configuration.humanCheckLogin {
+        switch self.settings.humanCheckLogin {
         case .always:
-            try await services.humanCheck.check(attempt.altcha, now: now)
+            try await self.humanCheck.check(attempt.altcha, now: now)
         case .afterFailures:
             if try await loginGuard.hasRecentFailures(account: account, client: client, now: now) {
-                try await services.humanCheck.check(attempt.altcha, now: now)
+                try await self.humanCheck.check(attempt.altcha, now: now)
             }
         case .never:
             break
@@ -77,7 +112,7 @@ struct SignInService: Sendable {
         // another spelling the password is not checked, the time is the
         // same, and the answer is an ordinary failure, counted to that spelling.
         if let retryAfter = try await loginGuard.retryAfter(account: spelling, client: client, now: now) {
-            services.metrics.login("throttled")
+            self.metrics.login("throttled")
             logger.notice("login refused: this client is locked out of the account", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
@@ -98,30 +133,30 @@ struct SignInService: Sendable {
             let keys: Set = account == spelling || accountLocked ? [spelling] : [account, spelling]
             let lockout = try await loginGuard.recordFailure(accounts: keys, client: client, now: now)
             if let holder, holder.firstLoginPending, !accountLocked { try await countFirstLoginGuess(holder, now: now, logger: logger) }
-            services.metrics.login("invalid_credentials")
+            self.metrics.login("invalid_credentials")
             logger.notice("login failed", metadata: logName)
             if let lockout {
-                services.metrics.login("locked_out")
+                self.metrics.login("locked_out")
                 logger.warning("login lockout", metadata: logName.merging(["seconds": "\(lockout.seconds)"]) { $1 })
             }
             // The same answer for an unknown account and a wrong password.
             throw IssuerError(.unauthenticated, code: "invalid_credentials", "the login or password is not right")
         }
         guard holder.status == .active else {
-            services.metrics.login("suspended")
+            self.metrics.login("suspended")
             throw IssuerError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
         }
         if holder.firstLoginPending {
             try checkOpened(holder, now: now)
-            if services.configuration.firstLogin == .nationalIDAndMailCode, !(try await firstLoginEscalated(holder, now: now)) {
+            if self.settings.firstLogin == .nationalIDAndMailCode, !(try await firstLoginEscalated(holder, now: now)) {
                 try await checkMailCode(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
             }
         }
         try await loginGuard.recordSuccess(accounts: [account, spelling], client: client)
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
-        let expires = now + services.configuration.sessionLifetime
-        try await services.sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
-        services.metrics.login("ok")
+        let expires = now + self.settings.sessionLifetime
+        try await self.sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
+        self.metrics.login("ok")
         logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)", "first": "\(holder.firstLoginPending)"])
         return Session(token: token, expiresAt: expires, studentID: holder.studentID,
                        passwordChangeRequired: holder.passwordChangeRequired || holder.firstLoginPending)
@@ -130,15 +165,15 @@ struct SignInService: Sendable {
     /// Ends a session (signing out, or a new sign-in in the same browser)
     /// and drops it from this instance's cache at once; an unknown token
     /// is already ended.
-    func signOut(sessionToken: String) async throws {
+    package func signOut(sessionToken: String) async throws {
         let hash = BearerToken.digest(sessionToken)
-        try await services.sessionStore.endHolderSession(tokenHash: hash)
-        services.sessions.forget(hash)
+        try await self.sessionStore.endHolderSession(tokenHash: hash)
+        self.caches.sessions.forget(hash)
     }
 
     /// Whether today's wrong first-login guesses at this account reached the ceiling.
-    func firstLoginEscalated(_ holder: Holder, now: Int64) async throws -> Bool {
-        try await services.loginGuard.count(Self.firstLoginGuesses, key: String(holder.id), now: now) >= services.configuration.firstLoginDailyLimit
+    package func firstLoginEscalated(_ holder: Holder, now: Int64) async throws -> Bool {
+        try await self.loginGuard.count(Self.firstLoginGuesses, key: String(holder.id), now: now) >= self.settings.firstLoginDailyLimit
     }
 
     /// Review 2, #7: past `login.first_login_daily_limit` wrong guesses
@@ -146,7 +181,7 @@ struct SignInService: Sendable {
     /// code before the national ID is even compared; with no address on
     /// file it waits for the next day. Either answer is the same whatever
     /// the password, so it confirms no guess.
-    func checkFirstLoginCeiling(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
+    package func checkFirstLoginCeiling(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
         guard try await firstLoginEscalated(holder, now: now) else { return }
         guard holder.email != nil else {
             let retryAfter = Self.firstLoginGuesses.remaining(now)
@@ -157,15 +192,15 @@ struct SignInService: Sendable {
     }
 
     /// Counts a wrong first-login guess; at the ceiling the address on file is told, once a day.
-    func countFirstLoginGuess(_ holder: Holder, now: Int64, logger: Logger) async throws {
-        let limit = services.configuration.firstLoginDailyLimit
+    package func countFirstLoginGuess(_ holder: Holder, now: Int64, logger: Logger) async throws {
+        let limit = self.settings.firstLoginDailyLimit
         let notice = holder.email.flatMap { email in
-            services.composer.compose(kind: "first_login_guessed", to: email, now: now) { $0.firstLoginGuessed(holder.studentID, limit) }
+            self.composer.compose(kind: "first_login_guessed", to: email, now: now) { $0.firstLoginGuessed(holder.studentID, limit) }
         }
-        let count = try await services.loginGuard.add(Self.firstLoginGuesses, key: String(holder.id), now: now, notice: notice.map { (limit, $0) })
+        let count = try await self.loginGuard.add(Self.firstLoginGuesses, key: String(holder.id), now: now, notice: notice.map { (limit, $0) })
         let reached = count == limit
         if reached {
-            services.mailDelivery.wake()
+            self.mailDelivery.wake()
             logger.warning("first-login guesses reached the daily ceiling; a mailed code is now required", metadata: ["student_id": "\(holder.studentID)"])
         }
     }
@@ -173,11 +208,11 @@ struct SignInService: Sendable {
     /// bcrypt for a set password; for a first login, the national ID
     /// through its keyed hash, after a bcrypt of the dummy hash, so both
     /// take the same time as an unknown account's.
-    func passwordMatches(_ holder: Holder?, _ password: String) async throws -> Bool {
-        let hasher = services.hasher
+    package func passwordMatches(_ holder: Holder?, _ password: String) async throws -> Bool {
+        let hasher = self.hasher
         if let holder, holder.firstLoginPending {
             _ = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: nil) }
-            return try await services.holders.nationalIDMatches(holderID: holder.id, candidate: password)
+            return try await self.holders.nationalIDMatches(holderID: holder.id, candidate: password)
         }
         let hash = holder?.passwordHash
         // bcrypt takes a quarter of a second at cost 12: keep it off the cooperative pool.
@@ -186,18 +221,18 @@ struct SignInService: Sendable {
 
     /// A new graduate's account opens two days after the diploma date
     /// (alumni-api.md §6), at midnight in the issuer's time zone.
-    func checkOpened(_ holder: Holder, now: Int64) throws {
+    package func checkOpened(_ holder: Holder, now: Int64) throws {
         guard let diploma = holder.diplomaDate, let day = try? CalendarDay(yyyymmdd: Int(diploma.yyyymmdd)),
               let opens = try? day.adding(days: 2) else { return }
-        let calendar = services.applications.calendar
+        let calendar = self.calendar
         guard now < calendar.start(of: opens) else { return }
         throw IssuerError(.forbidden, code: "account_not_open", "this account opens on \(opens), two days after the diploma date")
     }
 
     /// `login.first_login: national_id_and_mail_code`: the first login also
     /// needs the six-digit code mailed to the address on file.
-    func checkMailCode(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
-        let holders = services.holders
+    package func checkMailCode(_ holder: Holder, _ code: String?, account: String, client: String, now: Int64, logger: Logger) async throws {
+        let holders = self.holders
         guard let email = holder.email else {
             throw IssuerError(.forbidden, code: "mail_code_unavailable", "the first login needs a code by mail, and this account has no e-mail address; contact the alumni centre")
         }
@@ -205,24 +240,24 @@ struct SignInService: Sendable {
         if let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
             if try await holders.consumeFirstLoginCode(holderID: holderID, codeHash: hash, now: now) { return }
-            _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
+            _ = try await self.loginGuard.recordFailure(accounts: [account], client: client, now: now)
             throw IssuerError(.unauthenticated, code: "mail_code_invalid", "the code is wrong or has expired; sign in again for a new one", field: "mail_code")
         }
         if try await !holders.hasFirstLoginCode(holderID: holderID, now: now) {
             let code = String(format: "%06d", Int.random(in: 0...999_999))
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
-            guard let mail = services.composer.compose(kind: "first_login_code", to: email, now: now, { $0.firstLoginCode(code, 15) }) else {
+            guard let mail = self.composer.compose(kind: "first_login_code", to: email, now: now, { $0.firstLoginCode(code, 15) }) else {
                 throw IssuerError(.unavailable, code: "mail_unavailable", "the code cannot be mailed just now; try again later")
             }
             try await holders.createFirstLoginCode(holderID: holderID, codeHash: hash, expiresAt: now + 15 * 60, mail: mail, now: now)
-            services.mailDelivery.wake()
+            self.mailDelivery.wake()
             logger.info("first-login code mailed", metadata: ["student_id": "\(holder.studentID)"])
         }
         throw IssuerError(.forbidden, code: "mail_code_required", "a six-digit code was mailed to the address on file; sign in again with it in mail_code",
                        field: "mail_code")
     }
 
-    static func tooManyAttempts(_ retryAfter: Int64) -> IssuerError {
+    package static func tooManyAttempts(_ retryAfter: Int64) -> IssuerError {
         IssuerError(.tooManyAttempts, code: "too_many_attempts", "too many login attempts; try again in \(retryAfter) s",
                  retryAfter: Int64(retryAfter))
     }

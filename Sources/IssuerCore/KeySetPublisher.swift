@@ -23,20 +23,20 @@ public struct PublishedKeySet: Sendable {
 /// passed; without it, it serves what `alumnicard keyset install` put in
 /// the database and warns as that document nears its `exp`.
 public final class KeySetPublisher: Sendable {
-    let keys: any KeyRepository
-    let cards: any CardRepository
+    package let keys: any KeyRepository
+    package let cards: any CardRepository
     /// How long a withdrawn card stays in `revoked_cards` (see
     /// `IssuerConfiguration.withdrawnCardHorizon`), and the verifiers'
     /// leeway past the last `exp` of tokens it was handed ahead.
-    let withdrawnCardHorizon: Int64
-    let leeway: Int64
-    let rootKey: RootSigningKey?
-    let issuer: String
-    let validity: Int64
-    let logger: Logger
+    package let withdrawnCardHorizon: Int64
+    package let leeway: Int64
+    package let rootKey: RootSigningKey?
+    package let issuer: String
+    package let validity: Int64
+    package let logger: Logger
     /// How long a document read from the database is served before the
     /// database is asked again (an install by the CLI shows up this fast).
-    let reloadAfter: Int64 = 5
+    package let reloadAfter: Int64 = 5
 
     /// How often the daemon checks whether the served set is still right.
     public static let refreshCheckInterval: Int64 = 30
@@ -44,7 +44,7 @@ public final class KeySetPublisher: Sendable {
     private struct Held { let loadedAt: Int64; let published: PublishedKeySet? }
     private let held = Mutex<Held?>(nil)
 
-    init(keys: any KeyRepository, cards: any CardRepository, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
+    package init(keys: any KeyRepository, cards: any CardRepository, withdrawnCardHorizon: Int64, leeway: Int64, rootKey: RootSigningKey?, issuer: String, validity: Int64,
          logger: Logger) {
         self.cards = cards
         self.withdrawnCardHorizon = withdrawnCardHorizon
@@ -73,7 +73,7 @@ public final class KeySetPublisher: Sendable {
     }
 
     @discardableResult
-    func reload(now: Int64) async throws(IssuerStoreError) -> PublishedKeySet? {
+    package func reload(now: Int64) async throws(IssuerStoreError) -> PublishedKeySet? {
         let jws: String?
         do { jws = try await keys.currentKeySet() } catch { throw .wrapping(error, "cannot read the key set") }
         let published = jws.flatMap(Self.publish)
@@ -126,7 +126,7 @@ public final class KeySetPublisher: Sendable {
         return true
     }
 
-    static func publish(_ jws: String) -> PublishedKeySet? {
+    package static func publish(_ jws: String) -> PublishedKeySet? {
         // Read back without checking the signature: the store checked it
         // when the document was installed.
         let parts = jws.split(separator: ".", omittingEmptySubsequences: false)

@@ -1,7 +1,6 @@
-import DaemonSupport
+import Clocks
 import Foundation
 import IssuerStore
-import IssuerStoreSQLite
 import Logging
 import Mail
 import NIOPosix
@@ -10,7 +9,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// How a queued message leaves the daemon.
-protocol MailTransport: Sendable {
+package protocol MailTransport: Sendable {
     /// Hands the message over; returns what the other side said.
     func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String
     /// For the start-up log: where mail goes.
@@ -18,23 +17,31 @@ protocol MailTransport: Sendable {
 }
 
 /// Through the configured SMTP relay.
-struct SMTPTransport: MailTransport {
-    let client: SMTPClient
+package struct SMTPTransport: MailTransport {
+    package let client: SMTPClient
 
-    func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String {
+    package init(client: SMTPClient) {
+        self.client = client
+    }
+
+    package func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String {
         try await client.send(from: sender, to: [mail.recipient], message: mail.message).description
     }
 
-    var summary: String { "SMTP relay \(client.relay.host):\(client.relay.port) (STARTTLS \(client.relay.startTLS.rawValue))" }
+    package var summary: String { "SMTP relay \(client.relay.host):\(client.relay.port) (STARTTLS \(client.relay.startTLS.rawValue))" }
 }
 
 /// `serve --dev` without a relay: each message becomes an .eml file (0600)
 /// in the data directory's `mail/` folder, so every flow can be followed
 /// without an SMTP server.
-struct MailDirectoryTransport: MailTransport {
-    let directory: String
+package struct MailDirectoryTransport: MailTransport {
+    package let directory: String
 
-    func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String {
+    package init(directory: String) {
+        self.directory = directory
+    }
+
+    package func deliver(_ mail: QueuedMail, from sender: String) async throws(SMTPError) -> String {
         let path = (directory as NSString).appendingPathComponent("\(String(format: "%08d", mail.id))-\(mail.kind).eml")
         let text = Data("X-Envelope-To: <\(mail.recipient)>\r\n".utf8) + Data(mail.message)
         do {
@@ -48,7 +55,7 @@ struct MailDirectoryTransport: MailTransport {
         return "written to \(path)"
     }
 
-    var summary: String { "files in \(directory) (development: no SMTP relay configured)" }
+    package var summary: String { "files in \(directory) (development: no SMTP relay configured)" }
 }
 
 /// Sends the outbox: due messages in order, each attempt recorded, a
@@ -57,20 +64,20 @@ struct MailDirectoryTransport: MailTransport {
 /// a permanent one or one older than `giveUpAfter` marked failed for
 /// staff to see. Woken when a change queues mail; otherwise it looks
 /// every few seconds.
-final class MailDeliveryService: Service, Sendable {
-    let outbox: any OutboxRepository
-    let transport: any MailTransport
-    let sender: String
-    let giveUpAfter: Int64
-    let retryInitial: Int64
-    let clock: IssuerClock
-    let logger: Logger
-    let metrics: IssuerMetrics
+package final class MailDeliveryService: Service, Sendable {
+    package let outbox: any OutboxRepository
+    package let transport: any MailTransport
+    package let sender: String
+    package let giveUpAfter: Int64
+    package let retryInitial: Int64
+    package let clock: IssuerClock
+    package let logger: Logger
+    package let metrics: any FlowMetrics
     private let signal = Mutex<AsyncStream<Void>.Continuation?>(nil)
-    static let idleInterval: Duration = .seconds(5)
+    package static let idleInterval: Duration = .seconds(5)
 
-    init(outbox: any OutboxRepository, transport: any MailTransport, sender: String, giveUpAfter: Int64, retryInitial: Int64, clock: IssuerClock, logger: Logger,
-         metrics: IssuerMetrics) {
+    package init(outbox: any OutboxRepository, transport: any MailTransport, sender: String, giveUpAfter: Int64, retryInitial: Int64, clock: IssuerClock, logger: Logger,
+         metrics: any FlowMetrics) {
         self.retryInitial = retryInitial
         self.outbox = outbox
         self.transport = transport
@@ -82,16 +89,16 @@ final class MailDeliveryService: Service, Sendable {
     }
 
     /// Asks the loop to look at the outbox now.
-    func wake() {
+    package func wake() {
         wakes.withLock { $0 += 1 }
         _ = signal.withLock { $0?.yield() }
     }
 
     /// How often it was woken: the tests' check that every entry point of an action wakes it.
     private let wakes = Mutex(0)
-    var wakeCount: Int { wakes.withLock { $0 } }
+    package var wakeCount: Int { wakes.withLock { $0 } }
 
-    func run() async throws {
+    package func run() async throws {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         signal.withLock { $0 = continuation }
         logger.info("mail delivery started", metadata: ["transport": "\(transport.summary)"])
@@ -116,9 +123,19 @@ final class MailDeliveryService: Service, Sendable {
         continuation.finish()
     }
 
+    /// What the outbox holds, for staff: the counts, and the latest messages of one status.
+    package func summary(status: String?, limit: Int) async throws -> MailSummary {
+        try await outbox.summary(status: status, limit: limit)
+    }
+
+    /// Drops the text of messages sent more than `age` seconds ago; their record stays.
+    package func pruneSent(olderThan age: Int64) async throws {
+        try await outbox.pruneSent(olderThan: age, now: clock.now())
+    }
+
     /// One pass over the due messages; returns how many were sent.
     @discardableResult
-    func deliverDue() async -> Int {
+    package func deliverDue() async -> Int {
         let outbox = outbox
         var sent = 0
         do {
@@ -138,7 +155,7 @@ final class MailDeliveryService: Service, Sendable {
     }
 
     private func deliver(_ mail: QueuedMail) async -> Bool {
-        let outcome: MailOutbox.Outcome
+        let outcome: MailOutcome
         var detail: String
         var retryAt: Int64?
         do {

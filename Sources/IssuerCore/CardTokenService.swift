@@ -1,7 +1,6 @@
 import CardKeys
 import CardToken
 import Crypto
-import DaemonSupport
 import Foundation
 import IssuerStore
 import NIOPosix
@@ -23,31 +22,33 @@ public struct TokenOffer: Sendable, Equatable {
 /// bytes without a table to agree through, and a day of tokens ahead
 /// costs only the signing (docs/cards.md "Tokens ahead").
 public final class CardTokenService: Sendable {
-    let keys: any KeyRepository
-    let cards: any CardRepository
+    package let keys: any KeyRepository
+    package let cards: any CardRepository
     public let schedule: TokenSchedule
-    let metrics: IssuerMetrics
+    package let metrics: any FlowMetrics
     /// Derives the token ids; from the KEK, so every instance agrees.
-    let tokenIDKey: SymmetricKey
+    package let tokenIDKey: SymmetricKey
     /// The most windows one `GET /v1/card/tokens` may ask for.
     public let maxPrefetchWindows: Int
+    /// Where a card's last day ends (`issuer.time_zone`).
+    package let timeZone: TimeZone
     /// How long the unsealed active key is reused before it is read again
     /// (a rotation by another process is seen within this time; the
     /// daemon's own rotations clear it at once).
-    let keyReuse: Int64 = 5
+    package let keyReuse: Int64 = 5
 
     private struct CachedKey {
-        let loadedAt: Int64
-        let signing: SigningKey
-        let managed: ManagedKey
+        package let loadedAt: Int64
+        package let signing: SigningKey
+        package let managed: ManagedKey
         /// Keys retired since they signed, newest first.
-        let retiring: [(signing: SigningKey, managed: ManagedKey)]
+        package let retiring: [(signing: SigningKey, managed: ManagedKey)]
 
         /// The key that was active when `window` began: the active key, or
         /// (for the window during which a rotation happened) the one it
         /// replaced, so the phone's token stays the same for the whole
         /// window. Revoked keys are never among them.
-        func signer(for window: TokenSchedule.Window) -> (signing: SigningKey, notBefore: Int64) {
+        package func signer(for window: TokenSchedule.Window) -> (signing: SigningKey, notBefore: Int64) {
             if let activated = managed.activatedAt, activated > window.start,
                let previous = retiring.first(where: { ($0.managed.activatedAt ?? .max) <= window.start && ($0.managed.retiredAt ?? .min) > window.start }) {
                 return (previous.signing, previous.managed.notBefore)
@@ -62,18 +63,46 @@ public final class CardTokenService: Sendable {
     private let recent = Mutex<[String: [Signed]]>([:])
 
     private struct Signed {
-        let details: CardDetails
-        let token: SignedCardToken
+        package let details: CardDetails
+        package let token: SignedCardToken
     }
 
-    init(keys: any KeyRepository, cards: any CardRepository, schedule: TokenSchedule, metrics: IssuerMetrics,
-         tokenIDKey: SymmetricKey, maxPrefetchWindows: Int) {
+    package init(keys: any KeyRepository, cards: any CardRepository, schedule: TokenSchedule, metrics: any FlowMetrics,
+         tokenIDKey: SymmetricKey, maxPrefetchWindows: Int, timeZone: TimeZone) {
+        self.timeZone = timeZone
         self.keys = keys
         self.cards = cards
         self.schedule = schedule
         self.metrics = metrics
         self.tokenIDKey = tokenIDKey
         self.maxPrefetchWindows = maxPrefetchWindows
+    }
+
+    /// The holder's digital card (the one the app shows: a plastic card
+    /// has no QR code), or the refusal that says there is none.
+    package static func digitalCard(_ cards: [Card]) throws -> Card {
+        guard let card = cards.first(where: { $0.kind == .digital }) else {
+            throw IssuerError(.notFound, code: "no_card", "this account has no digital alumni card yet; apply for one (POST /v1/card-applications)")
+        }
+        return card
+    }
+
+    /// The card that may have tokens now, with its holder's name, or the
+    /// refusal that says why there is none (the API and the card page).
+    package func card(forTokensOf holder: Holder, cards: [Card], now: Int64) throws -> (Card, String) {
+        let card = try Self.digitalCard(cards)
+        switch card.status {
+        case .suspended:
+            throw IssuerError(.forbidden, code: "card_suspended", "card \(card.number) is suspended; contact the alumni centre")
+        case .revoked:
+            throw IssuerError(.forbidden, code: "card_revoked", "card \(card.number) has been revoked")
+        case .active:
+            break
+        }
+        if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: timeZone) {
+            throw IssuerError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
+        }
+        return (card, holder.displayName)
     }
 
     /// Forgets the cached active key (after a rotation or revocation).
@@ -156,7 +185,7 @@ public final class CardTokenService: Sendable {
 
     /// The token of `details` in `window` under `signing`: the same inputs
     /// give the same bytes on every instance.
-    static func sign(_ details: CardDetails, window: TokenSchedule.Window, signing: SigningKey, notBefore: Int64,
+    package static func sign(_ details: CardDetails, window: TokenSchedule.Window, signing: SigningKey, notBefore: Int64,
                      schedule: TokenSchedule, tokenIDKey: SymmetricKey) throws -> SignedCardToken {
         // A key that took over inside this window may not sign before its nbf.
         let issuedAt = max(window.start, notBefore)

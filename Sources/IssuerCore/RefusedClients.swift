@@ -7,16 +7,16 @@ import Synchronization
 /// stays the limit, and another instance learns of the client from its
 /// own first refused attempt. Bounded: when full, expired entries go
 /// first, then the one that ends soonest.
-final class RefusedClients: Sendable {
+package final class RefusedClients: Sendable {
     private let until = Mutex<[String: Int64]>([:])
     private let capacity: Int
 
-    init(capacity: Int = 10_000) {
+    package init(capacity: Int = 10_000) {
         self.capacity = capacity
     }
 
     /// When the client's refusal ends, if it is refused at `now`.
-    func refusedUntil(_ client: String, now: Int64) -> Int64? {
+    package func refusedUntil(_ client: String, now: Int64) -> Int64? {
         until.withLock { entries in
             guard let end = entries[client] else { return nil }
             if end > now { return end }
@@ -25,7 +25,7 @@ final class RefusedClients: Sendable {
         }
     }
 
-    func refuse(_ client: String, until end: Int64, now: Int64) {
+    package func refuse(_ client: String, until end: Int64, now: Int64) {
         until.withLock { entries in
             if entries.count >= capacity, entries[client] == nil {
                 entries = entries.filter { $0.value > now }

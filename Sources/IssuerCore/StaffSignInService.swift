@@ -1,10 +1,7 @@
+import Clocks
 import Crypto
-import DaemonSupport
 import Foundation
-import HTTPTypes
-import IssuerCore
 import IssuerStore
-import IssuerStoreSQLite
 import Logging
 import NIOPosix
 
@@ -13,55 +10,77 @@ import NIOPosix
 /// the cooperative threads, then the TOTP code — or, before the first one,
 /// enrolment: the password proves who it is, a signed ticket carries that
 /// to the page that shows the secret, and the first right code enrols.
-struct StaffSignInService: Sendable {
-    let services: IssuerServices
+package struct StaffSignInService: Sendable {
+    package let clock: IssuerClock
+    package let settings: FlowSettings
+    package let staffRepository: any StaffRepository
+    package let loginGuard: any LoginGuardRepository
+    package let sessionStore: any SessionRepository
+    package let throttle: LoginThrottle
+    package let hasher: PasswordHasher
+    /// For the server's local time in a refused code's answer.
+    package let composer: MailComposer
+    /// Signs the enrolment tickets (derived from the KEK).
+    package let ticketKey: SymmetricKey
 
-    enum Outcome: Sendable {
+    package init(clock: IssuerClock, settings: FlowSettings, staffRepository: any StaffRepository, loginGuard: any LoginGuardRepository,
+                 sessionStore: any SessionRepository, throttle: LoginThrottle, hasher: PasswordHasher, composer: MailComposer, kek: KeyEncryptionKey) {
+        self.clock = clock
+        self.settings = settings
+        self.staffRepository = staffRepository
+        self.loginGuard = loginGuard
+        self.sessionStore = sessionStore
+        self.throttle = throttle
+        self.hasher = hasher
+        self.composer = composer
+        ticketKey = kek.derivedKey(purpose: "staff enrolment v1")
+    }
+
+    package enum Outcome: Sendable {
         case signedIn(token: String, expiresAt: Int64, member: StaffMember)
         /// The password was right and no authenticator is enrolled yet.
         case enrolmentNeeded(ticket: String, member: StaffMember, enrolmentURI: String)
     }
 
-    static let ticketLifetime: Int64 = 10 * 60
-    var ticketKey: SymmetricKey { services.credentials.kek.derivedKey(purpose: "staff enrolment v1") }
+    package static let ticketLifetime: Int64 = 10 * 60
 
-    func signIn(name text: String, password: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
-        guard let name = StaffStore.normalizedName(text), (1...1_024).contains(password.utf8.count) else {
+    package func signIn(name text: String, password: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
+        guard let name = StaffMember.normalizedName(text), (1...1_024).contains(password.utf8.count) else {
             throw Self.invalid
         }
-        let now = services.clock.now()
-        if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
+        let now = self.clock.now()
+        if case .refused(let retryAfter) = self.throttle.admit(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        let account = "staff:\(name)", loginGuard = services.loginGuard
+        let account = "staff:\(name)", loginGuard = self.loginGuard
         if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        let found = try await services.staffRepository.credentials(name: name)
-        let hasher = services.hasher, hash = found?.passwordHash
+        let found = try await self.staffRepository.credentials(name: name)
+        let hasher = self.hasher, hash = found?.passwordHash
         let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
         guard matches, let found else {
-            _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
+            _ = try await self.loginGuard.recordFailure(accounts: [account], client: client, now: now)
             logger.notice("staff login failed", metadata: ["staff": "\(name)", "client": "\(client)"])
             throw Self.invalid
         }
         let factor = StaffSecondFactor(secret: found.totpSecret)
         guard found.member.enrolled else {
             return .enrolmentNeeded(ticket: ticket(name: name, now: now), member: found.member,
-                                    enrolmentURI: factor.enrolmentURI(name: name, issuer: services.configuration.issuerName))
+                                    enrolmentURI: factor.enrolmentURI(name: name, issuer: self.settings.issuerName))
         }
         try await takeCode(code, factor: factor, credentials: found, enrol: false, account: account, client: client, now: now, logger: logger)
         return try await session(for: found.member, account: account, client: client, now: now, logger: logger)
     }
 
     /// The enrolment page's form: the ticket from the password step and the first code.
-    func enrol(ticket text: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
-        let now = services.clock.now()
+    package func enrol(ticket text: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
+        let now = self.clock.now()
         guard let name = name(inTicket: text, now: now) else {
             throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         let account = "staff:\(name)"
-        guard let found = try await services.staffRepository.credentials(name: name), !found.member.enrolled else {
+        guard let found = try await self.staffRepository.credentials(name: name), !found.member.enrolled else {
             throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         try await takeCode(code, factor: StaffSecondFactor(secret: found.totpSecret), credentials: found, enrol: true, account: account, client: client,
@@ -74,61 +93,54 @@ struct StaffSignInService: Sendable {
                           now: Int64, logger: Logger) async throws {
         let name = credentials.member.name
         if let code, let step = factor.step(for: code, now: now, lastStep: credentials.lastStep),
-           try await services.staffRepository.takeStep(name: name, step: step, enrol: enrol, now: now) {
+           try await self.staffRepository.takeStep(name: name, step: step, enrol: enrol, now: now) {
             return
         }
-        _ = try await services.loginGuard.recordFailure(accounts: [account], client: client, now: now)
+        _ = try await self.loginGuard.recordFailure(accounts: [account], client: client, now: now)
         logger.notice("staff login failed: code", metadata: ["staff": "\(name)", "client": "\(client)"])
         // The server's time, so a phone whose clock is off can be told apart from a wrong code.
-        var error = IssuerError(.unauthenticated, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(services.composer.localTime(now))",
+        var error = IssuerError(.unauthenticated, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(self.composer.localTime(now))",
                              field: "code")
-        error.extra = ["server_time": services.composer.localTime(now)]
+        error.extra = ["server_time": self.composer.localTime(now)]
         throw error
     }
 
     private func session(for member: StaffMember, account: String, client: String, now: Int64, logger: Logger) async throws -> Outcome {
         let token = BearerToken.generate(prefix: "acst_")
-        let expires = now + services.configuration.staffSessionLifetime
-        try await services.loginGuard.recordSuccess(accounts: [account], client: client)
-        try await services.sessionStore.createStaffSession(name: member.name, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
+        let expires = now + self.settings.staffSessionLifetime
+        try await self.loginGuard.recordSuccess(accounts: [account], client: client)
+        try await self.sessionStore.createStaffSession(name: member.name, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
         logger.info("staff login", metadata: ["staff": "\(member.name)", "client": "\(client)"])
         return .signedIn(token: token, expiresAt: expires, member: member)
     }
 
     /// Ends a console session (signing out); an unknown token is already ended.
-    func signOut(sessionToken: String) async throws {
-        try await services.sessionStore.endStaffSession(tokenHash: BearerToken.digest(sessionToken))
+    package func signOut(sessionToken: String) async throws {
+        try await self.sessionStore.endStaffSession(tokenHash: BearerToken.digest(sessionToken))
     }
 
-    static let invalid = IssuerError(.unauthenticated, code: "invalid_credentials", "the name or password is not right")
+    package static let invalid = IssuerError(.unauthenticated, code: "invalid_credentials", "the name or password is not right")
 
     // MARK: Enrolment tickets: "name.expiry.mac"
 
-    func ticket(name: String, now: Int64) -> String {
+    package func ticket(name: String, now: Int64) -> String {
         let body = "\(name).\(now + Self.ticketLifetime)"
         return body + "." + Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: ticketKey)).base64EncodedString()
     }
 
-    func name(inTicket ticket: String, now: Int64) -> String? {
+    /// The enrolment URI again for a ticket still valid (the page shown
+    /// anew after a wrong first code); nil for a ticket that is not.
+    package func enrolmentURI(ticket: String) async throws -> String? {
+        guard let name = name(inTicket: ticket, now: clock.now()), let found = try await staffRepository.credentials(name: name) else { return nil }
+        return StaffSecondFactor(secret: found.totpSecret).enrolmentURI(name: name, issuer: settings.issuerName)
+    }
+
+    package func name(inTicket ticket: String, now: Int64) -> String? {
         guard ticket.utf8.count <= 256, let cut = ticket.lastIndex(of: ".") else { return nil }
         let body = String(ticket[..<cut])
         guard let mac = Data(base64Encoded: String(ticket[ticket.index(after: cut)...])),
               HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(body.utf8), using: ticketKey),
               let dot = body.lastIndex(of: "."), let expires = Int64(body[body.index(after: dot)...]), now < expires else { return nil }
         return String(body[..<dot])
-    }
-}
-
-extension IssuerServices {
-    /// The staff member behind a console session cookie, if their role is at least `minimum`.
-    func authenticatedStaff(sessionToken: String?, minimum: AdminRole) async throws -> StaffMember {
-        guard let sessionToken else { throw IssuerError.signInRequired("sign in to the staff console") }
-        guard let member = try await sessionStore.staffSession(tokenHash: BearerToken.digest(sessionToken), now: clock.now()) else {
-            throw IssuerError.signInRequired("the staff session has ended; sign in again")
-        }
-        guard member.role >= minimum else {
-            throw IssuerError.forbidden("this needs the \(minimum.rawValue) role; \(member.name) has \(member.role.rawValue)")
-        }
-        return member
     }
 }

@@ -1,20 +1,23 @@
+import Clocks
 import AccountRules
-import DaemonSupport
 import Foundation
-import HTTPTypes
-import IssuerCore
 import IssuerStore
-import IssuerStoreSQLite
 import Logging
 import NIOPosix
 
 /// Changing and resetting passwords under the centre's rules
 /// (alumni-api.md §4). Every change ends the account's other sessions
 /// and is audited; reset tokens are stored only as hashes.
-struct PasswordService: Sendable {
-    let services: IssuerServices
+package struct PasswordService: Sendable {
+    /// Sign-in's checks and its dependencies: a password change is a
+    /// sign-in's sibling (the same throttle, lockouts and password check).
+    package let signIn: SignInService
 
-    var policy: PasswordPolicy { PasswordPolicy(kind: services.configuration.passwordPolicy, commonPasswords: .bundled) }
+    package init(signIn: SignInService) {
+        self.signIn = signIn
+    }
+
+    package var policy: PasswordPolicy { PasswordPolicy(kind: signIn.settings.passwordPolicy, commonPasswords: .bundled) }
 
     /// `POST /v1/account/password`: the holder, signed in, changes it.
     /// Throttled like a login (review 2, #10): the client's rate, and a
@@ -28,11 +31,11 @@ struct PasswordService: Sendable {
     /// the old password (review 2, §C); the API keeps its bearer token, as
     /// the contract's answer carries none.
     @discardableResult
-    func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, rotateSession: Bool = false,
+    package func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, rotateSession: Bool = false,
                 logger: Logger) async throws -> SignInService.Session? {
-        let sign = SignInService(services: services), loginGuard = services.loginGuard, now = services.clock.now()
+        let sign = signIn, loginGuard = signIn.loginGuard, now = signIn.clock.now()
         let account = "holder:\(holder.id)"
-        if case .refused(let retryAfter) = services.throttle.admit(client: client, now: now) {
+        if case .refused(let retryAfter) = signIn.throttle.admit(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
         if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
@@ -48,7 +51,7 @@ struct PasswordService: Sendable {
         var session: SignInService.Session?
         var replacement: (tokenHash: [UInt8], expiresAt: Int64)?
         if rotateSession {
-            let token = BearerToken.generate(prefix: BearerToken.sessionPrefix), expires = now + services.configuration.sessionLifetime
+            let token = BearerToken.generate(prefix: BearerToken.sessionPrefix), expires = now + signIn.settings.sessionLifetime
             session = SignInService.Session(token: token, expiresAt: expires, studentID: holder.studentID, passwordChangeRequired: false)
             replacement = (BearerToken.digest(token), expires)
         }
@@ -63,7 +66,7 @@ struct PasswordService: Sendable {
         guard PasswordHasher.isAcceptableAtLogin(new) else {
             throw IssuerError.invalid("password_too_simple", field: "new_password", "a password holds no control characters (tabs, line breaks…)")
         }
-        let holders = services.holders, hasher = services.hasher, policy = policy
+        let holders = signIn.holders, hasher = signIn.hasher, policy = policy
         let holderID = holder.id
         let recent = try await holders.recentPasswordHashes(holderID: holderID)
         var identifiers = [holder.studentID, holder.email ?? "", holder.mobile ?? ""]
@@ -82,14 +85,14 @@ struct PasswordService: Sendable {
         let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(new) }
         do {
             try await holders.changePassword(holderID: holderID, hash: hash, keepSession: keepSession, consumeReset: reset, newSession: newSession,
-                                             action: action, now: services.clock.now())
+                                             action: action, now: signIn.clock.now())
         } catch let error as IssuerStoreError where error.code == .tokenUnusable {
             throw Self.invalidResetToken
         }
-        services.sessions.forgetAll()
+        signIn.caches.sessions.forgetAll()
     }
 
-    static func explanation(_ problem: PasswordProblem, policy: PasswordPolicy) -> String {
+    package static func explanation(_ problem: PasswordProblem, policy: PasswordPolicy) -> String {
         switch problem {
         case .tooShort: "a password has at least \(policy.minimumCharacters) characters"
         case .tooLong: "a password has at most \(PasswordPolicy.maximumCharacters) characters and \(PasswordPolicy.maximumBytes) bytes"
@@ -100,53 +103,53 @@ struct PasswordService: Sendable {
         }
     }
 
-    static let invalidResetToken = IssuerError.malformed("reset_token_invalid", "this reset link is unknown, used or expired; ask for a new one")
+    package static let invalidResetToken = IssuerError.malformed("reset_token_invalid", "this reset link is unknown, used or expired; ask for a new one")
 
     /// Reset mails per account per day: past it the answer is the same and no mail goes.
-    static let resetMails = RateCounters.Scope("reset_mail", window: 86_400)
-    static let resetMailsPerDay = 5
+    package static let resetMails = RateCounterScope("reset_mail", window: 86_400)
+    package static let resetMailsPerDay = 5
 
     /// `POST /v1/password-reset`: the same answer whether or not the
     /// account exists, and the same work (review 2, #12): one write
     /// transaction either way, an audit row for an unknown name.
-    func requestReset(login text: String, altcha: String?, logger: Logger) async throws {
-        let now = services.clock.now()
-        try await services.humanCheck.check(altcha, now: now)
+    package func requestReset(login text: String, altcha: String?, logger: Logger) async throws {
+        let now = signIn.clock.now()
+        try await signIn.humanCheck.check(altcha, now: now)
         guard let login = LoginName(text) else { throw IssuerError.malformed("invalid_value", "login is 1–254 bytes without control characters") }
-        let holders = services.holders
+        let holders = signIn.holders
         let key = holders.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(key.dropFirst(5).prefix(12))"]
         guard let holder = try await holders.holder(login: login),
               holder.status == .active, let email = holder.email else {
             // The same rendering a real reset does, discarded: composing the mail was most of what still told the two apart.
-            let link = services.composer.link("/reset", token: BearerToken.generate(prefix: "acr_"))
-            _ = services.composer.compose(kind: "password_reset", to: "nobody@invalid.example", now: now) {
-                $0.passwordReset(link, Int(services.configuration.resetLifetime / 60))
+            let link = signIn.composer.link("/reset", token: BearerToken.generate(prefix: "acr_"))
+            _ = signIn.composer.compose(kind: "password_reset", to: "nobody@invalid.example", now: now) {
+                $0.passwordReset(link, Int(signIn.settings.resetLifetime / 60))
             }
             try await holders.recordResetForNoAccount(now: now)
             logger.info("password reset requested for no account with an address", metadata: logName)
             return
         }
         let token = BearerToken.generate(prefix: "acr_")
-        let minutes = Int(services.configuration.resetLifetime / 60)
-        let link = services.composer.link("/reset", token: token)
-        let mail = services.composer.compose(kind: "password_reset", to: email, now: now) { $0.passwordReset(link, minutes) }
-        let holderID = holder.id, hash = BearerToken.digest(token), expires = now + services.configuration.resetLifetime
+        let minutes = Int(signIn.settings.resetLifetime / 60)
+        let link = signIn.composer.link("/reset", token: token)
+        let mail = signIn.composer.compose(kind: "password_reset", to: email, now: now) { $0.passwordReset(link, minutes) }
+        let holderID = holder.id, hash = BearerToken.digest(token), expires = now + signIn.settings.resetLifetime
         let sent = try await holders.createPasswordReset(holderID: holderID, tokenHash: hash, expiresAt: expires, mail: mail, now: now,
                                                          cap: (Self.resetMails, Self.resetMailsPerDay))
         guard sent else {
             logger.notice("password reset not mailed: the account's daily number of reset mails is reached", metadata: ["student_id": "\(holder.studentID)"])
             return
         }
-        services.mailDelivery.wake()
+        signIn.mailDelivery.wake()
         logger.info("password reset mailed", metadata: ["student_id": "\(holder.studentID)"])
     }
 
     /// `POST /v1/password-reset/confirm`: ends every session of the account.
-    func confirmReset(token: String, new: String, logger: Logger) async throws {
+    package func confirmReset(token: String, new: String, logger: Logger) async throws {
         guard (1...128).contains(token.utf8.count) else { throw Self.invalidResetToken }
-        let hash = BearerToken.digest(token), now = services.clock.now()
-        guard let holder = try await services.holders.passwordReset(tokenHash: hash, now: now) else {
+        let hash = BearerToken.digest(token), now = signIn.clock.now()
+        guard let holder = try await signIn.holders.passwordReset(tokenHash: hash, now: now) else {
             throw Self.invalidResetToken
         }
         try await set(holder: holder, new: new, keepSession: nil, reset: hash, action: "password_reset")

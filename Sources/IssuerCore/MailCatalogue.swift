@@ -1,29 +1,29 @@
 /// The texts of every mail, one catalogue per language. Placeholders are
 /// filled by ``MailComposer``; no text ever holds a national ID or a password.
-struct MailCatalogue: Sendable {
-    let signature: String
+package struct MailCatalogue: Sendable {
+    package let signature: String
     /// To the address the applicant gave: it greets no one by the name typed, so the centre's mail carries no text of the sender's.
-    let applicationReceived: @Sendable (_ id: String, _ reviewDue: String, _ statusLink: String,
+    package let applicationReceived: @Sendable (_ id: String, _ reviewDue: String, _ statusLink: String,
                                         _ consentVersion: String, _ consentSHA256: String, _ consentedAt: String) -> (subject: String, body: String)
     /// To the address on file; no text the applicant typed reaches it.
-    let identityAlreadyKnown: @Sendable () -> (subject: String, body: String)
-    let applicationApproved: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
+    package let identityAlreadyKnown: @Sendable () -> (subject: String, body: String)
+    package let applicationApproved: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
     /// To an applicant whose address is not the account's: the details went to the address on file.
-    let approvedDetailsOnFile: @Sendable (_ name: String) -> (subject: String, body: String)
+    package let approvedDetailsOnFile: @Sendable (_ name: String) -> (subject: String, body: String)
     /// To the address an approval replaced.
-    let contactReplaced: @Sendable (_ name: String, _ studentID: String) -> (subject: String, body: String)
-    let applicationRejected: @Sendable (_ name: String, _ reason: String) -> (subject: String, body: String)
-    let informationRequested: @Sendable (_ name: String, _ message: String, _ statusLink: String, _ answerWithinDays: Int) -> (subject: String, body: String)
+    package let contactReplaced: @Sendable (_ name: String, _ studentID: String) -> (subject: String, body: String)
+    package let applicationRejected: @Sendable (_ name: String, _ reason: String) -> (subject: String, body: String)
+    package let informationRequested: @Sendable (_ name: String, _ message: String, _ statusLink: String, _ answerWithinDays: Int) -> (subject: String, body: String)
     /// The reason recorded and mailed when a request for more goes unanswered.
-    let lapsedReason: @Sendable (_ days: Int) -> String
-    let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
-    let accountReady: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
-    let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
+    package let lapsedReason: @Sendable (_ days: Int) -> String
+    package let passwordReset: @Sendable (_ link: String, _ minutes: Int) -> (subject: String, body: String)
+    package let accountReady: @Sendable (_ name: String, _ studentID: String, _ loginURL: String) -> (subject: String, body: String)
+    package let firstLoginCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
     /// To the address on file when an account's first login is guessed at too often.
-    let firstLoginGuessed: @Sendable (_ studentID: String, _ attempts: Int) -> (subject: String, body: String)
-    let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ feeOwed: Int, _ cardURL: String) -> (subject: String, body: String)
+    package let firstLoginGuessed: @Sendable (_ studentID: String, _ attempts: Int) -> (subject: String, body: String)
+    package let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ feeOwed: Int, _ cardURL: String) -> (subject: String, body: String)
 
-    static let traditionalChinese = MailCatalogue(
+    package static let traditionalChinese = MailCatalogue(
         signature: "國立臺灣大學校友中心",
         applicationReceived: { id, due, link, version, hash, at in
             ("已收到您的校友帳號申請",
@@ -159,7 +159,7 @@ struct MailCatalogue: Sendable {
         }
     )
 
-    static let english = MailCatalogue(
+    package static let english = MailCatalogue(
         signature: "Alumni Centre, National Taiwan University",
         applicationReceived: { id, due, link, version, hash, at in
             ("We have received your alumni account application",

@@ -5,13 +5,20 @@ import Mail
 
 /// Renders mails from the catalogues: one message with the Traditional
 /// Chinese text first and the English after it, a bilingual subject.
-struct MailComposer: Sendable {
-    let from: String
-    let fromName: String?
-    let baseURL: String
-    let timeZone: TimeZone
+package struct MailComposer: Sendable {
+    package let from: String
+    package let fromName: String?
+    package let baseURL: String
+    package let timeZone: TimeZone
 
-    func compose(kind: String, to recipient: String, now: Int64,
+    package init(from: String, fromName: String?, baseURL: String, timeZone: TimeZone) {
+        self.from = from
+        self.fromName = fromName
+        self.baseURL = baseURL
+        self.timeZone = timeZone
+    }
+
+    package func compose(kind: String, to recipient: String, now: Int64,
                  _ text: (MailCatalogue) -> (subject: String, body: String)) -> OutgoingMail? {
         let chinese = text(.traditionalChinese), english = text(.english)
         let body = """
@@ -34,7 +41,7 @@ struct MailComposer: Sendable {
     }
 
     /// A moment as people read it, in the issuer's time zone.
-    func localTime(_ epoch: Int64) -> String {
+    package func localTime(_ epoch: Int64) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = timeZone
@@ -42,9 +49,9 @@ struct MailComposer: Sendable {
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
     }
 
-    func link(_ path: String, token: String) -> String {
+    package func link(_ path: String, token: String) -> String {
         "\(baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL)\(path)?token=\(token)"
     }
 
-    var loginURL: String { baseURL.hasSuffix("/") ? baseURL + "login" : baseURL + "/login" }
+    package var loginURL: String { baseURL.hasSuffix("/") ? baseURL + "login" : baseURL + "/login" }
 }

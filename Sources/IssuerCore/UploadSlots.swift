@@ -1,4 +1,3 @@
-import IssuerCore
 import Synchronization
 
 /// A bound on uploads in progress, so that many large uploads at once
@@ -6,19 +5,19 @@ import Synchronization
 /// bound, a new upload is answered 503 with `Retry-After` at once. One
 /// client holds at most `perClient` of them, so a few connections from one
 /// address cannot shut everyone else out (review 2, #3).
-final class UploadSlots: Sendable {
+package final class UploadSlots: Sendable {
     private let limit: Int
     private let perClient: Int
     private struct Held { var total = 0; var byClient: [String: Int] = [:] }
     private let held = Mutex(Held())
 
-    init(limit: Int, perClient: Int) {
+    package init(limit: Int, perClient: Int) {
         self.limit = max(1, limit)
         self.perClient = max(1, perClient)
     }
 
     /// Runs `body` holding one of `client`'s slots, or throws 503 when none is free.
-    func withSlot<T>(client: String, _ body: () async throws -> T) async throws -> T {
+    package func withSlot<T>(client: String, _ body: () async throws -> T) async throws -> T {
         let refusal = held.withLock { held -> IssuerError? in
             guard held.total < limit else {
                 return IssuerError(.unavailable, code: "too_many_uploads", "too many uploads are in progress; try again in a minute",
@@ -44,5 +43,5 @@ final class UploadSlots: Sendable {
     }
 
     /// Uploads in progress now (for tests and metrics).
-    var inUse: Int { held.withLock { $0.total } }
+    package var inUse: Int { held.withLock { $0.total } }
 }

@@ -1,49 +1,63 @@
 import AccountRules
-import DaemonSupport
 import Foundation
-import HTTPTypes
-import Hummingbird
-import IssuerCore
 import IssuerStore
-import IssuerStoreSQLite
 import Logging
 import NIOPosix
 
-/// Account applications (alumni-api.md §3): submission from a streamed
-/// multipart form, the status link, the applicant's answer, and the staff
+/// Account applications (alumni-api.md §3): submission from an uploaded
+/// form (``FormUpload``: the transport streams it, files sealed as they
+/// come), the status link, the applicant's answer, and the staff
 /// review. The JSON API and the pages call these same methods.
-struct AccountApplicationService: Sendable {
-    let store: any AccountApplicationRepository
-    let vault: DocumentVault
-    let calendar: ReviewCalendar
-    let consent: ConsentNotice
-    let composer: MailComposer
-    let humanCheck: HumanCheckService
-    let configuration: IssuerConfiguration
-    let uploads: UploadSlots
-    let loginGuard: any LoginGuardRepository
+package struct AccountApplicationService: Sendable {
+    package let store: any AccountApplicationRepository
+    package let documents: any DocumentStore
+    package let calendar: ReviewCalendar
+    package let consent: ConsentNotice
+    package let composer: MailComposer
+    package let humanCheck: HumanCheckService
+    package let settings: FlowSettings
+    package let uploads: UploadSlots
+    package let loginGuard: any LoginGuardRepository
     /// Woken by every action here that queues mail, whoever calls it.
-    let mailDelivery: MailDeliveryService
-    let refusedClients = RefusedClients()
+    package let mailDelivery: MailDeliveryService
+    /// Forgotten after an approval, which opens or changes an account.
+    package let caches: IssuerCaches
+    package let refusedClients = RefusedClients()
 
-    struct Submitted: Sendable {
-        let id: String
-        let reviewDue: CalendarDay
+    package init(store: any AccountApplicationRepository, documents: any DocumentStore, calendar: ReviewCalendar, consent: ConsentNotice,
+                 composer: MailComposer, humanCheck: HumanCheckService, settings: FlowSettings, uploads: UploadSlots,
+                 loginGuard: any LoginGuardRepository, mailDelivery: MailDeliveryService, caches: IssuerCaches) {
+        self.caches = caches
+        self.store = store
+        self.documents = documents
+        self.calendar = calendar
+        self.consent = consent
+        self.composer = composer
+        self.humanCheck = humanCheck
+        self.settings = settings
+        self.uploads = uploads
+        self.loginGuard = loginGuard
+        self.mailDelivery = mailDelivery
     }
 
-    var fileRules: [String: MultipartFormReader.FileRule] {
+    package struct Submitted: Sendable {
+        package let id: String
+        package let reviewDue: CalendarDay
+    }
+
+    package var fileRules: [String: UploadRule] {
         [
-            "id_document": .init(kind: .idDocument, maximumBytes: configuration.maxDocumentBytes, allowed: [.jpeg, .png, .pdf]),
-            "photo": .init(kind: .photo, maximumBytes: configuration.maxPhotoBytes, allowed: [.jpeg, .png]),
+            "id_document": .init(kind: .idDocument, maximumBytes: settings.maxDocumentBytes, allowed: [.jpeg, .png, .pdf]),
+            "photo": .init(kind: .photo, maximumBytes: settings.maxPhotoBytes, allowed: [.jpeg, .png]),
         ]
     }
 
     /// A page's own check of the form's fields before anything is stored
     /// (its CSRF token, sent as the field `csrf`).
-    typealias PageCheck = @Sendable (_ fields: [String: String]) throws -> Void
+    package typealias PageCheck = @Sendable (_ fields: [String: String]) throws -> Void
 
-    static let clientApplications = RateCounters.Scope("application_client", window: 3_600)
-    static let nationalIDApplications = RateCounters.Scope("application_national_id", window: 86_400)
+    package static let clientApplications = RateCounterScope("application_client", window: 3_600)
+    package static let nationalIDApplications = RateCounterScope("application_national_id", window: 86_400)
 
     /// Reads, checks and stores an application. Whether the national ID is
     /// already known changes only the mails, never the answer.
@@ -53,60 +67,49 @@ struct AccountApplicationService: Sendable {
     /// size before the body; its share of the upload slots; then, at the
     /// first file part, the page's CSRF token, the human check, the whole
     /// form's checks and the national ID's daily count.
-    func submit(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
-        let checked = Checked()
-        do {
-            let submitted = try await admitAndStore(request, client: client, now: now, logger: logger, pageCheck: pageCheck, checked: checked)
-            mailDelivery.wake()
-            return submitted
-        } catch where !checked.bodyRead {
-            // Refused before the whole body arrived: closing the connection
-            // spares the server reading (and discarding) the rest of it.
-            guard var answer = APIError.answering(error) else { throw error }
-            answer.headers[.connection] = "close"
-            throw answer
-        }
+    package func submit(_ upload: some FormUpload, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> Submitted {
+        let submitted = try await admitAndStore(upload, client: client, now: now, logger: logger, pageCheck: pageCheck)
+        mailDelivery.wake()
+        return submitted
     }
 
-    private func admitAndStore(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck?,
-                               checked: Checked) async throws -> Submitted {
+    private func admitAndStore(_ upload: some FormUpload, client: String, now: Int64, logger: Logger, pageCheck: PageCheck?) async throws -> Submitted {
         try await admitClient(client, now: now)
         let open = try await store.openApplications()
-        guard open < configuration.maxOpenApplications else {
+        guard open < settings.maxOpenApplications else {
             logger.warning("account applications refused: the review queue is full", metadata: ["open": "\(open)"])
             throw IssuerError(.unavailable, code: "applications_paused",
                            "the centre cannot take more applications just now; try again tomorrow", retryAfter: 3600)
         }
         return try await uploads.withSlot(client: client) {
             let fields = ApplicationFormParser.textFields.union(pageCheck == nil ? [] : ["csrf"])
-            let reader = MultipartFormReader(textFields: fields, fileRules: fileRules, maximumFieldBytes: 16 * 1024, vault: vault)
-            let upload = try await reader.read(request, deadline: .seconds(configuration.uploadDeadline)) { fields in
+            let checked = Checked()
+            let form = try await upload.read(textFields: fields, files: fileRules, maximumFieldBytes: 16 * 1024,
+                                             deadline: .seconds(settings.uploadDeadline)) { fields in
                 try pageCheck?(fields)
                 try await humanCheck.check(fields["altcha"], now: now)
                 checked.value = try await check(fields, now: now)
             }
-            checked.bodyRead = true
             do {
-                guard let form = checked.value else { throw IssuerError.malformed("invalid_multipart", "the form was not checked") }
-                return try await store(form, files: upload.files, now: now, logger: logger)
+                guard let checkedForm = checked.value else { throw IssuerError.malformed("invalid_multipart", "the form was not checked") }
+                return try await store(checkedForm, files: form.files, now: now, logger: logger)
             } catch {
-                for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
+                await deleteQuietly(form.files.values.map(\.fileName))
                 throw error
             }
         }
     }
 
     /// The form's text, checked: what `store` needs besides the files.
-    struct CheckedForm: Sendable {
-        let form: AccountApplicationForm
-        let nationalID: IdentityNumber
+    package struct CheckedForm: Sendable {
+        package let form: AccountApplicationForm
+        package let nationalID: IdentityNumber
     }
 
     /// Holds what the gate checked for the code after the body (the gate
-    /// runs once, before either reads it), and whether the body was read whole.
+    /// runs once, before either reads it).
     private final class Checked: @unchecked Sendable {
         var value: CheckedForm?
-        var bodyRead = false
     }
 
     /// Counts the request against its client's hour; 429 past the limit.
@@ -118,7 +121,7 @@ struct AccountApplicationService: Sendable {
         if let end = refusedClients.refusedUntil(client, now: now) { throw refusal(end - now) }
         let scope = Self.clientApplications
         let count = try await loginGuard.add(scope, key: "client:" + client, now: now)
-        guard count <= configuration.applicationsPerClientHourly else {
+        guard count <= settings.applicationsPerClientHourly else {
             let wait = scope.remaining(now)
             refusedClients.refuse(client, until: now + wait, now: now)
             throw refusal(wait)
@@ -136,16 +139,16 @@ struct AccountApplicationService: Sendable {
         }
         let scope = Self.nationalIDApplications
         let count = try await loginGuard.add(scope, key: store.nationalIDKey(nationalID), now: now)
-        guard count <= configuration.applicationsPerNationalIDDaily else {
+        guard count <= settings.applicationsPerNationalIDDaily else {
             let wait = scope.remaining(now)
             throw IssuerError(.tooManyAttempts, code: "too_many_attempts",
-                           "this national ID has been named in \(configuration.applicationsPerNationalIDDaily) applications today; try again tomorrow",
+                           "this national ID has been named in \(settings.applicationsPerNationalIDDaily) applications today; try again tomorrow",
                            retryAfter: Int64(wait))
         }
         return CheckedForm(form: form, nationalID: nationalID)
     }
 
-    private func store(_ checked: CheckedForm, files: [String: MultipartFormReader.File], now: Int64, logger: Logger) async throws -> Submitted {
+    private func store(_ checked: CheckedForm, files: [String: UploadedFile], now: Int64, logger: Logger) async throws -> Submitted {
         let form = checked.form
         for (field, kind) in [("id_document", DocumentKind.idDocument), ("photo", .photo)] where files[field] == nil {
             throw IssuerError.invalid("missing_field", field: field, "\(field) is required: a \(kind == .photo ? "JPEG or PNG" : "JPEG, PNG or PDF") file")
@@ -156,7 +159,7 @@ struct AccountApplicationService: Sendable {
         let submission = ApplicationSubmission(
             id: id, form: form, nationalID: checked.nationalID, consent: ConsentRecord(version: consent.version, sha256: consent.sha256, at: now),
             statusTokenHash: BearerToken.digest(statusToken), reviewDue: due.yyyymmdd,
-            documents: files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) })
+            documents: files.values.map(\.stored))
         let composer = composer, consent = consent
         try await store.submit(submission, mails: { facts in
             var mails: [OutgoingMail] = []
@@ -181,37 +184,36 @@ struct AccountApplicationService: Sendable {
 
     /// Status-link tokens have a prefix of their own, so secret scanners
     /// and log redaction tell them from session tokens (`acs_`; review 2, §C).
-    static let statusTokenPrefix = "ast_"
+    package static let statusTokenPrefix = "ast_"
 
     /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L).
-    static func newApplicationID() -> String {
+    package static func newApplicationID() -> String {
         let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
         return "AP" + String((0..<14).map { _ in alphabet.randomElement()! })
     }
 
     // MARK: - The applicant's status link
 
-    func status(token: String, now: Int64) async throws -> ApplicationPublicStatus {
+    package func status(token: String, now: Int64) async throws -> ApplicationPublicStatus {
         guard (1...128).contains(token.utf8.count) else { throw Self.unknownToken }
         // The link works until `applications.status_link_grace` after the decision (review 2, #16).
-        let since = now &- configuration.statusLinkGrace
+        let since = now &- settings.statusLinkGrace
         guard let status = try await store.status(tokenHash: BearerToken.digest(token), decidedSince: since) else { throw Self.unknownToken }
         return status
     }
 
-    static let unknownToken = IssuerError(.notFound, code: "status_token_invalid",
+    package static let unknownToken = IssuerError(.notFound, code: "status_token_invalid",
                                        "this status link is not known, or its application was decided long enough ago that it no longer works; use the link from the acknowledgement mail")
 
     /// The applicant's answer to `needs_info`, with optional replacement
     /// documents. The token must name an application waiting for an answer
     /// before a file is read.
-    func answer(_ request: Request, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationPublicStatus {
+    package func answer(_ upload: some FormUpload, client: String, now: Int64, logger: Logger, pageCheck: PageCheck? = nil) async throws -> ApplicationPublicStatus {
         try await admitClient(client, now: now)
         return try await uploads.withSlot(client: client) {
-            let reader = MultipartFormReader(textFields: pageCheck == nil ? ["token", "reply"] : ["token", "reply", "csrf"], fileRules: fileRules,
-                                             maximumFieldBytes: 16 * 1024, vault: vault)
             let checked = CheckedAnswer()
-            let upload = try await reader.read(request, deadline: .seconds(configuration.uploadDeadline)) { fields in
+            let form = try await upload.read(textFields: pageCheck == nil ? ["token", "reply"] : ["token", "reply", "csrf"], files: fileRules,
+                                             maximumFieldBytes: 16 * 1024, deadline: .seconds(settings.uploadDeadline)) { fields in
                 try pageCheck?(fields)
                 guard let token = fields["token"], !token.isEmpty else { throw IssuerError.invalid("missing_field", field: "token", "token is required") }
                 let current = try await status(token: token, now: now)
@@ -225,14 +227,14 @@ struct AccountApplicationService: Sendable {
             }
             do {
                 guard let (token, reply, current) = checked.value else { throw IssuerError.malformed("invalid_multipart", "the answer was not checked") }
-                let due = calendar.resumed(left: current.workingDaysLeft ?? configuration.reviewWorkingDays, now: now)
-                let documents = upload.files.values.map { StoredDocument(kind: $0.kind, contentType: $0.type.rawValue, fileName: $0.fileName, size: $0.size) }
-                let replaced = try await store.answer(tokenHash: BearerToken.digest(token), reply: reply, documents: documents, reviewDue: due.yyyymmdd, now: now)
-                for old in replaced { try? vault.delete(fileName: old.fileName) }
+                let due = calendar.resumed(left: current.workingDaysLeft ?? settings.reviewWorkingDays, now: now)
+                let replaced = try await store.answer(tokenHash: BearerToken.digest(token), reply: reply, documents: form.files.values.map(\.stored),
+                                                      reviewDue: due.yyyymmdd, now: now)
+                await deleteQuietly(replaced.map(\.fileName))
                 logger.info("account application answered", metadata: ["application": "\(current.id)"])
                 return try await status(token: token, now: now)
             } catch {
-                for file in upload.files.values { try? vault.delete(fileName: file.fileName) }
+                await deleteQuietly(form.files.values.map(\.fileName))
                 throw error
             }
         }
@@ -245,7 +247,7 @@ struct AccountApplicationService: Sendable {
     // MARK: - Review
 
     /// One page of the queue; `after` is the `next` of the page before, as text.
-    func queue(statuses: [ApplicationStatus], after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationQueuePage {
+    package func queue(statuses: [ApplicationStatus], after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationQueuePage {
         var cursor: ApplicationQueueCursor?
         if let after, !after.isEmpty {
             guard let parsed = ApplicationQueueCursor(after) else {
@@ -256,18 +258,18 @@ struct AccountApplicationService: Sendable {
         return try await store.queue(statuses: statuses, after: cursor, limit: limit, actor: actor, now: now)
     }
 
-    func application(id: String, actor: String, now: Int64) async throws -> AccountApplication {
+    package func application(id: String, actor: String, now: Int64) async throws -> AccountApplication {
         try await store.application(id: id, actor: actor, now: now)
     }
 
-    func document(id: String, kind: DocumentKind, actor: String, now: Int64) async throws -> (contentType: String, data: Data) {
-        let vault = vault, limit = max(configuration.maxDocumentBytes, configuration.maxPhotoBytes)
+    package func document(id: String, kind: DocumentKind, actor: String, now: Int64) async throws -> (contentType: String, data: Data) {
+        let documents = documents, limit = max(settings.maxDocumentBytes, settings.maxPhotoBytes)
         let document = try await store.documentForReading(id: id, kind: kind, actor: actor, now: now)
-        let data = try await NIOThreadPool.singleton.runIfActive { try vault.read(fileName: document.fileName, limit: limit) }
+        let data = try await NIOThreadPool.singleton.runIfActive { try documents.read(fileName: document.fileName, limit: limit) }
         return (document.contentType, data)
     }
 
-    func revealNationalID(id: String, actor: String, now: Int64) async throws -> String {
+    package func revealNationalID(id: String, actor: String, now: Int64) async throws -> String {
         try await store.revealNationalID(id: id, actor: actor, now: now)
     }
 
@@ -276,13 +278,14 @@ struct AccountApplicationService: Sendable {
     /// ``ApplicationStore/Decision``). Mails: how to sign in to the
     /// account's address; the applicant, when that is another address;
     /// and the address replaced, if staff replaced it.
-    func approve(id: String, studentID: String, take: Set<ContactField> = [], onlyIfNothingReplaced: Bool = false,
+    package func approve(id: String, studentID: String, take: Set<ContactField> = [], onlyIfNothingReplaced: Bool = false,
                  actor: String, now: Int64) async throws -> AccountApplication {
         let trimmed = studentID.trimmingCharacters(in: .whitespaces).uppercased()
         guard (1...32).contains(trimmed.utf8.count), trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw IssuerError.invalid("invalid_field", field: "student_id", "student_id is 1–32 letters, digits or '-'")
         }
         let composer = composer
+        defer { caches.accountsChanged() }
         return try await decide(id: id, decision: .approve(studentID: trimmed, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced), mails: { application, account in
                 guard let account else { return [] }
                 var mails: [OutgoingMail] = []
@@ -300,7 +303,35 @@ struct AccountApplicationService: Sendable {
             }, actor: actor, now: now)
     }
 
-    func reject(id: String, reason: String, actor: String, now: Int64) async throws -> AccountApplication {
+    /// Approves the pending applications whose national ID and student ID
+    /// match a holder the registrar imported and whose e-mail is the
+    /// registrar's: those an approval cannot take anything over with. The
+    /// others are returned as refused, with why, for a reviewer. Walks the
+    /// whole queue, a page at a time; a busy database stops it (the
+    /// caller tries again: what was approved stays approved).
+    package func approveRegistrarMatches(actor: String, now: Int64) async throws -> (approved: [String], refused: [String: String]) {
+        var approved: [String] = []
+        var refused: [String: String] = [:]
+        var after: String?
+        repeat {
+            let page = try await queue(statuses: [.pending], after: after, limit: 500, actor: actor, now: now)
+            for entry in page.entries {
+                guard let studentID = entry.registrarMatch else { continue }
+                do {
+                    _ = try await approve(id: entry.id, studentID: studentID, onlyIfNothingReplaced: true, actor: actor, now: now)
+                    approved.append(entry.id)
+                } catch let error as IssuerError {
+                    refused[entry.id] = error.message
+                } catch let error as IssuerStoreError where error.code != .databaseBusy {
+                    refused[entry.id] = error.message
+                }
+            }
+            after = page.next?.text
+        } while after != nil
+        return (approved, refused)
+    }
+
+    package func reject(id: String, reason: String, actor: String, now: Int64) async throws -> AccountApplication {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2_000).contains(reason.count) else { throw IssuerError.invalid("missing_field", field: "reason", "reason is 1–2000 characters; the applicant reads it") }
         let composer = composer
@@ -311,11 +342,11 @@ struct AccountApplicationService: Sendable {
         }, actor: actor, now: now)
     }
 
-    func requestInfo(id: String, message: String, actor: String, now: Int64) async throws {
+    package func requestInfo(id: String, message: String, actor: String, now: Int64) async throws {
         let message = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2_000).contains(message.count) else { throw IssuerError.invalid("missing_field", field: "message", "message is 1–2000 characters; the applicant reads it") }
-        let composer = composer, calendar = calendar, days = configuration.reviewWorkingDays
-        let lapseDays = Int(configuration.unansweredLapse / 86_400)
+        let composer = composer, calendar = calendar, days = settings.reviewWorkingDays
+        let lapseDays = Int(settings.unansweredLapse / 86_400)
         // The first link is known only as its hash, so this mail carries a second one.
         let token = BearerToken.generate(prefix: Self.statusTokenPrefix)
         let hash = BearerToken.digest(token)
@@ -349,13 +380,13 @@ struct AccountApplicationService: Sendable {
     /// Deletes the documents of applications decided longer than the
     /// retention period ago; returns how many applications it cleared.
     @discardableResult
-    func deleteExpiredDocuments(now: Int64, logger: Logger) async -> Int {
-        let vault = vault, before = now - configuration.documentRetention
+    package func deleteExpiredDocuments(now: Int64, logger: Logger) async -> Int {
+        let documentStore = documents, before = now - settings.documentRetention
         var cleared = 0
         do {
             let due = try await store.documentsPastRetention(decidedBefore: before)
             for (id, documents) in due {
-                try await NIOThreadPool.singleton.runIfActive { for document in documents { try vault.delete(fileName: document.fileName) } }
+                try await NIOThreadPool.singleton.runIfActive { for document in documents { try documentStore.delete(fileName: document.fileName) } }
                 try await store.markDocumentsDeleted(id: id, now: now)
                 cleared += 1
             }
@@ -371,9 +402,9 @@ struct AccountApplicationService: Sendable {
     /// `applications.rejected_retention` (after their documents), and seals
     /// staff texts that older rows hold in clear. Returns what it did.
     @discardableResult
-    func closeAndErase(now: Int64, logger: Logger) async -> (closed: Int, erased: Int) {
-        let composer = composer, days = Int(configuration.unansweredLapse / 86_400)
-        let requestedBefore = now - configuration.unansweredLapse, decidedBefore = now - configuration.rejectedRetention
+    package func closeAndErase(now: Int64, logger: Logger) async -> (closed: Int, erased: Int) {
+        let composer = composer, days = Int(settings.unansweredLapse / 86_400)
+        let requestedBefore = now - settings.unansweredLapse, decidedBefore = now - settings.rejectedRetention
         let reason = "\(MailCatalogue.traditionalChinese.lapsedReason(days))\n\(MailCatalogue.english.lapsedReason(days))"
         do {
             let sealed = try await store.sealClearStaffTexts()
@@ -398,23 +429,26 @@ struct AccountApplicationService: Sendable {
 
     /// Deletes sealed files no application refers to and older than an
     /// hour: what an upload cut off by a crash leaves behind.
-    func deleteOrphanedFiles(now: Int64, logger: Logger) async {
-        let vault = vault
+    package func deleteOrphanedFiles(now: Int64, logger: Logger) async {
+        let documents = documents
         do {
             let known = try await store.knownDocumentFiles()
             let removed = try await NIOThreadPool.singleton.runIfActive { () -> Int in
-                var removed = 0
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: vault.directory)) ?? [] where name.hasSuffix(".sealed") && !known.contains(name) {
-                    let attributes = try? FileManager.default.attributesOfItem(atPath: vault.path(of: name))
-                    guard let modified = attributes?[.modificationDate] as? Date, Int64(modified.timeIntervalSince1970) < now - 3_600 else { continue }
-                    try vault.delete(fileName: name)
-                    removed += 1
-                }
-                return removed
+                let orphans = try documents.unreferenced(known: known, modifiedBefore: now - 3_600)
+                for name in orphans { try documents.delete(fileName: name) }
+                return orphans.count
             }
             if removed > 0 { logger.notice("deleted upload files no application refers to", metadata: ["files": "\(removed)"]) }
         } catch {
             logger.error("cannot clear orphaned upload files", metadata: ["error": "\(IssuerStoreError.wrapping(error, "orphans").message)"])
         }
+    }
+
+    /// Deletes documents no record names any more (a refused upload, replaced
+    /// files); a failure leaves them to ``deleteOrphanedFiles(now:logger:)``.
+    private func deleteQuietly(_ fileNames: [String]) async {
+        guard !fileNames.isEmpty else { return }
+        let documents = documents
+        _ = try? await NIOThreadPool.singleton.runIfActive { for name in fileNames { try? documents.delete(fileName: name) } }
     }
 }

@@ -1,20 +1,37 @@
 import AccountRules
 import CardToken
-import DaemonSupport
+import Clocks
 import Foundation
-import HTTPTypes
-import IssuerCore
 import IssuerStore
 import Logging
 
 /// Digital card applications and their payments (alumni-api.md §7): the
 /// rules decide, the store records and issues in one transaction, the
 /// confirmation mail goes through the outbox in that same transaction.
-struct CardApplicationService: Sendable {
-    let services: IssuerServices
+package struct CardApplicationService: Sendable {
+    package let clock: IssuerClock
+    package let settings: FlowSettings
+    package let cards: any CardRepository
+    package let caches: IssuerCaches
+    package let humanCheck: HumanCheckService
+    package let composer: MailComposer
+    package let mailDelivery: MailDeliveryService
+    package let calendar: ReviewCalendar
 
-    var policy: CardIssuePolicy {
-        let configuration = services.configuration
+    package init(clock: IssuerClock, settings: FlowSettings, cards: any CardRepository, caches: IssuerCaches, humanCheck: HumanCheckService,
+                 composer: MailComposer, mailDelivery: MailDeliveryService, calendar: ReviewCalendar) {
+        self.clock = clock
+        self.settings = settings
+        self.cards = cards
+        self.caches = caches
+        self.humanCheck = humanCheck
+        self.composer = composer
+        self.mailDelivery = mailDelivery
+        self.calendar = calendar
+    }
+
+    package var policy: CardIssuePolicy {
+        let configuration = self.settings
         return CardIssuePolicy(
             rules: CardApplicationRules(validityMonths: configuration.cardValidityMonths, renewalWindowMonths: configuration.renewalWindowMonths),
             // The prefix was checked when the configuration was read.
@@ -23,8 +40,8 @@ struct CardApplicationService: Sendable {
             issueOnSubmission: configuration.issueOn == .submission)
     }
 
-    var issuedMail: CardIssuedMail {
-        let composer = services.composer, clock = services.clock
+    package var issuedMail: CardIssuedMail {
+        let composer = self.composer, clock = self.clock
         return CardIssuedMail { name, email, number, validThrough, renewal, feeOwed in
             composer.compose(kind: renewal ? "card_renewed" : "card_issued", to: email, now: clock.now()) {
                 $0.cardIssued(name, number, validThrough.description, renewal, feeOwed, composer.loginURL)
@@ -33,49 +50,59 @@ struct CardApplicationService: Sendable {
     }
 
     /// Applies for the caller's digital card, after the human check.
-    func submit(holder: Holder, kind: CardApplicationRules.Kind, altcha: String?, logger: Logger) async throws -> CardApplication {
-        let now = services.clock.now()
-        try await services.humanCheck.check(altcha, now: now)
-        let today = services.applications.calendar.day(of: now)
+    package func submit(holder: Holder, kind: CardApplicationRules.Kind, altcha: String?, logger: Logger) async throws -> CardApplication {
+        let now = self.clock.now()
+        try await self.humanCheck.check(altcha, now: now)
+        let today = self.calendar.day(of: now)
         let application: CardApplication
         do {
-            application = try await services.cards.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now,
+            application = try await self.cards.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now,
                                                                          mail: issuedMail)
         } catch let refusal as CardApplicationRules.Refusal {
             throw Self.apiError(refusal)
         }
         if application.status == .issued {
-            services.accountsChanged()
-            services.mailDelivery.wake()
+            self.caches.accountsChanged()
+            self.mailDelivery.wake()
         }
         logger.info("card application", metadata: ["application": "\(application.id)", "status": "\(application.status.rawValue)"])
         return application
     }
 
     /// What the holder could apply for now: the kind the rules would accept, or the refusal they would meet.
-    func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, IssuerError> {
-        let today = services.applications.calendar.day(of: services.clock.now())
-        return try await services.cards.cardApplicationOffer(holderID: holder.id, rules: policy.rules, today: today).mapError(Self.apiError)
+    package func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, IssuerError> {
+        let today = self.calendar.day(of: self.clock.now())
+        return try await self.cards.cardApplicationOffer(holderID: holder.id, rules: policy.rules, today: today).mapError(Self.apiError)
     }
 
     /// Records a payment; an application awaiting it is issued.
-    func recordPayment(applicationID: String, amount: Int, reference: String, actor: String) async throws -> CardApplication {
-        let now = services.clock.now()
-        let today = services.applications.calendar.day(of: now)
+    /// The holder's card applications, newest first.
+    package func history(holderID: Int64) async throws -> [CardApplication] {
+        try await cards.cardApplications(holderID: holderID)
+    }
+
+    /// Applications for staff, by status and payment (each read audited under `actor`).
+    package func queue(status: CardApplicationStatus?, paid: Bool?, limit: Int, actor: String) async throws -> [CardApplication] {
+        try await cards.cardApplications(status: status, paid: paid, limit: limit, actor: actor, now: clock.now())
+    }
+
+    package func recordPayment(applicationID: String, amount: Int, reference: String, actor: String) async throws -> CardApplication {
+        let now = self.clock.now()
+        let today = self.calendar.day(of: now)
         let application: CardApplication
         do {
-            application = try await services.cards.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
+            application = try await self.cards.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
                                                                      today: today, now: now, actor: actor, mail: issuedMail)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw IssuerError.invalid("invalid_value", field: "amount", error.message)
         }
-        services.accountsChanged()
-        services.mailDelivery.wake()
+        self.caches.accountsChanged()
+        self.mailDelivery.wake()
         return application
     }
 
     /// The API's answer for each refusal of the rules.
-    static func apiError(_ refusal: CardApplicationRules.Refusal) -> IssuerError {
+    package static func apiError(_ refusal: CardApplicationRules.Refusal) -> IssuerError {
         switch refusal {
         case .applicationPending:
             return IssuerError(.conflict, code: "application_pending",

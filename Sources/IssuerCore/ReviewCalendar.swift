@@ -1,3 +1,4 @@
+import Clocks
 import AccountRules
 import Foundation
 import Logging
@@ -5,30 +6,19 @@ import Logging
 /// The office calendar with the review rule of alumni-api.md §6:
 /// `review_due` is the `workingDays`-th working day after the day of
 /// submission, in the issuer's time zone.
-struct ReviewCalendar: Sendable {
-    let calendar: OfficeCalendar
-    let workingDays: Int
-    let timeZone: TimeZone
+package struct ReviewCalendar: Sendable {
+    package let calendar: OfficeCalendar
+    package let workingDays: Int
+    package let timeZone: TimeZone
 
-    /// Reads the configured files; a missing or damaged one stops start-up.
-    /// With `required` false (the default list, not configured), a missing
-    /// file is skipped; `missing` says which, for the start-up log.
-    static func load(files: [String], workingDays: Int, timeZone: TimeZone, required: Bool = true) throws(IssuerServiceError) -> ReviewCalendar {
-        var calendar = OfficeCalendar()
-        for path in files {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                if !required { continue }
-                throw IssuerServiceError(.configuration, "applications.calendar: cannot read \(path); the office calendars ship in Config/calendar/ (see its README)")
-            }
-            do { try calendar.add(csv: String(decoding: data, as: UTF8.self), source: path) } catch {
-                throw IssuerServiceError(.configuration, "applications.calendar: \(error.message)")
-            }
-        }
-        return ReviewCalendar(calendar: calendar, workingDays: workingDays, timeZone: timeZone)
+    package init(calendar: OfficeCalendar, workingDays: Int, timeZone: TimeZone) {
+        self.calendar = calendar
+        self.workingDays = workingDays
+        self.timeZone = timeZone
     }
 
     /// The calendar day `epoch` falls on in the issuer's time zone.
-    func day(of epoch: Int64) -> CalendarDay {
+    package func day(of epoch: Int64) -> CalendarDay {
         let offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(epoch))))
         let local = epoch.addingReportingOverflow(offset).partialValue
         let dayNumber = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
@@ -36,27 +26,27 @@ struct ReviewCalendar: Sendable {
     }
 
     /// The epoch second at which `day` begins in the issuer's time zone.
-    func start(of day: CalendarDay) -> Int64 {
+    package func start(of day: CalendarDay) -> Int64 {
         let midnightUTC = Int64(day.dayNumber) * 86_400
         return midnightUTC - Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(midnightUTC))))
     }
 
-    func reviewDue(submittedAt epoch: Int64) -> CalendarDay {
+    package func reviewDue(submittedAt epoch: Int64) -> CalendarDay {
         (try? calendar.addingWorkingDays(workingDays, to: day(of: epoch))) ?? day(of: epoch)
     }
 
     /// The working days left from `now` until `due` (for a paused clock).
-    func workingDaysLeft(until due: CalendarDay, now: Int64) -> Int {
+    package func workingDaysLeft(until due: CalendarDay, now: Int64) -> Int {
         calendar.workingDays(after: day(of: now), through: due)
     }
 
     /// The deadline when the clock restarts at `now` with `left` days to go.
-    func resumed(left: Int, now: Int64) -> CalendarDay {
+    package func resumed(left: Int, now: Int64) -> CalendarDay {
         (try? calendar.addingWorkingDays(max(1, left), to: day(of: now))) ?? day(of: now)
     }
 
     /// Warns when the current or next year has no office calendar.
-    func warnAboutMissingYears(now: Int64, logger: Logger) {
+    package func warnAboutMissingYears(now: Int64, logger: Logger) {
         let year = day(of: now).year
         for check in [year, year + 1] {
             guard let first = try? CalendarDay(year: check, month: 6, day: 1) else { continue }

@@ -1,7 +1,5 @@
 import AccountRules
-import DaemonSupport
 import Foundation
-import IssuerCore
 import IssuerStore
 
 /// Turns the text fields of an account application (alumni-api.md §3)
@@ -9,7 +7,7 @@ import IssuerStore
 /// first problem answered 422 with its `field`. Never echoes a national ID.
 package struct ApplicationFormParser: Sendable {
     /// Today in the issuer's time zone (for birth dates and graduation years).
-    let today: CalendarDay
+    package let today: CalendarDay
 
     package init(today: CalendarDay) { self.today = today }
 
@@ -66,7 +64,7 @@ package struct ApplicationFormParser: Sendable {
         return (form, nationalID)
     }
 
-    func required(_ fields: [String: String], _ name: String) throws -> String {
+    package func required(_ fields: [String: String], _ name: String) throws -> String {
         guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
             throw IssuerError.invalid("missing_field", field: name, "\(name) is required")
         }
@@ -75,14 +73,14 @@ package struct ApplicationFormParser: Sendable {
 
     /// 422 `invalid_field`; inside the JSON members `records` and the addresses, `record` (from 1) and
     /// `member` say which part was wrong, so the page can show the message beside the input the person typed in.
-    func invalid(_ field: String, _ message: String, record: Int? = nil, member: String? = nil) -> IssuerError {
+    package func invalid(_ field: String, _ message: String, record: Int? = nil, member: String? = nil) -> IssuerError {
         var error = IssuerError.invalid("invalid_field", field: field, message)
         if let record { error.extra["record"] = String(record) }
         if let member { error.extra["member"] = member }
         return error
     }
 
-    func name(_ fields: [String: String], _ field: String, maximum: Int, required isRequired: Bool) throws -> String? {
+    package func name(_ fields: [String: String], _ field: String, maximum: Int, required isRequired: Bool) throws -> String? {
         guard let value = fields[field]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
             if isRequired { throw IssuerError.invalid("missing_field", field: field, "\(field) is required") }
             return nil
@@ -94,14 +92,14 @@ package struct ApplicationFormParser: Sendable {
     }
 
     private struct RawRecord: Decodable {
-        let degree: String?
-        let department: String?
-        let admission_year: Int?
-        let graduation_year: Int?
-        let student_id: String?
+        package let degree: String?
+        package let department: String?
+        package let admission_year: Int?
+        package let graduation_year: Int?
+        package let student_id: String?
     }
 
-    func records(_ text: String) throws -> [EducationRecord] {
+    package func records(_ text: String) throws -> [EducationRecord] {
         let data = Data(text.utf8)
         guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any], (1...8).contains(array.count) else {
             throw invalid("records", "records is a JSON array of 1–8 study records")
@@ -143,7 +141,7 @@ package struct ApplicationFormParser: Sendable {
         }
     }
 
-    func address(_ text: String, field: String, allowSame: Bool) throws -> PostalAddress? {
+    package func address(_ text: String, field: String, allowSame: Bool) throws -> PostalAddress? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw invalid(field, "\(field) is a JSON object")
         }

@@ -1,4 +1,4 @@
-import DaemonSupport
+import Clocks
 
 /// The issuer's clock (see ``EpochClock``).
 public typealias IssuerClock = EpochClock
