@@ -10,12 +10,15 @@ import ServiceLifecycle
 /// `idleTimeout` seconds are closed. `handlersOnEventLoops` runs each
 /// connection's handlers on the event loop serving it: only for a daemon
 /// whose handlers never block (`EventLoopBoundHTTP1Channel`).
+/// `beforeServerStarts` runs after the services started and before the
+/// socket listens (a database migrated there; an error stops the daemon).
 public func makeDaemonApplication<Context: RequestContext>(
     router: Router<Context>, host: String, port: Int, idleTimeout: Int64, handlersOnEventLoops: Bool = false, services: [any Service],
     notifier: SystemdNotifier, logger: Logger,
+    beforeServerStarts: (@Sendable () async throws -> Void)? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void
 ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
-    Application(
+    var application = Application(
         router: router,
         // Hummingbird's idle timer counts HTTP parts, not bytes: a client
         // trickling a request head is cut off after it too.
@@ -29,4 +32,6 @@ public func makeDaemonApplication<Context: RequestContext>(
         },
         logger: logger
     )
+    if let beforeServerStarts { application.beforeServerStarts(perform: beforeServerStarts) }
+    return application
 }

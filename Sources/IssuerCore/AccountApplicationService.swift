@@ -392,6 +392,8 @@ package struct AccountApplicationService: Sendable {
             }
             if cleared > 0 { logger.notice("deleted application documents past their retention period", metadata: ["applications": "\(cleared)"]) }
         } catch {
+            // A shutdown cancels the pass; that is no failure.
+            if Task.isCancelled { return cleared }
             logger.error("cannot delete expired application documents", metadata: ["error": "\(IssuerStoreError.wrapping(error, "retention").message)"])
         }
         return cleared
@@ -422,30 +424,37 @@ package struct AccountApplicationService: Sendable {
             if sealed > 0 { logger.notice("sealed staff texts stored in clear by an earlier version", metadata: ["applications": "\(sealed)"]) }
             return (closed, erased)
         } catch {
+            // A shutdown cancels the pass; that is no failure.
+            if Task.isCancelled { return (0, 0) }
             logger.error("cannot close or erase applications", metadata: ["error": "\(IssuerStoreError.wrapping(error, "retention").message)"])
             return (0, 0)
         }
     }
 
     /// Deletes sealed files no application refers to and older than an
-    /// hour: what an upload cut off by a crash leaves behind.
-    package func deleteOrphanedFiles(now: Int64, logger: Logger) async {
+    /// hour: what an upload cut off by a crash leaves behind. A file's age
+    /// is read against the system clock (`fileTimeNow`), which stamped it,
+    /// not against the domain clock: with a clock set ahead (a test, a
+    /// replay) every upload in flight would look an hour old.
+    package func deleteOrphanedFiles(fileTimeNow: Int64 = Int64(Date().timeIntervalSince1970), logger: Logger) async {
         let documents = documents
         do {
             let known = try await store.knownDocumentFiles()
             let removed = try await NIOThreadPool.singleton.runIfActive { () -> Int in
-                let orphans = try documents.unreferenced(known: known, modifiedBefore: now - 3_600)
+                let orphans = try documents.unreferenced(known: known, modifiedBefore: fileTimeNow - 3_600)
                 for name in orphans { try documents.delete(fileName: name) }
                 return orphans.count
             }
             if removed > 0 { logger.notice("deleted upload files no application refers to", metadata: ["files": "\(removed)"]) }
         } catch {
+            // A shutdown cancels the pass; that is no failure.
+            if Task.isCancelled { return }
             logger.error("cannot clear orphaned upload files", metadata: ["error": "\(IssuerStoreError.wrapping(error, "orphans").message)"])
         }
     }
 
     /// Deletes documents no record names any more (a refused upload, replaced
-    /// files); a failure leaves them to ``deleteOrphanedFiles(now:logger:)``.
+    /// files); a failure leaves them to ``deleteOrphanedFiles(fileTimeNow:logger:)``.
     private func deleteQuietly(_ fileNames: [String]) async {
         guard !fileNames.isEmpty else { return }
         let documents = documents

@@ -81,7 +81,10 @@ package struct KeyService: Sendable {
             if !changes.isEmpty { caches.keysChanged() }
             try await publisher.refreshIfNeeded(now: now, actor: actor)
         } catch {
-            logger.error("key rotation check failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "rotation").message)"])
+            // A shutdown cancels the tick; that is no failure.
+            if !Task.isCancelled {
+                logger.error("key rotation check failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "rotation").message)"])
+            }
         }
         caches.tokens.prune(now: now)
         return changes

@@ -11,7 +11,13 @@ import IssuerStore
 /// human check, the consent notice, applying for an account and following
 /// it, changing and resetting a password. Thin: parse, call a service, answer.
 struct AccountController: Sendable {
-    let services: IssuerServices
+    let applications: AccountApplicationService
+    let passwords: PasswordService
+    let humanCheck: HumanCheckService
+    let authentication: SessionAuthentication
+    let clientAddresses: ClientAddressResolver
+    let clock: IssuerClock
+    let configuration: IssuerConfiguration
 
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
         group.get("challenge", use: challenge)
@@ -19,17 +25,17 @@ struct AccountController: Sendable {
         group.post("account-applications", use: apply)
         group.get("account-applications/status", use: applicationStatus)
         group.post("account-applications/status", use: answer)
-        group.signedInHolders(services, cardAccess: false).post("account/password", use: changePassword)
+        group.signedInHolders(authentication, cardAccess: false).post("account/password", use: changePassword)
         group.post("password-reset", use: requestReset)
         group.post("password-reset/confirm", use: confirmReset)
     }
 
     @Sendable func challenge(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        try JSONBody.response(services.humanCheck.challenge(now: services.clock.now()), headers: [.cacheControl: "no-store"])
+        try JSONBody.response(self.humanCheck.challenge(now: self.clock.now()), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func consent(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        try JSONBody.response(services.applications.consent)
+        try JSONBody.response(self.applications.consent)
     }
 
     struct SubmittedBody: Encodable {
@@ -45,7 +51,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let submitted = try await services.applications.submit(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger)
+        let submitted = try await self.applications.submit(request, client: self.clientAddresses.client(of: request, context: context), now: self.clock.now(), logger: context.logger)
         return try JSONBody.response(SubmittedBody(applicationID: submitted.id, reviewDue: submitted.reviewDue.description), status: .accepted)
     }
 
@@ -72,11 +78,11 @@ struct AccountController: Sendable {
         guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else {
             throw APIError.badRequest("missing_field", "the status link carries ?token=…")
         }
-        return try JSONBody.response(statusBody(try await services.applications.status(token: token, now: services.clock.now())), headers: [.cacheControl: "no-store"])
+        return try JSONBody.response(statusBody(try await self.applications.status(token: token, now: self.clock.now())), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func answer(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let status = try await services.applications.answer(request, client: services.clientAddress(of: request, context: context), now: services.clock.now(), logger: context.logger)
+        let status = try await self.applications.answer(request, client: self.clientAddresses.client(of: request, context: context), now: self.clock.now(), logger: context.logger)
         return try JSONBody.response(statusBody(status))
     }
 
@@ -93,10 +99,10 @@ struct AccountController: Sendable {
     @Sendable func changePassword(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let signedIn = try context.holder()
         let (holder, sessionHash) = (signedIn.holder, signedIn.tokenHash)
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(PasswordChange.self, from: body, allowedKeys: ["current_password", "new_password"])
-        try await services.passwords.change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
-                                                             new: input.newPassword, client: services.clientAddress(of: request, context: context),
+        try await self.passwords.change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
+                                                             new: input.newPassword, client: self.clientAddresses.client(of: request, context: context),
                                                              logger: context.logger)
         return Response(status: .noContent)
     }
@@ -107,9 +113,9 @@ struct AccountController: Sendable {
     }
 
     @Sendable func requestReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(ResetRequest.self, from: body, allowedKeys: ["login", "altcha"])
-        try await services.passwords.requestReset(login: input.login, altcha: input.altcha, logger: context.logger)
+        try await self.passwords.requestReset(login: input.login, altcha: input.altcha, logger: context.logger)
         return try JSONBody.response(["status": "accepted"], status: .accepted)
     }
 
@@ -124,9 +130,9 @@ struct AccountController: Sendable {
     }
 
     @Sendable func confirmReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(ResetConfirmation.self, from: body, allowedKeys: ["token", "new_password"])
-        try await services.passwords.confirmReset(token: input.token, new: input.newPassword, logger: context.logger)
+        try await self.passwords.confirmReset(token: input.token, new: input.newPassword, logger: context.logger)
         return Response(status: .noContent)
     }
 

@@ -23,27 +23,3 @@ enum Authentication {
         return String(parts[1])
     }
 }
-
-extension IssuerServices {
-    /// The holder behind a session token, from the API's bearer header or the pages' cookie.
-    func authenticatedHolder(sessionToken token: String) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
-        try await authentication.holder(sessionToken: token)
-    }
-
-    /// As ``authenticatedHolder(sessionToken:)``, for the card, token and
-    /// card application endpoints and pages: refused while the password must change.
-    func authenticatedCardHolder(sessionToken: String) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8]) {
-        try await authentication.cardHolder(sessionToken: sessionToken)
-    }
-
-    /// The administrator behind the request's bearer token, if their role
-    /// is at least `minimum`.
-    func authenticatedAdministrator(_ request: Request, minimum: AdminRole) async throws -> (name: String, role: AdminRole) {
-        try await authentication.administrator(token: try Authentication.bearerToken(request), minimum: minimum)
-    }
-
-    /// The staff member behind a console session cookie, if their role is at least `minimum`.
-    func authenticatedStaff(sessionToken: String?, minimum: AdminRole) async throws -> StaffMember {
-        try await authentication.staff(sessionToken: sessionToken, minimum: minimum)
-    }
-}

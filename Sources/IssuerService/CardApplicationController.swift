@@ -10,14 +10,16 @@ import IssuerStore
 /// Digital card applications (alumni-api.md §7): the alumnus's own under
 /// `/v1/card-applications`, the staff's under `/v1/admin/card-applications`.
 struct CardApplicationController: Sendable {
-    let services: IssuerServices
+    let cardApplications: CardApplicationService
+    let authentication: SessionAuthentication
+    let configuration: IssuerConfiguration
 
     func addRoutes(to v1: RouterGroup<IssuerRequestContext>, admin: RouterGroup<IssuerRequestContext>) {
-        let holders = v1.signedInHolders(services, cardAccess: true)
+        let holders = v1.signedInHolders(authentication, cardAccess: true)
         holders.post("card-applications", use: submit)
         holders.get("card-applications", use: mine)
-        admin.administrators(services, minimum: .reviewer).get("card-applications", use: list)
-        admin.administrators(services, minimum: .operator).post("card-applications/:id/payment", use: recordPayment)
+        admin.administrators(authentication, minimum: .reviewer).get("card-applications", use: list)
+        admin.administrators(authentication, minimum: .operator).post("card-applications/:id/payment", use: recordPayment)
     }
 
     struct Fee: Encodable {
@@ -79,18 +81,18 @@ struct CardApplicationController: Sendable {
 
     @Sendable func submit(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let holder = try context.holder().holder
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(SubmitRequest.self, from: body, allowedKeys: ["kind", "altcha"])
         guard let kind = CardApplicationRules.Kind(rawValue: input.kind) else {
             throw APIError.invalid("invalid_value", field: "kind", "kind is \"first\" (a first digital card) or \"renewal\"")
         }
-        let application = try await services.cardApplications.submit(holder: holder, kind: kind, altcha: input.altcha, logger: context.logger)
+        let application = try await self.cardApplications.submit(holder: holder, kind: kind, altcha: input.altcha, logger: context.logger)
         return try JSONBody.response(Body(application, forStaff: false), status: .created)
     }
 
     @Sendable func mine(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let holder = try context.holder().holder
-        let applications = try await services.cardApplications.history(holderID: holder.id)
+        let applications = try await self.cardApplications.history(holderID: holder.id)
         // The fees and when a card is issued, so the page can show them before the alumnus applies.
         struct Fees: Encodable { let first: Fee; let renewal: Fee }
         struct List: Encodable {
@@ -99,7 +101,7 @@ struct CardApplicationController: Sendable {
             let issueOn: String
             enum CodingKeys: String, CodingKey { case applications, fees; case issueOn = "issue_on" }
         }
-        let configuration = services.configuration
+        let configuration = self.configuration
         return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: false) },
                                           fees: Fees(first: Fee(amount: configuration.firstCardFee, currency: "TWD"),
                                                      renewal: Fee(amount: configuration.renewalFee, currency: "TWD")),
@@ -131,7 +133,7 @@ struct CardApplicationController: Sendable {
             }
             limit = value
         }
-        let applications = try await services.cardApplications.queue(status: status, paid: paid, limit: limit, actor: staff.actor)
+        let applications = try await self.cardApplications.queue(status: status, paid: paid, limit: limit, actor: staff.actor)
         struct List: Encodable { let applications: [Body] }
         return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: true) }))
     }
@@ -144,7 +146,7 @@ struct CardApplicationController: Sendable {
     @Sendable func recordPayment(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(PaymentRequest.self, from: body, allowedKeys: ["amount", "reference"])
         let reference = input.reference.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...64).contains(reference.utf8.count), !reference.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -153,7 +155,7 @@ struct CardApplicationController: Sendable {
         guard (0...100_000).contains(input.amount) else {
             throw APIError.invalid("invalid_value", field: "amount", "amount is the fee paid in TWD, a whole number from 0 to 100000")
         }
-        let application = try await services.cardApplications
+        let application = try await self.cardApplications
             .recordPayment(applicationID: id, amount: input.amount, reference: reference, actor: staff.actor)
         return try JSONBody.response(Body(application, forStaff: true))
     }

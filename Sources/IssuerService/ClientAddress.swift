@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 
 /// Who a request comes from, for per-client limits: the socket peer, or,
 /// when the peer is a trusted proxy, the right-most `X-Forwarded-For`
@@ -122,4 +124,13 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(prefixLength)" }
+}
+
+extension ClientAddressResolver {
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The client a request comes from, as the login limits count it.
+    func client(of request: Request, context: IssuerRequestContext) -> String {
+        client(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: Self.forwardedFor])
+    }
 }

@@ -9,31 +9,37 @@ import NIOCore
 import ServiceLifecycle
 
 /// Opens the issuer's storage and builds the daemon on it: what `serve`
-/// runs. The storage is opened off the cooperative pool
-/// (``IssuerServices/open(configuration:credentials:clock:logger:)``).
+/// runs. The storage is opened off the cooperative pool but not migrated
+/// (``IssuerServices/open(configuration:credentials:clock:logger:)``); its
+/// migrations run in `beforeServerStarts`, then `prepare` (serve's checks
+/// and development seeding), before the socket listens.
 public func buildApplication(
     configuration: IssuerConfiguration,
     credentials: IssuerCredentials,
     logger: Logger,
     notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
-    prepare: (IssuerServices) async throws -> Void = { _ in },
+    prepare: @escaping @Sendable (IssuerServices) async throws -> Void = { _ in },
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let services = try await IssuerServices.open(configuration: configuration, credentials: credentials, logger: logger)
-    try await prepare(services)
-    return buildApplication(services, notifier: notifier, onServerRunning: onServerRunning)
+    return buildApplication(services, notifier: notifier, prepare: prepare, onServerRunning: onServerRunning)
 }
 
 /// Builds the issuer daemon from its composed services: the router with
-/// every controller, the rotation loop and the systemd notifier. `@main`
-/// runs it; tests call the same function and drive it with
-/// HummingbirdTesting (in-process or over a real socket).
+/// every controller, the background loops and the systemd notifier. Before
+/// the server listens, the storage is migrated (nothing to do when it is
+/// current) and `prepare` runs; the background loops wait for both, so
+/// none reads a table that is not there yet. `@main` runs it; tests call
+/// the same function and drive it with HummingbirdTesting (in-process or
+/// over a real socket).
 public func buildApplication(
     _ services: IssuerServices,
     notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+    prepare: @escaping @Sendable (IssuerServices) async throws -> Void = { _ in },
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = services.configuration
+    let storageReady = StartupLatch()
     var background: [any Service] = []
     if configuration.rotateInDaemon {
         background.append(PeriodicService(name: "key-rotation", interval: .seconds(configuration.checkInterval), runAtStart: true,
@@ -57,47 +63,65 @@ public func buildApplication(
         await services.maintenanceTick()
     })
     return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port,
-                                 idleTimeout: configuration.idleTimeout, services: background,
-                                 notifier: notifier, logger: services.logger, onServerRunning: onServerRunning)
+                                 idleTimeout: configuration.idleTimeout, services: background.map { LatchedService(after: storageReady, $0) },
+                                 notifier: notifier, logger: services.logger,
+                                 beforeServerStarts: {
+                                     try await services.migrateStorage()
+                                     try await prepare(services)
+                                     storageReady.open()
+                                 },
+                                 onServerRunning: onServerRunning)
 }
 
-/// The routes (see docs/openapi.yaml).
+/// The routes (see docs/openapi.yaml). Each controller gets the services
+/// it calls; `services` is the composition root, read here and nowhere below.
 public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestContext> {
+    let s = services, configuration = services.configuration, clock = services.clock, authentication = services.authentication
     let router = Router(context: IssuerRequestContext.self)
-    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics.service))
+    router.add(middleware: RequestMetricsMiddleware(metrics: s.metrics.service))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: UnreadBodyMiddleware())
     router.add(middleware: JSONErrorMiddleware())
-    router.add(middleware: PageNotFoundMiddleware(pages: services.pages))
-    OperationsController(services: services).addRoutes(to: router)
-    WellKnownController(services: services).addRoutes(to: router)
+    router.add(middleware: PageNotFoundMiddleware(pages: s.pages))
+    OperationsController(readiness: s.readiness, metrics: s.metrics).addRoutes(to: router)
+    WellKnownController(publisher: s.publisher, clock: clock, configuration: configuration).addRoutes(to: router)
     let v1 = router.group("v1")
-    AlumniAppController(services: services).addRoutes(to: v1)
-    AccountController(services: services).addRoutes(to: v1)
-    VerifyController(services: services).addRoutes(to: v1)
+    AlumniAppController(signIn: s.signIn, tokens: s.tokens, qrImages: s.qrImages, authentication: authentication, clientAddresses: s.clientAddresses,
+                        metrics: s.metrics, clock: clock, configuration: configuration).addRoutes(to: v1)
+    AccountController(applications: s.applications, passwords: s.passwords, humanCheck: s.humanCheck, authentication: authentication,
+                      clientAddresses: s.clientAddresses, clock: clock, configuration: configuration).addRoutes(to: v1)
+    VerifyController(verifier: s.verifier, publisher: s.publisher, metrics: s.metrics, clock: clock).addRoutes(to: v1)
     let admin = v1.group("admin")
-    AdminController(services: services).addRoutes(to: admin)
-    ReviewController(services: services).addRoutes(to: admin)
-    CardApplicationController(services: services).addRoutes(to: v1, admin: admin)
-    MerchantController(services: services).addRoutes(to: v1, admin: admin)
+    AdminController(keyService: s.keyService, accountAdministration: s.accountAdministration, auditTrail: s.auditTrail, authentication: authentication,
+                    configuration: configuration).addRoutes(to: admin)
+    ReviewController(applications: s.applications, mailDelivery: s.mailDelivery, authentication: authentication, clock: clock,
+                     configuration: configuration).addRoutes(to: admin)
+    CardApplicationController(cardApplications: s.cardApplications, authentication: authentication, configuration: configuration)
+        .addRoutes(to: v1, admin: admin)
+    MerchantController(merchantDirectory: s.merchantDirectory, authentication: authentication, configuration: configuration).addRoutes(to: v1, admin: admin)
     addPages(services, to: router)
     return router
 }
 
 /// The alumni pages (docs/web.md): HTML answers, errors as pages.
 func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext>) {
-    let pages = services.pages
+    let s = services, pages = services.pages, configuration = services.configuration, clock = services.clock, authentication = services.authentication
     StaticAssetController(assets: pages.renderer.assets).addRoutes(to: router)
-    let account = AccountPagesController(services: services, pages: pages)
-    let cards = CardPagesController(services: services, pages: pages)
-    let applications = ApplicationPagesController(services: services, pages: pages)
+    let account = AccountPagesController(signIn: s.signIn, passwords: s.passwords, authentication: authentication, clientAddresses: s.clientAddresses,
+                                         clock: clock, configuration: configuration, pages: pages)
+    let cards = CardPagesController(tokens: s.tokens, cardApplications: s.cardApplications, calendar: s.applications.calendar, authentication: authentication,
+                                    metrics: s.metrics, clock: clock, configuration: configuration, pages: pages)
+    let applications = ApplicationPagesController(applications: s.applications, clientAddresses: s.clientAddresses, clock: clock,
+                                                  configuration: configuration, pages: pages)
     cards.addDataRoutes(to: router)
     applications.addDataRoutes(to: router)
     let group = router.group().add(middleware: PageErrorMiddleware(pages: pages, sessionCookie: pages.cookies.session))
     account.addRoutes(to: group)
     cards.addRoutes(to: group)
     applications.addRoutes(to: group)
-    DirectoryPageController(services: services, pages: pages).addRoutes(to: group)
+    DirectoryPageController(merchantDirectory: s.merchantDirectory, pages: pages).addRoutes(to: group)
     let staff = router.group("staff").add(middleware: PageErrorMiddleware(pages: pages, signIn: "/staff/login", sessionCookie: pages.cookies.staffSession))
-    StaffConsoleController(services: services, pages: pages).addRoutes(to: staff)
+    StaffConsoleController(applications: s.applications, cardApplications: s.cardApplications, staffSignIn: s.staffSignIn, keyService: s.keyService,
+                           merchantDirectory: s.merchantDirectory, publisher: s.publisher, composer: s.composer, authentication: authentication,
+                           clientAddresses: s.clientAddresses, clock: clock, pages: pages).addRoutes(to: staff)
 }

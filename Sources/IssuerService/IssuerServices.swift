@@ -58,7 +58,8 @@ public struct IssuerServices: Sendable {
     let staffSignIn: StaffSignInService
     let cardApplications: CardApplicationService
     let keyService: KeyService
-    let cardAdministration: CardAdministrationService
+    let accountAdministration: AccountAdministrationService
+    let staffAdministration: StaffAdministrationService
     let merchantDirectory: MerchantService
     let auditTrail: AuditService
 
@@ -70,19 +71,37 @@ public struct IssuerServices: Sendable {
     }
 
     /// Opens the storage and composes the services on a thread of the
-    /// blocking pool: SQLite's open and migrations block, and must not hold
-    /// a thread of the cooperative pool while they do.
+    /// blocking pool (SQLite's open blocks, and must not hold a thread of
+    /// the cooperative pool while it does), without migrating it: the
+    /// daemon migrates in `beforeServerStarts` (``migrateStorage()``).
     public static func open(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock = .system,
                             logger: Logger = Logger(label: "alumnicard")) async throws -> IssuerServices {
         try await NIOThreadPool.singleton.runIfActive {
-            try IssuerServices(configuration: configuration, credentials: credentials, clock: clock, logger: logger)
+            try IssuerServices(configuration: configuration, credentials: credentials, clock: clock, database: nil, logger: logger, mailTransport: nil,
+                               migrate: false)
+        }
+    }
+
+    /// Applies the storage's migrations not yet applied, off the
+    /// cooperative pool; nothing when the schema is current.
+    public func migrateStorage() async throws(IssuerServiceError) {
+        let database = database, keyStore = keyStore
+        do {
+            try await NIOThreadPool.singleton.runIfActive {
+                try database.migrate()
+                try keyStore.checkKEK()
+            }
+        } catch let error as IssuerStoreError {
+            throw IssuerServiceError(.storage, error.message)
+        } catch {
+            throw IssuerServiceError(.storage, "cannot prepare the database: \(error)")
         }
     }
 
     /// As above, with the way mail leaves chosen by the caller (nil: the
     /// configured relay, or the `mail/` folder without one).
     init(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock, database: AppDatabase?, logger: Logger,
-         mailTransport: (any MailTransport)?) throws(IssuerServiceError) {
+         mailTransport: (any MailTransport)?, migrate: Bool = true) throws(IssuerServiceError) {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -97,10 +116,10 @@ public struct IssuerServices: Sendable {
                         "directory": "\(parentDirectory(of: configuration.database))", "mode_was": "\(String(loose, radix: 8))"])
                 }
                 opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout,
-                                              maxBytes: configuration.maxDatabaseBytes)
+                                              maxBytes: configuration.maxDatabaseBytes, migrate: migrate)
             }
             self.database = opened
-            keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy)
+            keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy, checkingKEK: migrate)
         } catch let error as IssuerStoreError {
             throw IssuerServiceError(.storage, error.message)
         } catch let error as SecureFileError {
@@ -179,8 +198,10 @@ public struct IssuerServices: Sendable {
                                                   mailDelivery: mailDelivery, calendar: calendar)
         keyService = KeyService(keys: keys, publisher: publisher, caches: caches, clock: clock, metrics: metrics, logger: logger,
                                 algorithm: configuration.algorithm)
-        cardAdministration = CardAdministrationService(cards: cards, holders: repositories.holders, publisher: publisher, caches: caches,
-                                                       composer: composer, calendar: calendar, mailDelivery: mailDelivery, clock: clock, logger: logger)
+        accountAdministration = AccountAdministrationService(cards: cards, holders: repositories.holders, publisher: publisher, caches: caches,
+                                                             composer: composer, calendar: calendar, mailDelivery: mailDelivery, hasher: hasher,
+                                                             clock: clock, logger: logger)
+        staffAdministration = StaffAdministrationService(staff: repositories.staff, hasher: hasher, clock: clock)
         merchantDirectory = MerchantService(merchants: repositories.merchants, calendar: calendar, clock: clock)
         auditTrail = AuditService(audit: repositories.audit)
     }
@@ -206,7 +227,7 @@ public struct IssuerServices: Sendable {
         let now = clock.now()
         await applications.closeAndErase(now: now, logger: logger)
         await applications.deleteExpiredDocuments(now: now, logger: logger)
-        await applications.deleteOrphanedFiles(now: now, logger: logger)
+        await applications.deleteOrphanedFiles(logger: logger)
         // A sent message's text has done its work; keep the record, drop the text after a day.
         try? await mailDelivery.pruneSent(olderThan: 86_400)
     }
@@ -247,19 +268,12 @@ public struct IssuerServices: Sendable {
         try await samples.ensureKeys(actor: actor)
     }
 
-    /// The "your account is open" mail an import queues (see ``CardAdministrationService/accountReadyMail``).
-    public var accountReadyMail: AccountReadyMail { cardAdministration.accountReadyMail }
+    /// The "your account is open" mail an import queues (see ``AccountAdministrationService/accountReadyMail``).
+    public var accountReadyMail: AccountReadyMail { accountAdministration.accountReadyMail }
 
     /// Runs the outbox once (tests and `mail send-now`).
     @discardableResult
     public func deliverMail() async -> Int { await mailDelivery.deliverDue() }
-
-    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
-
-    /// The client a request comes from, as the login limits count it.
-    func clientAddress(of request: Request, context: IssuerRequestContext) -> String {
-        clientAddresses.client(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: Self.forwardedFor])
-    }
 
     /// After a change to cards or accounts made in this process: forget
     /// what the caches hold about them.
@@ -268,9 +282,9 @@ public struct IssuerServices: Sendable {
     }
 
     /// After card statuses changed here (a suspension, a revocation, a
-    /// reinstatement, an import): see ``CardAdministrationService/cardStatusesChanged(actor:)``.
+    /// reinstatement, an import): see ``AccountAdministrationService/cardStatusesChanged(actor:)``.
     public func cardStatusesChanged(actor: String) async {
-        await cardAdministration.cardStatusesChanged(actor: actor)
+        await accountAdministration.cardStatusesChanged(actor: actor)
     }
 
     /// After any key change: forget cached keys, re-sign the key set if
@@ -288,7 +302,8 @@ public struct IssuerServices: Sendable {
     /// Whether the daemon can answer token requests: the storage answers
     /// and a key is active. Returns the problems otherwise.
     public func readinessProblems() async -> [String] {
-        guard await repositories.probe.isReachable() else { return ["the database does not answer"] }
-        return await keyService.readinessProblems()
+        await readiness.problems()
     }
+
+    var readiness: Readiness { Readiness(probe: repositories.probe, keyService: keyService) }
 }

@@ -11,12 +11,14 @@ import IssuerStore
 /// The merchant directory (alumni-api.md §8): the public listing at
 /// `/v1/merchants`, staff changes and the CSV import under `/v1/admin/merchants`.
 struct MerchantController: Sendable {
-    let services: IssuerServices
+    let merchantDirectory: MerchantService
+    let authentication: SessionAuthentication
+    let configuration: IssuerConfiguration
 
     func addRoutes(to v1: RouterGroup<IssuerRequestContext>, admin: RouterGroup<IssuerRequestContext>) {
         v1.get("merchants", use: listed)
-        admin.administrators(services, minimum: .auditor).get("merchants", use: all)
-        let operators = admin.administrators(services, minimum: .operator)
+        admin.administrators(authentication, minimum: .auditor).get("merchants", use: all)
+        let operators = admin.administrators(authentication, minimum: .operator)
         operators.post("merchants", use: create)
         operators.post("merchants/import", use: importCSV)
         operators.put("merchants/:id", use: replace)
@@ -103,18 +105,18 @@ struct MerchantController: Sendable {
     }
 
     @Sendable func listed(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let merchants = try await services.listedMerchants(try Query(request.uri.queryParameters))
+        let merchants = try await self.merchantDirectory.listed(try Query(request.uri.queryParameters))
         return try JSONBody.response(List(merchants: merchants.map(Body.init)), headers: [.cacheControl: "public, max-age=60"])
     }
 
     @Sendable func all(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let merchants = try await services.merchantDirectory.all()
+        let merchants = try await self.merchantDirectory.all()
         return try JSONBody.response(List(merchants: merchants.map(Body.init)))
     }
 
     /// The merchant a request describes, each field checked; `id` from the path, the body, or made up.
     private func merchant(_ request: Request, id: String?) async throws -> Merchant {
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(Body.self, from: body, allowedKeys: Body.keys)
         if let id, let given = input.merchantID, given != id {
             throw APIError.invalid("invalid_value", field: "merchant_id", "merchant_id in the body (\(given.prefix(64))) differs from the path's (\(id.prefix(64)))")
@@ -136,21 +138,21 @@ struct MerchantController: Sendable {
     @Sendable func create(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let merchant = try await merchant(request, id: nil)
-        try await services.merchantDirectory.create(merchant, actor: staff.actor)
+        try await self.merchantDirectory.create(merchant, actor: staff.actor)
         return try JSONBody.response(Body(merchant), status: .created)
     }
 
     @Sendable func replace(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let merchant = try await merchant(request, id: try context.parameters.require("id"))
-        try await services.merchantDirectory.replace(merchant, actor: staff.actor)
+        try await self.merchantDirectory.replace(merchant, actor: staff.actor)
         return try JSONBody.response(Body(merchant))
     }
 
     @Sendable func delete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try context.parameters.require("id")
-        try await services.merchantDirectory.delete(id: id, actor: staff.actor)
+        try await self.merchantDirectory.delete(id: id, actor: staff.actor)
         return Response(status: .noContent)
     }
 
@@ -162,15 +164,15 @@ struct MerchantController: Sendable {
         case "true": dryRun = true
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
-        let body = try await JSONBody.collect(request, limit: min(services.configuration.importMaxBytes, MerchantCSV.maximumBytes))
-        let report = try await services.merchantDirectory.importCSV(Data(body.readableBytesView), actor: staff.actor, dryRun: dryRun)
+        let body = try await JSONBody.collect(request, limit: min(self.configuration.importMaxBytes, MerchantCSV.maximumBytes))
+        let report = try await self.merchantDirectory.importCSV(Data(body.readableBytesView), actor: staff.actor, dryRun: dryRun)
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 }
 
-extension IssuerServices {
+extension MerchantService {
     /// The merchants whose offers run today that match `query`.
-    func listedMerchants(_ query: MerchantController.Query) async throws -> [Merchant] {
-        try await merchantDirectory.listed(category: query.category, text: query.text, limit: query.limit)
+    func listed(_ query: MerchantController.Query) async throws -> [Merchant] {
+        try await listed(category: query.category, text: query.text, limit: query.limit)
     }
 }

@@ -2,11 +2,13 @@ import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import NIOCore
 
 /// Probes, metrics and the API description.
 struct OperationsController: Sendable {
-    let services: IssuerServices
+    let readiness: Readiness
+    let metrics: IssuerMetrics
 
     func addRoutes(to router: Router<IssuerRequestContext>) {
         router.get("healthz", use: health)
@@ -27,14 +29,14 @@ struct OperationsController: Sendable {
 
     /// Ready: the database answers, a key is active and a key set is served.
     @Sendable func ready(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let problems = await services.readinessProblems()
+        let problems = await self.readiness.problems()
         if problems.isEmpty { return try JSONBody.response(Status(status: "ready")) }
         return try JSONBody.response(Status(status: "not_ready", problems: problems), status: .serviceUnavailable)
     }
 
     @Sendable func metrics(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.service.exposition())))
+                 body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.service.exposition())))
     }
 
     @Sendable func openAPI(_ request: Request, context: IssuerRequestContext) async throws -> Response {

@@ -1,4 +1,5 @@
 import Hummingbird
+import IssuerCore
 import IssuerStore
 
 /// An alumnus signed in by a session token, as a request's context holds it.
@@ -31,13 +32,13 @@ struct SignedInStaff: Sendable {
 /// password must change, as the card, token and card-application
 /// endpoints do.
 struct HolderAuthentication: RouterMiddleware {
-    let services: IssuerServices
+    let authentication: SessionAuthentication
     let cardAccess: Bool
 
     func handle(_ request: Request, context: IssuerRequestContext,
                 next: (Request, IssuerRequestContext) async throws -> Response) async throws -> Response {
         let token = try Authentication.bearerToken(request)
-        let found = cardAccess ? try await services.authenticatedCardHolder(sessionToken: token) : try await services.authenticatedHolder(sessionToken: token)
+        let found = cardAccess ? try await authentication.cardHolder(sessionToken: token) : try await authentication.holder(sessionToken: token)
         var context = context
         context.signedInHolder = SignedInHolder(holder: found.holder, cards: found.cards, tokenHash: found.tokenHash)
         return try await next(request, context)
@@ -48,12 +49,12 @@ struct HolderAuthentication: RouterMiddleware {
 /// context, or answers 401 (403 below `minimum`). Each route group of the
 /// admin API names the least role it needs.
 struct AdministratorAuthentication: RouterMiddleware {
-    let services: IssuerServices
+    let authentication: SessionAuthentication
     let minimum: AdminRole
 
     func handle(_ request: Request, context: IssuerRequestContext,
                 next: (Request, IssuerRequestContext) async throws -> Response) async throws -> Response {
-        let found = try await services.authenticatedAdministrator(request, minimum: minimum)
+        let found = try await authentication.administrator(token: try Authentication.bearerToken(request), minimum: minimum)
         var context = context
         context.administrator = SignedInAdministrator(name: found.name, role: found.role)
         return try await next(request, context)
@@ -65,7 +66,7 @@ struct AdministratorAuthentication: RouterMiddleware {
 /// console's sign-in (an ended session does too, through
 /// ``PageErrorMiddleware``); below `minimum`, 403.
 struct StaffAuthentication: RouterMiddleware {
-    let services: IssuerServices
+    let authentication: SessionAuthentication
     let pages: WebPages
     let minimum: AdminRole
 
@@ -73,7 +74,7 @@ struct StaffAuthentication: RouterMiddleware {
                 next: (Request, IssuerRequestContext) async throws -> Response) async throws -> Response {
         let visit = pages.visit(request)
         guard let token = visit.staffToken else { return pages.redirect("/staff/login", visit) }
-        let member = try await services.authenticatedStaff(sessionToken: token, minimum: minimum)
+        let member = try await authentication.staff(sessionToken: token, minimum: minimum)
         var context = context
         context.staffMember = SignedInStaff(member: member, tokenHash: BearerToken.digest(token))
         return try await next(request, context)
@@ -82,12 +83,12 @@ struct StaffAuthentication: RouterMiddleware {
 
 extension RouterGroup where Context == IssuerRequestContext {
     /// The routes added to the group this returns need a signed-in alumnus.
-    func signedInHolders(_ services: IssuerServices, cardAccess: Bool) -> RouterGroup<Context> {
-        group().add(middleware: HolderAuthentication(services: services, cardAccess: cardAccess))
+    func signedInHolders(_ authentication: SessionAuthentication, cardAccess: Bool) -> RouterGroup<Context> {
+        group().add(middleware: HolderAuthentication(authentication: authentication, cardAccess: cardAccess))
     }
 
     /// The routes added to the group this returns need an administrator of at least `minimum`.
-    func administrators(_ services: IssuerServices, minimum: AdminRole) -> RouterGroup<Context> {
-        group().add(middleware: AdministratorAuthentication(services: services, minimum: minimum))
+    func administrators(_ authentication: SessionAuthentication, minimum: AdminRole) -> RouterGroup<Context> {
+        group().add(middleware: AdministratorAuthentication(authentication: authentication, minimum: minimum))
     }
 }

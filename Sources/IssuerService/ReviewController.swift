@@ -13,10 +13,14 @@ import NIOCore
 /// `reviewer` or higher), and the outbox's failed mail. Every read of
 /// personal data and every decision is audited by the store.
 struct ReviewController: Sendable {
-    let services: IssuerServices
+    let applications: AccountApplicationService
+    let mailDelivery: MailDeliveryService
+    let authentication: SessionAuthentication
+    let clock: IssuerClock
+    let configuration: IssuerConfiguration
 
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
-        let reviewers = group.administrators(services, minimum: .reviewer)
+        let reviewers = group.administrators(authentication, minimum: .reviewer)
         reviewers.get("account-applications", use: list)
         reviewers.post("account-applications/approve-matches", use: approveMatches)
         reviewers.get("account-applications/:id", use: show)
@@ -25,7 +29,7 @@ struct ReviewController: Sendable {
         reviewers.post("account-applications/:id/approve", use: approve)
         reviewers.post("account-applications/:id/reject", use: reject)
         reviewers.post("account-applications/:id/request-info", use: requestInfo)
-        group.administrators(services, minimum: .operator).get("mail", use: mail)
+        group.administrators(authentication, minimum: .operator).get("mail", use: mail)
     }
 
     struct Entry: Encodable {
@@ -64,8 +68,8 @@ struct ReviewController: Sendable {
             guard let value = Int(text), (1...500).contains(value) else { throw APIError.badRequest("invalid_value", "limit is 1–500 (default 100)") }
             limit = value
         }
-        let page = try await services.applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
-                                                         actor: staff.actor, now: services.clock.now())
+        let page = try await self.applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
+                                                         actor: staff.actor, now: self.clock.now())
         struct Body: Encodable {
             let applications: [Entry]
             let total: Int
@@ -208,14 +212,14 @@ struct ReviewController: Sendable {
 
     @Sendable func show(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let application = try await services.applications.application(id: try applicationID(context), actor: staff.actor, now: services.clock.now())
+        let application = try await self.applications.application(id: try applicationID(context), actor: staff.actor, now: self.clock.now())
         return try JSONBody.response(Detail(application), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func revealNationalID(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try applicationID(context)
-        let number = try await services.applications.revealNationalID(id: id, actor: staff.actor, now: services.clock.now())
+        let number = try await self.applications.revealNationalID(id: id, actor: staff.actor, now: self.clock.now())
         context.logger.notice("national ID revealed to staff", metadata: ["application": "\(id)", "staff": "\(staff.name)"])
         return try JSONBody.response(["national_id": number], headers: [.cacheControl: "no-store"])
     }
@@ -226,7 +230,7 @@ struct ReviewController: Sendable {
             throw APIError.notFound("a document is id_document or photo")
         }
         let id = try applicationID(context)
-        let file = try await services.applications.document(id: id, kind: kind, actor: staff.actor, now: services.clock.now())
+        let file = try await self.applications.document(id: id, kind: kind, actor: staff.actor, now: self.clock.now())
         return DocumentResponse.response(file, application: id, kind: kind, inline: false)
     }
 
@@ -251,7 +255,7 @@ struct ReviewController: Sendable {
 
     @Sendable func approve(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(Approval.self, from: body, allowedKeys: ["student_id", "take_from_application"])
         let id = try applicationID(context)
         let take = try Set((input.takeFromApplication ?? []).map { name in
@@ -260,7 +264,7 @@ struct ReviewController: Sendable {
             }
             return field
         })
-        _ = try await services.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.actor, now: services.clock.now())
+        _ = try await self.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.actor, now: self.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "approved"))
     }
 
@@ -268,10 +272,10 @@ struct ReviewController: Sendable {
 
     @Sendable func reject(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(Rejection.self, from: body, allowedKeys: ["reason"])
         let id = try applicationID(context)
-        _ = try await services.applications.reject(id: id, reason: input.reason, actor: staff.actor, now: services.clock.now())
+        _ = try await self.applications.reject(id: id, reason: input.reason, actor: staff.actor, now: self.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "rejected"))
     }
 
@@ -279,10 +283,10 @@ struct ReviewController: Sendable {
 
     @Sendable func requestInfo(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: services.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
         let input = try JSONBody.decode(InformationRequest.self, from: body, allowedKeys: ["message"])
         let id = try applicationID(context)
-        try await services.applications.requestInfo(id: id, message: input.message, actor: staff.actor, now: services.clock.now())
+        try await self.applications.requestInfo(id: id, message: input.message, actor: staff.actor, now: self.clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "needs_info"))
     }
 
@@ -290,7 +294,7 @@ struct ReviewController: Sendable {
     /// registrar's records (``AccountApplicationService/approveRegistrarMatches(actor:now:)``).
     @Sendable func approveMatches(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let (approved, problems) = try await services.applications.approveRegistrarMatches(actor: staff.actor, now: services.clock.now())
+        let (approved, problems) = try await self.applications.approveRegistrarMatches(actor: staff.actor, now: self.clock.now())
         struct Body: Encodable { let approved: [String]; let refused: [String: String] }
         return try JSONBody.response(Body(approved: approved, refused: problems))
     }
@@ -298,7 +302,7 @@ struct ReviewController: Sendable {
     @Sendable func mail(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let status = request.uri.queryParameters["status"].map(String.init) ?? "failed"
         guard ["queued", "sent", "failed"].contains(status) else { throw APIError.badRequest("invalid_value", "status is queued, sent or failed") }
-        let summary = try await services.mailDelivery.summary(status: status, limit: 100)
+        let summary = try await self.mailDelivery.summary(status: status, limit: 100)
         struct Body: Encodable {
             let queued: Int
             let sent: Int

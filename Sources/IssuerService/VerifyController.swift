@@ -12,7 +12,10 @@ import NIOCore
 /// or the token as plain text. 200 for any verdict; 400 only when no
 /// token was sent.
 struct VerifyController: Sendable {
-    let services: IssuerServices
+    let verifier: OnlineVerifier
+    let publisher: KeySetPublisher
+    let metrics: IssuerMetrics
+    let clock: IssuerClock
 
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
         group.post("verify", use: verify)
@@ -20,13 +23,13 @@ struct VerifyController: Sendable {
 
     @Sendable func verify(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let token = try await VerificationRequest.token(from: request)
-        let now = services.clock.now()
-        var report = try await services.verifier.verify(token, now: now)
-        if let published = await services.publisher.current(now: now) {
+        let now = self.clock.now()
+        var report = try await self.verifier.verify(token, now: now)
+        if let published = await self.publisher.current(now: now) {
             report.keysetSeq = published.document.seq
             report.keysetAgeSeconds = max(0, now - published.document.iat)
         }
-        services.metrics.verification(report.reason)
+        self.metrics.verification(report.reason)
         return VerificationRequest.response(report)
     }
 }

@@ -11,7 +11,9 @@ import NIOCore
 /// matching `If-None-Match`, so verifiers polling every few minutes cost
 /// almost nothing; any CDN may cache them for `max-age`.
 struct WellKnownController: Sendable {
-    let services: IssuerServices
+    let publisher: KeySetPublisher
+    let clock: IssuerClock
+    let configuration: IssuerConfiguration
 
     func addRoutes(to router: Router<IssuerRequestContext>) {
         router.get(".well-known/alumni-card/keyset.jws", use: keySet)
@@ -20,11 +22,11 @@ struct WellKnownController: Sendable {
 
     private var cacheControl: String {
         // At most half the verifiers' refresh interval, so a new set reaches them within one interval.
-        "public, max-age=\(max(30, services.configuration.keySetRefreshInterval / 2))"
+        "public, max-age=\(max(30, self.configuration.keySetRefreshInterval / 2))"
     }
 
     private func published() async throws -> PublishedKeySet {
-        guard let published = await services.publisher.current(now: services.clock.now()) else {
+        guard let published = await self.publisher.current(now: self.clock.now()) else {
             throw APIError(.serviceUnavailable, code: "no_keyset", "no key set has been signed or installed yet; see docs/key-rotation.md")
         }
         return published

@@ -7,12 +7,29 @@ import GRDB
 public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
 
-    public init(_ writer: any DatabaseWriter) throws(IssuerStoreError) {
+    /// Wraps `writer`, migrating it first unless `migrate` is false (the
+    /// daemon migrates in `beforeServerStarts`, through ``migrate()``).
+    public init(_ writer: any DatabaseWriter, migrate: Bool = true) throws(IssuerStoreError) {
         self.writer = writer
+        if migrate { try self.migrate() }
+    }
+
+    /// Applies the migrations not yet applied; none when the schema is current.
+    public func migrate() throws(IssuerStoreError) {
         do {
             try Self.migrator.migrate(writer)
         } catch {
             throw IssuerStoreError(.databaseUnavailable, "cannot migrate the database: \(error)")
+        }
+    }
+
+    /// The migrations this database has not had yet, by name.
+    public func pendingMigrations() throws(IssuerStoreError) -> [String] {
+        do {
+            let applied = try writer.read { db in try Self.migrator.appliedIdentifiers(db) }
+            return Self.migrator.migrations.filter { !applied.contains($0) }
+        } catch {
+            throw IssuerStoreError(.databaseUnavailable, "cannot read the database's migrations: \(error)")
         }
     }
 
@@ -27,7 +44,7 @@ public struct AppDatabase: Sendable {
     /// connection the pool opens sets it. A write that would grow the file
     /// past it fails as a full disk does (``IssuerStoreError/Code/storageFull``),
     /// and nothing already written is touched.
-    public static func open(path: String, busyTimeout: TimeInterval = 15, maxBytes: Int64? = nil) throws(IssuerStoreError) -> AppDatabase {
+    public static func open(path: String, busyTimeout: TimeInterval = 15, maxBytes: Int64? = nil, migrate: Bool = true) throws(IssuerStoreError) -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -44,7 +61,7 @@ public struct AppDatabase: Sendable {
         if descriptor >= 0 { close(descriptor) }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            return try AppDatabase(pool)
+            return try AppDatabase(pool, migrate: migrate)
         } catch let error as IssuerStoreError {
             throw error
         } catch {

@@ -16,11 +16,19 @@ public struct KeyStore: Sendable {
     private static let checkContext = Array("kek-check".utf8)
 
     /// Opens the store, proving the KEK is the one this database was made
-    /// with (a fresh database adopts it).
-    public init(database: AppDatabase, kek: KeyEncryptionKey, policy: RotationPolicy = .default) throws(IssuerStoreError) {
+    /// with (a fresh database adopts it), unless `checkingKEK` is false: a
+    /// database not migrated yet is checked after its migrations (``checkKEK()``).
+    public init(database: AppDatabase, kek: KeyEncryptionKey, policy: RotationPolicy = .default, checkingKEK: Bool = true) throws(IssuerStoreError) {
         self.database = database
         self.kek = kek
         self.policy = policy
+        if checkingKEK { try checkKEK() }
+    }
+
+    /// Proves the KEK is the one this database was made with; a fresh
+    /// database adopts it.
+    public func checkKEK() throws(IssuerStoreError) {
+        let kek = kek
         let matches: Bool
         do {
             matches = try database.writer.write { db in

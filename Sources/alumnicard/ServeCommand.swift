@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel) ?? .info, format: configuration.logFormat)
         let logger = Logger(label: "alumnicard")
-        let announced = configuration
+        let announced = configuration, madeFiles = made
         let credentials = try loadCredentials(configuration)
         do {
             let app = try await buildApplication(configuration: configuration, credentials: credentials, logger: logger,
@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
                     let seeded = try await samples.seedApplication()
                     let seededMerchants = try await samples.seedMerchants(actor: actor)
                     let staffSecret = try await samples.seedStaff(actor: actor)
-                    printDevelopmentBanner(configuration, made: made, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
+                    printDevelopmentBanner(announced, made: madeFiles, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
                                            staffSecret: staffSecret)
                 } else {
                     if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
@@ -81,9 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
                     if try services.keyStore.ring().active == nil {
                         logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
                     }
-                    if configuration.publicURL == nil {
+                    if announced.publicURL == nil {
                         // Review 2, §C: without it cookies lose Secure and __Host-, and mail links point at the listener.
-                        logger.warning("server.public_url is not set: cookies are not marked Secure and mail links point to \(configuration.baseURL); set it to the https address people use (docs/issuer.md, Behind a proxy)")
+                        logger.warning("server.public_url is not set: cookies are not marked Secure and mail links point to \(announced.baseURL); set it to the https address people use (docs/issuer.md, Behind a proxy)")
                     }
                 }
                 try services.prepareForServing()

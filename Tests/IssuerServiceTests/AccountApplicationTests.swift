@@ -214,11 +214,20 @@ struct AccountApplicationTests {
             // No run of the original's bytes survives in the sealed file.
             #expect(!MultipartSearch.contains(bytes, Array(Fixture.jpeg[100..<132])) && !MultipartSearch.contains(bytes, Array(Fixture.pdf[100..<132])))
         }
-        // A file an interrupted upload left behind (older than an hour) is cleared; the application's stay.
+        // A file an interrupted upload left behind (written over an hour ago) is cleared; the
+        // application's stay, and so does an unknown file written just now (an upload in flight),
+        // however far the service's clock has run: a file's age is the file system's.
         let stray = (directory as NSString).appendingPathComponent("0123456789abcdef0123456789abcdef.sealed")
         try Data("cut off".utf8).write(to: URL(fileURLWithPath: stray))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7_200)], ofItemAtPath: stray)
+        let inFlight = (directory as NSString).appendingPathComponent("fedcba9876543210fedcba9876543210.sealed")
+        try Data("still arriving".utf8).write(to: URL(fileURLWithPath: inFlight))
+        harness.clock.advance(by: 86_400)
         await harness.services.maintenanceTick()
         #expect(!FileManager.default.fileExists(atPath: stray))
+        #expect(FileManager.default.fileExists(atPath: inFlight))
+        try FileManager.default.removeItem(atPath: inFlight)
+        harness.clock.advance(by: -86_400)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 2)
         try await harness.application.test(.router) { client in
             _ = try await client.send(.post, "/v1/admin/account-applications/\(id)/reject", bearer: reviewer, json: ["reason": "not a graduate of ours"])

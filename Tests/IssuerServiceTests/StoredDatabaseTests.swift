@@ -10,6 +10,7 @@ import IssuerStore
 import IssuerStoreSQLite
 import Logging
 import NIOCore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -81,6 +82,53 @@ struct StoredDatabaseTests {
             // The demo password still signs in.
             let login = try await client.send(.post, "/v1/session", bearer: nil, json: ["login": "R09000001", "password": "demo-password"])
             #expect(login.status == .created)
+        }
+    }
+
+    /// Issue #26: the daemon's build opens the storage without touching its
+    /// schema; the migrations run in `beforeServerStarts`, before `prepare`
+    /// and before any background loop reads a table.
+    @Test func theDaemonMigratesANewDatabaseBeforeItServesAndNotWhenItIsBuilt() async throws {
+        let directory = try ProjectPaths.temporaryDirectory("fresh-start")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+        var configuration = IssuerConfiguration()
+        configuration.dataDirectory = directory.path
+        configuration.humanCheckLogin = .never
+        _ = try DevelopmentSetup.prepare(&configuration)
+        let credentials = try IssuerCredentials.load(configuration, environment: [:])
+        var logger = Logger(label: "fresh-start")
+        logger.logLevel = .warning
+        let pendingAtPrepare = Mutex<Int?>(nil)
+        let app = try await buildApplication(configuration: configuration, credentials: credentials, logger: logger, prepare: { services in
+            pendingAtPrepare.withLock { $0 = try? services.database.pendingMigrations().count }
+            _ = try await services.ensureSigningKey(actor: "test")
+        })
+        let tables = try await DatabaseQueue(path: configuration.database).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(tables.isEmpty, "built, not yet migrated: \(tables)")
+        try await app.test(.router) { client in
+            #expect(pendingAtPrepare.withLock { $0 } == 0, "prepare ran after every migration")
+            let ready = try await client.execute(uri: "/readyz", method: .get) { $0.status }
+            #expect(ready == .ok)
+        }
+        #expect(try Self.migrations(configuration.database).count >= 8, "every migration applied")
+    }
+
+    /// The wrong KEK still stops the daemon, now when it prepares the
+    /// storage rather than when it is built.
+    @Test func aWrongKEKStopsTheDaemonBeforeItListens() async throws {
+        let directory = try Self.copy()
+        var configuration = IssuerConfiguration()
+        configuration.dataDirectory = directory.path
+        let kek = directory.appendingPathComponent("kek")
+        try KeyEncryptionKey.generate().fileContents.write(to: kek)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kek.path)
+        _ = try DevelopmentSetup.prepare(&configuration)
+        let credentials = try IssuerCredentials.load(configuration, environment: [:])
+        var logger = Logger(label: "wrong-kek")
+        logger.logLevel = .critical
+        let app = try await buildApplication(configuration: configuration, credentials: credentials, logger: logger)
+        await #expect(throws: IssuerServiceError.self) {
+            try await app.test(.router) { _ in Issue.record("the daemon answered with the wrong KEK") }
         }
     }
 }

@@ -18,15 +18,28 @@ import QREncoder
 /// fills from `/card/tokens` and keeps working offline. They call the same
 /// services as `/v1/card-applications` and `/v1/card/tokens`.
 struct CardPagesController: Sendable {
-    let services: IssuerServices
+    let tokens: CardTokenService
+    let cardApplications: CardApplicationService
+    let calendar: ReviewCalendar
+    let authentication: SessionAuthentication
+    let metrics: IssuerMetrics
+    let clock: IssuerClock
+    let configuration: IssuerConfiguration
     let pages: WebPages
     /// The card shell in each language, rendered once: it holds no personal
     /// data and is the same for every holder (Mustache's rendering of the
     /// catalogue costs more than the rest of the request).
     let shells: [WebLanguage: String]
 
-    init(services: IssuerServices, pages: WebPages) {
-        self.services = services
+    init(tokens: CardTokenService, cardApplications: CardApplicationService, calendar: ReviewCalendar, authentication: SessionAuthentication,
+         metrics: IssuerMetrics, clock: IssuerClock, configuration: IssuerConfiguration, pages: WebPages) {
+        self.tokens = tokens
+        self.cardApplications = cardApplications
+        self.calendar = calendar
+        self.authentication = authentication
+        self.metrics = metrics
+        self.clock = clock
+        self.configuration = configuration
         self.pages = pages
         var shells: [WebLanguage: String] = [:]
         for language in WebLanguage.allCases {
@@ -52,13 +65,13 @@ struct CardPagesController: Sendable {
 
     func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, errors: [(field: String?, text: String)] = [],
                      notice: String? = nil, issuedNow: Bool = false) async throws -> [String: Any] {
-        let history = try await services.cardApplications.history(holderID: holder.id)
-        let configuration = services.configuration, catalogue = visit.catalogue, calendar = services.applications.calendar
+        let history = try await self.cardApplications.history(holderID: holder.id)
+        let configuration = self.configuration, catalogue = visit.catalogue, calendar = self.calendar
         var values = WebPages.errorValues(errors)
         values["signed_in"] = true
         values["csrf"] = csrf
         // Only what the rules would accept is offered; when nothing would be, the page says why, as information.
-        switch try await services.cardApplications.offer(holder: holder) {
+        switch try await self.cardApplications.offer(holder: holder) {
         case .success(let offered):
             let fee = offered == .first ? configuration.firstCardFee : configuration.renewalFee
             values["offer"] = ["kind": offered.rawValue, "text": catalogue.text("card_apply_offer", [
@@ -83,7 +96,7 @@ struct CardPagesController: Sendable {
     /// The holder, signed in with the password already changed; else where to send them.
     func cardHolder(_ visit: WebPages.Visit) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8])? {
         guard let token = visit.sessionToken else { return nil }
-        return try await services.authenticatedCardHolder(sessionToken: token)
+        return try await self.authentication.cardHolder(sessionToken: token)
     }
 
     @Sendable func applyPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -105,7 +118,7 @@ struct CardPagesController: Sendable {
         }
         let application: CardApplication
         do {
-            application = try await services.cardApplications.submit(
+            application = try await self.cardApplications.submit(
                 holder: found.holder, kind: kind, altcha: fields.nonEmpty("altcha"), logger: context.logger)
         } catch let refusal as any ClientRefusal where refusal.answer.status == .conflict || refusal.answer.status == .forbidden {
             let error = refusal.answer
@@ -155,7 +168,7 @@ struct CardPagesController: Sendable {
         let visit = pages.visit(request)
         guard let session = visit.sessionToken else { return pages.redirect("/login", visit) }
         // Sessions from before the binding existed get it here (it lasts as long as a session can).
-        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session), maxAge: services.configuration.sessionLifetime)
+        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session), maxAge: self.configuration.sessionLifetime)
         return pages.page(html: shells[visit.language]!, visit, cookies: [binding], cacheControl: "no-cache")
     }
 
@@ -189,12 +202,12 @@ struct CardPagesController: Sendable {
     @Sendable func tokens(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         guard let session = visit.sessionToken else { throw APIError.unauthorized("no session cookie; log in at /login, then open /card") }
-        let (holder, cards, _) = try await services.authenticatedCardHolder(sessionToken: session)
-        let count = try AlumniAppController.windowCount(request, limit: services.tokens.maxPrefetchWindows)
-        let now = services.clock.now()
-        let (card, name) = try services.tokens.card(forTokensOf: holder, cards: cards, now: now)
-        let ahead = try await services.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
-        services.metrics.tokenServed(format: "page", count: ahead.count)
+        let (holder, cards, _) = try await self.authentication.cardHolder(sessionToken: session)
+        let count = try AlumniAppController.windowCount(request, limit: self.tokens.maxPrefetchWindows)
+        let now = self.clock.now()
+        let (card, name) = try self.tokens.card(forTokensOf: holder, cards: cards, now: now)
+        let ahead = try await self.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
+        self.metrics.tokenServed(format: "page", count: ahead.count)
         // A day of symbols is a few hundred milliseconds of work: off the cooperative threads.
         let tokens = try await NIOThreadPool.singleton.runIfActive {
             try ahead.map { stored, window in
@@ -204,7 +217,7 @@ struct CardPagesController: Sendable {
             }
         }
         let data = CardData(card: .init(maskedName: HolderNameMasking.mask(name), cardNumber: card.number.rawValue, validThrough: card.validThrough.description),
-                            serverTime: services.clock.preciseNow(), tokens: tokens,
+                            serverTime: self.clock.preciseNow(), tokens: tokens,
                             binding: CardPageBinding.value(sessionTokenHash: BearerToken.digest(session)))
         return try JSONBody.response(data)
     }

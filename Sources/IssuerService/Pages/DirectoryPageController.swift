@@ -3,13 +3,14 @@ import DaemonSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IssuerCore
 import IssuerStore
 import IssuerWeb
 
 /// The partner-merchant directory page (`/merchants?category=&q=`), open
 /// to everyone, through the same query and listing as `GET /v1/merchants`.
 struct DirectoryPageController: Sendable {
-    let services: IssuerServices
+    let merchantDirectory: MerchantService
     let pages: WebPages
 
     func addRoutes(to group: RouterGroup<IssuerRequestContext>) {
@@ -28,9 +29,9 @@ struct DirectoryPageController: Sendable {
             errors.append((nil, WebPages.text(for: error, visit)))
             query = MerchantController.Query()
         }
-        let listed = try await services.listedMerchants(query)
+        let listed = try await self.merchantDirectory.listed(query)
         // The filter offers the categories that have offers today.
-        let all = query.category == nil && query.text == nil ? listed : try await services.listedMerchants(.init(limit: 500))
+        let all = query.category == nil && query.text == nil ? listed : try await self.merchantDirectory.listed(.init(limit: 500))
         let categories = Set(all.map(\.category)).sorted().map { slug -> [String: Any] in
             ["value": slug, "label": catalogue.texts["category_\(slug)"] ?? slug, "selected": slug == query.category]
         }

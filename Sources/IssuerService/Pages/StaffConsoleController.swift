@@ -20,7 +20,16 @@ import QREncoder
 /// action goes through the services and audit log the admin API uses,
 /// as `staff:<name>`.
 struct StaffConsoleController: Sendable {
-    let services: IssuerServices
+    let applications: AccountApplicationService
+    let cardApplications: CardApplicationService
+    let staffSignIn: StaffSignInService
+    let keyService: KeyService
+    let merchantDirectory: MerchantService
+    let publisher: KeySetPublisher
+    let composer: MailComposer
+    let authentication: SessionAuthentication
+    let clientAddresses: ClientAddressResolver
+    let clock: IssuerClock
     let pages: WebPages
 
     /// `staff`: the `/staff` group, whose errors send an ended session to the console's sign-in.
@@ -29,15 +38,15 @@ struct StaffConsoleController: Sendable {
         staff.post("login", use: login)
         staff.post("enrol", use: enrol)
         staff.post("logout", use: logout)
-        let reviewers = staff.group().add(middleware: StaffAuthentication(services: services, pages: pages, minimum: .reviewer))
+        let reviewers = staff.group().add(middleware: StaffAuthentication(authentication: authentication, pages: pages, minimum: .reviewer))
         reviewers.get("", use: queue)
         reviewers.get("applications/:id", use: application)
         reviewers.get("applications/:id/documents/:kind", use: document)
         reviewers.post("applications/:id/:decision", use: decide)
-        let operators = staff.group().add(middleware: StaffAuthentication(services: services, pages: pages, minimum: .operator))
+        let operators = staff.group().add(middleware: StaffAuthentication(authentication: authentication, pages: pages, minimum: .operator))
         operators.get("cards", use: cardApplications)
         operators.post("cards/:id/payment", use: recordPayment)
-        let auditors = staff.group().add(middleware: StaffAuthentication(services: services, pages: pages, minimum: .auditor))
+        let auditors = staff.group().add(middleware: StaffAuthentication(authentication: authentication, pages: pages, minimum: .auditor))
         auditors.get("merchants", use: merchants)
         auditors.get("keys", use: keys)
     }
@@ -81,9 +90,9 @@ struct StaffConsoleController: Sendable {
         let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let name = fields["name"] ?? ""
         do {
-            let outcome = try await services.staffSignIn.signIn(
+            let outcome = try await self.staffSignIn.signIn(
                 name: name, password: fields["password"] ?? "", code: fields.nonEmpty("code"),
-                client: services.clientAddress(of: request, context: context), logger: context.logger)
+                client: self.clientAddresses.client(of: request, context: context), logger: context.logger)
             return try answer(outcome, visit)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
@@ -97,10 +106,10 @@ struct StaffConsoleController: Sendable {
     @Sendable func enrol(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
-        let service = services.staffSignIn
+        let service = self.staffSignIn
         let ticket = fields["ticket"] ?? ""
         do {
-            return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: services.clientAddress(of: request, context: context),
+            return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: self.clientAddresses.client(of: request, context: context),
                                                       logger: context.logger), visit)
         } catch let refusal as any ClientRefusal where refusal.answer.code == "code_invalid" {
             let error = refusal.answer
@@ -113,7 +122,7 @@ struct StaffConsoleController: Sendable {
     func answer(_ outcome: StaffSignInService.Outcome, _ visit: WebPages.Visit) throws -> Response {
         switch outcome {
         case .signedIn(let token, let expiresAt, _):
-            let cookie = pages.cookies.set(pages.cookies.staffSession, token, maxAge: expiresAt - services.clock.now())
+            let cookie = pages.cookies.set(pages.cookies.staffSession, token, maxAge: expiresAt - self.clock.now())
             return pages.redirect("/staff", visit, cookies: [cookie])
         case .enrolmentNeeded(let ticket, _, let uri):
             return try enrolmentPage(visit, ticket: ticket, uri: uri)
@@ -135,7 +144,7 @@ struct StaffConsoleController: Sendable {
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         _ = try await checkedForm(request, visit)
-        if let token = visit.staffToken { try await services.staffSignIn.signOut(sessionToken: token) }
+        if let token = visit.staffToken { try await self.staffSignIn.signOut(sessionToken: token) }
         return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
     }
 
@@ -144,12 +153,12 @@ struct StaffConsoleController: Sendable {
     @Sendable func queue(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
-        let now = services.clock.now(), calendar = services.applications.calendar, catalogue = visit.catalogue
+        let now = self.clock.now(), calendar = self.applications.calendar, catalogue = visit.catalogue
         // The open ones by default; decided ones on request (?status=approved|rejected).
         let wanted = request.uri.queryParameters["status"].flatMap { ApplicationStatus(rawValue: String($0)) }
         let statuses = wanted.map { [$0] } ?? [.pending, .needsInfo]
         let after = request.uri.queryParameters["after"].map(String.init)
-        let page = try await services.applications.queue(statuses: statuses, after: after, limit: 100, actor: signed.actor, now: now)
+        let page = try await self.applications.queue(statuses: statuses, after: after, limit: 100, actor: signed.actor, now: now)
         let rows = page.entries.map { entry -> [String: Any] in
             let due = entry.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }
             return ["id": entry.id, "name": entry.chineseName, "id_masked": entry.nationalIDMasked,
@@ -172,7 +181,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let id = try context.parameters.require("id")
-        let application = try await services.applications.application(id: id, actor: signed.actor, now: services.clock.now())
+        let application = try await self.applications.application(id: id, actor: signed.actor, now: self.clock.now())
         return pages.page("staff_application", visit, values: values(signed, applicationValues(application, visit)))
     }
 
@@ -225,7 +234,7 @@ struct StaffConsoleController: Sendable {
         let signed = try signed(visit, context)
         let id = try context.parameters.require("id")
         guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else { throw HTTPError(.notFound) }
-        let file = try await services.applications.document(id: id, kind: kind, actor: signed.actor, now: services.clock.now())
+        let file = try await self.applications.document(id: id, kind: kind, actor: signed.actor, now: self.clock.now())
         // Shown by the browser, never run: no script in a PDF may act for this site.
         return DocumentResponse.response(file, application: id, kind: kind, inline: true)
     }
@@ -234,7 +243,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let fields = try await checkedForm(request, visit)
-        let id = try context.parameters.require("id"), now = services.clock.now(), applications = services.applications
+        let id = try context.parameters.require("id"), now = self.clock.now(), applications = self.applications
         func text(_ name: String) throws -> String {
             guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
                 throw APIError.invalid("missing_field", field: name, "\(name) is required")
@@ -274,9 +283,9 @@ struct StaffConsoleController: Sendable {
                    notice: String? = nil) async throws -> Response {
         let catalogue = visit.catalogue
         // Every fee still owed: awaiting payment, or issued at once (`issue_on: submission`) and not yet paid.
-        let waiting = try await services.cardApplications.queue(status: nil, paid: false, limit: 500, actor: signed.actor)
+        let waiting = try await self.cardApplications.queue(status: nil, paid: false, limit: 500, actor: signed.actor)
             .filter { $0.feeAmount > 0 }
-        let calendar = services.applications.calendar
+        let calendar = self.applications.calendar
         let rows = waiting.map { application -> [String: Any] in
             ["id": application.id, "student_id": application.studentID, "submitted": calendar.day(of: application.submittedAt).description,
              "kind": catalogue.text(application.kind == .first ? "card_apply_first" : "card_apply_renewal"),
@@ -300,7 +309,7 @@ struct StaffConsoleController: Sendable {
             return try await cardsPage(visit, signed, status: .unprocessableContent, messages: [(nil, visit.catalogue.error("invalid_value"))])
         }
         do {
-            let application = try await services.cardApplications.recordPayment(applicationID: id, amount: amount, reference: reference,
+            let application = try await self.cardApplications.recordPayment(applicationID: id, amount: amount, reference: reference,
                                                                                                 actor: signed.actor)
             return try await cardsPage(visit, signed, notice: visit.catalogue.text("staff_payment_recorded", ["number": application.cardNumber ?? ""]))
         } catch let refusal as any ClientRefusal {
@@ -313,7 +322,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let english = visit.language == .english
-        let all = try await services.merchantDirectory.all()
+        let all = try await self.merchantDirectory.all()
         let rows = all.map { m -> [String: Any] in
             ["id": m.id, "name": english ? m.nameEnglish : m.nameChinese, "category": visit.catalogue.texts["category_\(m.category)"] ?? m.category,
              "from": m.validFrom.description, "until": m.validUntil.description]
@@ -324,13 +333,13 @@ struct StaffConsoleController: Sendable {
     @Sendable func keys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
-        let composer = services.composer, catalogue = visit.catalogue
-        let ring = try await services.keyService.ring()
+        let composer = self.composer, catalogue = visit.catalogue
+        let ring = try await self.keyService.ring()
         let rows = ring.keys.map { key -> [String: Any] in
             ["kid": key.id.base64URL, "state": catalogue.text("staff_key_state_\(key.state.rawValue)"), "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
         }
         var page: [String: Any] = ["keys": rows]
-        if let published = await services.publisher.current(now: services.clock.now()) {
+        if let published = await self.publisher.current(now: self.clock.now()) {
             let document = published.document
             page["keyset"] = ["facts": [
                 ["label": catalogue.text("staff_keyset_seq"), "value": String(document.seq)],

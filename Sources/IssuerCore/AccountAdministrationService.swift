@@ -4,14 +4,16 @@ import Clocks
 import Foundation
 import IssuerStore
 import Logging
+import NIOPosix
 
-/// Staff's changes to cards and accounts (docs/admin-api.md): a card
-/// suspended, revoked or reinstated, the registrar's file imported. Each
+/// Staff's changes to accounts and cards (docs/admin-api.md): a card
+/// suspended, revoked or reinstated, an account suspended or reinstated or
+/// given a password, the registrar's file imported. Each
 /// has the same effects whoever calls it (the admin API or the command
 /// line): the change audited under its actor in its own transaction, this
 /// process's caches forgotten, the key set re-signed at once when this
 /// host holds the root (so that `revoked_cards` is right), mail woken.
-package struct CardAdministrationService: Sendable {
+package struct AccountAdministrationService: Sendable {
     package let cards: any CardRepository
     package let holders: any HolderRepository
     package let publisher: KeySetPublisher
@@ -19,11 +21,13 @@ package struct CardAdministrationService: Sendable {
     package let composer: MailComposer
     package let calendar: ReviewCalendar
     package let mailDelivery: MailDeliveryService
+    package let hasher: PasswordHasher
     package let clock: IssuerClock
     package let logger: Logger
 
     package init(cards: any CardRepository, holders: any HolderRepository, publisher: KeySetPublisher, caches: IssuerCaches, composer: MailComposer,
-                 calendar: ReviewCalendar, mailDelivery: MailDeliveryService, clock: IssuerClock, logger: Logger) {
+                 calendar: ReviewCalendar, mailDelivery: MailDeliveryService, hasher: PasswordHasher, clock: IssuerClock, logger: Logger) {
+        self.hasher = hasher
         self.cards = cards
         self.holders = holders
         self.publisher = publisher
@@ -52,6 +56,22 @@ package struct CardAdministrationService: Sendable {
         }
         await cardStatusesChanged(actor: actor)
         return card
+    }
+
+    /// Suspends or reinstates an account; a suspension ends its sessions.
+    package func setHolderStatus(studentID: String, status: HolderStatus, reason: String, actor: String) async throws {
+        try await holders.setHolderStatus(studentID: studentID, status: status, reason: reason, now: clock.now(), actor: actor)
+        caches.accountsChanged()
+    }
+
+    /// Sets an account's password (staff, for someone who cannot use the
+    /// reset link); the account's sessions end.
+    package func setPassword(studentID: String, password: String, actor: String) async throws {
+        if let problem = PasswordHasher.problem(with: password) { throw IssuerError.invalid("password_too_simple", field: "password", problem) }
+        let hasher = hasher
+        let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(password) }
+        try await holders.setPasswordHash(studentID: studentID, hash: hash, now: clock.now(), actor: actor)
+        caches.accountsChanged()
     }
 
     /// Imports the registrar's CSV (docs/registrar-import.md), or says what it would do.
