@@ -149,7 +149,10 @@ package final class MailDeliveryService: Service, Sendable {
                 }
             }
         } catch {
-            logger.error("cannot read the mail outbox", metadata: ["error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
+            // A shutdown cancels the pass; that is no failure.
+            if !Task.isCancelled {
+                logger.error("cannot read the mail outbox", metadata: ["error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
+            }
         }
         return sent
     }
@@ -182,7 +185,9 @@ package final class MailDeliveryService: Service, Sendable {
         do {
             try await outbox.record(id: mail.id, outcome: outcome, detail: finalDetail, retryAt: retry, now: now)
         } catch {
-            logger.error("cannot record a mail attempt", metadata: ["mail": "\(mail.id)", "error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
+            if !Task.isCancelled {
+                logger.error("cannot record a mail attempt", metadata: ["mail": "\(mail.id)", "error": "\(IssuerStoreError.wrapping(error, "outbox").message)"])
+            }
         }
         return outcome == .sent
     }

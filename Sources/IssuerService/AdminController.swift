@@ -1,6 +1,6 @@
-import Clocks
 import CardKeys
 import CardToken
+import Clocks
 import DaemonSupport
 import Foundation
 import HTTPTypes

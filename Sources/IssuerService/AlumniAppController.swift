@@ -1,5 +1,5 @@
-import Clocks
 import CardToken
+import Clocks
 import DaemonSupport
 import Foundation
 import HTTPTypes

@@ -1,9 +1,9 @@
-import Clocks
 import AccountRules
-import DaemonSupport
 import CardKeys
 import CardToken
+import Clocks
 import Crypto
+import DaemonSupport
 import Foundation
 import IssuerCore
 import IssuerStore

@@ -1,5 +1,5 @@
-import CoreMetrics
 import CardToken
+import CoreMetrics
 import DaemonSupport
 import IssuerCore
 

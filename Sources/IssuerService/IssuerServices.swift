@@ -1,7 +1,7 @@
-import Clocks
 import AccountRules
 import CardKeys
 import CardToken
+import Clocks
 import DaemonSupport
 import Foundation
 import HTTPTypes
@@ -42,26 +42,26 @@ public struct IssuerServices: Sendable {
     public let repositories: IssuerRepositories
     public let outbox: MailOutbox
     public let vault: DocumentVault
-    let humanCheck: HumanCheckService
-    let composer: MailComposer
-    let applications: AccountApplicationService
-    let mailDelivery: MailDeliveryService
+    package let humanCheck: HumanCheckService
+    package let composer: MailComposer
+    package let applications: AccountApplicationService
+    package let mailDelivery: MailDeliveryService
     let pages: WebPages
     /// Where database work runs, off the cooperative threads.
     public let databaseThreads = DatabaseThreads()
-    let sessions: SessionCache
+    package let sessions: SessionCache
     let qrImages = QRImageCache()
-    let caches: IssuerCaches
-    let authentication: SessionAuthentication
-    let signIn: SignInService
-    let passwords: PasswordService
-    let staffSignIn: StaffSignInService
-    let cardApplications: CardApplicationService
-    let keyService: KeyService
-    let accountAdministration: AccountAdministrationService
-    let staffAdministration: StaffAdministrationService
-    let merchantDirectory: MerchantService
-    let auditTrail: AuditService
+    package let caches: IssuerCaches
+    package let authentication: SessionAuthentication
+    package let signIn: SignInService
+    package let passwords: PasswordService
+    package let staffSignIn: StaffSignInService
+    package let cardApplications: CardApplicationService
+    package let keyService: KeyService
+    package let accountAdministration: AccountAdministrationService
+    package let staffAdministration: StaffAdministrationService
+    package let merchantDirectory: MerchantService
+    package let auditTrail: AuditService
 
     /// Opens the database (file, or `database` when given, e.g. in memory)
     /// and composes the services.
@@ -236,23 +236,6 @@ public struct IssuerServices: Sendable {
     public static func officeCalendar(_ configuration: IssuerConfiguration) throws(IssuerServiceError) -> OfficeCalendar {
         try ReviewCalendar.load(files: configuration.resolvedCalendarFiles, workingDays: configuration.reviewWorkingDays,
                                 timeZone: configuration.timeZone, required: configuration.calendarFilesConfigured).calendar
-    }
-
-    // The review, for the command line (the admin API calls the same service).
-    public func reviewQueue(status: ApplicationStatus, after: String? = nil, limit: Int = 100, actor: String, now: Int64) async throws -> ApplicationQueuePage {
-        try await applications.queue(statuses: [status], after: after, limit: limit, actor: actor, now: now)
-    }
-
-    public func reviewApplication(id: String, actor: String, now: Int64) async throws -> AccountApplication {
-        try await applications.application(id: id, actor: actor, now: now)
-    }
-
-    public func approveApplication(id: String, studentID: String, take: Set<ContactField> = [], actor: String, now: Int64) async throws {
-        _ = try await applications.approve(id: id, studentID: studentID, take: take, actor: actor, now: now)
-    }
-
-    public func rejectApplication(id: String, reason: String, actor: String, now: Int64) async throws {
-        _ = try await applications.reject(id: id, reason: reason, actor: actor, now: now)
     }
 
     /// The development samples (`serve --dev`, `alumnicard demo`).

@@ -1,6 +1,6 @@
-import IssuerStore
 import Foundation
 import GRDB
+import IssuerStore
 
 /// The issuer's database: owns the connection and the schema. Production
 /// opens a `DatabasePool` (WAL); tests use an in-memory queue.

@@ -1,8 +1,8 @@
-import IssuerStore
 import CardKeys
 import CardToken
 import Foundation
 import GRDB
+import IssuerStore
 
 /// The issuer's signing keys in the database: every change one IMMEDIATE
 /// transaction with its audit rows, private keys sealed under the KEK, and

@@ -1,7 +1,7 @@
-import IssuerStore
 import Crypto
 import Foundation
 import GRDB
+import IssuerStore
 
 /// The staff console's accounts: a bcrypt password and a TOTP second
 /// factor each (the secret sealed under the KEK), roles as the admin API

@@ -1,7 +1,7 @@
-import Clocks
 import AsyncHTTPClient
-import CoreMetrics
 import CardKeys
+import Clocks
+import CoreMetrics
 import DaemonSupport
 import Foundation
 import Logging

@@ -1,7 +1,7 @@
-import Clocks
-import CardToken
 import AsyncHTTPClient
 import CardKeys
+import CardToken
+import Clocks
 import DaemonSupport
 import Foundation
 import Logging

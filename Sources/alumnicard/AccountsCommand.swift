@@ -4,7 +4,6 @@ import Foundation
 import IssuerCore
 import IssuerService
 import IssuerStore
-import IssuerStoreSQLite
 
 /// `alumnicard accounts`: passwords and account status.
 struct AccountsCommand: AsyncParsableCommand {
@@ -24,19 +23,13 @@ struct AccountsCommand: AsyncParsableCommand {
         @Argument(help: "The student ID.")
         var studentID: String
 
-        func run() throws {
+        func run() async throws {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                 throw CommandFailure.usage("give the password as one line on standard input")
             }
             if let problem = PasswordHasher.problem(with: line) { throw CommandFailure.usage(problem) }
-            let configuration = try store.configuration()
-            do {
-                let hash = PasswordHasher(cost: configuration.bcryptCost).hash(line)
-                try store.openAccounts().accounts.setPasswordHash(studentID: studentID, hash: hash, now: store.time, actor: store.auditActor)
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(error)")
+            try await store.withServices { services in
+                try await services.accountAdministration.setPassword(studentID: studentID, password: line, actor: store.auditActor)
             }
             print("password set for \(studentID); their sessions were ended")
         }
@@ -51,13 +44,9 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(help: "Why, for the audit log.")
         var reason: String
 
-        func apply(_ status: HolderStatus) throws {
-            do {
-                try store.openAccounts().accounts.setHolderStatus(studentID: studentID, status: status, reason: reason, now: store.time, actor: store.auditActor)
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(error)")
+        func apply(_ status: HolderStatus) async throws {
+            try await store.withServices { services in
+                try await services.accountAdministration.setHolderStatus(studentID: studentID, status: status, reason: reason, actor: store.auditActor)
             }
             print("account \(studentID) is now \(status.rawValue)")
         }
@@ -66,12 +55,12 @@ struct AccountsCommand: AsyncParsableCommand {
     struct Suspend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Suspend an account: it cannot log in, and its sessions end.")
         @OptionGroup var change: StatusChange
-        func run() throws { try change.apply(.suspended) }
+        func run() async throws { try await change.apply(.suspended) }
     }
 
     struct Reinstate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reinstate a suspended account.")
         @OptionGroup var change: StatusChange
-        func run() throws { try change.apply(.active) }
+        func run() async throws { try await change.apply(.active) }
     }
 }

@@ -2,9 +2,9 @@ import ArgumentParser
 import CLISupport
 import DaemonSupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
-import IssuerStoreSQLite
 import SecureFiles
 
 /// `alumnicard admin-tokens`: administrator bearer tokens for the admin API.
@@ -29,7 +29,7 @@ struct AdminTokensCommand: AsyncParsableCommand {
         @Option(help: "How long the token works, as 90d, 12h or seconds; `never` for no expiry.")
         var expiresIn = "90d"
 
-        func run() throws {
+        func run() async throws {
             guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, reviewer, operator or admin") }
             var lifetime: Int64?
             if expiresIn != "never" {
@@ -38,15 +38,10 @@ struct AdminTokensCommand: AsyncParsableCommand {
                 }
                 lifetime = seconds
             }
-            do {
-                let token = try AdminTokenStore(database: store.openStore().database).create(
-                    name: name, role: parsed, lifetime: lifetime, now: store.time, actor: store.auditActor)
-                print(token)
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(error)")
+            let token = try await store.withServices { services in
+                try await services.staffAdministration.createAdminToken(name: name, role: parsed, lifetime: lifetime, actor: store.auditActor)
             }
+            print(token)
         }
     }
 
@@ -54,11 +49,8 @@ struct AdminTokensCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List administrator tokens (names and roles, never the tokens).")
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
-            let tokens: [AdminTokenInfo]
-            do { tokens = try AdminTokenStore(database: store.openStore().database).list() } catch let error as CommandFailure { throw error } catch {
-                throw CommandFailure.failed("\(error)")
-            }
+        func run() async throws {
+            let tokens = try await store.withServices { try await $0.staffAdministration.adminTokens() }
             if tokens.isEmpty { print("no administrator tokens; `alumnicard admin-tokens create NAME --role admin` makes one") }
             for token in tokens {
                 print("\(token.name)  \(token.role.rawValue)  created \(describeTime(token.createdAt))"
@@ -75,10 +67,8 @@ struct AdminTokensCommand: AsyncParsableCommand {
         @Argument(help: "The token's name.")
         var name: String
 
-        func run() throws {
-            do { try AdminTokenStore(database: store.openStore().database).revoke(name: name, now: store.time, actor: store.auditActor) } catch let error as CommandFailure { throw error } catch {
-                throw CommandFailure.failed("\(error)")
-            }
+        func run() async throws {
+            try await store.withServices { try await $0.staffAdministration.revokeAdminToken(name: name, actor: store.auditActor) }
             print("revoked \(name)")
         }
     }

@@ -1,13 +1,12 @@
 import AccountRules
 import ArgumentParser
-import Clocks
 import CLISupport
+import Clocks
 import DaemonSupport
 import Foundation
 import IssuerCore
 import IssuerService
 import IssuerStore
-import IssuerStoreSQLite
 import Logging
 
 /// `alumnicard applications`: the account-application review queue, as
@@ -29,15 +28,17 @@ struct ApplicationsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let wanted = ApplicationStatus(rawValue: status) else { throw CommandFailure.usage("--status is pending, needs_info, approved or rejected") }
-            let services = try store.openServices()
-            var after: String?, shown = 0, total = 0
-            repeat {
-                let page = try await serviceCall { try await services.reviewQueue(status: wanted, after: after, limit: 500, actor: store.auditActor, now: store.time) }
-                total = page.total
-                shown += page.entries.count
-                show(page.entries)
-                after = page.next?.text
-            } while after != nil
+            let (shown, total) = try await store.withServices { services in
+                var after: String?, shown = 0, total = 0
+                repeat {
+                    let page = try await services.applications.queue(statuses: [wanted], after: after, limit: 500, actor: store.auditActor, now: store.time)
+                    total = page.total
+                    shown += page.entries.count
+                    show(page.entries)
+                    after = page.next?.text
+                } while after != nil
+                return (shown, total)
+            }
             print(total == 0 ? "no \(wanted.rawValue) applications" : "\(shown) of \(total) \(wanted.rawValue) applications")
         }
 
@@ -58,8 +59,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let services = try store.openServices()
-            let a = try await serviceCall { try await services.reviewApplication(id: id, actor: store.auditActor, now: store.time) }
+            let a = try await store.withServices { try await $0.applications.application(id: id, actor: store.auditActor, now: store.time) }
             let form = a.form
             print("""
                 application   \(a.id) (\(a.status.rawValue))
@@ -102,8 +102,9 @@ struct ApplicationsCommand: AsyncParsableCommand {
                 guard let field = ContactField(rawValue: name) else { throw CommandFailure.usage("--take is name, email or mobile") }
                 return field
             })
-            let services = try store.openServices()
-            try await serviceCall { try await services.approveApplication(id: id, studentID: studentID, take: fields, actor: store.auditActor, now: store.time) }
+            _ = try await store.withServices { services in
+                try await services.applications.approve(id: id, studentID: studentID, take: fields, actor: store.auditActor, now: store.time)
+            }
             print("approved \(id): account \(studentID.uppercased()) opens with the national ID as its first password; the mail is queued")
         }
     }
@@ -117,37 +118,8 @@ struct ApplicationsCommand: AsyncParsableCommand {
         var reason: String
 
         func run() async throws {
-            let services = try store.openServices()
-            try await serviceCall { try await services.rejectApplication(id: id, reason: reason, actor: store.auditActor, now: store.time) }
+            _ = try await store.withServices { try await $0.applications.reject(id: id, reason: reason, actor: store.auditActor, now: store.time) }
             print("rejected \(id); the mail is queued")
-        }
-    }
-}
-
-/// Runs a service call, turning its errors into the command line's.
-func serviceCall<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let error as IssuerError {
-        throw CommandFailure.failed("\(error.code): \(error.message)")
-    } catch let error as APIError {
-        throw CommandFailure.failed("\(error.code): \(error.message)")
-    } catch let error as IssuerStoreError {
-        throw CommandFailure.failed(error.message)
-    } catch let error as CommandFailure {
-        throw error
-    }
-}
-
-extension StoreOptions {
-    /// The composed services, as the daemon has them (no server is started).
-    func openServices() throws(CommandFailure) -> IssuerServices {
-        let configuration = try configuration()
-        do {
-            let secrets = try IssuerCredentials.load(configuration, environment: environment)
-            var logger = Logger(label: "alumnicard")
-            logger.logLevel = .warning
-            return try IssuerServices(configuration: configuration, credentials: secrets, clock: IssuerClock { time }, logger: logger)
-        } catch {
-            throw .failed(error.message)
         }
     }
 }
@@ -197,10 +169,8 @@ struct MailCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Counts, and the queued and failed messages with their last error.")
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
-            let (keys, _) = try store.openAccounts()
-            let summary: MailSummary
-            do { summary = try MailOutbox(database: keys.database, kek: keys.kek).summary() } catch { throw CommandFailure.failed(error.message) }
+        func run() async throws {
+            let summary = try await store.withServices { try await $0.mailDelivery.summary(status: nil, limit: 100) }
             print("queued \(summary.queued), sent \(summary.sent), failed \(summary.failed)")
             for entry in summary.entries {
                 let next = entry.nextAttemptAt.map { ", next try \(describeTime($0))" } ?? ""

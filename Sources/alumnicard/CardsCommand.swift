@@ -1,9 +1,9 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
-import IssuerStoreSQLite
 import SecureFiles
 
 /// `alumnicard cards`: holders and cards from the registrar, and card status.
@@ -31,18 +31,15 @@ struct CardsCommand: AsyncParsableCommand {
         @Flag(help: "Print the report as JSON.")
         var json = false
 
-        func run() throws {
+        func run() async throws {
             let data = try ImportFile.read(file, limit: RegistrarCSV.maximumBytes)
-            let report: CardImportReport
-            do {
-                // Through the composed services, so holders given a national ID get their "account open" mail.
-                let services = try store.openServices()
-                report = try services.accounts.importCSV(data, now: store.time, actor: store.auditActor, dryRun: dryRun,
-                                                         accountReady: services.accountReadyMail)
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(file): \(error)")
+            // The admin API's import: holders given a national ID get their "account open" mail.
+            let report = try await store.withServices { services in
+                do {
+                    return try await services.accountAdministration.importRegistrar(data, actor: store.auditActor, dryRun: dryRun)
+                } catch let error as IssuerError {
+                    throw CommandFailure.failed("\(file): \(error.message)")
+                }
             }
             if json {
                 guard let encoded = prettyJSON(report) else { throw CommandFailure.failed("cannot encode the report") }
@@ -69,33 +66,29 @@ struct CardsCommand: AsyncParsableCommand {
         @Option(help: "Why, for the audit log.")
         var reason: String
 
-        func apply(_ status: CardStatus) throws {
-            do {
-                let card = try store.openAccounts().accounts.setCardStatus(number: number, status: status, reason: reason, now: store.time, actor: store.auditActor)
-                print("card \(card.number) is now \(card.status.rawValue)")
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(error)")
+        func apply(_ status: CardStatus) async throws {
+            let card = try await store.withServices { services in
+                try await services.accountAdministration.setStatus(number: number, status: status, reason: reason, actor: store.auditActor)
             }
+            print("card \(card.number) is now \(card.status.rawValue)")
         }
     }
 
     struct Suspend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Suspend a card: no new tokens until it is reinstated.")
         @OptionGroup var change: StatusChange
-        func run() throws { try change.apply(.suspended) }
+        func run() async throws { try await change.apply(.suspended) }
     }
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a card for good: no new tokens, ever.")
         @OptionGroup var change: StatusChange
-        func run() throws { try change.apply(.revoked) }
+        func run() async throws { try await change.apply(.revoked) }
     }
 
     struct Reinstate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reinstate a suspended card.")
         @OptionGroup var change: StatusChange
-        func run() throws { try change.apply(.active) }
+        func run() async throws { try await change.apply(.active) }
     }
 }

@@ -19,20 +19,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try store.configuration()
-        let services: IssuerServices
-        do {
-            let keyStore = try store.openStore()
-            if markDevelopment { try keyStore.database.markDevelopment(now: store.time) }
-            guard try keyStore.database.isDevelopment() else {
+        try await store.withServices { services in
+            if markDevelopment { try services.database.markDevelopment(now: store.time) }
+            guard try services.database.isDevelopment() else {
                 throw CommandFailure.failed("\(configuration.database) is not a development database (made by `alumnicard serve --dev`): the demo alumnus has a public password and would overwrite student \(DemoAlumnus.studentID) if that is a real one. Use `serve --dev`, or --mark-development on a database that holds no real data")
             }
-            services = try IssuerServices(configuration: configuration, credentials: IssuerCredentials(kek: keyStore.kek, rootKey: nil, bootstrapAdminTokenHash: nil),
-                                          database: keyStore.database)
             try await services.samples.seedDemoAlumnus(actor: store.auditActor)
-        } catch let error as CommandFailure {
-            throw error
-        } catch {
-            throw CommandFailure.failed("\(error)")
         }
         print("demo alumnus \(DemoAlumnus.displayName): login \(DemoAlumnus.studentID) or \(DemoAlumnus.email), password \(DemoAlumnus.password), card \(DemoAlumnus.cardNumber)")
     }

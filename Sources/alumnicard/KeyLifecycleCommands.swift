@@ -1,7 +1,7 @@
 import ArgumentParser
-import CLISupport
 import CardKeys
 import CardToken
+import CLISupport
 import Foundation
 import IssuerService
 import IssuerStore
@@ -18,7 +18,7 @@ extension KeysCommand {
         var json = false
 
         func run() throws {
-            let ring = try store.openStore().ring()
+            let ring = try store.withKeyStore { try $0.ring() }
             if json {
                 let rows = ring.keys.map { key -> [String: String] in
                     var row = ["kid": key.id.base64URL, "alg": key.algorithm.jwkName, "state": key.state.rawValue,
@@ -57,7 +57,6 @@ extension KeysCommand {
         var alg: KeysCommand.Algorithm = .ed25519
 
         func run() throws {
-            let keyStore = try store.openStore()
             var hook: (@Sendable () -> Void)?
             // Failpoint for the crash-safety test: stop inside the transaction.
             if let marker = store.environment["ALUMNICARD_FAILPOINT_ROTATE_BEFORE_COMMIT"] {
@@ -66,16 +65,13 @@ extension KeysCommand {
                     while true { pause() }
                 }
             }
-            let changes: [KeyChange]
-            do {
-                changes = try keyStore.rotate(now: store.time, force: !ifDue, ifDue: ifDue, actor: store.auditActor,
-                                              algorithm: alg.cose, beforeCommit: hook)
-            } catch {
-                throw CommandFailure.failed(error.message)
+            let (changes, seq) = try store.withKeyStore { keyStore in
+                (try keyStore.rotate(now: store.time, force: !ifDue, ifDue: ifDue, actor: store.auditActor, algorithm: alg.cose, beforeCommit: hook),
+                 try keyStore.currentSeq())
             }
             if changes.isEmpty { print("nothing is due"); return }
             for change in changes { print(change) }
-            print("key set seq is now \(try keyStore.currentSeq()); run `alumnicard keyset export` to publish it")
+            print("key set seq is now \(seq); run `alumnicard keyset export` to publish it")
         }
     }
 
@@ -110,33 +106,32 @@ extension KeysCommand {
         func run() throws {
             let id: KeyID
             do { id = try KeyID(base64URL: kid) } catch { throw CommandFailure.usage("\(kid) is not a kid: \(error.message)") }
-            let keyStore = try store.openStore()
+            let configuration = try store.configuration()
+            let rootKey = try root.map { path throws(CommandFailure) in try RootKeyFiles.signingKey(at: path) }
             let now = store.time
-            let changes: [KeyChange]
-            do { changes = try keyStore.revoke(id, reason: reason, now: now, actor: store.auditActor) } catch {
-                throw CommandFailure.failed(error.message)
-            }
-            for change in changes { print(change) }
-            let policy = keyStore.policy
-            print("""
+            try store.withKeyStore { keyStore in
+                let changes = try keyStore.revoke(id, reason: reason, now: now, actor: store.auditActor)
+                for change in changes { print(change) }
+                let policy = keyStore.policy
+                print("""
 
-                What verifiers see:
-                - Once they fetch the new key set, tokens signed by \(id) are refused as key_revoked.
-                - Verifiers refresh every \(policy.refreshInterval / 60) min; a verifier offline longer keeps the old set until it syncs.
-                - Tokens already issued by \(id) expire within \(policy.tokenLifetime) s + \(policy.leeway) s leeway anyway.
-                """)
-            if changes.contains(where: { $0.kind == .windowOpened || ($0.kind == .created && $0.detail.contains("active at once")) }) {
-                print("- The new active key was not yet due, so verifiers accept its tokens only after their next sync (within \(policy.refreshInterval / 60) min for online ones).")
-            } else if let active = try keyStore.ring().active {
-                print("- The new active key \(active.id) was already published: every synced verifier accepts its tokens now.")
-            }
-            if let root {
-                let configuration = try store.configuration()
-                let jws = try keyStore.signKeySet(root: RootKeyFiles.signingKey(at: root), issuer: issuer ?? configuration.issuerName, now: now,
-                                                  validity: configuration.keySetValidity, actor: store.auditActor)
-                print("- Signed and installed key set seq \(try keyStore.currentSeq()) (\(jws.count) bytes).")
-            } else {
-                print("- Next: `alumnicard keyset export --root FILE` (or sign offline) to publish key set seq \(try keyStore.currentSeq()) or later.")
+                    What verifiers see:
+                    - Once they fetch the new key set, tokens signed by \(id) are refused as key_revoked.
+                    - Verifiers refresh every \(policy.refreshInterval / 60) min; a verifier offline longer keeps the old set until it syncs.
+                    - Tokens already issued by \(id) expire within \(policy.tokenLifetime) s + \(policy.leeway) s leeway anyway.
+                    """)
+                if changes.contains(where: { $0.kind == .windowOpened || ($0.kind == .created && $0.detail.contains("active at once")) }) {
+                    print("- The new active key was not yet due, so verifiers accept its tokens only after their next sync (within \(policy.refreshInterval / 60) min for online ones).")
+                } else if let active = try keyStore.ring().active {
+                    print("- The new active key \(active.id) was already published: every synced verifier accepts its tokens now.")
+                }
+                if let rootKey {
+                    let jws = try keyStore.signKeySet(root: rootKey, issuer: issuer ?? configuration.issuerName, now: now,
+                                                      validity: configuration.keySetValidity, actor: store.auditActor)
+                    print("- Signed and installed key set seq \(try keyStore.currentSeq()) (\(jws.count) bytes).")
+                } else {
+                    print("- Next: `alumnicard keyset export --root FILE` (or sign offline) to publish key set seq \(try keyStore.currentSeq()) or later.")
+                }
             }
         }
     }

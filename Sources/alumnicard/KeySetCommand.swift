@@ -1,8 +1,8 @@
 import ArgumentParser
-import Clocks
-import CLISupport
 import CardKeys
 import CardToken
+import CLISupport
+import Clocks
 import DaemonSupport
 import Foundation
 import IssuerCore
@@ -47,27 +47,22 @@ struct KeySetCommand: AsyncParsableCommand {
             let issuer = self.issuer ?? configuration.issuerName
             let validity = self.validity ?? configuration.keySetValidity
             guard validity > 0 else { throw CommandFailure.usage("--validity must be positive") }
-            let (keyStore, accounts) = try store.openAccounts()
-            let withdrawn: [String]
-            do { withdrawn = try accounts.withdrawnCards(since: store.time - configuration.withdrawnCardHorizon, liveAfter: store.time - configuration.leeway) } catch { throw CommandFailure.failed(error.message) }
-            let output: Data
-            if unsigned {
-                let document: KeySetDocument
-                do { document = try keyStore.nextKeySetDocument(issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn) } catch {
-                    throw CommandFailure.failed(error.message)
-                }
-                output = Data(document.json()) + Data("\n".utf8)
-            } else {
-                let rootKey = try RootKeyFiles.signingKey(at: root)
-                do {
+            let rootKey = unsigned ? nil : try RootKeyFiles.signingKey(at: root)
+            let (output, published) = try store.withKeyStore { keyStore in
+                let accounts = AccountStore(database: keyStore.database, kek: keyStore.kek)
+                let withdrawn = try accounts.withdrawnCards(since: store.time - configuration.withdrawnCardHorizon, liveAfter: store.time - configuration.leeway)
+                let output: Data
+                if let rootKey {
                     output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn,
                                                           actor: store.auditActor).utf8) + Data("\n".utf8)
-                } catch {
-                    throw CommandFailure.failed(error.message)
+                } else {
+                    output = Data(try keyStore.nextKeySetDocument(issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn).json())
+                        + Data("\n".utf8)
                 }
+                return (output, try keyStore.ring().publishedKeys)
             }
             try write(output, to: out)
-            for key in try keyStore.ring().publishedKeys {
+            for key in published {
                 printError("\(key.id) \(key.state.rawValue), signs \(describeTime(key.notBefore)) → \(describeTime(key.notAfter))")
             }
         }
@@ -85,20 +80,12 @@ struct KeySetCommand: AsyncParsableCommand {
         var root: String?
 
         func run() async throws {
-            let configuration = try store.configuration()
-            let keyStore = try store.openStore()
             let rootKey = try RootKeyFiles.signingKey(at: root)
-            let time = store.time
-            do {
-                let services = try IssuerServices(configuration: configuration,
-                                                  credentials: IssuerCredentials(kek: keyStore.kek, rootKey: rootKey, bootstrapAdminTokenHash: nil),
-                                                  clock: IssuerClock { time }, database: keyStore.database)
-                let signed = try await services.publisher.refreshIfNeeded(now: time, actor: store.auditActor)
-                let seq = try keyStore.currentSeq()
-                print(signed ? "signed and installed key set seq \(seq)" : "the served key set is current; nothing signed")
-            } catch {
-                throw CommandFailure.failed("\(error)")
+            let (signed, seq) = try await store.withServices(rootKey: rootKey) { services in
+                let signed = try await services.publisher.refreshIfNeeded(now: store.time, actor: store.auditActor)
+                return (signed, try await services.keyService.overview().keySetSeq)
             }
+            print(signed ? "signed and installed key set seq \(seq)" : "the served key set is current; nothing signed")
         }
     }
 
@@ -160,11 +147,8 @@ struct KeySetCommand: AsyncParsableCommand {
 
         func run() throws {
             let jws = String(decoding: try RootKeyFiles.read(file), as: UTF8.self)
-            do {
-                try store.openStore().install(jws, pinnedRoots: RootKeyFiles.publicKeys(at: rootPublic), now: store.time, actor: store.auditActor)
-            } catch let error as CommandFailure { throw error } catch {
-                throw CommandFailure.failed("\(error)")
-            }
+            let roots = try RootKeyFiles.publicKeys(at: rootPublic)
+            try store.withKeyStore { try $0.install(jws, pinnedRoots: roots, now: store.time, actor: store.auditActor) }
             print("installed")
         }
     }

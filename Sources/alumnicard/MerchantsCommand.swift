@@ -1,8 +1,9 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import IssuerCore
+import IssuerService
 import IssuerStore
-import IssuerStoreSQLite
 
 /// `alumnicard merchants`: the partner merchant directory, from the command line.
 struct MerchantsCommand: AsyncParsableCommand {
@@ -26,16 +27,14 @@ struct MerchantsCommand: AsyncParsableCommand {
         @Flag(help: "Check every row and report, but write nothing.")
         var dryRun = false
 
-        func run() throws {
+        func run() async throws {
             let data = try ImportFile.read(file, limit: MerchantCSV.maximumBytes)
-            let report: MerchantImportReport
-            do {
-                report = try MerchantDirectory(database: try store.openStore().database)
-                    .importCSV(data, now: store.time, actor: store.auditActor, dryRun: dryRun)
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(file): \(error)")
+            let report = try await store.withServices { services in
+                do {
+                    return try await services.merchantDirectory.importCSV(data, actor: store.auditActor, dryRun: dryRun)
+                } catch let error as IssuerError {
+                    throw CommandFailure.failed("\(file): \(error.message)")
+                }
             }
             for row in report.rows {
                 print("line \(row.line): \(row.action.rawValue)\(row.merchantID.map { " \($0)" } ?? "")\(row.detail.isEmpty ? "" : ": \(row.detail)")")
@@ -49,13 +48,8 @@ struct MerchantsCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
-            let merchants: [Merchant]
-            do { merchants = try MerchantDirectory(database: try store.openStore().database).all() } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(error)")
-            }
+        func run() async throws {
+            let merchants = try await store.withServices { try await $0.merchantDirectory.all() }
             for merchant in merchants {
                 print("\(merchant.id)\t\(merchant.category)\t\(merchant.validFrom)…\(merchant.validUntil)\t\(merchant.nameChinese) / \(merchant.nameEnglish)")
             }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Clocks
-import CLISupport
 import CardKeys
+import CLISupport
+import Clocks
 import DaemonSupport
 import Foundation
 import Hummingbird

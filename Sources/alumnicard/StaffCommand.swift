@@ -4,7 +4,6 @@ import Foundation
 import IssuerCore
 import IssuerService
 import IssuerStore
-import IssuerStoreSQLite
 
 /// `alumnicard staff`: the staff console's accounts.
 struct StaffCommand: AsyncParsableCommand {
@@ -32,7 +31,7 @@ struct StaffCommand: AsyncParsableCommand {
         @Flag(help: "Read the password as one line from standard input instead of making one.")
         var passwordStdin = false
 
-        func run() throws {
+        func run() async throws {
             guard let parsed = AdminRole(rawValue: role) else { throw CommandFailure.usage("--role is auditor, reviewer, operator or admin") }
             let password: String
             if passwordStdin {
@@ -43,17 +42,10 @@ struct StaffCommand: AsyncParsableCommand {
                 password = StaffCommand.newPassword()
             }
             let configuration = try store.configuration()
-            do {
-                let (keys, _) = try store.openAccounts()
-                let hash = PasswordHasher(cost: configuration.bcryptCost).hash(password)
-                _ = try StaffStore(database: keys.database, kek: keys.kek).create(name: name, displayName: displayName ?? name, role: parsed, passwordHash: hash,
-                                                                                  now: store.time, actor: store.auditActor)
-            } catch let error as CommandFailure {
-                throw error
-            } catch {
-                throw CommandFailure.failed("\(error)")
+            let created = try await store.withServices { services in
+                try await services.staffAdministration.createStaff(name: name, displayName: displayName, role: parsed, password: password, actor: store.auditActor)
             }
-            print("staff \(StaffMember.normalizedName(name) ?? name) (\(parsed.rawValue)) created")
+            print("staff \(created) (\(parsed.rawValue)) created")
             if !passwordStdin { print("password (shown once): \(password)") }
             print("at the first sign-in to \(configuration.baseURL)/staff/login, the console shows a QR code for an authenticator app")
         }
@@ -70,12 +62,8 @@ struct StaffCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List staff accounts (never passwords or secrets).")
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
-            let members: [StaffMember]
-            do {
-                let (keys, _) = try store.openAccounts()
-                members = try StaffStore(database: keys.database, kek: keys.kek).list()
-            } catch let error as CommandFailure { throw error } catch { throw CommandFailure.failed("\(error)") }
+        func run() async throws {
+            let members = try await store.withServices { try await $0.staffAdministration.staffMembers() }
             if members.isEmpty { print("no staff accounts; `alumnicard staff create NAME --role reviewer` makes one") }
             for member in members {
                 print("\(member.name)  \(member.role.rawValue)  \(member.displayName)  created \(describeTime(member.createdAt))"
@@ -91,11 +79,8 @@ struct StaffCommand: AsyncParsableCommand {
         @Argument(help: "The sign-in name.")
         var name: String
 
-        func run() throws {
-            do {
-                let (keys, _) = try store.openAccounts()
-                try StaffStore(database: keys.database, kek: keys.kek).disable(name: name, now: store.time, actor: store.auditActor)
-            } catch let error as CommandFailure { throw error } catch { throw CommandFailure.failed("\(error)") }
+        func run() async throws {
+            try await store.withServices { try await $0.staffAdministration.disableStaff(name: name, actor: store.auditActor) }
             print("staff \(name) disabled; their sessions were ended")
         }
     }

@@ -1,11 +1,15 @@
 import ArgumentParser
-import CLISupport
 import CardKeys
 import CardToken
+import CLISupport
+import Clocks
+import DaemonSupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
+import Logging
 import SecureFiles
 
 /// Where the issuer's configuration, database and KEK are, shared by the
@@ -56,24 +60,73 @@ struct StoreOptions: ParsableArguments {
         return configuration
     }
 
-    func openStore() throws(CommandFailure) -> KeyStore {
-        let configuration = try configuration()
+    /// The KEK this command uses: `--kek`, `secrets.kek_file`, the systemd
+    /// credential, else /etc/alumnicard/kek.
+    func locateKEK(_ configuration: IssuerConfiguration) throws(CommandFailure) -> KeyEncryptionKey {
         do {
-            let kek = try KeyEncryptionKey.locate(explicitPath: configuration.kekFile, fallbackPath: "/etc/alumnicard/kek", environment: environment)
-            try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
-                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return try KeyStore(database: AppDatabase.open(path: configuration.database), kek: kek, policy: configuration.rotationPolicy)
-        } catch let error as IssuerStoreError {
-            throw .failed(error.message)
+            return try KeyEncryptionKey.locate(explicitPath: configuration.kekFile, fallbackPath: "/etc/alumnicard/kek", environment: environment)
         } catch {
-            throw .failed("cannot create the directory of \(configuration.database): \(error.localizedDescription)")
+            throw .failed(error.message)
         }
     }
 
-    /// The holders-and-cards store of the same database.
-    func openAccounts() throws(CommandFailure) -> (keys: KeyStore, accounts: AccountStore) {
-        let keys = try openStore()
-        return (keys, AccountStore(database: keys.database, kek: keys.kek))
+    /// The composed services on this command's storage (migrated, the KEK
+    /// proven), as the daemon has them but with no server and no background
+    /// loop; the clock reads `--now`. Only `keyset refresh` gives it the
+    /// root key; otherwise the daemon re-signs the key set after a change
+    /// within its refresh interval.
+    func openServices(rootKey: RootSigningKey? = nil) async throws(CommandFailure) -> IssuerServices {
+        let configuration = try configuration()
+        let kek = try locateKEK(configuration)
+        var logger = Logger(label: "alumnicard")
+        logger.logLevel = .warning
+        do {
+            let services = try await IssuerServices.open(configuration: configuration,
+                                                         credentials: IssuerCredentials(kek: kek, rootKey: rootKey, bootstrapAdminTokenHash: nil),
+                                                         clock: IssuerClock { time }, logger: logger)
+            try await services.migrateStorage()
+            return services
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Runs `body` on the services: the one place where a command's
+    /// storage is opened and its failures become the command line's.
+    func withServices<T>(rootKey: RootSigningKey? = nil, _ body: (IssuerServices) async throws -> T) async throws(CommandFailure) -> T {
+        let services = try await openServices(rootKey: rootKey)
+        do { return try await body(services) } catch { throw Self.failure(error) }
+    }
+
+    /// Runs `body` on the key store alone: the key and key-set commands,
+    /// which sign with a root key file and keep the rotation's crash
+    /// failpoint inside its SQLite transaction.
+    func withKeyStore<T>(_ body: (KeyStore) throws -> T) throws(CommandFailure) -> T {
+        let configuration = try configuration()
+        let kek = try locateKEK(configuration)
+        do {
+            try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
+                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let keyStore = try KeyStore(database: AppDatabase.open(path: configuration.database), kek: kek, policy: configuration.rotationPolicy)
+            return try body(keyStore)
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// What a command says when the work fails: a refusal with its code,
+    /// a storage or start-up problem in its own words.
+    static func failure(_ error: any Error) -> CommandFailure {
+        switch error {
+        case let error as CommandFailure: error
+        case let error as IssuerError: .failed("\(error.code): \(error.message)")
+        case let error as APIError: .failed("\(error.code): \(error.message)")
+        case let error as IssuerStoreError: .failed(error.message)
+        case let error as IssuerServiceError: .failed(error.message)
+        case let error as CardKeysError: .failed(error.message)
+        case let error as CocoaError: .failed("cannot create the directory of the database: \(error.localizedDescription)")
+        default: .failed("\(error)")
+        }
     }
 }
 

@@ -9,8 +9,8 @@ import IssuerStore
 import IssuerStoreSQLite
 import NIOCore
 import SecureFiles
-import TestSupport
 import Testing
+import TestSupport
 
 /// alumni-api.md §3, §4 in process: apply, review, first login with the
 /// national ID, the forced password change, and the refusals on the way.

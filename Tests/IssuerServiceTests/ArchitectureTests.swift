@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Testing
+import TestSupport
 
 /// Issue #26: the layers stay apart. A source scan, so a stray import is
 /// caught by the test suite rather than by the next reader.

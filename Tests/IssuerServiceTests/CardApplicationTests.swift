@@ -9,8 +9,8 @@ import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
-import TestSupport
 import Testing
+import TestSupport
 
 /// Digital card applications and renewals, fees and payments, the
 /// physical-card rule (alumni-api.md §7), against the real router and database.

@@ -1,14 +1,14 @@
 import AccountRules
-import DaemonSupport
 import CardKeys
 import CardToken
+import DaemonSupport
 import Foundation
 import GRDB
-import NIOCore
 import IssuerCore
 import IssuerService
-import TestSupport
+import NIOCore
 import Testing
+import TestSupport
 
 @Suite("Issuer configuration")
 struct ConfigurationTests {

@@ -1,7 +1,7 @@
 import Foundation
 import IssuerStore
-import TestSupport
 import Testing
+import TestSupport
 
 /// Issue #26: uploaded documents go through the ``DocumentStore``
 /// protocol. Every store it has (today the sealed directory) keeps these

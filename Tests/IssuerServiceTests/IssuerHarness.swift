@@ -1,12 +1,10 @@
-import Clocks
 import AsyncHTTPClient
-import DaemonSupport
 import CardKeys
 import CardToken
+import Clocks
+import DaemonSupport
 import Foundation
 import GRDB
-import NIOCore
-import NIOHTTP1
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -15,9 +13,11 @@ import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
 import Logging
+import NIOCore
+import NIOHTTP1
 import Synchronization
-import TestSupport
 import Testing
+import TestSupport
 
 extension ManualClock {
     var epochClock: EpochClock { EpochClock { [self] in now } }

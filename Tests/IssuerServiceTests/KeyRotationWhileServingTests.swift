@@ -1,16 +1,16 @@
-import TestSupport
 import CardKeys
 import CardToken
 import Foundation
 import GRDB
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
 import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
+import NIOCore
 import Testing
+import TestSupport
 
 @Suite("Key rotation while the daemon serves")
 struct KeyRotationWhileServingTests {

@@ -6,8 +6,8 @@ import HummingbirdTesting
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
-import TestSupport
 import Testing
+import TestSupport
 
 /// The partner merchants' offers (alumni-api.md §8): listing and search in
 /// both languages, staff changes and the all-or-nothing CSV import.

@@ -2,15 +2,15 @@ import CardKeys
 import CardToken
 import Foundation
 import GRDB
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
 import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
-import TestSupport
+import NIOCore
 import Testing
+import TestSupport
 
 @Suite("Health, readiness, metrics and the API description")
 struct OperationsTests {

@@ -6,8 +6,8 @@ import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
 import NIOCore
-import TestSupport
 import Testing
+import TestSupport
 
 /// alumni-api.md §4 (reset), §6 (new graduates), and the mailed first-login code.
 @Suite("Password resets and new graduates")

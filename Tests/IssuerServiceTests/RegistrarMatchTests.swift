@@ -7,8 +7,8 @@ import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
 import NIOCore
-import TestSupport
 import Testing
+import TestSupport
 
 /// Review finding #1 and #2 (2026-12 review 2): a registrar match is a
 /// claim to check. An approval keeps what the registrar provided unless

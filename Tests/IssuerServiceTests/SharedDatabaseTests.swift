@@ -9,12 +9,12 @@ import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
 import Logging
-import SecureFiles
 import NIOCore
 import NIOHTTP1
+import SecureFiles
 import Synchronization
-import TestSupport
 import Testing
+import TestSupport
 
 /// The issuer sharing its database file with other processes and
 /// instances (review #2 and #10): a held write lock slows writes, never

@@ -11,8 +11,8 @@ import IssuerStoreSQLite
 import Logging
 import NIOCore
 import Synchronization
-import TestSupport
 import Testing
+import TestSupport
 
 /// Issue #26: a database written before the storage was reshaped opens
 /// without a migration and serves its holders, cards, sessions and keys.

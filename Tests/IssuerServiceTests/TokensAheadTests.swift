@@ -7,8 +7,8 @@ import HummingbirdTesting
 import IssuerCore
 import IssuerService
 import IssuerStore
-import TestSupport
 import Testing
+import TestSupport
 
 /// A day of tokens for a phone without signal (alumni-api.md §9), and the
 /// revocation that must still reach them.

@@ -1,6 +1,6 @@
-import Clocks
 import CardKeys
 import CardToken
+import Clocks
 import Crypto
 import DaemonSupport
 import Foundation

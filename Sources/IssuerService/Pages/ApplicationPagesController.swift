@@ -1,5 +1,5 @@
-import Clocks
 import AccountRules
+import Clocks
 import DaemonSupport
 import FormEncoding
 import Foundation

@@ -1,6 +1,6 @@
-import Clocks
 import AccountRules
 import CardToken
+import Clocks
 import DaemonSupport
 import FormEncoding
 import Foundation

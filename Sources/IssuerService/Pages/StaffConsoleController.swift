@@ -1,7 +1,7 @@
-import Clocks
 import AccountRules
 import CardKeys
 import CardToken
+import Clocks
 import DaemonSupport
 import FormEncoding
 import Foundation
