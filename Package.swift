@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CardKeys", targets: ["CardKeys"]),
         .library(name: "IssuerStore", targets: ["IssuerStore"]),
         .library(name: "IssuerStoreSQLite", targets: ["IssuerStoreSQLite"]),
+        .library(name: "IssuerStorePostgres", targets: ["IssuerStorePostgres"]),
         .library(name: "IssuerCore", targets: ["IssuerCore"]),
         .library(name: "IssuerService", targets: ["IssuerService"]),
         .library(name: "VerifierService", targets: ["VerifierService"]),
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // AC1 tokens: Base45, strict CBOR, COSE, claims, issuing and verifying. Pure.
@@ -76,6 +78,20 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The repositories on PostgreSQL (postgres-nio): frozen migrations
+        // under an advisory lock, row locks where a write reads first, the
+        // client run as a service. For several issuer instances on one database.
+        .target(
+            name: "IssuerStorePostgres",
+            dependencies: [
+                "IssuerStore", "CardKeys", "CardToken", "AccountRules",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -318,11 +334,12 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
+                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,18 +9,12 @@ public struct AdminTokenStore: Sendable {
 
     public init(database: AppDatabase) { self.database = database }
 
-    /// How often the last-use time is written: a write per admin request
-    /// would contend with everything else for the write lock.
-    static let lastUseResolution: Int64 = 60
 
     /// Makes a token for `name`, valid for `lifetime` seconds (nil: until
     /// revoked), and returns it; it is shown once and only its hash is kept.
     public func create(name: String, role: AdminRole, lifetime: Int64? = nil, now: Int64, actor: String) throws(IssuerStoreError) -> String {
-        if let lifetime, lifetime <= 0 { throw IssuerStoreError(.invalidChange, "a token's lifetime must be positive") }
-        let expiresAt = lifetime.map { now.addingReportingOverflow($0).overflow ? Int64.max : now + $0 }
-        guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
-            throw IssuerStoreError(.invalidChange, "a token name is 1–64 letters, digits, '-', '_', '.' or '@'")
-        }
+        let expiresAt = try StaffRules.tokenExpiry(lifetime: lifetime, now: now)
+        let name = try StaffRules.tokenName(name)
         let token = BearerToken.generate(prefix: BearerToken.adminPrefix)
         try database.write { db in
             if try AdminTokenRecord.fetchOne(db, key: name) != nil {
@@ -39,10 +33,9 @@ public struct AdminTokenStore: Sendable {
     public func lookup(_ token: String, now: Int64) throws(IssuerStoreError) -> (name: String, role: AdminRole, noteUse: Bool)? {
         let hash = Data(BearerToken.digest(token))
         let record = try database.read { db in try AdminTokenRecord.filter(Column("token_hash") == hash).fetchOne(db) }
-        guard let record, record.revokedAt == nil, let role = AdminRole(rawValue: record.role) else { return nil }
-        if let expiresAt = record.expiresAt, now > expiresAt { return nil }
-        let stale = record.lastUsedAt.map { now - $0 >= Self.lastUseResolution || now < $0 } ?? true
-        return (record.name, role, stale)
+        guard let record, let role = AdminRole(rawValue: record.role) else { return nil }
+        let state = StaffRules.liveToken(revokedAt: record.revokedAt, expiresAt: record.expiresAt, lastUsedAt: record.lastUsedAt, now: now)
+        return state.live ? (record.name, role, state.noteUse) : nil
     }
 
     /// Records that the token `name` was used at `now`.

@@ -27,13 +27,11 @@ public struct MailOutbox: Sendable {
     /// counted by a keyed hash.
     @discardableResult
     func enqueue(_ mail: OutgoingMail, now: Int64, notBefore: Int64? = nil, db: Database) throws -> Bool {
-        let key = "mail:" + seal.emailIndex(mail.recipient).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let key = OutboxRules.recipientKey(mail.recipient, seal: seal)
         let counters = RateCounters(database: database)
-        var within = try counters.add(Self.perRecipient, key: key, now: now, db: db) <= Self.dailyLimitPerRecipient
-        if Self.oncePerDay.contains(mail.kind) {
-            within = try counters.add(RateCounters.Scope("mail_" + mail.kind, window: 86_400), key: key, now: now, db: db) <= 1 && within
-        }
-        guard within else { return false }
+        let recipientCount = try counters.add(OutboxRules.perRecipient, key: key, now: now, db: db)
+        let kindCount = try OutboxRules.oncePerDayScope(mail.kind).map { try counters.add($0, key: key, now: now, db: db) }
+        guard OutboxRules.mayQueue(recipientCount: recipientCount, kindCount: kindCount) else { return false }
         let due = max(now, notBefore ?? now)
         try db.execute(sql: """
             INSERT INTO mail_outbox (kind, created_at, sealed_recipient, sealed_message, next_attempt_at) VALUES (?, ?, ?, ?, ?)
@@ -42,11 +40,8 @@ public struct MailOutbox: Sendable {
         return true
     }
 
-    /// Mails one address may be sent in a day (UTC), whatever their kind.
-    public static let dailyLimitPerRecipient = 20
-    /// Notices to an address on file that a stranger's request triggers: once a day is enough to warn.
-    public static let oncePerDay: Set<String> = ["application_identity_known"]
-    static let perRecipient = RateCounters.Scope("mail_recipient", window: 86_400)
+    /// Mails one address may be sent in a day (``OutboxRules``).
+    public static let dailyLimitPerRecipient = OutboxRules.dailyLimitPerRecipient
 
     /// Queues messages on their own (tests, resends).
     public func enqueue(_ mails: [OutgoingMail], now: Int64) throws(IssuerStoreError) {
@@ -71,7 +66,7 @@ public struct MailOutbox: Sendable {
 
     /// Records one delivery attempt and its outcome.
     public func record(id: Int64, outcome: Outcome, detail: String, retryAt: Int64?, now: Int64) throws(IssuerStoreError) {
-        let detail = String(detail.prefix(500))
+        let detail = String(detail.prefix(OutboxRules.maximumDetail))
         try database.write { db in
             try db.execute(sql: "INSERT INTO mail_attempt (mail_id, at, outcome, detail) VALUES (?, ?, ?, ?)",
                            arguments: [id, now, outcome.rawValue, detail])

@@ -16,24 +16,13 @@ public struct StaffStore: Sendable {
     }
 
 
-    static func sealContext(_ name: String) -> [UInt8] { Array("staff totp|\(name)".utf8) }
-
-    /// A new random TOTP secret: 20 random bytes as base64url text (StaffSecondFactor keys HMAC with the text's bytes).
-    static func newSecret() -> String {
-        Data(SymmetricKey(size: .init(bitCount: 160)).withUnsafeBytes { Array($0) }).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    static func sealContext(_ name: String) -> [UInt8] { StaffRules.totpSealContext(name) }
 
     /// Makes a staff member; the answer is their TOTP secret, shown once for enrolment.
     public func create(name text: String, displayName: String, role: AdminRole, passwordHash: String, now: Int64, actor: String) throws(IssuerStoreError) -> String {
-        guard let name = StaffMember.normalizedName(text) else {
-            throw IssuerStoreError(.invalidChange, "a staff name is 1–64 of a–z, 0–9, '-', '_', '.' or '@'")
-        }
-        let display = displayName.trimmingCharacters(in: .whitespaces)
-        guard (1...64).contains(display.count), !display.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw IssuerStoreError(.invalidChange, "a display name is 1–64 characters on one line")
-        }
-        let secret = Self.newSecret()
+        let name = try StaffRules.name(text)
+        let display = try StaffRules.displayName(displayName)
+        let secret = StaffRules.newTOTPSecret()
         let sealed = Data(kek.seal(Array(secret.utf8), context: Self.sealContext(name)))
         try database.write { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM staff WHERE name = ?", arguments: [name]) != nil {

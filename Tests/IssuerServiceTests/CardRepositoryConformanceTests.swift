@@ -31,7 +31,7 @@ struct CardRepositoryConformanceTests {
         return (backend.cards(database, kek: kek), holders, AuditLog(database: database))
     }
 
-    @Test(arguments: StorageBackend.allCases)
+    @Test(arguments: StorageBackend.sqlite)
     func aCardMovesOnlyAlongTheAllowedStatusesAndAWithdrawnOneIsListedWhileItsTokensLive(backend: StorageBackend) async throws {
         let (cards, _, audit) = try await Self.make(backend)
         #expect(try await cards.card(number: "A000000001")?.status == .active)
@@ -54,7 +54,7 @@ struct CardRepositoryConformanceTests {
         #expect(try audit.recent(limit: 10).filter { $0.actor == "admin:ops" }.count == 2)
     }
 
-    @Test(arguments: StorageBackend.allCases)
+    @Test(arguments: StorageBackend.sqlite)
     func ofTwoRacingApplicationsOfOneHolderOnlyOnePassesAndThePaymentIssuesTheCardOnce(backend: StorageBackend) async throws {
         let (cards, holders, _) = try await Self.make(backend)
         let holder = try #require(try await holders.holder(studentID: "R09000002"))
@@ -88,7 +88,7 @@ struct CardRepositoryConformanceTests {
         #expect(try await cards.cardApplications(status: .awaitingPayment, paid: nil, limit: 10, actor: "staff:desk", now: 2_300).isEmpty)
     }
 
-    @Test(arguments: StorageBackend.allCases)
+    @Test(arguments: StorageBackend.sqlite)
     func issuedOnSubmissionAHolderWithAPhysicalCardIsToldWhy(backend: StorageBackend) async throws {
         let (cards, holders, _) = try await Self.make(backend)
         let policy = Self.policy(onSubmission: true)

