@@ -12,8 +12,8 @@ public struct KeyStore: Sendable {
     public let kek: KeyEncryptionKey
     public let policy: RotationPolicy
 
-    private static let checkPlaintext = Array("AlumniCard key-encryption key check".utf8)
-    private static let checkContext = Array("kek-check".utf8)
+    private static let checkPlaintext = KeyStorageRules.checkPlaintext
+    private static let checkContext = KeyStorageRules.checkContext
 
     /// Opens the store, proving the KEK is the one this database was made
     /// with (a fresh database adopts it), unless `checkingKEK` is false: a
@@ -41,9 +41,7 @@ public struct KeyStore: Sendable {
         } catch {
             throw IssuerStoreError(.databaseUnavailable, "cannot read the key store: \(error)")
         }
-        guard matches else {
-            throw IssuerStoreError(.kekMismatch, "the key-encryption key does not open this database's keys: it is not the key the database was created with. Point --kek (or the \(KeyEncryptionKey.credentialName) credential) at the right file; the keys cannot be recovered without it")
-        }
+        guard matches else { throw KeyStorageRules.kekMismatch() }
     }
 
     /// The keys as a ring.
@@ -83,7 +81,7 @@ public struct KeyStore: Sendable {
     public func nextKeySetDocument(issuer: String, now: Int64, validity: Int64, revokedCards: [String] = []) throws(IssuerStoreError) -> KeySetDocument {
         try write { db in
             var state = try KeySetStateRecord.fetchOne(db, key: 1)!
-            state.seq = max(state.seq.addingReportingOverflow(1).partialValue, now)
+            state.seq = KeyStorageRules.nextSeq(after: state.seq, now: now)
             try state.update(db)
             do {
                 return try KeySetDocument(ring: Self.loadRing(db, policy: policy), issuer: issuer, seq: UInt64(state.seq),
@@ -108,17 +106,7 @@ public struct KeyStore: Sendable {
     public func install(_ jws: String, pinnedRoots: [RootPublicKey], now: Int64, actor: String) throws(IssuerStoreError) {
         try write { db in
             var state = try KeySetStateRecord.fetchOne(db, key: 1)!
-            let held: KeySetFloor? = state.document.flatMap { current in
-                KeySetVerifier(pinnedRoots: pinnedRoots).verify(current, heldSeq: nil, now: Int64.min + 1).document
-                    .map { KeySetFloor(accepting: current, seq: $0.seq) }
-            }
-            let verdict = KeySetVerifier(pinnedRoots: pinnedRoots).verify(jws, floor: held, now: now)
-            guard verdict.isOK, let document = verdict.document else {
-                throw IssuerStoreError(.keySetRefused, "the key set was refused (\(verdict.reason.rawValue)): \(verdict.detail)")
-            }
-            guard let seq = Int64(exactly: document.seq) else {
-                throw IssuerStoreError(.keySetRefused, "the key set's seq \(document.seq) is larger than this issuer can store (\(Int64.max)); it cannot be one this issuer made")
-            }
+            let (document, seq) = try KeyStorageRules.judgeInstallation(jws, current: state.document, pinnedRoots: pinnedRoots, now: now)
             state.seq = max(state.seq, seq)
             state.document = jws
             state.signedAt = document.iat
@@ -161,7 +149,7 @@ public struct KeyStore: Sendable {
                     guard !changes.isEmpty else { return .rollback }
                     // Retirements and revocations first, so the one-active and
                     // one-standby indexes hold after every statement.
-                    let ordered = ring.keys.sorted { Self.writeOrder($0.state) < Self.writeOrder($1.state) }
+                    let ordered = ring.keys.sorted { KeyStorageRules.writeOrder($0.state) < KeyStorageRules.writeOrder($1.state) }
                     for key in ordered {
                         let kid = key.id.base64URL
                         if var record = records[kid] {
@@ -178,7 +166,7 @@ public struct KeyStore: Sendable {
                         try AuditEvent(at: change.at, actor: actor, action: "key_\(change.kind.rawValue)", subject: change.id.base64URL, detail: change.detail).insert(db)
                     }
                     var state = try KeySetStateRecord.fetchOne(db, key: 1)!
-                    state.seq = max(state.seq.addingReportingOverflow(1).partialValue, now) // the served set is out of date
+                    state.seq = KeyStorageRules.nextSeq(after: state.seq, now: now) // the served set is out of date
                     try state.update(db)
                     beforeCommit?()
                     return .commit
@@ -190,32 +178,12 @@ public struct KeyStore: Sendable {
         }
     }
 
-    private static func writeOrder(_ state: KeyState) -> Int {
-        switch state {
-        case .retiring, .revoked, .removed: 0
-        case .active: 1
-        case .published: 2
-        }
-    }
-
     static func loadRing(_ db: Database, policy: RotationPolicy) throws -> KeyRing {
         KeyRing(keys: try SigningKeyRecord.fetchAll(db).map { try $0.managedKey() }, policy: policy)
     }
 
     func unseal(_ record: SigningKeyRecord) throws(IssuerStoreError) -> SigningKey {
-        guard let secret = kek.open(Array(record.sealedPrivateKey), context: SigningKeyRecord.sealContext(kid: record.kid, alg: record.alg)),
-              let algorithm = CoseAlgorithm(rawValue: record.alg), let id = try? KeyID(base64URL: record.kid) else {
-            throw IssuerStoreError(.corruptKey, "the private key of \(record.kid) does not decrypt under this key-encryption key")
-        }
-        do {
-            let key = algorithm == .edDSA ? try SigningKey(ed25519Seed: secret) : try SigningKey(hmacSecret: secret, algorithm: algorithm, id: id)
-            guard key.id == id else { throw IssuerStoreError(.corruptKey, "the private key stored as \(record.kid) has another kid") }
-            return key
-        } catch let error as IssuerStoreError {
-            throw error
-        } catch {
-            throw IssuerStoreError(.corruptKey, "the private key of \(record.kid) is not valid: \(error)")
-        }
+        try KeyStorageRules.unseal(record.sealedPrivateKey, kid: record.kid, alg: record.alg, kek: kek)
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws(IssuerStoreError) -> T { try database.read(body) }

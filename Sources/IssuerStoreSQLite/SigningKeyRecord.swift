@@ -64,23 +64,13 @@ struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     func managedKey() throws(IssuerStoreError) -> ManagedKey {
-        guard let id = try? KeyID(base64URL: kid), let algorithm = CoseAlgorithm(rawValue: alg), let keyState = KeyState(rawValue: state) else {
-            throw IssuerStoreError(.corruptKey, "the stored key \(kid) has an unreadable kid, alg or state")
-        }
-        var key = ManagedKey(id: id, algorithm: algorithm, publicKey: publicKey.map { Array($0) }, state: keyState, publishedAt: publishedAt,
-                             notBefore: notBefore, notAfter: notAfter, plannedHandoff: plannedHandoff)
-        key.activatedAt = activatedAt
-        key.retiredAt = retiredAt
-        key.revokedAt = revokedAt
-        key.revocationReason = revocationReason
-        key.removedAt = removedAt
-        return key
+        try KeyStorageRules.managedKey(kid: kid, alg: alg, state: state, publicKey: publicKey, publishedAt: publishedAt, notBefore: notBefore,
+                                       notAfter: notAfter, plannedHandoff: plannedHandoff, activatedAt: activatedAt, retiredAt: retiredAt,
+                                       revokedAt: revokedAt, revocationReason: revocationReason, removedAt: removedAt)
     }
 
-    /// What the seal is bound to: the kid and the alg.
-    static func sealContext(kid: String, alg: Int64) -> [UInt8] {
-        Array("alumnicard signing key \(kid) alg \(alg)".utf8)
-    }
+    /// What the seal is bound to (``KeyStorageRules/sealContext(kid:alg:)``).
+    static func sealContext(kid: String, alg: Int64) -> [UInt8] { KeyStorageRules.sealContext(kid: kid, alg: alg) }
 }
 
 /// The single row of `keyset_state`.

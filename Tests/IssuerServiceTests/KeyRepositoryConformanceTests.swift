@@ -11,17 +11,17 @@ struct KeyRepositoryConformanceTests {
     static let kek = KeyEncryptionKey.generate().key
     static let start: Int64 = 1_800_000_000
 
-    static func make(_ backend: StorageBackend) throws -> any KeyRepository {
-        try backend.keys(try backend.database(), kek: kek)
+    static func make(_ backend: StorageBackend) async throws -> any KeyRepository {
+        try await backend.store().keys(kek: kek)
     }
 
     static func code(_ body: () async throws -> Void) async -> IssuerStoreError.Code? {
         do { try await body(); return nil } catch let error as IssuerStoreError { return error.code } catch { return nil }
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func ofTwoRacingDueRotationsOneMakesTheKeysAndTheySignAndVerify(backend: StorageBackend) async throws {
-        let keys = try Self.make(backend)
+        let keys = try await Self.make(backend)
         #expect(try await keys.ring().keys.isEmpty)
         let changes = try await withThrowingTaskGroup(of: [KeyChange].self) { group in
             for _ in 0..<2 { group.addTask { try await keys.rotate(now: Self.start, force: false, ifDue: true, actor: "daemon", algorithm: .edDSA) } }
@@ -42,9 +42,9 @@ struct KeyRepositoryConformanceTests {
         #expect(try await keys.verificationKeys()[active.id] != nil)
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aRevokedKeyNoLongerVerifiesAndAnUnknownOneIsRefused(backend: StorageBackend) async throws {
-        let keys = try Self.make(backend)
+        let keys = try await Self.make(backend)
         _ = try await keys.rotate(now: Self.start, force: true, ifDue: false, actor: "admin:ops", algorithm: .edDSA)
         let active = try #require(try await keys.ring().active)
         #expect(await Self.code { _ = try await keys.revoke(try KeyID(base64URL: "AAAAAAAAAAA"), reason: "x", now: Self.start, actor: "admin:ops") }
@@ -55,9 +55,9 @@ struct KeyRepositoryConformanceTests {
         #expect(await Self.code { _ = try await keys.revoke(active.id, reason: "again", now: Self.start + 20, actor: "admin:ops") } == .keyChangeRefused)
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func eachSignedKeySetCarriesTheNextSeqAndVerifiesUnderTheRoot(backend: StorageBackend) async throws {
-        let keys = try Self.make(backend)
+        let keys = try await Self.make(backend)
         let root = RootSigningKey.generate(), other = RootSigningKey.generate()
         _ = try await keys.rotate(now: Self.start, force: true, ifDue: false, actor: "admin:ops", algorithm: .edDSA)
         #expect(try await keys.currentKeySet() == nil)
@@ -70,7 +70,7 @@ struct KeyRepositoryConformanceTests {
         let verdict = KeySetVerifier(pinnedRoots: [root.publicKey]).verify(second, heldSeq: seq - 1, now: Self.start + 60)
         #expect(verdict.isOK && verdict.document?.seq == seq && verdict.document?.revokedCards == ["A000000001"])
         // A set signed by a root that is not pinned is refused and changes nothing.
-        let elsewhere = try Self.make(backend)
+        let elsewhere = try await Self.make(backend)
         _ = try await elsewhere.rotate(now: Self.start, force: true, ifDue: false, actor: "test", algorithm: .edDSA)
         let foreign = try await elsewhere.signKeySet(root: other, issuer: "https://alumni.example.org", now: Self.start, validity: 86_400,
                                                              revokedCards: [], actor: "test")

@@ -82,4 +82,17 @@ struct PostgresStorageTests {
         #expect(throws: (any Error).self) { try server.psql("INSERT INTO merchant VALUES ('x', '', '', '', '', NULL, NULL, '', '', 20270101, 20260101, '', 0, 0)", database: name) }
         #expect(throws: (any Error).self) { try server.psql("INSERT INTO staff (name, display_name, role, password_hash, totp_secret, created_at) VALUES ('Upper', 'x', 'admin', 'h', ''::bytea, 0)", database: name) }
     }
+
+    @Test func anotherKEKIsRefusedAndTheDatabasesOwnAccepted() async throws {
+        let storage = try await StorageBackend.postgresStorage()
+        let kek = KeyEncryptionKey.generate().key
+        try await PostgresKeyRepository(storage: storage, kek: kek).checkKEK()
+        try await PostgresKeyRepository(storage: storage, kek: kek).checkKEK()
+        do {
+            try await PostgresKeyRepository(storage: storage, kek: KeyEncryptionKey.generate().key).checkKEK()
+            Issue.record("another KEK was accepted")
+        } catch let error as IssuerStoreError {
+            #expect(error.code == .kekMismatch)
+        }
+    }
 }

@@ -130,6 +130,17 @@ enum TestStore {
         }
     }
 
+    /// The key repository, its KEK checked (a fresh database adopts it).
+    func keys(kek: KeyEncryptionKey) async throws -> any KeyRepository {
+        switch self {
+        case .sqlite(let database): return SQLiteKeyRepository(keyStore: try KeyStore(database: database, kek: kek), threads: DatabaseThreads())
+        case .postgres(let storage):
+            let keys = PostgresKeyRepository(storage: storage, kek: kek)
+            try await keys.checkKEK()
+            return keys
+        }
+    }
+
     func loginGuard(limits: LockoutRules.Limits, kek: KeyEncryptionKey) -> any LoginGuardRepository {
         switch self {
         case .sqlite(let database): SQLiteLoginGuard(database: database, limits: limits, kek: kek, threads: DatabaseThreads())
