@@ -16,7 +16,7 @@ struct KeySetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyset",
         abstract: "Export, sign, install and verify the root-signed key set merchants trust.",
-        subcommands: [Export.self, Refresh.self, Sign.self, Install.self, Verify.self]
+        subcommands: [Export.self, Refresh.self, Sign.self, Install.self, Publish.self, Verify.self]
     )
 
     struct Export: AsyncParsableCommand {
@@ -150,6 +150,42 @@ struct KeySetCommand: AsyncParsableCommand {
             let roots = try RootKeyFiles.publicKeys(at: rootPublic)
             try store.withKeyStore { try $0.install(jws, pinnedRoots: roots, now: store.time, actor: store.auditActor) }
             print("installed")
+        }
+    }
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the served key set and its JWK Set as static files, for any web server or CDN.",
+            discussion: """
+                Writes DIR/.well-known/alumni-card/keyset.jws and DIR/.well-known/jwks.json, the paths the daemon serves, each \
+                replaced atomically (mode 0644: they are public). Serve DIR with Config/nginx/keyset-static.conf (ETag, content \
+                types, cache headers) and point verifiers' issuer.keyset_url at it. The files are the key set the database holds \
+                now: run it after every `keyset refresh`, `export --root` or `install` (docs/scale-out.md).
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "The directory to write under (the web server's root).")
+        var out: String
+
+        func run() throws {
+            let jws = try store.withKeyStore { try $0.currentKeySet() }
+            guard let jws, let published = KeySetPublisher.publish(jws) else {
+                throw CommandFailure.failed("no key set has been signed or installed yet: run `alumnicard keyset export --root FILE` or `keyset install` first")
+            }
+            let wellKnown = (out as NSString).appendingPathComponent(".well-known")
+            let keySetDirectory = (wellKnown as NSString).appendingPathComponent("alumni-card")
+            do {
+                try FileManager.default.createDirectory(atPath: keySetDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                // The JWK Set first: a verifier reading the JWS never finds a set older than the JWKS beside it.
+                try SecureFile.write(Data(published.jwks), to: (wellKnown as NSString).appendingPathComponent("jwks.json"), mode: 0o644, replacing: true)
+                try SecureFile.write(Data(jws.utf8), to: (keySetDirectory as NSString).appendingPathComponent("keyset.jws"), mode: 0o644, replacing: true)
+            } catch let error as SecureFileError {
+                throw CommandFailure.failed(error.message)
+            } catch {
+                throw CommandFailure.failed("cannot create \(keySetDirectory): \(error.localizedDescription)")
+            }
+            print("published key set seq \(published.document.seq) (expires \(describeTime(published.document.exp))) under \(out)")
         }
     }
 
