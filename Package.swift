@@ -114,9 +114,10 @@ let package = Package(
         ),
         // The alumni centre's rules (pure): identity numbers, mobile numbers,
         // password policy, the office calendar, the proof-of-work check.
+        // Its days are CardToken's CardDate (one calendar-day type).
         .target(
             name: "AccountRules",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CardToken", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Resources/README.md", "Resources/common-passwords.LICENSE"],
             resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings

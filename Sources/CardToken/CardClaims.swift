@@ -29,7 +29,7 @@ public struct CardClaims: Hashable, Sendable {
         extraCardEntries: [CBORMapEntry] = []
     ) {
         self.init(
-            cardNumber: cardNumber, holderName: holderName, validThrough: validThrough.yyyymmdd,
+            cardNumber: cardNumber, holderName: holderName, validThrough: UInt64(validThrough.yyyymmdd),
             issuedAt: issuedAt, expiresAt: expiresAt, tokenID: tokenID, extraCardEntries: extraCardEntries
         )
     }

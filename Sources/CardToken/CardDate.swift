@@ -1,7 +1,12 @@
 import Foundation
 
-/// A calendar date as AC1 writes a card's valid-through: the integer
-/// YYYYMMDD (ac1-token.md §3).
+/// A day on the proleptic Gregorian calendar, without a time or a zone:
+/// the one calendar-day type of the code base. AC1 writes a card's
+/// valid-through as its integer YYYYMMDD (ac1-token.md §3); the centre's
+/// rules call it `CalendarDay` (AccountRules) and add what they need
+/// (parsing typed dates, adding days and months). Arithmetic goes through
+/// the day number (days since 1970-01-01), with the civil-from-days
+/// conversion that needs no tables.
 public struct CardDate: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let year: Int
     public let month: Int
@@ -18,13 +23,47 @@ public struct CardDate: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.day = day
     }
 
-    /// A date from its YYYYMMDD integer.
+    /// A date from its YYYYMMDD integer, as the card map carries it.
     public init(yyyymmdd value: UInt64) throws(CardTokenError) {
         guard value <= 99_999_999 else {
             throw CardTokenError(.invalidClaimValue, "\(value) is not a YYYYMMDD date")
         }
         try self.init(year: Int(value / 10_000), month: Int(value / 100 % 100), day: Int(value % 100))
     }
+
+    /// A date from its YYYYMMDD number, as the databases keep dates.
+    public init(yyyymmdd value: Int) throws(CardTokenError) {
+        guard (0...99_999_999).contains(value) else {
+            throw CardTokenError(.invalidClaimValue, "\(value) is not a YYYYMMDD date")
+        }
+        try self.init(yyyymmdd: UInt64(value))
+    }
+
+    /// The day `dayNumber` days after 1970-01-01.
+    public init(dayNumber: Int) throws(CardTokenError) {
+        guard abs(dayNumber) <= 4_000_000 else { throw CardTokenError(.invalidClaimValue, "day \(dayNumber) is out of range") }
+        let (year, month, day) = Self.civilDate(daysSinceEpoch: Int64(dayNumber))
+        try self.init(year: Int(year), month: Int(month), day: Int(day))
+    }
+
+    /// Days since 1970-01-01 (negative before), after Howard Hinnant's
+    /// `days_from_civil`.
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// 1 Monday … 7 Sunday (ISO 8601). 1970-01-01 was a Thursday.
+    public var isoWeekday: Int {
+        let offset = (dayNumber + 3) % 7
+        return (offset < 0 ? offset + 7 : offset) + 1
+    }
+
+    public var isWeekend: Bool { isoWeekday >= 6 }
 
     /// A date from `YYYY-MM-DD` (ISO 8601's extended calendar date).
     public init(iso8601 text: String) throws(CardTokenError) {
@@ -37,8 +76,8 @@ public struct CardDate: Hashable, Sendable, Comparable, CustomStringConvertible 
         try self.init(year: year, month: month, day: day)
     }
 
-    /// The date's YYYYMMDD integer, as the card map carries it.
-    public var yyyymmdd: UInt64 { UInt64(year * 10_000 + month * 100 + day) }
+    /// The date's YYYYMMDD number (the card map carries it unsigned).
+    public var yyyymmdd: Int { year * 10_000 + month * 100 + day }
 
     /// `YYYY-MM-DD`.
     public var description: String {
@@ -47,6 +86,9 @@ public struct CardDate: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 
     public static func < (lhs: CardDate, rhs: CardDate) -> Bool { lhs.yyyymmdd < rhs.yyyymmdd }
+
+    /// The days of `month` in `year`.
+    public static func days(inMonth month: Int, year: Int) -> Int { daysIn(month: month, year: year) }
 
     /// The date at `epochSeconds` in `timeZone`, as YYYYMMDD. Pure arithmetic
     /// once the zone's offset is known, so it is cheap enough for every verify.

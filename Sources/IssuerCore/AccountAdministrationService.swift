@@ -96,7 +96,7 @@ package struct AccountAdministrationService: Sendable {
         return AccountReadyMail(compose: { studentID, name, email in
             composer.compose(kind: "account_ready", to: email, now: clock.now()) { $0.accountReady(name, studentID, composer.loginURL) }
         }, opensAt: { diploma in
-            guard let diploma, let day = try? CalendarDay(yyyymmdd: Int(diploma.yyyymmdd)), let opens = try? day.adding(days: 2) else { return 0 }
+            guard let diploma, let opens = try? diploma.adding(days: 2) else { return 0 }
             return calendar.start(of: opens)
         })
     }

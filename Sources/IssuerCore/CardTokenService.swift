@@ -99,7 +99,7 @@ public final class CardTokenService: Sendable {
         case .active:
             break
         }
-        if CardDate.hasExpired(validThrough: card.validThrough.yyyymmdd, atEpochSeconds: now, in: timeZone) {
+        if CardDate.hasExpired(validThrough: UInt64(card.validThrough.yyyymmdd), atEpochSeconds: now, in: timeZone) {
             throw IssuerError(.forbidden, code: "card_expired", "card \(card.number) was valid through \(card.validThrough); renew it with the alumni centre")
         }
         return (card, holder.displayName)

@@ -222,8 +222,7 @@ package struct SignInService: Sendable {
     /// A new graduate's account opens two days after the diploma date
     /// (alumni-api.md §6), at midnight in the issuer's time zone.
     package func checkOpened(_ holder: Holder, now: Int64) throws {
-        guard let diploma = holder.diplomaDate, let day = try? CalendarDay(yyyymmdd: Int(diploma.yyyymmdd)),
-              let opens = try? day.adding(days: 2) else { return }
+        guard let diploma = holder.diplomaDate, let opens = try? diploma.adding(days: 2) else { return }
         let calendar = self.calendar
         guard now < calendar.start(of: opens) else { return }
         throw IssuerError(.forbidden, code: "account_not_open", "this account opens on \(opens), two days after the diploma date")

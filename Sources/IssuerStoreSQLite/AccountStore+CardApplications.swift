@@ -168,8 +168,8 @@ extension AccountStore {
         try record.update(db)
         try AuditEvent(at: now, actor: actor, action: renewal ? "card_renewed" : "card_issued", subject: number,
                        detail: "application \(record.id), valid through \(validThrough)").insert(db)
-        if let mail, let holder = try? self.holder(holder), let email = holder.email, let date = try? CardDate(yyyymmdd: UInt64(validThrough.yyyymmdd)),
-           let message = mail.compose(holder.displayName, email, number, date, renewal, record.paidAt == nil ? record.feeAmount : 0) {
+        if let mail, let holder = try? self.holder(holder), let email = holder.email,
+           let message = mail.compose(holder.displayName, email, number, validThrough, renewal, record.paidAt == nil ? record.feeAmount : 0) {
             try outbox.enqueue(message, now: now, db: db)
         }
     }

@@ -67,3 +67,29 @@ import Testing
         #expect(try day("2024-02-29").description == "2024-02-29")
     }
 }
+
+/// Issue #26: one calendar-day type. The centre's days are CardToken's
+/// dates; the rules add reading typed dates within the centre's years.
+@Suite("One calendar-day type")
+struct OneCalendarDayTests {
+    @Test func theCentresDaysAreTheCardsDates() throws {
+        let typed: CalendarDay = try CalendarDay(parsing: "2027-03-01")
+        let wire: CardDate = try CardDate(yyyymmdd: UInt64(20270301))
+        #expect(typed == wire, "one type: no conversion between them")
+        #expect(try typed.adding(days: -1) == CardDate(iso8601: "2027-02-28"))
+        #expect(try CardDate(dayNumber: typed.dayNumber) == typed && typed.isoWeekday == 1, "2027-03-01 is a Monday")
+        #expect(try CardDate(yyyymmdd: 20270301) == typed)
+    }
+
+    @Test func typedDatesKeepTheCentresYearsAndTheWireKeepsItsOwn() throws {
+        #expect(throws: AccountRulesError(.dateInvalid, "")) { try CalendarDay(parsing: "1899-12-31") }
+        #expect(throws: AccountRulesError(.dateInvalid, "")) { try CalendarDay(centreYear: 1899, month: 12, day: 31) }
+        #expect(throws: AccountRulesError(.dateInvalid, "")) { try CalendarDay(parsing: "1900-01-01").adding(days: -1) }
+        #expect(try CardDate(year: 1, month: 1, day: 1).description == "0001-01-01", "the wire format's years are 1–9999")
+        #expect(throws: CardTokenError.self) { try CardDate(year: 10_000, month: 1, day: 1) }
+        // Day numbers and dates agree everywhere the centre counts.
+        for number in stride(from: try CalendarDay(parsing: "1900-01-01").dayNumber, through: try CalendarDay(parsing: "2200-12-31").dayNumber, by: 97) {
+            #expect(try CardDate(dayNumber: number).dayNumber == number)
+        }
+    }
+}
