@@ -49,3 +49,45 @@ import Testing
     }
 }
 
+
+/// Issue #26: the command line calls the same service method as the admin
+/// API, with the same effects: a card suspended from the command line is
+/// audited as the API's suspension is (`card_suspended`, the reason, the
+/// status change), under the command line's actor, and a revoked card is
+/// never reinstated, by either.
+@Suite(.onItsOwnThread) struct CommandLineEffectsTests {
+    let alumnicard = ProjectPaths.builtProduct("alumnicard")
+    let store = ["--database", "issuer.sqlite", "--kek", "kek"]
+
+    func run(_ arguments: [String], input: String = "", in directory: URL) throws -> ExternalTool.Result {
+        try ExternalTool.runCollecting(alumnicard, arguments, input: Data(input.utf8), currentDirectory: directory)
+    }
+
+    /// The audit rows of `action`, read with Python's sqlite3, apart from the issuer's code.
+    func audit(_ action: String, in directory: URL) throws -> [String] {
+        let script = """
+            import sqlite3, sys
+            rows = sqlite3.connect(sys.argv[1]).execute("SELECT actor, subject, detail FROM audit_event WHERE action = ? ORDER BY id", (sys.argv[2],))
+            for actor, subject, detail in rows: print(f"{actor}|{subject}|{detail}")
+            """
+        let result = try ExternalTool.runCollecting(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, directory.appendingPathComponent("issuer.sqlite").path, action])
+        guard result.status == 0 else { throw ExternalTool.Failure(description: result.standardError) }
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
+    @Test func aCardSuspendedFromTheCommandLineIsAuditedAsTheAPIsSuspensionIs() throws {
+        let directory = try ProjectPaths.temporaryDirectory("cli-effects")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["kek", "generate", "--out", "kek"], in: directory).status == 0)
+        let imported = try run(["cards", "import", "-"] + store, input: "student_id,display_name,card_number,valid_through\nB11000001,林一,A000000101,2030-06-30\n",
+                               in: directory)
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let suspended = try run(["cards", "suspend", "A000000101", "--reason", "reported lost", "--actor", "cli:desk-chen"] + store, in: directory)
+        #expect(suspended.status == 0 && suspended.output.contains("card A000000101 is now suspended"), "\(suspended.standardError)")
+        #expect(try audit("card_suspended", in: directory) == ["cli:desk-chen|A000000101|active → suspended: reported lost"])
+        #expect(try run(["cards", "revoke", "A000000101", "--reason", "stolen"] + store, in: directory).status == 0)
+        let reinstated = try run(["cards", "reinstate", "A000000101", "--reason", "found"] + store, in: directory)
+        #expect(reinstated.status == 1 && reinstated.standardError.contains("card_change_refused"), "\(reinstated.standardError)")
+        #expect(try audit("card_reinstated", in: directory).isEmpty)
+    }
+}
