@@ -39,6 +39,41 @@ struct HolderRecord: Codable, Equatable, FetchableRecord, MutablePersistableReco
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    init(id: Int64?, studentID: String, sealedName: Data, sealedEmail: Data?, emailIndex: Data?, status: String, passwordHash: String?,
+         createdAt: Int64, updatedAt: Int64, sealedNationalID: Data? = nil, nationalIDIndex: Data? = nil, sealedMobile: Data? = nil,
+         mobileIndex: Data? = nil, diplomaDate: Int64? = nil, passwordChangeRequired: Bool = false) {
+        self.id = id
+        self.studentID = studentID
+        self.sealedName = sealedName
+        self.sealedEmail = sealedEmail
+        self.emailIndex = emailIndex
+        self.status = status
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.sealedNationalID = sealedNationalID
+        self.nationalIDIndex = nationalIDIndex
+        self.sealedMobile = sealedMobile
+        self.mobileIndex = mobileIndex
+        self.diplomaDate = diplomaDate
+        self.passwordChangeRequired = passwordChangeRequired
+    }
+
+    /// The record of a neutral row, and back.
+    init(_ row: HolderRow) {
+        self.init(id: row.id, studentID: row.studentID, sealedName: row.sealedName, sealedEmail: row.sealedEmail, emailIndex: row.emailIndex,
+                  status: row.status, passwordHash: row.passwordHash, createdAt: row.createdAt, updatedAt: row.updatedAt,
+                  sealedNationalID: row.sealedNationalID, nationalIDIndex: row.nationalIDIndex, sealedMobile: row.sealedMobile,
+                  mobileIndex: row.mobileIndex, diplomaDate: row.diplomaDate, passwordChangeRequired: row.passwordChangeRequired)
+    }
+
+    var row: HolderRow {
+        HolderRow(id: id, studentID: studentID, sealedName: sealedName, sealedEmail: sealedEmail, emailIndex: emailIndex, status: status,
+                  passwordHash: passwordHash, createdAt: createdAt, updatedAt: updatedAt, sealedNationalID: sealedNationalID,
+                  nationalIDIndex: nationalIDIndex, sealedMobile: sealedMobile, mobileIndex: mobileIndex, diplomaDate: diplomaDate,
+                  passwordChangeRequired: passwordChangeRequired)
+    }
 }
 
 struct CardRecord: Codable, Equatable, FetchableRecord, PersistableRecord {
@@ -59,14 +94,27 @@ struct CardRecord: Codable, Equatable, FetchableRecord, PersistableRecord {
         case updatedAt = "updated_at"
     }
 
-    func card() throws(IssuerStoreError) -> Card {
-        guard let number = try? CardNumber(self.number), let status = CardStatus(rawValue: status),
-              validThrough >= 0, let date = try? CardDate(yyyymmdd: UInt64(validThrough)) else {
-            throw IssuerStoreError(.corruptRecord, "the stored card \(self.number) has an unreadable number, status or date")
-        }
-        return Card(number: number, holderID: holderID, status: status, validThrough: date, statusReason: statusReason,
-                    kind: CardKind(rawValue: kind) ?? .digital)
+    init(number: String, holderID: Int64, status: String, validThrough: Int64, statusReason: String?, updatedAt: Int64,
+         kind: String = CardKind.digital.rawValue) {
+        self.number = number
+        self.holderID = holderID
+        self.status = status
+        self.validThrough = validThrough
+        self.statusReason = statusReason
+        self.updatedAt = updatedAt
+        self.kind = kind
     }
+
+    init(_ row: CardRow) {
+        self.init(number: row.number, holderID: row.holderID, status: row.status, validThrough: row.validThrough, statusReason: row.statusReason,
+                  updatedAt: row.updatedAt, kind: row.kind)
+    }
+
+    var row: CardRow {
+        CardRow(number: number, holderID: holderID, status: status, validThrough: validThrough, statusReason: statusReason, updatedAt: updatedAt, kind: kind)
+    }
+
+    func card() throws(IssuerStoreError) -> Card { try row.card() }
 }
 
 struct SessionRecord: Codable, FetchableRecord, PersistableRecord {

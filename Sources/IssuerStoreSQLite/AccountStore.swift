@@ -203,18 +203,6 @@ public struct AccountStore: Sendable {
     // MARK: - Internals
 
     func holder(_ record: HolderRecord) throws(IssuerStoreError) -> Holder {
-        guard let id = record.id, let status = HolderStatus(rawValue: record.status) else {
-            throw IssuerStoreError(.corruptRecord, "the stored holder \(record.studentID) has no id or an unknown status")
-        }
-        return Holder(
-            id: id, studentID: record.studentID,
-            displayName: try seal.open(record.sealedName, field: "name", studentID: record.studentID),
-            email: try record.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: record.studentID) },
-            status: status, passwordHash: record.passwordHash,
-            mobile: try record.sealedMobile.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "mobile", studentID: record.studentID) },
-            diplomaDate: record.diplomaDate.flatMap { $0 >= 0 ? try? CardDate(yyyymmdd: UInt64($0)) : nil },
-            hasNationalID: record.nationalIDIndex != nil,
-            passwordChangeRequired: record.passwordChangeRequired
-        )
+        try record.row.holder(seal: seal)
     }
 }
