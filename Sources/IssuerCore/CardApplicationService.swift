@@ -31,7 +31,7 @@ package struct CardApplicationService: Sendable {
     }
 
     package var policy: CardIssuePolicy {
-        let configuration = self.settings
+        let configuration = settings
         return CardIssuePolicy(
             rules: CardApplicationRules(validityMonths: configuration.cardValidityMonths, renewalWindowMonths: configuration.renewalWindowMonths),
             // The prefix was checked when the configuration was read.
@@ -51,19 +51,19 @@ package struct CardApplicationService: Sendable {
 
     /// Applies for the caller's digital card, after the human check.
     package func submit(holder: Holder, kind: CardApplicationRules.Kind, altcha: String?, logger: Logger) async throws -> CardApplication {
-        let now = self.clock.now()
-        try await self.humanCheck.check(altcha, now: now)
-        let today = self.calendar.day(of: now)
+        let now = clock.now()
+        try await humanCheck.check(altcha, now: now)
+        let today = calendar.day(of: now)
         let application: CardApplication
         do {
-            application = try await self.cards.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now,
+            application = try await cards.submitCardApplication(holderID: holder.id, kind: kind, policy: policy, today: today, now: now,
                                                                          mail: issuedMail)
         } catch let refusal as CardApplicationRules.Refusal {
             throw Self.apiError(refusal)
         }
         if application.status == .issued {
-            self.caches.accountsChanged()
-            self.mailDelivery.wake()
+            caches.accountsChanged()
+            mailDelivery.wake()
         }
         logger.info("card application", metadata: ["application": "\(application.id)", "status": "\(application.status.rawValue)"])
         return application
@@ -71,8 +71,8 @@ package struct CardApplicationService: Sendable {
 
     /// What the holder could apply for now: the kind the rules would accept, or the refusal they would meet.
     package func offer(holder: Holder) async throws -> Result<CardApplicationRules.Kind, IssuerError> {
-        let today = self.calendar.day(of: self.clock.now())
-        return try await self.cards.cardApplicationOffer(holderID: holder.id, rules: policy.rules, today: today).mapError(Self.apiError)
+        let today = calendar.day(of: clock.now())
+        return try await cards.cardApplicationOffer(holderID: holder.id, rules: policy.rules, today: today).mapError(Self.apiError)
     }
 
     /// Records a payment; an application awaiting it is issued.
@@ -87,17 +87,17 @@ package struct CardApplicationService: Sendable {
     }
 
     package func recordPayment(applicationID: String, amount: Int, reference: String, actor: String) async throws -> CardApplication {
-        let now = self.clock.now()
-        let today = self.calendar.day(of: now)
+        let now = clock.now()
+        let today = calendar.day(of: now)
         let application: CardApplication
         do {
-            application = try await self.cards.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
+            application = try await cards.recordCardPayment(applicationID: applicationID, amount: amount, reference: reference, policy: policy,
                                                                      today: today, now: now, actor: actor, mail: issuedMail)
         } catch let error as IssuerStoreError where error.code == .invalidChange {
             throw IssuerError.invalid("invalid_value", field: "amount", error.message)
         }
-        self.caches.accountsChanged()
-        self.mailDelivery.wake()
+        caches.accountsChanged()
+        mailDelivery.wake()
         return application
     }
 

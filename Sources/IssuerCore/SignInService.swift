@@ -82,26 +82,26 @@ package struct SignInService: Sendable {
             throw IssuerError.invalid("national_id_as_login", field: "login",
                                    "that is a national ID: it goes in the password field; sign in with your student ID, e-mail address or mobile number")
         }
-        let now = self.clock.now()
+        let now = clock.now()
         let client = attempt.client
         let holders = self.holders, loginGuard = self.loginGuard
         // The name as typed is never logged or stored: its keyed hash stands for it.
         let spelling = holders.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(spelling.dropFirst(5).prefix(12))", "client": "\(client)"]
-        if case .refused(let retryAfter) = self.throttle.admit(client: client, now: now) {
-            self.metrics.login("throttled")
+        if case .refused(let retryAfter) = throttle.admit(client: client, now: now) {
+            metrics.login("throttled")
             logger.notice("login refused: too many attempts from this client", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
         let holder = try await holders.holder(login: login)
         // Counted by the account when it exists, so every spelling of it shares one count.
         let account = holder.map { "holder:\($0.id)" } ?? spelling
-        switch self.settings.humanCheckLogin {
+        switch settings.humanCheckLogin {
         case .always:
-            try await self.humanCheck.check(attempt.altcha, now: now)
+            try await humanCheck.check(attempt.altcha, now: now)
         case .afterFailures:
             if try await loginGuard.hasRecentFailures(account: account, client: client, now: now) {
-                try await self.humanCheck.check(attempt.altcha, now: now)
+                try await humanCheck.check(attempt.altcha, now: now)
             }
         case .never:
             break
@@ -112,7 +112,7 @@ package struct SignInService: Sendable {
         // another spelling the password is not checked, the time is the
         // same, and the answer is an ordinary failure, counted to that spelling.
         if let retryAfter = try await loginGuard.retryAfter(account: spelling, client: client, now: now) {
-            self.metrics.login("throttled")
+            metrics.login("throttled")
             logger.notice("login refused: this client is locked out of the account", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)
         }
@@ -133,30 +133,30 @@ package struct SignInService: Sendable {
             let keys: Set = account == spelling || accountLocked ? [spelling] : [account, spelling]
             let lockout = try await loginGuard.recordFailure(accounts: keys, client: client, now: now)
             if let holder, holder.firstLoginPending, !accountLocked { try await countFirstLoginGuess(holder, now: now, logger: logger) }
-            self.metrics.login("invalid_credentials")
+            metrics.login("invalid_credentials")
             logger.notice("login failed", metadata: logName)
             if let lockout {
-                self.metrics.login("locked_out")
+                metrics.login("locked_out")
                 logger.warning("login lockout", metadata: logName.merging(["seconds": "\(lockout.seconds)"]) { $1 })
             }
             // The same answer for an unknown account and a wrong password.
             throw IssuerError(.unauthenticated, code: "invalid_credentials", "the login or password is not right")
         }
         guard holder.status == .active else {
-            self.metrics.login("suspended")
+            metrics.login("suspended")
             throw IssuerError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")
         }
         if holder.firstLoginPending {
             try checkOpened(holder, now: now)
-            if self.settings.firstLogin == .nationalIDAndMailCode, !(try await firstLoginEscalated(holder, now: now)) {
+            if settings.firstLogin == .nationalIDAndMailCode, !(try await firstLoginEscalated(holder, now: now)) {
                 try await checkMailCode(holder, attempt.mailCode, account: account, client: client, now: now, logger: logger)
             }
         }
         try await loginGuard.recordSuccess(accounts: [account, spelling], client: client)
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
-        let expires = now + self.settings.sessionLifetime
-        try await self.sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
-        self.metrics.login("ok")
+        let expires = now + settings.sessionLifetime
+        try await sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
+        metrics.login("ok")
         logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)", "first": "\(holder.firstLoginPending)"])
         return Session(token: token, expiresAt: expires, studentID: holder.studentID,
                        passwordChangeRequired: holder.passwordChangeRequired || holder.firstLoginPending)
@@ -167,13 +167,13 @@ package struct SignInService: Sendable {
     /// is already ended.
     package func signOut(sessionToken: String) async throws {
         let hash = BearerToken.digest(sessionToken)
-        try await self.sessionStore.endHolderSession(tokenHash: hash)
-        self.caches.sessions.forget(hash)
+        try await sessionStore.endHolderSession(tokenHash: hash)
+        caches.sessions.forget(hash)
     }
 
     /// Whether today's wrong first-login guesses at this account reached the ceiling.
     package func firstLoginEscalated(_ holder: Holder, now: Int64) async throws -> Bool {
-        try await self.loginGuard.count(Self.firstLoginGuesses, key: String(holder.id), now: now) >= self.settings.firstLoginDailyLimit
+        try await loginGuard.count(Self.firstLoginGuesses, key: String(holder.id), now: now) >= settings.firstLoginDailyLimit
     }
 
     /// Review 2, #7: past `login.first_login_daily_limit` wrong guesses
@@ -193,14 +193,14 @@ package struct SignInService: Sendable {
 
     /// Counts a wrong first-login guess; at the ceiling the address on file is told, once a day.
     package func countFirstLoginGuess(_ holder: Holder, now: Int64, logger: Logger) async throws {
-        let limit = self.settings.firstLoginDailyLimit
+        let limit = settings.firstLoginDailyLimit
         let notice = holder.email.flatMap { email in
-            self.composer.compose(kind: "first_login_guessed", to: email, now: now) { $0.firstLoginGuessed(holder.studentID, limit) }
+            composer.compose(kind: "first_login_guessed", to: email, now: now) { $0.firstLoginGuessed(holder.studentID, limit) }
         }
-        let count = try await self.loginGuard.add(Self.firstLoginGuesses, key: String(holder.id), now: now, notice: notice.map { (limit, $0) })
+        let count = try await loginGuard.add(Self.firstLoginGuesses, key: String(holder.id), now: now, notice: notice.map { (limit, $0) })
         let reached = count == limit
         if reached {
-            self.mailDelivery.wake()
+            mailDelivery.wake()
             logger.warning("first-login guesses reached the daily ceiling; a mailed code is now required", metadata: ["student_id": "\(holder.studentID)"])
         }
     }
@@ -212,7 +212,7 @@ package struct SignInService: Sendable {
         let hasher = self.hasher
         if let holder, holder.firstLoginPending {
             _ = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: nil) }
-            return try await self.holders.nationalIDMatches(holderID: holder.id, candidate: password)
+            return try await holders.nationalIDMatches(holderID: holder.id, candidate: password)
         }
         let hash = holder?.passwordHash
         // bcrypt takes a quarter of a second at cost 12: keep it off the cooperative pool.
@@ -239,17 +239,17 @@ package struct SignInService: Sendable {
         if let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
             if try await holders.consumeFirstLoginCode(holderID: holderID, codeHash: hash, now: now) { return }
-            _ = try await self.loginGuard.recordFailure(accounts: [account], client: client, now: now)
+            _ = try await loginGuard.recordFailure(accounts: [account], client: client, now: now)
             throw IssuerError(.unauthenticated, code: "mail_code_invalid", "the code is wrong or has expired; sign in again for a new one", field: "mail_code")
         }
         if try await !holders.hasFirstLoginCode(holderID: holderID, now: now) {
             let code = String(format: "%06d", Int.random(in: 0...999_999))
             let hash = Array(SHA256.hash(data: Data("\(holderID)|\(code)".utf8)))
-            guard let mail = self.composer.compose(kind: "first_login_code", to: email, now: now, { $0.firstLoginCode(code, 15) }) else {
+            guard let mail = composer.compose(kind: "first_login_code", to: email, now: now, { $0.firstLoginCode(code, 15) }) else {
                 throw IssuerError(.unavailable, code: "mail_unavailable", "the code cannot be mailed just now; try again later")
             }
             try await holders.createFirstLoginCode(holderID: holderID, codeHash: hash, expiresAt: now + 15 * 60, mail: mail, now: now)
-            self.mailDelivery.wake()
+            mailDelivery.wake()
             logger.info("first-login code mailed", metadata: ["student_id": "\(holder.studentID)"])
         }
         throw IssuerError(.forbidden, code: "mail_code_required", "a six-digit code was mailed to the address on file; sign in again with it in mail_code",

@@ -48,26 +48,26 @@ package struct StaffSignInService: Sendable {
         guard let name = StaffMember.normalizedName(text), (1...1_024).contains(password.utf8.count) else {
             throw Self.invalid
         }
-        let now = self.clock.now()
-        if case .refused(let retryAfter) = self.throttle.admit(client: client, now: now) {
+        let now = clock.now()
+        if case .refused(let retryAfter) = throttle.admit(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
         let account = "staff:\(name)", loginGuard = self.loginGuard
         if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
-        let found = try await self.staffRepository.credentials(name: name)
+        let found = try await staffRepository.credentials(name: name)
         let hasher = self.hasher, hash = found?.passwordHash
         let matches = try await NIOThreadPool.singleton.runIfActive { hasher.verify(password, hash: hash) }
         guard matches, let found else {
-            _ = try await self.loginGuard.recordFailure(accounts: [account], client: client, now: now)
+            _ = try await loginGuard.recordFailure(accounts: [account], client: client, now: now)
             logger.notice("staff login failed", metadata: ["staff": "\(name)", "client": "\(client)"])
             throw Self.invalid
         }
         let factor = StaffSecondFactor(secret: found.totpSecret)
         guard found.member.enrolled else {
             return .enrolmentNeeded(ticket: ticket(name: name, now: now), member: found.member,
-                                    enrolmentURI: factor.enrolmentURI(name: name, issuer: self.settings.issuerName))
+                                    enrolmentURI: factor.enrolmentURI(name: name, issuer: settings.issuerName))
         }
         try await takeCode(code, factor: factor, credentials: found, enrol: false, account: account, client: client, now: now, logger: logger)
         return try await session(for: found.member, account: account, client: client, now: now, logger: logger)
@@ -75,12 +75,12 @@ package struct StaffSignInService: Sendable {
 
     /// The enrolment page's form: the ticket from the password step and the first code.
     package func enrol(ticket text: String, code: String?, client: String, logger: Logger) async throws -> Outcome {
-        let now = self.clock.now()
+        let now = clock.now()
         guard let name = name(inTicket: text, now: now) else {
             throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         let account = "staff:\(name)"
-        guard let found = try await self.staffRepository.credentials(name: name), !found.member.enrolled else {
+        guard let found = try await staffRepository.credentials(name: name), !found.member.enrolled else {
             throw IssuerError(.unauthenticated, code: "enrolment_expired", "the enrolment page has expired; sign in again with your password")
         }
         try await takeCode(code, factor: StaffSecondFactor(secret: found.totpSecret), credentials: found, enrol: true, account: account, client: client,
@@ -93,30 +93,30 @@ package struct StaffSignInService: Sendable {
                           now: Int64, logger: Logger) async throws {
         let name = credentials.member.name
         if let code, let step = factor.step(for: code, now: now, lastStep: credentials.lastStep),
-           try await self.staffRepository.takeStep(name: name, step: step, enrol: enrol, now: now) {
+           try await staffRepository.takeStep(name: name, step: step, enrol: enrol, now: now) {
             return
         }
-        _ = try await self.loginGuard.recordFailure(accounts: [account], client: client, now: now)
+        _ = try await loginGuard.recordFailure(accounts: [account], client: client, now: now)
         logger.notice("staff login failed: code", metadata: ["staff": "\(name)", "client": "\(client)"])
         // The server's time, so a phone whose clock is off can be told apart from a wrong code.
-        var error = IssuerError(.unauthenticated, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(self.composer.localTime(now))",
+        var error = IssuerError(.unauthenticated, code: "code_invalid", "the six-digit code is wrong, already used or from another time; the server's time is \(composer.localTime(now))",
                              field: "code")
-        error.extra = ["server_time": self.composer.localTime(now)]
+        error.extra = ["server_time": composer.localTime(now)]
         throw error
     }
 
     private func session(for member: StaffMember, account: String, client: String, now: Int64, logger: Logger) async throws -> Outcome {
         let token = BearerToken.generate(prefix: "acst_")
-        let expires = now + self.settings.staffSessionLifetime
-        try await self.loginGuard.recordSuccess(accounts: [account], client: client)
-        try await self.sessionStore.createStaffSession(name: member.name, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
+        let expires = now + settings.staffSessionLifetime
+        try await loginGuard.recordSuccess(accounts: [account], client: client)
+        try await sessionStore.createStaffSession(name: member.name, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
         logger.info("staff login", metadata: ["staff": "\(member.name)", "client": "\(client)"])
         return .signedIn(token: token, expiresAt: expires, member: member)
     }
 
     /// Ends a console session (signing out); an unknown token is already ended.
     package func signOut(sessionToken: String) async throws {
-        try await self.sessionStore.endStaffSession(tokenHash: BearerToken.digest(sessionToken))
+        try await sessionStore.endStaffSession(tokenHash: BearerToken.digest(sessionToken))
     }
 
     package static let invalid = IssuerError(.unauthenticated, code: "invalid_credentials", "the name or password is not right")

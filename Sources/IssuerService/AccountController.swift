@@ -31,11 +31,11 @@ struct AccountController: Sendable {
     }
 
     @Sendable func challenge(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        try JSONBody.response(self.humanCheck.challenge(now: self.clock.now()), headers: [.cacheControl: "no-store"])
+        try JSONBody.response(humanCheck.challenge(now: clock.now()), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func consent(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        try JSONBody.response(self.applications.consent)
+        try JSONBody.response(applications.consent)
     }
 
     struct SubmittedBody: Encodable {
@@ -51,7 +51,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func apply(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let submitted = try await self.applications.submit(request, client: self.clientAddresses.client(of: request, context: context), now: self.clock.now(), logger: context.logger)
+        let submitted = try await applications.submit(request, client: clientAddresses.client(of: request, context: context), now: clock.now(), logger: context.logger)
         return try JSONBody.response(SubmittedBody(applicationID: submitted.id, reviewDue: submitted.reviewDue.description), status: .accepted)
     }
 
@@ -78,11 +78,11 @@ struct AccountController: Sendable {
         guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else {
             throw APIError.badRequest("missing_field", "the status link carries ?token=…")
         }
-        return try JSONBody.response(statusBody(try await self.applications.status(token: token, now: self.clock.now())), headers: [.cacheControl: "no-store"])
+        return try JSONBody.response(statusBody(try await applications.status(token: token, now: clock.now())), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func answer(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let status = try await self.applications.answer(request, client: self.clientAddresses.client(of: request, context: context), now: self.clock.now(), logger: context.logger)
+        let status = try await applications.answer(request, client: clientAddresses.client(of: request, context: context), now: clock.now(), logger: context.logger)
         return try JSONBody.response(statusBody(status))
     }
 
@@ -99,10 +99,10 @@ struct AccountController: Sendable {
     @Sendable func changePassword(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let signedIn = try context.holder()
         let (holder, sessionHash) = (signedIn.holder, signedIn.tokenHash)
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(PasswordChange.self, from: body, allowedKeys: ["current_password", "new_password"])
-        try await self.passwords.change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
-                                                             new: input.newPassword, client: self.clientAddresses.client(of: request, context: context),
+        try await passwords.change(holder: holder, sessionHash: sessionHash, current: input.currentPassword,
+                                                             new: input.newPassword, client: clientAddresses.client(of: request, context: context),
                                                              logger: context.logger)
         return Response(status: .noContent)
     }
@@ -113,9 +113,9 @@ struct AccountController: Sendable {
     }
 
     @Sendable func requestReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(ResetRequest.self, from: body, allowedKeys: ["login", "altcha"])
-        try await self.passwords.requestReset(login: input.login, altcha: input.altcha, logger: context.logger)
+        try await passwords.requestReset(login: input.login, altcha: input.altcha, logger: context.logger)
         return try JSONBody.response(["status": "accepted"], status: .accepted)
     }
 
@@ -130,9 +130,9 @@ struct AccountController: Sendable {
     }
 
     @Sendable func confirmReset(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(ResetConfirmation.self, from: body, allowedKeys: ["token", "new_password"])
-        try await self.passwords.confirmReset(token: input.token, new: input.newPassword, logger: context.logger)
+        try await passwords.confirmReset(token: input.token, new: input.newPassword, logger: context.logger)
         return Response(status: .noContent)
     }
 

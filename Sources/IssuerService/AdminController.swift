@@ -77,7 +77,7 @@ struct AdminController: Sendable {
     }
 
     private func keysResponse(changes: [KeyChange]?) async throws -> Response {
-        let (ring, seq) = try await self.keyService.overview()
+        let (ring, seq) = try await keyService.overview()
         return try JSONBody.response(KeysResponse(keys: ring.keys.map(KeyBody.init), changes: changes.map { $0.map(\.description) },
                                                   keysetSeq: seq))
     }
@@ -93,9 +93,9 @@ struct AdminController: Sendable {
 
     @Sendable func rotateKeys(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let admin = try context.admin()
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = body.readableBytes == 0 ? RotateRequest(ifDue: nil) : try JSONBody.decode(RotateRequest.self, from: body, allowedKeys: ["if_due"])
-        let changes = try await self.keyService.rotate(ifDue: input.ifDue ?? false, actor: admin.actor)
+        let changes = try await keyService.rotate(ifDue: input.ifDue ?? false, actor: admin.actor)
         return try await keysResponse(changes: changes)
     }
 
@@ -108,12 +108,12 @@ struct AdminController: Sendable {
             throw APIError.badRequest("invalid_value", "the kid must be the base64url of 8 bytes (11 characters)")
         }
         let reason = try await reasonField(request)
-        let changes = try await self.keyService.revoke(kid, reason: reason, actor: admin.actor)
+        let changes = try await keyService.revoke(kid, reason: reason, actor: admin.actor)
         return try await keysResponse(changes: changes)
     }
 
     private func reasonField(_ request: Request) async throws -> String {
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let reason = try JSONBody.decode(RevokeRequest.self, from: body, allowedKeys: ["reason"]).reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...500).contains(reason.utf8.count) else {
             throw APIError.badRequest("invalid_value", "reason is required: 1–500 bytes saying why, for the audit log")
@@ -144,7 +144,7 @@ struct AdminController: Sendable {
 
     @Sendable func showCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let number = try context.parameters.require("number")
-        return try JSONBody.response(CardBody(try await self.accountAdministration.card(number: number)))
+        return try JSONBody.response(CardBody(try await accountAdministration.card(number: number)))
     }
 
     @Sendable func changeCard(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -158,7 +158,7 @@ struct AdminController: Sendable {
         default: throw APIError.notFound("the card actions are suspend, revoke and reinstate")
         }
         let reason = try await reasonField(request)
-        let card = try await self.accountAdministration.setStatus(number: number, status: status, reason: reason, actor: admin.actor)
+        let card = try await accountAdministration.setStatus(number: number, status: status, reason: reason, actor: admin.actor)
         return try JSONBody.response(CardBody(card))
     }
 
@@ -170,8 +170,8 @@ struct AdminController: Sendable {
         case "true": dryRun = true
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
-        let body = try await JSONBody.collect(request, limit: self.configuration.importMaxBytes)
-        let report = try await self.accountAdministration.importRegistrar(Data(body.readableBytesView), actor: admin.actor, dryRun: dryRun)
+        let body = try await JSONBody.collect(request, limit: configuration.importMaxBytes)
+        let report = try await accountAdministration.importRegistrar(Data(body.readableBytesView), actor: admin.actor, dryRun: dryRun)
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 
@@ -192,7 +192,7 @@ struct AdminController: Sendable {
             }
             limit = value
         }
-        let events = try await self.auditTrail.recent(limit: limit).map {
+        let events = try await auditTrail.recent(limit: limit).map {
             AuditBody(id: $0.id, at: $0.at, actor: $0.actor, action: $0.action, subject: $0.subject, detail: $0.detail)
         }
         return try JSONBody.response(["events": events])

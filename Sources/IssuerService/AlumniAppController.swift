@@ -62,18 +62,18 @@ struct AlumniAppController: Sendable {
     }
 
     @Sendable func login(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password", "altcha", "mail_code"])
-        let session = try await self.signIn.signIn(
+        let session = try await signIn.signIn(
             .init(login: input.login, password: input.password, altcha: input.altcha, mailCode: input.mailCode,
-                  client: self.clientAddresses.client(of: request, context: context)),
+                  client: clientAddresses.client(of: request, context: context)),
             logger: context.logger)
         return try JSONBody.response(LoginResponse(sessionToken: session.token, expiresAt: session.expiresAt, studentID: session.studentID,
                                                    passwordChangeRequired: session.passwordChangeRequired), status: .created)
     }
 
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        try await self.signIn.signOut(sessionToken: try Authentication.bearerToken(request))
+        try await signIn.signOut(sessionToken: try Authentication.bearerToken(request))
         return Response(status: .noContent)
     }
 
@@ -156,14 +156,14 @@ struct AlumniAppController: Sendable {
 
     private func cardForTokens(_ context: IssuerRequestContext, now: Int64) throws -> (Card, String) {
         let signedIn = try context.holder()
-        return try self.tokens.card(forTokensOf: signedIn.holder, cards: signedIn.cards, now: now)
+        return try tokens.card(forTokensOf: signedIn.holder, cards: signedIn.cards, now: now)
     }
 
     /// The card's offer, or the refusal that says why there is none.
     private func offer(_ context: IssuerRequestContext) async throws -> TokenOffer {
-        let now = self.clock.now()
+        let now = clock.now()
         let (card, name) = try cardForTokens(context, now: now)
-        return try await self.tokens.offer(card: card, holderName: name, now: now)
+        return try await tokens.offer(card: card, holderName: name, now: now)
     }
 
     /// One token of a day ahead (`/v1/card/tokens`); the card page's
@@ -199,19 +199,19 @@ struct AlumniAppController: Sendable {
     /// `GET /v1/card/tokens?windows=N` (alumni-api.md §9): the current
     /// window's token and those of the N − 1 windows after it.
     @Sendable func tokensAhead(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let count = try Self.windowCount(request, limit: self.tokens.maxPrefetchWindows)
-        let now = self.clock.now()
+        let count = try Self.windowCount(request, limit: tokens.maxPrefetchWindows)
+        let now = clock.now()
         let (card, name) = try cardForTokens(context, now: now)
-        let tokens = try await self.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
-        self.metrics.tokenServed(format: "ahead", count: tokens.count)
+        let tokens = try await tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
+        metrics.tokenServed(format: "ahead", count: tokens.count)
         let body = tokens.map { TokenAhead(token: $0.0.token, windowStart: $0.1.start, refreshAt: $0.1.refreshAt, expiresAt: $0.0.expiresAt) }
         return try JSONBody.response(["tokens": body])
     }
 
     @Sendable func token(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let offer = try await offer(context)
-        self.metrics.tokenServed(format: "json")
-        let now = self.clock.now()
+        metrics.tokenServed(format: "json")
+        let now = clock.now()
         return try JSONBody.response(TokenResponse(
             current: TokenBody(offer.current, window: offer.window),
             next: zip(offer.next, offer.nextWindow).map { TokenBody($0, window: $1) },
@@ -234,11 +234,11 @@ struct AlumniAppController: Sendable {
             throw APIError.badRequest("unknown_field", "unknown query parameter \"\(name.prefix(64))\"; allowed: format, scale")
         }
         let offer = try await offer(context)
-        let image = try self.qrImages.image(card: offer.current.cardNumber, token: offer.current.token, variant: "\(format)@\(scale)") {
+        let image = try qrImages.image(card: offer.current.cardNumber, token: offer.current.token, variant: "\(format)@\(scale)") {
             let code = try QRCode.encode(text: offer.current.token, errorCorrection: .medium)
             return format == "png" ? ByteBuffer(bytes: try code.png(moduleSize: scale)) : ByteBuffer(string: code.svg(moduleSize: scale))
         }
-        self.metrics.tokenServed(format: format)
+        metrics.tokenServed(format: format)
         var headers: HTTPFields = [.cacheControl: "no-store", .contentType: format == "png" ? "image/png" : "image/svg+xml"]
         headers[HTTPField.Name("X-Refresh-At")!] = String(offer.window.refreshAt)
         headers[HTTPField.Name("X-Expires-At")!] = String(offer.current.expiresAt)

@@ -81,18 +81,18 @@ struct CardApplicationController: Sendable {
 
     @Sendable func submit(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let holder = try context.holder().holder
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(SubmitRequest.self, from: body, allowedKeys: ["kind", "altcha"])
         guard let kind = CardApplicationRules.Kind(rawValue: input.kind) else {
             throw APIError.invalid("invalid_value", field: "kind", "kind is \"first\" (a first digital card) or \"renewal\"")
         }
-        let application = try await self.cardApplications.submit(holder: holder, kind: kind, altcha: input.altcha, logger: context.logger)
+        let application = try await cardApplications.submit(holder: holder, kind: kind, altcha: input.altcha, logger: context.logger)
         return try JSONBody.response(Body(application, forStaff: false), status: .created)
     }
 
     @Sendable func mine(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let holder = try context.holder().holder
-        let applications = try await self.cardApplications.history(holderID: holder.id)
+        let applications = try await cardApplications.history(holderID: holder.id)
         // The fees and when a card is issued, so the page can show them before the alumnus applies.
         struct Fees: Encodable { let first: Fee; let renewal: Fee }
         struct List: Encodable {
@@ -133,7 +133,7 @@ struct CardApplicationController: Sendable {
             }
             limit = value
         }
-        let applications = try await self.cardApplications.queue(status: status, paid: paid, limit: limit, actor: staff.actor)
+        let applications = try await cardApplications.queue(status: status, paid: paid, limit: limit, actor: staff.actor)
         struct List: Encodable { let applications: [Body] }
         return try JSONBody.response(List(applications: applications.map { Body($0, forStaff: true) }))
     }
@@ -146,7 +146,7 @@ struct CardApplicationController: Sendable {
     @Sendable func recordPayment(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(PaymentRequest.self, from: body, allowedKeys: ["amount", "reference"])
         let reference = input.reference.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...64).contains(reference.utf8.count), !reference.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -155,7 +155,7 @@ struct CardApplicationController: Sendable {
         guard (0...100_000).contains(input.amount) else {
             throw APIError.invalid("invalid_value", field: "amount", "amount is the fee paid in TWD, a whole number from 0 to 100000")
         }
-        let application = try await self.cardApplications
+        let application = try await cardApplications
             .recordPayment(applicationID: id, amount: input.amount, reference: reference, actor: staff.actor)
         return try JSONBody.response(Body(application, forStaff: true))
     }

@@ -105,18 +105,18 @@ struct MerchantController: Sendable {
     }
 
     @Sendable func listed(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let merchants = try await self.merchantDirectory.listed(try Query(request.uri.queryParameters))
+        let merchants = try await merchantDirectory.listed(try Query(request.uri.queryParameters))
         return try JSONBody.response(List(merchants: merchants.map(Body.init)), headers: [.cacheControl: "public, max-age=60"])
     }
 
     @Sendable func all(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let merchants = try await self.merchantDirectory.all()
+        let merchants = try await merchantDirectory.all()
         return try JSONBody.response(List(merchants: merchants.map(Body.init)))
     }
 
     /// The merchant a request describes, each field checked; `id` from the path, the body, or made up.
     private func merchant(_ request: Request, id: String?) async throws -> Merchant {
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(Body.self, from: body, allowedKeys: Body.keys)
         if let id, let given = input.merchantID, given != id {
             throw APIError.invalid("invalid_value", field: "merchant_id", "merchant_id in the body (\(given.prefix(64))) differs from the path's (\(id.prefix(64)))")
@@ -138,21 +138,21 @@ struct MerchantController: Sendable {
     @Sendable func create(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let merchant = try await merchant(request, id: nil)
-        try await self.merchantDirectory.create(merchant, actor: staff.actor)
+        try await merchantDirectory.create(merchant, actor: staff.actor)
         return try JSONBody.response(Body(merchant), status: .created)
     }
 
     @Sendable func replace(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let merchant = try await merchant(request, id: try context.parameters.require("id"))
-        try await self.merchantDirectory.replace(merchant, actor: staff.actor)
+        try await merchantDirectory.replace(merchant, actor: staff.actor)
         return try JSONBody.response(Body(merchant))
     }
 
     @Sendable func delete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try context.parameters.require("id")
-        try await self.merchantDirectory.delete(id: id, actor: staff.actor)
+        try await merchantDirectory.delete(id: id, actor: staff.actor)
         return Response(status: .noContent)
     }
 
@@ -164,8 +164,8 @@ struct MerchantController: Sendable {
         case "true": dryRun = true
         default: throw APIError.badRequest("invalid_value", "dry_run must be true or false")
         }
-        let body = try await JSONBody.collect(request, limit: min(self.configuration.importMaxBytes, MerchantCSV.maximumBytes))
-        let report = try await self.merchantDirectory.importCSV(Data(body.readableBytesView), actor: staff.actor, dryRun: dryRun)
+        let body = try await JSONBody.collect(request, limit: min(configuration.importMaxBytes, MerchantCSV.maximumBytes))
+        let report = try await merchantDirectory.importCSV(Data(body.readableBytesView), actor: staff.actor, dryRun: dryRun)
         return try JSONBody.response(report, status: report.rejected > 0 ? .unprocessableContent : .ok)
     }
 }

@@ -29,7 +29,7 @@ struct OperationsController: Sendable {
 
     /// Ready: the database answers, a key is active and a key set is served.
     @Sendable func ready(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let problems = await self.readiness.problems()
+        let problems = await readiness.problems()
         if problems.isEmpty { return try JSONBody.response(Status(status: "ready")) }
         return try JSONBody.response(Status(status: "not_ready", problems: problems), status: .serviceUnavailable)
     }

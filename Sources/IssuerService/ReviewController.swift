@@ -68,8 +68,8 @@ struct ReviewController: Sendable {
             guard let value = Int(text), (1...500).contains(value) else { throw APIError.badRequest("invalid_value", "limit is 1–500 (default 100)") }
             limit = value
         }
-        let page = try await self.applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
-                                                         actor: staff.actor, now: self.clock.now())
+        let page = try await applications.queue(statuses: [status], after: request.uri.queryParameters["after"].map(String.init), limit: limit,
+                                                         actor: staff.actor, now: clock.now())
         struct Body: Encodable {
             let applications: [Entry]
             let total: Int
@@ -212,14 +212,14 @@ struct ReviewController: Sendable {
 
     @Sendable func show(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let application = try await self.applications.application(id: try applicationID(context), actor: staff.actor, now: self.clock.now())
+        let application = try await applications.application(id: try applicationID(context), actor: staff.actor, now: clock.now())
         return try JSONBody.response(Detail(application), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func revealNationalID(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
         let id = try applicationID(context)
-        let number = try await self.applications.revealNationalID(id: id, actor: staff.actor, now: self.clock.now())
+        let number = try await applications.revealNationalID(id: id, actor: staff.actor, now: clock.now())
         context.logger.notice("national ID revealed to staff", metadata: ["application": "\(id)", "staff": "\(staff.name)"])
         return try JSONBody.response(["national_id": number], headers: [.cacheControl: "no-store"])
     }
@@ -230,7 +230,7 @@ struct ReviewController: Sendable {
             throw APIError.notFound("a document is id_document or photo")
         }
         let id = try applicationID(context)
-        let file = try await self.applications.document(id: id, kind: kind, actor: staff.actor, now: self.clock.now())
+        let file = try await applications.document(id: id, kind: kind, actor: staff.actor, now: clock.now())
         return DocumentResponse.response(file, application: id, kind: kind, inline: false)
     }
 
@@ -255,7 +255,7 @@ struct ReviewController: Sendable {
 
     @Sendable func approve(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(Approval.self, from: body, allowedKeys: ["student_id", "take_from_application"])
         let id = try applicationID(context)
         let take = try Set((input.takeFromApplication ?? []).map { name in
@@ -264,7 +264,7 @@ struct ReviewController: Sendable {
             }
             return field
         })
-        _ = try await self.applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.actor, now: self.clock.now())
+        _ = try await applications.approve(id: id, studentID: input.studentID, take: take, actor: staff.actor, now: clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "approved"))
     }
 
@@ -272,10 +272,10 @@ struct ReviewController: Sendable {
 
     @Sendable func reject(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(Rejection.self, from: body, allowedKeys: ["reason"])
         let id = try applicationID(context)
-        _ = try await self.applications.reject(id: id, reason: input.reason, actor: staff.actor, now: self.clock.now())
+        _ = try await applications.reject(id: id, reason: input.reason, actor: staff.actor, now: clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "rejected"))
     }
 
@@ -283,10 +283,10 @@ struct ReviewController: Sendable {
 
     @Sendable func requestInfo(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: self.configuration.maxBodyBytes)
+        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
         let input = try JSONBody.decode(InformationRequest.self, from: body, allowedKeys: ["message"])
         let id = try applicationID(context)
-        try await self.applications.requestInfo(id: id, message: input.message, actor: staff.actor, now: self.clock.now())
+        try await applications.requestInfo(id: id, message: input.message, actor: staff.actor, now: clock.now())
         return try JSONBody.response(Decided(applicationID: id, status: "needs_info"))
     }
 
@@ -294,7 +294,7 @@ struct ReviewController: Sendable {
     /// registrar's records (``AccountApplicationService/approveRegistrarMatches(actor:now:)``).
     @Sendable func approveMatches(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let staff = try context.admin()
-        let (approved, problems) = try await self.applications.approveRegistrarMatches(actor: staff.actor, now: self.clock.now())
+        let (approved, problems) = try await applications.approveRegistrarMatches(actor: staff.actor, now: clock.now())
         struct Body: Encodable { let approved: [String]; let refused: [String: String] }
         return try JSONBody.response(Body(approved: approved, refused: problems))
     }
@@ -302,7 +302,7 @@ struct ReviewController: Sendable {
     @Sendable func mail(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let status = request.uri.queryParameters["status"].map(String.init) ?? "failed"
         guard ["queued", "sent", "failed"].contains(status) else { throw APIError.badRequest("invalid_value", "status is queued, sent or failed") }
-        let summary = try await self.mailDelivery.summary(status: status, limit: 100)
+        let summary = try await mailDelivery.summary(status: status, limit: 100)
         struct Body: Encodable {
             let queued: Int
             let sent: Int

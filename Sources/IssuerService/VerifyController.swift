@@ -23,13 +23,13 @@ struct VerifyController: Sendable {
 
     @Sendable func verify(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let token = try await VerificationRequest.token(from: request)
-        let now = self.clock.now()
-        var report = try await self.verifier.verify(token, now: now)
-        if let published = await self.publisher.current(now: now) {
+        let now = clock.now()
+        var report = try await verifier.verify(token, now: now)
+        if let published = await publisher.current(now: now) {
             report.keysetSeq = published.document.seq
             report.keysetAgeSeconds = max(0, now - published.document.iat)
         }
-        self.metrics.verification(report.reason)
+        metrics.verification(report.reason)
         return VerificationRequest.response(report)
     }
 }

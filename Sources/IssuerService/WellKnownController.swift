@@ -22,11 +22,11 @@ struct WellKnownController: Sendable {
 
     private var cacheControl: String {
         // At most half the verifiers' refresh interval, so a new set reaches them within one interval.
-        "public, max-age=\(max(30, self.configuration.keySetRefreshInterval / 2))"
+        "public, max-age=\(max(30, configuration.keySetRefreshInterval / 2))"
     }
 
     private func published() async throws -> PublishedKeySet {
-        guard let published = await self.publisher.current(now: self.clock.now()) else {
+        guard let published = await publisher.current(now: clock.now()) else {
             throw APIError(.serviceUnavailable, code: "no_keyset", "no key set has been signed or installed yet; see docs/key-rotation.md")
         }
         return published

@@ -40,7 +40,7 @@ struct AccountPagesController: Sendable {
     /// throws 401, which sends the visitor to the login page.
     func signedIn(_ visit: WebPages.Visit) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8])? {
         guard let token = visit.sessionToken else { return nil }
-        return try await self.authentication.holder(sessionToken: token)
+        return try await authentication.holder(sessionToken: token)
     }
 
     @Sendable func start(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -57,7 +57,7 @@ struct AccountPagesController: Sendable {
         var values = WebPages.errorValues(errors)
         values["csrf"] = pages.csrfToken(visit, sessionHash: nil)
         values["login"] = login
-        values["human_check"] = self.configuration.humanCheckLogin != .never
+        values["human_check"] = configuration.humanCheckLogin != .never
         values["ask_mail_code"] = askMailCode
         if let notice { values["notice"] = notice }
         return values
@@ -82,9 +82,9 @@ struct AccountPagesController: Sendable {
         }
         let session: SignInService.Session
         do {
-            session = try await self.signIn.signIn(
+            session = try await signIn.signIn(
                 .init(login: login, password: password, altcha: fields.nonEmpty("altcha"),
-                      mailCode: fields.nonEmpty("mail_code"), client: self.clientAddresses.client(of: request, context: context)),
+                      mailCode: fields.nonEmpty("mail_code"), client: clientAddresses.client(of: request, context: context)),
                 logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
@@ -95,8 +95,8 @@ struct AccountPagesController: Sendable {
             return response
         }
         // A new session on every login (no fixation); an older one in this browser ends.
-        if let old = visit.sessionToken { try? await self.signIn.signOut(sessionToken: old) }
-        let lifetime = session.expiresAt - self.clock.now()
+        if let old = visit.sessionToken { try? await signIn.signOut(sessionToken: old) }
+        let lifetime = session.expiresAt - clock.now()
         let cookie = pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime)
         let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)
         var response = pages.redirect(session.passwordChangeRequired ? "/password" : "/card", visit, cookies: [cookie, binding])
@@ -110,7 +110,7 @@ struct AccountPagesController: Sendable {
         let fields = try await WebPages.form(request, visit: visit)
         if let token = visit.sessionToken {
             try pages.checkCSRF(fields, visit, sessionHash: BearerToken.digest(token))
-            try await self.signIn.signOut(sessionToken: token)
+            try await signIn.signOut(sessionToken: token)
         }
         var response = pages.redirect("/login?done=logout", visit, cookies: [pages.cookies.clear(pages.cookies.session), pages.cookies.clear(pages.cookies.cardBinding)])
         // The card page's day of tokens and its kept shell go with the session.
@@ -173,9 +173,9 @@ struct AccountPagesController: Sendable {
         }
         let session: SignInService.Session?
         do {
-            session = try await self.passwords.change(
+            session = try await passwords.change(
                 holder: found.holder, sessionHash: found.tokenHash, current: current, new: new,
-                client: self.clientAddresses.client(of: request, context: context), rotateSession: true, logger: context.logger)
+                client: clientAddresses.client(of: request, context: context), rotateSession: true, logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
             return pages.page("password", visit, status: error.status, values: passwordValues(
@@ -185,7 +185,7 @@ struct AccountPagesController: Sendable {
         if let session {
             // A new session for the new password; the old cookie no longer
             // works (the change ended it and emptied the session cache).
-            let lifetime = session.expiresAt - self.clock.now()
+            let lifetime = session.expiresAt - clock.now()
             cookies = [pages.cookies.set(pages.cookies.session, session.token, maxAge: lifetime),
                        CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session.token), maxAge: lifetime)]
         }
@@ -211,7 +211,7 @@ struct AccountPagesController: Sendable {
             return pages.page("reset_request", visit, status: .unprocessableContent, values: values)
         }
         do {
-            try await self.passwords.requestReset(login: login, altcha: fields.nonEmpty("altcha"),
+            try await passwords.requestReset(login: login, altcha: fields.nonEmpty("altcha"),
                                                                        logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
@@ -219,7 +219,7 @@ struct AccountPagesController: Sendable {
             return pages.page("reset_request", visit, status: error.status, values: values)
         }
         values["sent"] = true
-        values["notice"] = visit.catalogue.text("reset_sent", ["minutes": String(self.configuration.resetLifetime / 60)])
+        values["notice"] = visit.catalogue.text("reset_sent", ["minutes": String(configuration.resetLifetime / 60)])
         return pages.page("reset_request", visit, status: .accepted, values: values)
     }
 
@@ -234,7 +234,7 @@ struct AccountPagesController: Sendable {
             return pages.page("reset_confirm", visit, status: .unprocessableContent, values: values)
         }
         do {
-            try await self.passwords.confirmReset(token: token, new: new, logger: context.logger)
+            try await passwords.confirmReset(token: token, new: new, logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
             values.merge(WebPages.errorValues([(error.field, WebPages.text(for: error, visit))])) { $1 }

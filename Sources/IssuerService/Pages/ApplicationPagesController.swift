@@ -36,7 +36,7 @@ struct ApplicationPagesController: Sendable {
 
     @Sendable func form(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
-        let catalogue = visit.catalogue, configuration = self.configuration, consent = self.applications.consent
+        let catalogue = visit.catalogue, configuration = self.configuration, consent = applications.consent
         let rows = (0..<3).map { index -> [String: Any] in
             ["index": index, "first": index == 0, "label": catalogue.text("apply_record_label", ["n": String(index + 1)])]
         }
@@ -55,7 +55,7 @@ struct ApplicationPagesController: Sendable {
         let visit = pages.visit(request)
         let pages = pages
         do {
-            let submitted = try await self.applications.submit(request, client: self.clientAddresses.client(of: request, context: context), now: self.clock.now(), logger: context.logger) { fields in
+            let submitted = try await applications.submit(request, client: clientAddresses.client(of: request, context: context), now: clock.now(), logger: context.logger) { fields in
                 try pages.checkCSRF(FormFields(values: fields), visit, sessionHash: nil)
             }
             let next = "/apply/received?id=\(submitted.id)&due=\(submitted.reviewDue)"
@@ -82,7 +82,7 @@ struct ApplicationPagesController: Sendable {
     }
 
     func statusValues(_ visit: WebPages.Visit, token: String, _ status: ApplicationPublicStatus) -> [String: Any] {
-        let calendar = self.applications.calendar, configuration = self.configuration
+        let calendar = applications.calendar, configuration = self.configuration
         var values: [String: Any] = [
             "csrf": pages.csrfToken(visit, sessionHash: nil), "token": token, "id": status.id,
             "state": visit.catalogue.text("status_\(status.status.rawValue)"), "submitted": calendar.day(of: status.submittedAt).description,
@@ -96,7 +96,7 @@ struct ApplicationPagesController: Sendable {
     @Sendable func status(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let token = request.uri.queryParameters["token"].map(String.init) ?? ""
-        let status = try await self.applications.status(token: token, now: self.clock.now())
+        let status = try await applications.status(token: token, now: clock.now())
         return pages.page("application_status", visit, values: statusValues(visit, token: token, status))
     }
 
@@ -104,7 +104,7 @@ struct ApplicationPagesController: Sendable {
         let visit = pages.visit(request)
         let pages = pages
         // A refusal is shown as a page by PageErrorMiddleware; the files sent with it are already deleted.
-        let answered = try await self.applications.answer(request, client: self.clientAddresses.client(of: request, context: context), now: self.clock.now(), logger: context.logger) { fields in
+        let answered = try await applications.answer(request, client: clientAddresses.client(of: request, context: context), now: clock.now(), logger: context.logger) { fields in
             try pages.checkCSRF(FormFields(values: fields), visit, sessionHash: nil)
         }
         var values = statusValues(visit, token: "", answered)

@@ -65,13 +65,13 @@ struct CardPagesController: Sendable {
 
     func applyValues(_ visit: WebPages.Visit, holder: Holder, csrf: String, errors: [(field: String?, text: String)] = [],
                      notice: String? = nil, issuedNow: Bool = false) async throws -> [String: Any] {
-        let history = try await self.cardApplications.history(holderID: holder.id)
+        let history = try await cardApplications.history(holderID: holder.id)
         let configuration = self.configuration, catalogue = visit.catalogue, calendar = self.calendar
         var values = WebPages.errorValues(errors)
         values["signed_in"] = true
         values["csrf"] = csrf
         // Only what the rules would accept is offered; when nothing would be, the page says why, as information.
-        switch try await self.cardApplications.offer(holder: holder) {
+        switch try await cardApplications.offer(holder: holder) {
         case .success(let offered):
             let fee = offered == .first ? configuration.firstCardFee : configuration.renewalFee
             values["offer"] = ["kind": offered.rawValue, "text": catalogue.text("card_apply_offer", [
@@ -96,7 +96,7 @@ struct CardPagesController: Sendable {
     /// The holder, signed in with the password already changed; else where to send them.
     func cardHolder(_ visit: WebPages.Visit) async throws -> (holder: Holder, cards: [Card], tokenHash: [UInt8])? {
         guard let token = visit.sessionToken else { return nil }
-        return try await self.authentication.cardHolder(sessionToken: token)
+        return try await authentication.cardHolder(sessionToken: token)
     }
 
     @Sendable func applyPage(_ request: Request, context: IssuerRequestContext) async throws -> Response {
@@ -118,7 +118,7 @@ struct CardPagesController: Sendable {
         }
         let application: CardApplication
         do {
-            application = try await self.cardApplications.submit(
+            application = try await cardApplications.submit(
                 holder: found.holder, kind: kind, altcha: fields.nonEmpty("altcha"), logger: context.logger)
         } catch let refusal as any ClientRefusal where refusal.answer.status == .conflict || refusal.answer.status == .forbidden {
             let error = refusal.answer
@@ -168,7 +168,7 @@ struct CardPagesController: Sendable {
         let visit = pages.visit(request)
         guard let session = visit.sessionToken else { return pages.redirect("/login", visit) }
         // Sessions from before the binding existed get it here (it lasts as long as a session can).
-        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session), maxAge: self.configuration.sessionLifetime)
+        let binding = CardPageBinding.cookie(pages.cookies, sessionTokenHash: BearerToken.digest(session), maxAge: configuration.sessionLifetime)
         return pages.page(html: shells[visit.language]!, visit, cookies: [binding], cacheControl: "no-cache")
     }
 
@@ -202,12 +202,12 @@ struct CardPagesController: Sendable {
     @Sendable func tokens(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         guard let session = visit.sessionToken else { throw APIError.unauthorized("no session cookie; log in at /login, then open /card") }
-        let (holder, cards, _) = try await self.authentication.cardHolder(sessionToken: session)
-        let count = try AlumniAppController.windowCount(request, limit: self.tokens.maxPrefetchWindows)
-        let now = self.clock.now()
-        let (card, name) = try self.tokens.card(forTokensOf: holder, cards: cards, now: now)
-        let ahead = try await self.tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
-        self.metrics.tokenServed(format: "page", count: ahead.count)
+        let (holder, cards, _) = try await authentication.cardHolder(sessionToken: session)
+        let count = try AlumniAppController.windowCount(request, limit: tokens.maxPrefetchWindows)
+        let now = clock.now()
+        let (card, name) = try tokens.card(forTokensOf: holder, cards: cards, now: now)
+        let ahead = try await tokens.tokensAhead(card: card, holderName: name, now: now, count: count)
+        metrics.tokenServed(format: "page", count: ahead.count)
         // A day of symbols is a few hundred milliseconds of work: off the cooperative threads.
         let tokens = try await NIOThreadPool.singleton.runIfActive {
             try ahead.map { stored, window in
@@ -217,7 +217,7 @@ struct CardPagesController: Sendable {
             }
         }
         let data = CardData(card: .init(maskedName: HolderNameMasking.mask(name), cardNumber: card.number.rawValue, validThrough: card.validThrough.description),
-                            serverTime: self.clock.preciseNow(), tokens: tokens,
+                            serverTime: clock.preciseNow(), tokens: tokens,
                             binding: CardPageBinding.value(sessionTokenHash: BearerToken.digest(session)))
         return try JSONBody.response(data)
     }

@@ -29,7 +29,7 @@ struct DirectoryPageController: Sendable {
             errors.append((nil, WebPages.text(for: error, visit)))
             query = MerchantController.Query()
         }
-        let listed = try await self.merchantDirectory.listed(query)
+        let listed = try await merchantDirectory.listed(query)
         // The filter offers the categories that have offers today.
         let all = query.category == nil && query.text == nil ? listed : try await self.merchantDirectory.listed(.init(limit: 500))
         let categories = Set(all.map(\.category)).sorted().map { slug -> [String: Any] in

@@ -90,9 +90,9 @@ struct StaffConsoleController: Sendable {
         let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
         let name = fields["name"] ?? ""
         do {
-            let outcome = try await self.staffSignIn.signIn(
+            let outcome = try await staffSignIn.signIn(
                 name: name, password: fields["password"] ?? "", code: fields.nonEmpty("code"),
-                client: self.clientAddresses.client(of: request, context: context), logger: context.logger)
+                client: clientAddresses.client(of: request, context: context), logger: context.logger)
             return try answer(outcome, visit)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer
@@ -106,10 +106,10 @@ struct StaffConsoleController: Sendable {
     @Sendable func enrol(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let fields = try await pages.checkedForm(request, visit, sessionHash: nil)
-        let service = self.staffSignIn
+        let service = staffSignIn
         let ticket = fields["ticket"] ?? ""
         do {
-            return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: self.clientAddresses.client(of: request, context: context),
+            return try answer(try await service.enrol(ticket: ticket, code: fields["code"], client: clientAddresses.client(of: request, context: context),
                                                       logger: context.logger), visit)
         } catch let refusal as any ClientRefusal where refusal.answer.code == "code_invalid" {
             let error = refusal.answer
@@ -122,7 +122,7 @@ struct StaffConsoleController: Sendable {
     func answer(_ outcome: StaffSignInService.Outcome, _ visit: WebPages.Visit) throws -> Response {
         switch outcome {
         case .signedIn(let token, let expiresAt, _):
-            let cookie = pages.cookies.set(pages.cookies.staffSession, token, maxAge: expiresAt - self.clock.now())
+            let cookie = pages.cookies.set(pages.cookies.staffSession, token, maxAge: expiresAt - clock.now())
             return pages.redirect("/staff", visit, cookies: [cookie])
         case .enrolmentNeeded(let ticket, _, let uri):
             return try enrolmentPage(visit, ticket: ticket, uri: uri)
@@ -144,7 +144,7 @@ struct StaffConsoleController: Sendable {
     @Sendable func logout(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         _ = try await checkedForm(request, visit)
-        if let token = visit.staffToken { try await self.staffSignIn.signOut(sessionToken: token) }
+        if let token = visit.staffToken { try await staffSignIn.signOut(sessionToken: token) }
         return pages.redirect("/staff/login", visit, cookies: [pages.cookies.clear(pages.cookies.staffSession)])
     }
 
@@ -153,12 +153,12 @@ struct StaffConsoleController: Sendable {
     @Sendable func queue(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
-        let now = self.clock.now(), calendar = self.applications.calendar, catalogue = visit.catalogue
+        let now = clock.now(), calendar = applications.calendar, catalogue = visit.catalogue
         // The open ones by default; decided ones on request (?status=approved|rejected).
         let wanted = request.uri.queryParameters["status"].flatMap { ApplicationStatus(rawValue: String($0)) }
         let statuses = wanted.map { [$0] } ?? [.pending, .needsInfo]
         let after = request.uri.queryParameters["after"].map(String.init)
-        let page = try await self.applications.queue(statuses: statuses, after: after, limit: 100, actor: signed.actor, now: now)
+        let page = try await applications.queue(statuses: statuses, after: after, limit: 100, actor: signed.actor, now: now)
         let rows = page.entries.map { entry -> [String: Any] in
             let due = entry.reviewDue.flatMap { try? CalendarDay(yyyymmdd: $0) }
             return ["id": entry.id, "name": entry.chineseName, "id_masked": entry.nationalIDMasked,
@@ -181,7 +181,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let id = try context.parameters.require("id")
-        let application = try await self.applications.application(id: id, actor: signed.actor, now: self.clock.now())
+        let application = try await applications.application(id: id, actor: signed.actor, now: clock.now())
         return pages.page("staff_application", visit, values: values(signed, applicationValues(application, visit)))
     }
 
@@ -234,7 +234,7 @@ struct StaffConsoleController: Sendable {
         let signed = try signed(visit, context)
         let id = try context.parameters.require("id")
         guard let kind = DocumentKind(rawValue: try context.parameters.require("kind")) else { throw HTTPError(.notFound) }
-        let file = try await self.applications.document(id: id, kind: kind, actor: signed.actor, now: self.clock.now())
+        let file = try await applications.document(id: id, kind: kind, actor: signed.actor, now: clock.now())
         // Shown by the browser, never run: no script in a PDF may act for this site.
         return DocumentResponse.response(file, application: id, kind: kind, inline: true)
     }
@@ -243,7 +243,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let fields = try await checkedForm(request, visit)
-        let id = try context.parameters.require("id"), now = self.clock.now(), applications = self.applications
+        let id = try context.parameters.require("id"), now = clock.now(), applications = self.applications
         func text(_ name: String) throws -> String {
             guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
                 throw APIError.invalid("missing_field", field: name, "\(name) is required")
@@ -283,9 +283,9 @@ struct StaffConsoleController: Sendable {
                    notice: String? = nil) async throws -> Response {
         let catalogue = visit.catalogue
         // Every fee still owed: awaiting payment, or issued at once (`issue_on: submission`) and not yet paid.
-        let waiting = try await self.cardApplications.queue(status: nil, paid: false, limit: 500, actor: signed.actor)
+        let waiting = try await cardApplications.queue(status: nil, paid: false, limit: 500, actor: signed.actor)
             .filter { $0.feeAmount > 0 }
-        let calendar = self.applications.calendar
+        let calendar = applications.calendar
         let rows = waiting.map { application -> [String: Any] in
             ["id": application.id, "student_id": application.studentID, "submitted": calendar.day(of: application.submittedAt).description,
              "kind": catalogue.text(application.kind == .first ? "card_apply_first" : "card_apply_renewal"),
@@ -309,7 +309,7 @@ struct StaffConsoleController: Sendable {
             return try await cardsPage(visit, signed, status: .unprocessableContent, messages: [(nil, visit.catalogue.error("invalid_value"))])
         }
         do {
-            let application = try await self.cardApplications.recordPayment(applicationID: id, amount: amount, reference: reference,
+            let application = try await cardApplications.recordPayment(applicationID: id, amount: amount, reference: reference,
                                                                                                 actor: signed.actor)
             return try await cardsPage(visit, signed, notice: visit.catalogue.text("staff_payment_recorded", ["number": application.cardNumber ?? ""]))
         } catch let refusal as any ClientRefusal {
@@ -322,7 +322,7 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let english = visit.language == .english
-        let all = try await self.merchantDirectory.all()
+        let all = try await merchantDirectory.all()
         let rows = all.map { m -> [String: Any] in
             ["id": m.id, "name": english ? m.nameEnglish : m.nameChinese, "category": visit.catalogue.texts["category_\(m.category)"] ?? m.category,
              "from": m.validFrom.description, "until": m.validUntil.description]
@@ -334,12 +334,12 @@ struct StaffConsoleController: Sendable {
         let visit = pages.visit(request)
         let signed = try signed(visit, context)
         let composer = self.composer, catalogue = visit.catalogue
-        let ring = try await self.keyService.ring()
+        let ring = try await keyService.ring()
         let rows = ring.keys.map { key -> [String: Any] in
             ["kid": key.id.base64URL, "state": catalogue.text("staff_key_state_\(key.state.rawValue)"), "from": composer.localTime(key.notBefore), "until": composer.localTime(key.notAfter)]
         }
         var page: [String: Any] = ["keys": rows]
-        if let published = await self.publisher.current(now: self.clock.now()) {
+        if let published = await publisher.current(now: clock.now()) {
             let document = published.document
             page["keyset"] = ["facts": [
                 ["label": catalogue.text("staff_keyset_seq"), "value": String(document.seq)],
