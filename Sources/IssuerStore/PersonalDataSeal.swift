@@ -52,6 +52,12 @@ package struct PersonalDataSeal: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data("login|\(login.text)".utf8), using: indexKey))
     }
 
+    /// The key a login name's failures are counted under, and the name the
+    /// log gives it: `name:` and 32 hex digits of its keyed hash.
+    package func loginKey(_ login: LoginName) -> String {
+        "name:" + loginNameIndex(login).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// HMAC-SHA256 of the normalised (trimmed, lower-cased) address.
     package func emailIndex(_ email: String) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data(Self.normalise(email).utf8), using: indexKey))

@@ -28,6 +28,8 @@ public final class PostgresStorage: Service, Sendable {
     /// retried when PostgreSQL reports a conflict.
     enum Isolation: String {
         case readCommitted = "READ COMMITTED"
+        /// One snapshot for every query of the transaction (a read of several tables).
+        case repeatableRead = "REPEATABLE READ"
         case serializable = "SERIALIZABLE"
     }
 

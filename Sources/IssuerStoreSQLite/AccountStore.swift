@@ -26,9 +26,7 @@ public struct AccountStore: Sendable {
     /// number is `login`.
     /// The key a login name's failures are counted under, and the name
     /// the log gives it: `name:` and 32 hex digits of its keyed hash.
-    public func loginKey(_ login: LoginName) -> String {
-        "name:" + seal.loginNameIndex(login).prefix(16).map { String(format: "%02x", $0) }.joined()
-    }
+    public func loginKey(_ login: LoginName) -> String { seal.loginKey(login) }
 
     public func holder(login: LoginName) throws(IssuerStoreError) -> Holder? {
         let index = seal.emailIndex(login.text)
@@ -168,13 +166,7 @@ public struct AccountStore: Sendable {
     }
 
     /// Active cards first, then by latest valid-through.
-    static func preferred(_ cards: [Card]) -> [Card] {
-        cards.sorted { a, b in
-            if (a.status == .active) != (b.status == .active) { return a.status == .active }
-            if a.validThrough != b.validThrough { return a.validThrough > b.validThrough }
-            return a.number < b.number
-        }
-    }
+    static func preferred(_ cards: [Card]) -> [Card] { HolderSession.preferred(cards) }
 
     /// Ends a session; ending one that does not exist is not an error.
     public func deleteSession(tokenHash: [UInt8]) throws(IssuerStoreError) {

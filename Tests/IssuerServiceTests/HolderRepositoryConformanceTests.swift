@@ -14,28 +14,27 @@ struct HolderRepositoryConformanceTests {
     struct Fixture {
         let holders: any HolderRepository
         let sessions: any SessionRepository
-        let outbox: MailOutbox
-        let audit: AuditLog
+        let outbox: any OutboxRepository
+        let audit: any AuditRepository
         let holderID: Int64
     }
 
     /// A backend with one imported holder (student ID, address, mobile, national ID, no password yet).
     static func make(_ backend: StorageBackend) async throws -> Fixture {
-        let database = try backend.database()
-        let holders = backend.holders(database, kek: kek)
+        let store = try await backend.store()
+        let holders = store.holders(kek: kek)
         let csv = "student_id,display_name,email,mobile,national_id,card_number,valid_through\nR09000001,林小明,lin@alumni.example.org,0912345678,A123456789,A000000001,2030-12-31\n"
         let report = try await holders.importRegistrar(Data(csv.utf8), now: 100, actor: "cli:test", dryRun: false, accountReady: nil)
         #expect(report.applied)
         let holder = try #require(try await holders.holder(studentID: "R09000001"))
-        return Fixture(holders: holders, sessions: backend.sessions(database, kek: kek), outbox: MailOutbox(database: database, kek: kek),
-                       audit: AuditLog(database: database), holderID: holder.id)
+        return Fixture(holders: holders, sessions: store.sessions(kek: kek), outbox: store.outbox(kek: kek), audit: store.audit(), holderID: holder.id)
     }
 
     static func mail(_ kind: String) -> OutgoingMail {
         OutgoingMail(kind: kind, recipient: "lin@alumni.example.org", message: Array("Subject: \(kind)\r\n\r\nbody\r\n".utf8))
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func everyLoginNamesTheHolderAndTheNationalIDIsComparedNotStored(backend: StorageBackend) async throws {
         let fixture = try await Self.make(backend)
         for typed in ["R09000001", " r09000001 ", "LIN@alumni.example.org", "+886 912 345 678"] {
@@ -50,7 +49,7 @@ struct HolderRepositoryConformanceTests {
         #expect(try await fixture.holders.counts() == (holders: 1, cards: 1))
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aPasswordChangeKeepsThreeInTheHistoryAndEndsTheOtherSessions(backend: StorageBackend) async throws {
         let fixture = try await Self.make(backend)
         let holders = fixture.holders, sessions = fixture.sessions, id = fixture.holderID
@@ -70,10 +69,10 @@ struct HolderRepositoryConformanceTests {
                                          now: 500)
         #expect(try await sessions.holderSession(tokenHash: kept, now: 600) == nil)
         #expect(try await sessions.holderSession(tokenHash: fresh, now: 600)?.holder.id == id)
-        #expect(try fixture.audit.recent(limit: 20).filter { $0.action == "password_changed" }.count == 5)
+        #expect(try await fixture.audit.recent(limit: 20).filter { $0.action == "password_changed" }.count == 5)
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aResetLinkIsCappedFoundAndSpentOnceWhenTwoUsesRace(backend: StorageBackend) async throws {
         let fixture = try await Self.make(backend)
         let holders = fixture.holders, id = fixture.holderID
@@ -85,7 +84,7 @@ struct HolderRepositoryConformanceTests {
                                                       cap: (scope, 2)))
         #expect(try await !holders.createPasswordReset(holderID: id, tokenHash: BearerToken.digest("acr_three"), expiresAt: 2_000,
                                                        mail: Self.mail("password_reset"), now: 1_002, cap: (scope, 2)), "past the cap: nothing made")
-        #expect(try fixture.outbox.due(now: 1_002, limit: 10).filter { $0.kind == "password_reset" }.count == 1)
+        #expect(try await fixture.outbox.due(now: 1_002, limit: 10).filter { $0.kind == "password_reset" }.count == 1)
         #expect(try await holders.passwordReset(tokenHash: BearerToken.digest("acr_three"), now: 1_003) == nil)
         #expect(try await holders.passwordReset(tokenHash: link, now: 1_003)?.id == id)
         #expect(try await holders.passwordReset(tokenHash: link, now: 2_000) == nil, "expired")
@@ -105,10 +104,10 @@ struct HolderRepositoryConformanceTests {
         #expect(outcomes.filter { $0 }.count == 1, "one of two racing uses of a link wins")
         #expect(try await holders.passwordReset(tokenHash: BearerToken.digest("acr_two"), now: 1_011) == nil, "a new password spends the other links")
         try await holders.recordResetForNoAccount(now: 1_020)
-        #expect(try fixture.audit.recent(limit: 5).contains { $0.action == "password_reset_requested" && $0.actor == "anonymous" })
+        #expect(try await fixture.audit.recent(limit: 5).contains { $0.action == "password_reset_requested" && $0.actor == "anonymous" })
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aFirstLoginCodeIsSpentOnceAndFiveWrongTriesEndIt(backend: StorageBackend) async throws {
         let fixture = try await Self.make(backend)
         let holders = fixture.holders, id = fixture.holderID
@@ -116,7 +115,7 @@ struct HolderRepositoryConformanceTests {
         #expect(try await !holders.hasFirstLoginCode(holderID: id, now: 100))
         try await holders.createFirstLoginCode(holderID: id, codeHash: code, expiresAt: 1_000, mail: Self.mail("first_login_code"), now: 100)
         #expect(try await holders.hasFirstLoginCode(holderID: id, now: 100))
-        #expect(try fixture.outbox.due(now: 100, limit: 10).contains { $0.kind == "first_login_code" })
+        #expect(try await fixture.outbox.due(now: 100, limit: 10).contains { $0.kind == "first_login_code" })
         let spent = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<3 { group.addTask { try await holders.consumeFirstLoginCode(holderID: id, codeHash: code, now: 200) } }
             return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
@@ -128,7 +127,7 @@ struct HolderRepositoryConformanceTests {
         #expect(try await !holders.hasFirstLoginCode(holderID: id, now: 300))
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func statusAndPasswordsSetByTheCentreAreAuditedAndAnImportIsAllOrNothing(backend: StorageBackend) async throws {
         let fixture = try await Self.make(backend)
         let holders = fixture.holders
@@ -136,7 +135,7 @@ struct HolderRepositoryConformanceTests {
         #expect(try await holders.holder(studentID: "R09000001")?.status == .suspended)
         try await holders.setPasswordHash(studentID: "R09000001", hash: "set-by-cli", now: 501, actor: "cli:ops")
         #expect(try await holders.holder(studentID: "R09000001")?.passwordHash == "set-by-cli")
-        #expect(try fixture.audit.recent(limit: 10).contains { $0.actor == "admin:ops" })
+        #expect(try await fixture.audit.recent(limit: 10).contains { $0.actor == "admin:ops" })
         let bad = "student_id,display_name,email,card_number,valid_through\nR09000002,王小美,mei@example.org,A000000002,2030-12-31\nR09000003,,x@example.org,A000000003,2030-02-30\n"
         let report = try await holders.importRegistrar(Data(bad.utf8), now: 600, actor: "cli:test", dryRun: false, accountReady: nil)
         #expect(!report.applied && report.rejected == 1)

@@ -123,6 +123,20 @@ enum TestStore {
         }
     }
 
+    func holders(kek: KeyEncryptionKey) -> any HolderRepository {
+        switch self {
+        case .sqlite(let database): SQLiteHolderRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresHolderRepository(storage: storage, kek: kek)
+        }
+    }
+
+    func sessions(kek: KeyEncryptionKey) -> any SessionRepository {
+        switch self {
+        case .sqlite(let database): SQLiteSessionRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresSessionRepository(storage: storage, kek: kek)
+        }
+    }
+
     func staff(kek: KeyEncryptionKey) -> any StaffRepository {
         switch self {
         case .sqlite(let database): SQLiteStaffRepository(database: database, kek: kek, threads: DatabaseThreads())

@@ -34,3 +34,15 @@ public struct HolderSession: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 }
+
+extension HolderSession {
+    /// A holder's cards in the order a session hands them out: active
+    /// first, then by latest valid-through, then by number.
+    package static func preferred(_ cards: [Card]) -> [Card] {
+        cards.sorted { a, b in
+            if (a.status == .active) != (b.status == .active) { return a.status == .active }
+            if a.validThrough != b.validThrough { return a.validThrough > b.validThrough }
+            return a.number < b.number
+        }
+    }
+}
