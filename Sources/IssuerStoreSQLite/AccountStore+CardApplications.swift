@@ -174,10 +174,5 @@ extension AccountStore {
         }
     }
 
-    /// 16 characters from an alphabet without look-alikes, after `ca-`.
-    static func newCardApplicationID() -> String {
-        let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
-        var generator = SystemRandomNumberGenerator()
-        return "ca-" + String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
-    }
+    static func newCardApplicationID() -> String { CardApplication.newID() }
 }

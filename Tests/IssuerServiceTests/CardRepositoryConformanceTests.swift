@@ -18,9 +18,9 @@ struct CardRepositoryConformanceTests {
     }
 
     /// A backend with two holders: R09000001 with a physical card, R09000002 with none.
-    static func make(_ backend: StorageBackend) async throws -> (cards: any CardRepository, holders: any HolderRepository, audit: AuditLog) {
-        let database = try backend.database()
-        let holders = backend.holders(database, kek: kek)
+    static func make(_ backend: StorageBackend) async throws -> (cards: any CardRepository, holders: any HolderRepository, audit: any AuditRepository) {
+        let store = try await backend.store()
+        let holders = store.holders(kek: kek)
         let csv = """
             student_id,display_name,email,card_number,valid_through,card_kind
             R09000001,林小明,lin@alumni.example.org,A000000001,2030-12-31,physical
@@ -28,10 +28,10 @@ struct CardRepositoryConformanceTests {
 
             """
         #expect(try await holders.importRegistrar(Data(csv.utf8), now: 100, actor: "cli:test", dryRun: false, accountReady: nil).applied)
-        return (backend.cards(database, kek: kek), holders, AuditLog(database: database))
+        return (store.cards(kek: kek), holders, store.audit())
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aCardMovesOnlyAlongTheAllowedStatusesAndAWithdrawnOneIsListedWhileItsTokensLive(backend: StorageBackend) async throws {
         let (cards, _, audit) = try await Self.make(backend)
         #expect(try await cards.card(number: "A000000001")?.status == .active)
@@ -51,10 +51,10 @@ struct CardRepositoryConformanceTests {
             _ = try await cards.setCardStatus(number: "A999999999", status: .suspended, reason: "x", now: 1_200, actor: "admin:ops")
             Issue.record("a card that does not exist was changed")
         } catch let error as IssuerStoreError { #expect(error.code == .notFound) }
-        #expect(try audit.recent(limit: 10).filter { $0.actor == "admin:ops" }.count == 2)
+        #expect(try await audit.recent(limit: 10).filter { $0.actor == "admin:ops" }.count == 2)
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func ofTwoRacingApplicationsOfOneHolderOnlyOnePassesAndThePaymentIssuesTheCardOnce(backend: StorageBackend) async throws {
         let (cards, holders, _) = try await Self.make(backend)
         let holder = try #require(try await holders.holder(studentID: "R09000002"))
@@ -88,7 +88,7 @@ struct CardRepositoryConformanceTests {
         #expect(try await cards.cardApplications(status: .awaitingPayment, paid: nil, limit: 10, actor: "staff:desk", now: 2_300).isEmpty)
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func issuedOnSubmissionAHolderWithAPhysicalCardIsToldWhy(backend: StorageBackend) async throws {
         let (cards, holders, _) = try await Self.make(backend)
         let policy = Self.policy(onSubmission: true)

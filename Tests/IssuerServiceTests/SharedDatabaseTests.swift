@@ -75,13 +75,14 @@ struct SharedDatabaseTests {
                 // Past the busy timeout each login is a clear, retryable 503,
                 // and the queued ones do not each add a busy timeout (that
                 // would take `logins` seconds for the last). Two writer threads
-                // waiting a second each in turn take about 4 s for 7 logins, and
-                // the full suite's load was seen adding 30 ms to that: the bound
-                // is two busy timeouts short of one each.
+                // waiting a second each in turn take about 4 s for 7 logins;
+                // the whole suite on two cores was seen taking 5.2 s. The bound
+                // is one busy timeout short of one each: 2 s above the good
+                // case, 1 s below the bad one.
                 #expect(answers.count == logins)
                 for answer in answers {
                     #expect(answer.status == 503 && answer.code == "database_busy", "\(answer.status) \(answer.code ?? "")")
-                    #expect(answer.after < .seconds(logins - 2), "a login waited \(answer.after)")
+                    #expect(answer.after < .seconds(logins - 1), "a login waited \(answer.after)")
                 }
             }
             holder.release()

@@ -130,6 +130,13 @@ enum TestStore {
         }
     }
 
+    func cards(kek: KeyEncryptionKey) -> any CardRepository {
+        switch self {
+        case .sqlite(let database): SQLiteCardRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresCardRepository(storage: storage, kek: kek)
+        }
+    }
+
     func sessions(kek: KeyEncryptionKey) -> any SessionRepository {
         switch self {
         case .sqlite(let database): SQLiteSessionRepository(database: database, kek: kek, threads: DatabaseThreads())

@@ -11,6 +11,14 @@ public enum CardApplicationStatus: String, Sendable, Codable, CaseIterable {
 
 /// A digital card application as the API shows it.
 public struct CardApplication: Sendable, Equatable {
+    /// A new application's ID: `ca-` and 16 characters from an alphabet without look-alikes.
+    package static func newID() -> String {
+        let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+        var generator = SystemRandomNumberGenerator()
+        return "ca-" + String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+
     public let id: String
     public let holderID: Int64
     public let studentID: String
