@@ -200,12 +200,13 @@ public enum PostgresMigrations {
                 info_token_hash bytea UNIQUE CHECK (info_token_hash IS NULL OR octet_length(info_token_hash) = 32),
                 registrar_match text,
                 known_identity boolean NOT NULL DEFAULT false,
-                message text,
+                -- Staff's words to the applicant, sealed (SQLite may still hold old rows in clear; here none ever is).
+                message bytea,
                 sealed_reply bytea,
                 replied_at bigint,
                 decided_at bigint,
                 decided_by text,
-                decision_reason text,
+                decision_reason bytea,
                 holder_id bigint REFERENCES holder (id) ON DELETE SET NULL,
                 documents_deleted_at bigint,
                 info_requested_at bigint

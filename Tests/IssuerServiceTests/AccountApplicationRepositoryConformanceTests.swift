@@ -14,10 +14,9 @@ struct AccountApplicationRepositoryConformanceTests {
     static let nationalID = try! IdentityNumber("A123456789")
 
     static func make(_ backend: StorageBackend) async throws -> (applications: any AccountApplicationRepository, holders: any HolderRepository,
-                                                                 outbox: MailOutbox, audit: AuditLog) {
-        let database = try backend.database()
-        return (backend.applications(database, kek: kek), backend.holders(database, kek: kek), MailOutbox(database: database, kek: kek),
-                AuditLog(database: database))
+                                                                 outbox: any OutboxRepository, audit: any AuditRepository) {
+        let store = try await backend.store()
+        return (store.applications(kek: kek), store.holders(kek: kek), store.outbox(kek: kek), store.audit())
     }
 
     static func submission(_ id: String, token: String, email: String = "applicant@example.org") -> ApplicationSubmission {
@@ -37,7 +36,7 @@ struct AccountApplicationRepositoryConformanceTests {
         OutgoingMail(kind: kind, recipient: to, message: Array("Subject: \(kind)\r\n\r\nbody\r\n".utf8))
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aSubmissionIsStoredWithItsMailsAndTheIdentityIsKnownToTheNext(backend: StorageBackend) async throws {
         let (applications, _, outbox, _) = try await Self.make(backend)
         let seen = FactsSeen()
@@ -50,7 +49,7 @@ struct AccountApplicationRepositoryConformanceTests {
         #expect(seen.values == [false, true], "the second application names a national ID already open")
         #expect(try await applications.openApplications() == 2)
         #expect(try await applications.count() == 2)
-        #expect(try outbox.due(now: 100, limit: 10).filter { $0.kind == "application_received" }.count == 2)
+        #expect(try await outbox.due(now: 100, limit: 10).filter { $0.kind == "application_received" }.count == 2)
         let status = try #require(try await applications.status(tokenHash: BearerToken.digest("ast_one"), decidedSince: .min))
         #expect(status.id == "APTEST001" && status.status == .pending && status.documents.count == 2)
         #expect(try await applications.status(tokenHash: BearerToken.digest("ast_nope"), decidedSince: .min) == nil)
@@ -58,7 +57,7 @@ struct AccountApplicationRepositoryConformanceTests {
         #expect(applications.nationalIDKey(Self.nationalID) == applications.nationalIDKey(try IdentityNumber("a123456789")))
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func staffReadsAreAuditedAndTheQueuePages(backend: StorageBackend) async throws {
         let (applications, _, _, audit) = try await Self.make(backend)
         for index in 0..<3 { try await applications.submit(Self.submission("APTEST00\(index)", token: "ast_\(index)"), mails: { _ in [] }, now: 100 + Int64(index)) }
@@ -69,7 +68,7 @@ struct AccountApplicationRepositoryConformanceTests {
         #expect(try await applications.application(id: "APTEST001", actor: "staff:mei", now: 201).form.chineseName == "王範例")
         #expect(try await applications.revealNationalID(id: "APTEST001", actor: "staff:mei", now: 202) == "A123456789")
         #expect(try await applications.documentForReading(id: "APTEST001", kind: .photo, actor: "staff:mei", now: 203).fileName == "APTEST001-photo.sealed")
-        let actions = try audit.recent(limit: 20).filter { $0.actor == "staff:mei" }.map(\.action)
+        let actions = try await audit.recent(limit: 20).filter { $0.actor == "staff:mei" }.map(\.action)
         #expect(actions.contains("application_read") && actions.count >= 4, "\(actions)")
         do {
             _ = try await applications.application(id: "APTEST009", actor: "staff:mei", now: 204)
@@ -77,7 +76,7 @@ struct AccountApplicationRepositoryConformanceTests {
         } catch let error as IssuerStoreError { #expect(error.code == .notFound) }
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func ofTwoRacingDecisionsOneWinsAndOnlyItsMailIsQueued(backend: StorageBackend) async throws {
         let (applications, holders, outbox, _) = try await Self.make(backend)
         try await applications.submit(Self.submission("APTEST001", token: "ast_one"), mails: { _ in [] }, now: 100)
@@ -101,13 +100,13 @@ struct AccountApplicationRepositoryConformanceTests {
             return await group.reduce(into: [String]()) { $0.append($1) }.sorted()
         }
         #expect(outcomes == ["alreadyDecided", "approved"] || outcomes == ["alreadyDecided", "rejected"], "\(outcomes)")
-        let mails = try outbox.due(now: 300, limit: 10).map(\.kind)
+        let mails = try await outbox.due(now: 300, limit: 10).map(\.kind)
         #expect(mails.count == 1 && (mails == ["application_approved"]) == outcomes.contains("approved"))
         let opened = try await holders.holder(studentID: "B00000042")
         #expect((opened != nil) == outcomes.contains("approved"), "an account exists exactly when the approval won")
     }
 
-    @Test(arguments: StorageBackend.sqlite)
+    @Test(arguments: StorageBackend.allCases)
     func aRequestForMoreStopsTheClockTheAnswerReplacesDocumentsAndAnUnansweredOneLapses(backend: StorageBackend) async throws {
         let (applications, _, outbox, _) = try await Self.make(backend)
         for id in ["APTEST001", "APTEST002"] { try await applications.submit(Self.submission(id, token: "ast_\(id)"), mails: { _ in [] }, now: 100) }
@@ -128,7 +127,7 @@ struct AccountApplicationRepositoryConformanceTests {
             Self.mail("application_lapsed", to: application.form.email)
         }, now: 1_000) == 1)
         #expect(try await applications.status(tokenHash: BearerToken.digest("ast_APTEST002"), decidedSince: .min)?.status == .rejected)
-        #expect(try outbox.due(now: 1_000, limit: 10).filter { $0.kind == "application_lapsed" }.count == 1)
+        #expect(try await outbox.due(now: 1_000, limit: 10).filter { $0.kind == "application_lapsed" }.count == 1)
         // Its documents go after their retention, then the application itself.
         let due = try await applications.documentsPastRetention(decidedBefore: 2_000)
         #expect(due.map(\.id) == ["APTEST002"] && due.first?.documents.count == 2)

@@ -95,4 +95,18 @@ struct PostgresStorageTests {
             #expect(error.code == .kekMismatch)
         }
     }
+
+    @Test func theBackendProvidesEveryRepositoryAndAnswersReadiness() async throws {
+        let storage = try await StorageBackend.postgresStorage()
+        let repositories = IssuerRepositories.postgres(storage: storage, kek: KeyEncryptionKey.generate().key,
+                                                       lockouts: .init(maxFailures: 3, lockout: 60))
+        #expect(await repositories.probe.isReachable())
+        #expect(try await repositories.merchants.all().isEmpty)
+        let counts = try await repositories.holders.counts()
+        #expect(counts.holders == 0 && counts.cards == 0)
+        // A pool that cannot connect (no such database) answers not ready within the probe's bound.
+        let stopped = try Self.storage(database: "no_such_database_\(UInt32.random(in: 0...UInt32.max))")
+        #expect(await !IssuerRepositories.postgres(storage: stopped, kek: KeyEncryptionKey.generate().key,
+                                                  lockouts: .init(maxFailures: 3, lockout: 60)).probe.isReachable())
+    }
 }

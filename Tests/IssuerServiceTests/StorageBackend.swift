@@ -10,15 +10,10 @@ import TestSupport
 
 /// Issue #26, item 4: every backend the repository protocols have. Each
 /// conformance suite runs its behaviours on every case; a new backend
-/// joins by one case here. PostgreSQL (issue #27) joins each aggregate's
-/// suite as its repository lands: the suites of the others still run on
-/// ``sqlite`` alone.
+/// joins by one case here (PostgreSQL did, issue #27).
 enum StorageBackend: String, CaseIterable, CustomStringConvertible {
     case sqliteInMemory, sqliteOnDisk, postgres
     var description: String { rawValue }
-
-    /// The SQLite cases.
-    static let sqlite: [StorageBackend] = [.sqliteInMemory, .sqliteOnDisk]
 
     /// A fresh, migrated, empty store of this backend: a database of its
     /// own (on PostgreSQL, a new database on the test cluster).
@@ -127,6 +122,13 @@ enum TestStore {
         switch self {
         case .sqlite(let database): SQLiteHolderRepository(database: database, kek: kek, threads: DatabaseThreads())
         case .postgres(let storage): PostgresHolderRepository(storage: storage, kek: kek)
+        }
+    }
+
+    func applications(kek: KeyEncryptionKey) -> any AccountApplicationRepository {
+        switch self {
+        case .sqlite(let database): SQLiteAccountApplicationRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresAccountApplicationRepository(storage: storage, kek: kek)
         }
     }
 
