@@ -91,3 +91,36 @@ import Testing
         #expect(try audit("card_reinstated", in: directory).isEmpty)
     }
 }
+
+/// Issue #27: `alumnicard backup`, SQLite's online backup of a database in use.
+@Suite(.onItsOwnThread) struct BackupCommandTests {
+    let alumnicard = ProjectPaths.builtProduct("alumnicard")
+
+    func run(_ arguments: [String], input: String = "", in directory: URL) throws -> ExternalTool.Result {
+        try ExternalTool.runCollecting(alumnicard, arguments, input: Data(input.utf8), currentDirectory: directory)
+    }
+
+    @Test func aBackupIsAWholePrivateCopyAndNeverOverwritesByAccident() throws {
+        let directory = try ProjectPaths.temporaryDirectory("backup-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["kek", "generate", "--out", "kek"], in: directory).status == 0)
+        let store = ["--database", "issuer.sqlite", "--kek", "kek"]
+        let header = "merchant_id,name_zh,name_en,category,address,offer_zh,offer_en,valid_from,valid_until\n"
+        #expect(try run(["merchants", "import", "-"] + store, input: header + "tea-corner,茶角落,Tea Corner,cafe,臺北市 1 號,九折,10% off,2026-01-01,2027-12-31\n",
+                        in: directory).status == 0)
+        let backedUp = try run(["backup", "--out", "copy.sqlite", "--database", "issuer.sqlite"], in: directory)
+        #expect(backedUp.status == 0 && backedUp.output.contains("backed up"), "\(backedUp.standardError)")
+        let copy = directory.appendingPathComponent("copy.sqlite").path
+        #expect((try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // The copy opens with the same KEK and holds what the original held.
+        let listed = try run(["merchants", "list", "--database", "copy.sqlite", "--kek", "kek"], in: directory)
+        #expect(listed.output.contains("tea-corner"), "\(listed.output) \(listed.standardError)")
+        let again = try run(["backup", "--out", "copy.sqlite", "--database", "issuer.sqlite"], in: directory)
+        #expect(again.status == 1 && again.standardError.contains("already exists"), "\(again.standardError)")
+        #expect(try run(["backup", "--out", "copy.sqlite", "--database", "issuer.sqlite", "--force"], in: directory).status == 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty, "no half copy is left: \(leftovers)")
+        let missing = try run(["backup", "--out", "x.sqlite", "--database", "nowhere.sqlite"], in: directory)
+        #expect(missing.status == 1 && missing.standardError.contains("there is no database"), "\(missing.standardError)")
+    }
+}
