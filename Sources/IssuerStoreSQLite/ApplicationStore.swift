@@ -236,92 +236,28 @@ public struct ApplicationStore: Sendable {
         }
     }
 
-    /// Makes a holder for an approved application, or completes the one
-    /// the registrar imported under `studentID`. The registrar's record is
-    /// the authority: its national ID must be the application's, and its
-    /// name, e-mail, mobile and diploma date stay unless staff chose to
-    /// take a field from the application (`take`). National ID and mobile
-    /// are sealed and indexed; no password (the first login is with the
-    /// national ID), change required. Returns the holder's row id, the
-    /// account as the mails need it, and the fields taken over.
+    /// Opens the approved application's account by ``AccountOpeningPlan``,
+    /// the existing holder read in this write transaction. Returns the
+    /// holder's row id, the account as the mails need it, and the fields
+    /// taken over.
     private func openAccount(for application: AccountApplication, studentID: String, take: Set<ContactField>, onlyIfNothingReplaced: Bool,
                              now: Int64, db: Database) throws -> (Int64, OpenedAccount, Set<ContactField>) {
-        let form = application.form
-        guard let number = try? IdentityNumber(form.nationalID) else {
-            throw IssuerStoreError(.corruptRecord, "the application's national ID does not validate")
-        }
-        let index = seal.nationalIDIndex(number)
-        let mobile = try? TaiwanMobileNumber(form.mobile)
-        let emailIndex = seal.emailIndex(form.email)
-        if let owner = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db), owner.studentID.uppercased() != studentID.uppercased() {
-            throw IssuerStoreError(.invalidChange, "this national ID already belongs to student \(owner.studentID); approve with that student ID or reject")
+        let plan = try AccountOpeningPlan(application, seal: seal)
+        func owner(_ column: String, _ key: Data?) throws -> String? {
+            guard let key else { return nil }
+            return try String.fetchOne(db, sql: "SELECT student_id FROM holder WHERE \(column) = ? LIMIT 1", arguments: [key])
         }
         let existing = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [studentID])
-        if let existing, existing.passwordHash != nil {
-            throw IssuerStoreError(.invalidChange, "student \(existing.studentID) already has an account with a password; the applicant can sign in or reset it")
-        }
-        if let existing, let onFile = existing.nationalIDIndex, onFile != index {
-            throw IssuerStoreError(.invalidChange, """
-                the registrar's record of student \(existing.studentID) holds a different national ID from this application's; \
-                reject it, ask the applicant, or have the registrar correct the record
-                """)
-        }
-        let id = existing?.studentID ?? studentID
-        var holder = existing ?? HolderRecord(id: nil, studentID: id, sealedName: Data(), sealedEmail: nil, emailIndex: nil,
-                                              status: HolderStatus.active.rawValue, passwordHash: nil, createdAt: now, updatedAt: now)
-        // A field comes from the application when the holder is new, the
-        // registrar left it blank, or staff chose it having seen both.
-        func fromApplication(_ field: ContactField, onFile: Data?) -> Bool { existing == nil || onFile == nil || take.contains(field) }
-        let registrarName = try existing.map { try seal.open($0.sealedName, field: "name", studentID: id) }
-        let registrarEmail = try existing?.sealedEmail.map { try seal.open($0, field: "email", studentID: id) }
-        var taken = Set<ContactField>()
-        if fromApplication(.name, onFile: existing.flatMap { $0.sealedName.isEmpty ? nil : $0.sealedName }), registrarName != form.chineseName {
-            holder.sealedName = seal.seal(form.chineseName, field: "name", studentID: id)
-            taken.insert(.name)
-        }
-        if fromApplication(.email, onFile: existing?.sealedEmail), existing?.emailIndex != emailIndex {
-            if let owner = try HolderRecord.filter(Column("email_index") == emailIndex).fetchOne(db), owner.studentID != id {
-                throw IssuerStoreError(.invalidChange, "the applicant's e-mail address already belongs to student \(owner.studentID)")
-            }
-            holder.sealedEmail = seal.seal(form.email, field: "email", studentID: id)
-            holder.emailIndex = emailIndex
-            taken.insert(.email)
-        }
-        if let mobile, fromApplication(.mobile, onFile: existing?.sealedMobile), existing?.mobileIndex != seal.mobileIndex(mobile) {
-            if let owner = try HolderRecord.filter(Column("mobile_index") == seal.mobileIndex(mobile)).fetchOne(db), owner.studentID != id {
-                // A mobile number is a login name: one holder only. The e-mail stays the way in.
-            } else {
-                holder.sealedMobile = seal.seal(mobile.digits, field: "mobile", studentID: id)
-                holder.mobileIndex = seal.mobileIndex(mobile)
-                taken.insert(.mobile)
-            }
-        }
-        let replaced = existing.map { existing in taken.filter { field in
-            switch field {
-            case .name: !existing.sealedName.isEmpty
-            case .email: existing.sealedEmail != nil
-            case .mobile: existing.sealedMobile != nil
-            }
-        } } ?? []
-        if onlyIfNothingReplaced, existing == nil || !replaced.isEmpty || existing?.emailIndex != emailIndex {
-            throw IssuerStoreError(.invalidChange, """
-                the applicant's contact data differs from the registrar's record of student \(id) (\(existing == nil ? "no record" : replaced.isEmpty ? "e-mail" : replaced.map(\.rawValue).sorted().joined(separator: ", "))); \
-                compare them in the console and approve one by one
-                """)
-        }
-        holder.sealedNationalID = seal.seal(number.value, field: "national_id", studentID: id)
-        holder.nationalIDIndex = index
-        holder.passwordChangeRequired = true
-        holder.updatedAt = now
+        let found = AccountOpeningPlan.Found(
+            nationalIDOwner: try owner("national_id_index", plan.nationalIDIndex), existing: existing?.row,
+            emailOwner: try owner("email_index", plan.emailIndex), mobileOwner: try owner("mobile_index", plan.mobileIndex))
+        let outcome = try plan.decide(studentID: studentID, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced, found: found, now: now)
+        var holder = HolderRecord(outcome.holder)
         if existing == nil { try holder.insert(db) } else { try holder.update(db) }
-        guard let holderID = existing?.id ?? holder.id else {
+        guard let holderID = holder.id else {
             throw IssuerStoreError(.corruptRecord, "the new holder has no id")
         }
-        let account = OpenedAccount(
-            studentID: id, name: taken.contains(.name) || registrarName == nil ? form.chineseName : registrarName!,
-            email: taken.contains(.email) ? form.email : registrarEmail,
-            replacedEmail: replaced.contains(.email) ? registrarEmail : nil)
-        return (holderID, account, taken)
+        return (holderID, outcome.account, outcome.taken)
     }
 
     /// Asks the applicant for more: status `needs_info`, the clock stopped

@@ -324,91 +324,29 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
         }
     }
 
-    /// Makes a holder for an approved application, or completes the one the
-    /// registrar imported under `studentID`, by the rules SQLite's store
-    /// applies (docs/accounts.md): the registrar's record is the authority
-    /// unless staff take a field from the application.
+    /// Opens the approved application's account by ``AccountOpeningPlan``,
+    /// the existing holder locked for this transaction.
     private func openAccount(for application: AccountApplication, studentID: String, take: Set<ContactField>, onlyIfNothingReplaced: Bool,
                              now: Int64, _ connection: PostgresConnection) async throws -> (Int64, OpenedAccount, Set<ContactField>) {
-        let form = application.form
-        guard let number = try? IdentityNumber(form.nationalID) else {
-            throw IssuerStoreError(.corruptRecord, "the application's national ID does not validate")
+        let plan = try AccountOpeningPlan(application, seal: seal)
+        func owner(_ column: String, _ key: Data?) async throws -> String? {
+            guard let key else { return nil }
+            return try await PostgresHolderRows.holder(where: column, key, connection)?.studentID
         }
-        let index = seal.nationalIDIndex(number)
-        let mobile = try? TaiwanMobileNumber(form.mobile)
-        let emailIndex = seal.emailIndex(form.email)
-        if let owner = try await PostgresHolderRows.holder(where: "national_id_index", index, connection), owner.studentID.uppercased() != studentID.uppercased() {
-            throw IssuerStoreError(.invalidChange, "this national ID already belongs to student \(owner.studentID); approve with that student ID or reject")
-        }
+        let nationalIDOwner = try await owner("national_id_index", plan.nationalIDIndex)
         let existing = try await Self.holder(studentIDInAnyCase: studentID, locking: true, connection)
-        if let existing, existing.passwordHash != nil {
-            throw IssuerStoreError(.invalidChange, "student \(existing.studentID) already has an account with a password; the applicant can sign in or reset it")
-        }
-        if let existing, let onFile = existing.nationalIDIndex, onFile != index {
-            throw IssuerStoreError(.invalidChange, """
-                the registrar's record of student \(existing.studentID) holds a different national ID from this application's; \
-                reject it, ask the applicant, or have the registrar correct the record
-                """)
-        }
-        let id = existing?.studentID ?? studentID
-        var holder = existing ?? HolderRow(id: nil, studentID: id, sealedName: Data(), sealedEmail: nil, emailIndex: nil,
-                                           status: HolderStatus.active.rawValue, passwordHash: nil, createdAt: now, updatedAt: now)
-        // A field comes from the application when the holder is new, the
-        // registrar left it blank, or staff chose it having seen both.
-        func fromApplication(_ field: ContactField, onFile: Data?) -> Bool { existing == nil || onFile == nil || take.contains(field) }
-        let registrarName = try existing.map { existing throws(IssuerStoreError) in try seal.open(existing.sealedName, field: "name", studentID: id) }
-        let registrarEmail = try existing?.sealedEmail.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "email", studentID: id) }
-        var taken = Set<ContactField>()
-        if fromApplication(.name, onFile: existing.flatMap { $0.sealedName.isEmpty ? nil : $0.sealedName }), registrarName != form.chineseName {
-            holder.sealedName = seal.seal(form.chineseName, field: "name", studentID: id)
-            taken.insert(.name)
-        }
-        if fromApplication(.email, onFile: existing?.sealedEmail), existing?.emailIndex != emailIndex {
-            if let owner = try await PostgresHolderRows.holder(where: "email_index", emailIndex, connection), owner.studentID != id {
-                throw IssuerStoreError(.invalidChange, "the applicant's e-mail address already belongs to student \(owner.studentID)")
-            }
-            holder.sealedEmail = seal.seal(form.email, field: "email", studentID: id)
-            holder.emailIndex = emailIndex
-            taken.insert(.email)
-        }
-        if let mobile, fromApplication(.mobile, onFile: existing?.sealedMobile), existing?.mobileIndex != seal.mobileIndex(mobile) {
-            if let owner = try await PostgresHolderRows.holder(where: "mobile_index", seal.mobileIndex(mobile), connection), owner.studentID != id {
-                // A mobile number is a login name: one holder only. The e-mail stays the way in.
-            } else {
-                holder.sealedMobile = seal.seal(mobile.digits, field: "mobile", studentID: id)
-                holder.mobileIndex = seal.mobileIndex(mobile)
-                taken.insert(.mobile)
-            }
-        }
-        let replaced = existing.map { existing in taken.filter { field in
-            switch field {
-            case .name: !existing.sealedName.isEmpty
-            case .email: existing.sealedEmail != nil
-            case .mobile: existing.sealedMobile != nil
-            }
-        } } ?? []
-        if onlyIfNothingReplaced, existing == nil || !replaced.isEmpty || existing?.emailIndex != emailIndex {
-            throw IssuerStoreError(.invalidChange, """
-                the applicant's contact data differs from the registrar's record of student \(id) (\(existing == nil ? "no record" : replaced.isEmpty ? "e-mail" : replaced.map(\.rawValue).sorted().joined(separator: ", "))); \
-                compare them in the console and approve one by one
-                """)
-        }
-        holder.sealedNationalID = seal.seal(number.value, field: "national_id", studentID: id)
-        holder.nationalIDIndex = index
-        holder.passwordChangeRequired = true
-        holder.updatedAt = now
+        let found = AccountOpeningPlan.Found(
+            nationalIDOwner: nationalIDOwner, existing: existing,
+            emailOwner: try await owner("email_index", plan.emailIndex), mobileOwner: try await owner("mobile_index", plan.mobileIndex))
+        let outcome = try plan.decide(studentID: studentID, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced, found: found, now: now)
         let holderID: Int64
         if let existingID = existing?.id {
-            try await PostgresHolderRows.update(holder, id: existingID, connection)
+            try await PostgresHolderRows.update(outcome.holder, id: existingID, connection)
             holderID = existingID
         } else {
-            holderID = try await PostgresHolderRows.insert(holder, connection)
+            holderID = try await PostgresHolderRows.insert(outcome.holder, connection)
         }
-        let account = OpenedAccount(
-            studentID: id, name: taken.contains(.name) || registrarName == nil ? form.chineseName : registrarName!,
-            email: taken.contains(.email) ? form.email : registrarEmail,
-            replacedEmail: replaced.contains(.email) ? registrarEmail : nil)
-        return (holderID, account, taken)
+        return (holderID, outcome.account, outcome.taken)
     }
 
     public func requestInfo(id: String, message: String, infoTokenHash: [UInt8], workingDaysLeft: @escaping @Sendable (Int?) -> Int,
