@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "IssuerStore", "CardKeys", "CardToken", "AccountRules",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -208,7 +209,7 @@ let package = Package(
         .target(
             name: "IssuerService",
             dependencies: [
-                "CardToken", "CardKeys", "IssuerStore", "IssuerStoreSQLite", "IssuerCore", "Clocks", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
+                "CardToken", "CardKeys", "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres", "IssuerCore", "Clocks", "QREncoder", "SecureFiles", "DaemonSupport", "AccountRules", "Mail", "IssuerWeb", "FormEncoding", "Multipart", "FileChecks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -109,6 +109,13 @@ public final class ConfigurationReader {
         return values[key]
     }
 
+    /// Whether `key` is set by its environment variable (which overrides
+    /// the file): for values that may be written in the environment but
+    /// never in a file, such as a database URL with its password.
+    public func isFromEnvironment(_ key: String) -> Bool {
+        overrideNames[environmentName(for: key)] != nil
+    }
+
     /// A string, or `defaultValue` when the key is absent.
     public func string(_ key: String, default defaultValue: String) throws(ConfigurationError) -> String {
         try optionalString(key) ?? defaultValue

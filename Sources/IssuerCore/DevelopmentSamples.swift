@@ -42,7 +42,7 @@ package struct DevelopmentSamples: Sendable {
         return true
     }
 
-    /// Creates or refreshes the demo alumnus and their card, and sets the password.
+    /// Creates or refreshes the demo alumnus and their card, and restores the demo password if it was changed.
     package func seedDemoAlumnus(actor: String) async throws {
         let row = RegistrarRow(studentID: DemoAlumnus.studentID, displayName: DemoAlumnus.displayName, email: DemoAlumnus.email,
                                cardNumber: try CardNumber(DemoAlumnus.cardNumber), validThrough: try CardDate(iso8601: DemoAlumnus.validThrough))
@@ -63,9 +63,17 @@ package struct DevelopmentSamples: Sendable {
         if let rejected = report.rows.first(where: { $0.action == .rejected }) {
             throw IssuerStoreError(.invalidChange, "\(what) was refused: \(rejected.detail)")
         }
-        let hasher = hasher
-        let hash = try await NIOThreadPool.singleton.runIfActive { hasher.hash(DemoAlumnus.password) }
-        try await repositories.holders.setPasswordHash(studentID: row.studentID, hash: hash, now: clock.now(), actor: actor)
+        // Setting a password ends the holder's other sessions: only when the
+        // demo password no longer opens the account (a walk-through changed
+        // it), so that a restart, or a second development instance starting
+        // on a shared database, signs nobody out.
+        let hasher = hasher, current = try await repositories.holders.holder(studentID: row.studentID)?.passwordHash
+        let hash = try await NIOThreadPool.singleton.runIfActive { () -> String? in
+            hasher.verify(DemoAlumnus.password, hash: current) ? nil : hasher.hash(DemoAlumnus.password)
+        }
+        if let hash {
+            try await repositories.holders.setPasswordHash(studentID: row.studentID, hash: hash, now: clock.now(), actor: actor)
+        }
     }
 
     /// Makes the demo staff member when there is none. Returns the

@@ -133,6 +133,14 @@ package final class MailDeliveryService: Service, Sendable {
         try await outbox.pruneSent(olderThan: age, now: clock.now())
     }
 
+    /// One mail is taken at a time, for longer than its sending can take
+    /// on the slowest relay (each step of SMTP times out within a minute),
+    /// so no second instance takes it while the first still sends it.
+    /// After a crash on PostgreSQL it waits this long to be sent again; a
+    /// daemon alone on its SQLite file frees it at start.
+    static let claimBatch = 1
+    static let claimLease: Int64 = 600
+
     /// One pass over the due messages; returns how many were sent.
     @discardableResult
     package func deliverDue() async -> Int {
@@ -141,10 +149,15 @@ package final class MailDeliveryService: Service, Sendable {
         do {
             while true {
                 let now = clock.now()
-                let batch = try await outbox.due(now: now, limit: 20)
+                let batch = try await outbox.claim(now: now, limit: Self.claimBatch, lease: Self.claimLease)
                 if batch.isEmpty { break }
-                for mail in batch {
-                    if Task.isCancelled { return sent }
+                for (index, mail) in batch.enumerated() {
+                    if Task.isCancelled {
+                        // Shutting down: give back what was taken and not sent, so another instance (or the next start) sends it now.
+                        let unsent = batch[index...].map(\.id)
+                        await Task { try? await outbox.releaseClaims(ids: unsent) }.value
+                        return sent
+                    }
                     if await deliver(mail) { sent += 1 }
                 }
             }

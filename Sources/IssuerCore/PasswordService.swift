@@ -35,7 +35,7 @@ package struct PasswordService: Sendable {
                 logger: Logger) async throws -> SignInService.Session? {
         let sign = signIn, loginGuard = signIn.loginGuard, now = signIn.clock.now()
         let account = "holder:\(holder.id)"
-        if case .refused(let retryAfter) = signIn.throttle.admit(client: client, now: now) {
+        if case .refused(let retryAfter) = try await signIn.throttle.decide(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
         if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {

@@ -88,7 +88,7 @@ package struct SignInService: Sendable {
         // The name as typed is never logged or stored: its keyed hash stands for it.
         let spelling = holders.loginKey(login)
         let logName: Logger.Metadata = ["login": "\(login)", "login_key": "\(spelling.dropFirst(5).prefix(12))", "client": "\(client)"]
-        if case .refused(let retryAfter) = throttle.admit(client: client, now: now) {
+        if case .refused(let retryAfter) = try await throttle.decide(client: client, now: now) {
             metrics.login("throttled")
             logger.notice("login refused: too many attempts from this client", metadata: logName)
             throw Self.tooManyAttempts(retryAfter)

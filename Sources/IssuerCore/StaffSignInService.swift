@@ -49,7 +49,7 @@ package struct StaffSignInService: Sendable {
             throw Self.invalid
         }
         let now = clock.now()
-        if case .refused(let retryAfter) = throttle.admit(client: client, now: now) {
+        if case .refused(let retryAfter) = try await throttle.decide(client: client, now: now) {
             throw SignInService.tooManyAttempts(retryAfter)
         }
         let account = "staff:\(name)", loginGuard = self.loginGuard

@@ -49,24 +49,22 @@ public func buildApplication(
         // Changes made by other processes (a CLI suspension, a key revoked
         // by the runbook) reach the signed key set within this interval.
         background.append(PeriodicService(name: "keyset-refresh", interval: .seconds(KeySetPublisher.refreshCheckInterval),
-                                          logger: services.logger) {
-            do { try await services.publisher.refreshIfNeeded(now: services.clock.now(), actor: "daemon") } catch {
-                // Shutting down cancels the tick; that is no failure.
-                if !Task.isCancelled {
-                    services.logger.error("key set refresh failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "refresh").message)"])
-                }
-            }
-        })
+                                          logger: services.logger) { await services.keySetRefreshTick() })
     }
     background.append(services.mailDelivery)
     background.append(PeriodicService(name: "maintenance", interval: .seconds(600), runAtStart: true, logger: services.logger) {
         await services.maintenanceTick()
     })
+    // The storage's pool runs from the start (the migrations need it) and,
+    // listed first, stops last.
+    let storage: [any Service] = services.engine.service.map { [$0] } ?? []
     return makeDaemonApplication(router: buildRouter(services), host: configuration.host, port: configuration.port,
-                                 idleTimeout: configuration.idleTimeout, services: background.map { LatchedService(after: storageReady, $0) },
+                                 idleTimeout: configuration.idleTimeout,
+                                 services: storage + background.map { LatchedService(after: storageReady, $0) },
                                  notifier: notifier, logger: services.logger,
                                  beforeServerStarts: {
                                      try await services.migrateStorage()
+                                     try await services.recoverClaims()
                                      try await prepare(services)
                                      storageReady.open()
                                  },

@@ -4,6 +4,8 @@ import CardToken
 import DaemonSupport
 import Foundation
 import IssuerCore
+import IssuerStore
+import IssuerStorePostgres
 import Mail
 
 /// Everything `alumnicard serve` and the admin commands read from
@@ -34,6 +36,11 @@ public struct IssuerConfiguration: Sendable {
     /// disk's own (nil: the disk is the limit). Past it writes answer 503
     /// `storage_full`; reads and everything written before go on.
     public var maxDatabaseBytes: Int64?
+    /// `storage.postgres_url`: the shared PostgreSQL database, for several
+    /// instances (docs/scale-out.md). Absent: the SQLite file above.
+    public var postgres: PostgresConnectionSettings?
+    /// `storage.postgres_password_file`: the database password, one line (0600).
+    public var postgresPasswordFile: String?
 
     // secrets (files; each falls back to its systemd credential)
     public var kekFile: String?
@@ -171,7 +178,10 @@ public struct IssuerConfiguration: Sendable {
     public var mailRetryInitial: Int64 = 60
     /// Where `serve --dev` without a relay writes each message as an .eml file.
     public var mailDirectory: String { (dataDirectory as NSString).appendingPathComponent("mail") }
-    public var documentDirectory: String { (dataDirectory as NSString).appendingPathComponent("documents") }
+    /// `storage.document_dir`: where uploaded documents are kept, sealed.
+    /// Several instances must all reach one (a shared file system).
+    public var documentDirectoryPath: String?
+    public var documentDirectory: String { documentDirectoryPath ?? (dataDirectory as NSString).appendingPathComponent("documents") }
 
     // logging
     public var logLevel = "info"
@@ -241,6 +251,21 @@ public struct IssuerConfiguration: Sendable {
             throw ConfigurationError(key: "storage.max_database_bytes", "is \(maxDatabaseBytes): give at least 1048576 (1 MiB), or 0 for no cap below the disk's")
         }
         c.maxDatabaseBytes = maxDatabaseBytes > 0 ? Int64(maxDatabaseBytes) : nil
+        let poolSize = try reader.integer("storage.postgres_pool_size", default: 10, in: 1...200)
+        let statementTimeout = try reader.seconds("storage.postgres_statement_timeout", default: 15, in: 1...600)
+        if let url = try reader.optionalString("storage.postgres_url"), !url.isEmpty {
+            var settings: PostgresConnectionSettings
+            do {
+                settings = try PostgresConnectionSettings(url: url, passwordAllowedInURL: reader.isFromEnvironment("storage.postgres_url"))
+            } catch {
+                throw ConfigurationError(key: "storage.postgres_url", String(error.message.dropFirst("storage.postgres_url ".count)))
+            }
+            settings.poolSize = poolSize
+            settings.statementTimeout = .seconds(statementTimeout)
+            c.postgres = settings
+        }
+        c.postgresPasswordFile = try reader.optionalString("storage.postgres_password_file")
+        c.documentDirectoryPath = try reader.optionalString("storage.document_dir")
 
         c.kekFile = try reader.optionalString("secrets.kek_file")
         c.rootKeyFile = try reader.optionalString("secrets.root_key_file")

@@ -11,6 +11,7 @@ public struct IssuerCredentials: Sendable {
     public static let rootCredential = "alumnicard-root"
     public static let adminTokenCredential = "alumnicard-admin-token"
     public static let smtpPasswordCredential = "alumnicard-smtp-password"
+    public static let postgresPasswordCredential = "alumnicard-postgres-password"
 
     public let kek: KeyEncryptionKey
     /// The root key, when this host signs key sets itself. Without it the
@@ -20,12 +21,16 @@ public struct IssuerCredentials: Sendable {
     public let bootstrapAdminTokenHash: [UInt8]?
     /// The SMTP relay's password (`mail.username`'s), if one is set.
     public let smtpPassword: String?
+    /// The PostgreSQL password (`storage.postgres_url`'s user), if one is set.
+    public let postgresPassword: String?
 
-    public init(kek: KeyEncryptionKey, rootKey: RootSigningKey?, bootstrapAdminTokenHash: [UInt8]?, smtpPassword: String? = nil) {
+    public init(kek: KeyEncryptionKey, rootKey: RootSigningKey?, bootstrapAdminTokenHash: [UInt8]?, smtpPassword: String? = nil,
+                postgresPassword: String? = nil) {
         self.kek = kek
         self.rootKey = rootKey
         self.bootstrapAdminTokenHash = bootstrapAdminTokenHash
         self.smtpPassword = smtpPassword
+        self.postgresPassword = postgresPassword
     }
 
     public static func load(_ configuration: IssuerConfiguration, environment: [String: String]) throws(IssuerServiceError) -> IssuerCredentials {
@@ -61,7 +66,21 @@ public struct IssuerCredentials: Sendable {
         if configuration.smtpUsername != nil && smtpPassword == nil {
             throw IssuerServiceError(.secrets, "mail.username is set but there is no password: set secrets.smtp_password_file or the credential \(smtpPasswordCredential)")
         }
-        return IssuerCredentials(kek: kek, rootKey: root, bootstrapAdminTokenHash: adminHash, smtpPassword: smtpPassword)
+        return IssuerCredentials(kek: kek, rootKey: root, bootstrapAdminTokenHash: adminHash, smtpPassword: smtpPassword,
+                                 postgresPassword: try postgresPassword(configuration, environment: environment))
+    }
+
+    /// The PostgreSQL password: `storage.postgres_password_file`, else the
+    /// credential alumnicard-postgres-password, else none (a server that
+    /// trusts the client, or a password in the environment's URL).
+    public static func postgresPassword(_ configuration: IssuerConfiguration, environment: [String: String]) throws(IssuerServiceError) -> String? {
+        guard configuration.postgres != nil else { return nil }
+        var path = configuration.postgresPasswordFile
+        if path == nil, let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
+            let candidate = credentials + "/" + postgresPasswordCredential
+            if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+        }
+        return try path.map { path throws(IssuerServiceError) in try readSecretLine(path, key: "storage.postgres_password_file") }
     }
 
     static func readRoot(_ path: String) throws(IssuerServiceError) -> RootSigningKey {

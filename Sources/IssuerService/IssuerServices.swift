@@ -8,6 +8,7 @@ import HTTPTypes
 import Hummingbird
 import IssuerCore
 import IssuerStore
+import IssuerStorePostgres
 import IssuerStoreSQLite
 import IssuerWeb
 import Logging
@@ -21,12 +22,8 @@ public struct IssuerServices: Sendable {
     public let configuration: IssuerConfiguration
     public let clock: IssuerClock
     public let logger: Logger
-    public let database: AppDatabase
-    public let keyStore: KeyStore
-    public let accounts: AccountStore
-    public let adminTokens: AdminTokenStore
-    public let staff: StaffStore
-    public let audit: AuditLog
+    /// The engine under the repositories: the SQLite file, or PostgreSQL.
+    public let engine: StorageEngine
     public let credentials: IssuerCredentials
     public let hasher: PasswordHasher
     public let throttle: LoginThrottle
@@ -40,7 +37,6 @@ public struct IssuerServices: Sendable {
     /// (ArchitectureTests scans for it). Tests and the command line reach
     /// them through here.
     public let repositories: IssuerRepositories
-    public let outbox: MailOutbox
     public let vault: DocumentVault
     package let humanCheck: HumanCheckService
     package let composer: MailComposer
@@ -62,9 +58,13 @@ public struct IssuerServices: Sendable {
     package let staffAdministration: StaffAdministrationService
     package let merchantDirectory: MerchantService
     package let auditTrail: AuditService
+    /// Work done by one instance at a time (rotation checks, key-set
+    /// signing, retention passes), under lease rows.
+    package let once: OnceAcrossInstances
 
     /// Opens the database (file, or `database` when given, e.g. in memory)
-    /// and composes the services.
+    /// and composes the services. Migrates SQLite at once; PostgreSQL is
+    /// migrated by ``migrateStorage()``, as its pool must run first.
     public init(configuration: IssuerConfiguration, credentials: IssuerCredentials, clock: IssuerClock = .system,
                 database: AppDatabase? = nil, logger: Logger = Logger(label: "alumnicard")) throws(IssuerServiceError) {
         try self.init(configuration: configuration, credentials: credentials, clock: clock, database: database, logger: logger, mailTransport: nil)
@@ -82,14 +82,22 @@ public struct IssuerServices: Sendable {
         }
     }
 
-    /// Applies the storage's migrations not yet applied, off the
-    /// cooperative pool; nothing when the schema is current.
+    /// Applies the storage's migrations not yet applied (off the
+    /// cooperative pool for SQLite; under PostgreSQL's advisory lock, so
+    /// instances starting together migrate once) and proves the KEK;
+    /// nothing to migrate when the schema is current.
     public func migrateStorage() async throws(IssuerServiceError) {
-        let database = database, keyStore = keyStore
         do {
-            try await NIOThreadPool.singleton.runIfActive {
-                try database.migrate()
-                try keyStore.checkKEK()
+            switch engine {
+            case .sqlite(let stores):
+                let database = stores.database, keyStore = stores.keyStore
+                try await NIOThreadPool.singleton.runIfActive {
+                    try database.migrate()
+                    try keyStore.checkKEK()
+                }
+            case .postgres(let storage):
+                try await PostgresMigrations.migrate(storage, now: clock.now())
+                try await PostgresKeyRepository(storage: storage, kek: credentials.kek, policy: configuration.rotationPolicy).checkKEK()
             }
         } catch let error as IssuerStoreError {
             throw IssuerServiceError(.storage, error.message)
@@ -106,36 +114,45 @@ public struct IssuerServices: Sendable {
         self.clock = clock
         self.logger = logger
         self.credentials = credentials
-        do {
-            let opened: AppDatabase
-            if let database {
-                opened = database
-            } else {
-                if let loose = try SecureFile.makePrivateDirectory(parentDirectory(of: configuration.database)) {
-                    logger.warning("the data directory was readable by others; made it private", metadata: [
-                        "directory": "\(parentDirectory(of: configuration.database))", "mode_was": "\(String(loose, radix: 8))"])
-                }
-                opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout,
-                                              maxBytes: configuration.maxDatabaseBytes, migrate: migrate)
+        let lockouts = LockoutRules.Limits(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout)
+        if let postgres = configuration.postgres, database == nil {
+            let storage: PostgresStorage
+            do {
+                storage = PostgresStorage(configuration: try postgres.clientConfiguration(password: credentials.postgresPassword), logger: logger)
+            } catch {
+                throw IssuerServiceError(.storage, error.message)
             }
-            self.database = opened
-            keyStore = try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy, checkingKEK: migrate)
-        } catch let error as IssuerStoreError {
-            throw IssuerServiceError(.storage, error.message)
-        } catch let error as SecureFileError {
-            throw IssuerServiceError(.storage, error.message)
-        } catch {
-            throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")
+            engine = .postgres(storage)
+            repositories = .postgres(storage: storage, kek: credentials.kek, lockouts: lockouts, policy: configuration.rotationPolicy)
+        } else {
+            let stores: SQLiteStores
+            do {
+                let opened: AppDatabase
+                if let database {
+                    opened = database
+                } else {
+                    if let loose = try SecureFile.makePrivateDirectory(parentDirectory(of: configuration.database)) {
+                        logger.warning("the data directory was readable by others; made it private", metadata: [
+                            "directory": "\(parentDirectory(of: configuration.database))", "mode_was": "\(String(loose, radix: 8))"])
+                    }
+                    opened = try AppDatabase.open(path: configuration.database, busyTimeout: configuration.busyTimeout,
+                                                  maxBytes: configuration.maxDatabaseBytes, migrate: migrate)
+                }
+                stores = SQLiteStores(database: opened, keyStore: try KeyStore(database: opened, kek: credentials.kek, policy: configuration.rotationPolicy,
+                                                                               checkingKEK: migrate), kek: credentials.kek)
+            } catch let error as IssuerStoreError {
+                throw IssuerServiceError(.storage, error.message)
+            } catch let error as SecureFileError {
+                throw IssuerServiceError(.storage, error.message)
+            } catch {
+                throw IssuerServiceError(.storage, "cannot create the data directory for \(configuration.database): \((error as NSError).localizedDescription)")
+            }
+            engine = .sqlite(stores)
+            repositories = .sqlite(database: stores.database, keyStore: stores.keyStore, kek: credentials.kek, lockouts: lockouts, threads: databaseThreads)
         }
-        accounts = AccountStore(database: self.database, kek: credentials.kek)
-        repositories = .sqlite(database: self.database, keyStore: keyStore, kek: credentials.kek,
-                               lockouts: .init(maxFailures: configuration.maxLoginFailures, lockout: configuration.lockout), threads: databaseThreads)
         let keys = repositories.keys, cards = repositories.cards, loginGuard = repositories.loginGuard, sessionStore = repositories.sessions
-        adminTokens = AdminTokenStore(database: self.database)
-        staff = StaffStore(database: self.database, kek: credentials.kek)
-        audit = AuditLog(database: self.database)
         hasher = PasswordHasher(cost: configuration.bcryptCost)
-        throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute))
+        throttle = LoginThrottle(limits: .init(addressAttemptsPerMinute: configuration.addressAttemptsPerMinute), shared: loginGuard)
         clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
         let flow = configuration.flowSettings
@@ -154,7 +171,6 @@ public struct IssuerServices: Sendable {
         let verifier = OnlineVerifier(keys: keys, cards: cards, leeway: configuration.leeway, timeZone: configuration.timeZone)
         self.verifier = verifier
         caches = IssuerCaches(sessions: sessions, tokens: tokens, verifier: verifier)
-        outbox = MailOutbox(database: self.database, kek: credentials.kek)
         vault = DocumentVault(directory: configuration.documentDirectory, kek: credentials.kek)
         humanCheck = HumanCheckService(kek: credentials.kek, spent: loginGuard, maxNumber: configuration.humanCheckMaxNumber,
                                        lifetime: configuration.humanCheckLifetime)
@@ -204,6 +220,24 @@ public struct IssuerServices: Sendable {
         staffAdministration = StaffAdministrationService(staff: repositories.staff, hasher: hasher, clock: clock)
         merchantDirectory = MerchantService(merchants: repositories.merchants, calendar: calendar, clock: clock)
         auditTrail = AuditService(audit: repositories.audit)
+        once = OnceAcrossInstances(instances: repositories.instances, clock: clock, logger: logger)
+    }
+
+    /// SQLite's own stores, when the engine is SQLite.
+    public var sqlite: SQLiteStores? {
+        if case .sqlite(let stores) = engine { return stores }
+        return nil
+    }
+
+    /// Runs `body` with the storage's pool running (PostgreSQL), as a
+    /// command or a test needs it outside the daemon's service group.
+    public func withStorageRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard case .postgres(let storage) = engine else { return try await body() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await storage.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
     }
 
     /// The name given in EHLO: the public URL's host, else this host's name.
@@ -211,6 +245,14 @@ public struct IssuerServices: Sendable {
         if let url = configuration.publicURL.flatMap(URL.init(string:)), let host = url.host, !host.isEmpty { return host }
         let name = ProcessInfo.processInfo.hostName
         return name.isEmpty || name.contains(" ") ? "localhost" : name
+    }
+
+    /// What the daemon does to its storage before it serves, once migrated:
+    /// on SQLite, where it is the file's only daemon, it frees the mail
+    /// claims a killed predecessor held, so that mail goes at once. (On
+    /// PostgreSQL another instance may be sending them: their claims lapse.)
+    public func recoverClaims() async throws {
+        if case .sqlite = engine { try await repositories.outbox.releaseClaims(ids: nil) }
     }
 
     /// What `serve` checks before it listens: the document directory is
@@ -223,13 +265,31 @@ public struct IssuerServices: Sendable {
     /// One run of the maintenance loop: unanswered requests closed,
     /// documents and rejected applications past retention, sent mail texts,
     /// stale upload files.
+    /// One instance does it at a time (the lease "maintenance").
     public func maintenanceTick() async {
-        let now = clock.now()
-        await applications.closeAndErase(now: now, logger: logger)
-        await applications.deleteExpiredDocuments(now: now, logger: logger)
-        await applications.deleteOrphanedFiles(logger: logger)
-        // A sent message's text has done its work; keep the record, drop the text after a day.
-        try? await mailDelivery.pruneSent(olderThan: 86_400)
+        let applications = applications, mailDelivery = mailDelivery, logger = logger, now = clock.now()
+        await once.run("maintenance", duration: 1_800) {
+            await applications.closeAndErase(now: now, logger: logger)
+            await applications.deleteExpiredDocuments(now: now, logger: logger)
+            await applications.deleteOrphanedFiles(logger: logger)
+            // A sent message's text has done its work; keep the record, drop the text after a day.
+            try? await mailDelivery.pruneSent(olderThan: 86_400)
+        }
+    }
+
+    /// One run of the key-set timer: re-sign the key set when it is due,
+    /// by one instance at a time (the lease "keyset"), so instances never
+    /// sign two documents for one change.
+    public func keySetRefreshTick(actor: String = "daemon") async {
+        let publisher = publisher, clock = clock, logger = logger
+        await once.run("keyset", duration: 120) {
+            do { try await publisher.refreshIfNeeded(now: clock.now(), actor: actor) } catch {
+                // Shutting down cancels the tick; that is no failure.
+                if !Task.isCancelled {
+                    logger.error("key set refresh failed", metadata: ["error": "\(IssuerStoreError.wrapping(error, "refresh").message)"])
+                }
+            }
+        }
     }
 
     /// The office calendar the configuration names (for `calendar add-working-days`).
@@ -276,10 +336,13 @@ public struct IssuerServices: Sendable {
         try await keyService.keysChanged(actor: actor)
     }
 
-    /// One run of the daemon's rotation timer (``KeyService/rotationTick(actor:)``).
+    /// One run of the daemon's rotation timer (``KeyService/rotationTick(actor:)``),
+    /// by one instance at a time (the lease "key-rotation"); the rotation
+    /// itself re-checks under the key rows' lock that it is still due.
     @discardableResult
     public func rotationTick(actor: String = "daemon") async -> [KeyChange] {
-        await keyService.rotationTick(actor: actor)
+        let keyService = keyService
+        return await once.run("key-rotation", duration: 300) { await keyService.rotationTick(actor: actor) } ?? []
     }
 
     /// Whether the daemon can answer token requests: the storage answers

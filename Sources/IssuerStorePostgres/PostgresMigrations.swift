@@ -327,6 +327,16 @@ public enum PostgresMigrations {
             """,
             "CREATE INDEX rate_counter_window ON rate_counter (scope, window_start)",
         ]),
+        Migration(version: 2, name: "leases, and mail claimed while it is sent (SQLite version 9)", sql: [
+            """
+            CREATE TABLE lease (
+                name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+                holder text NOT NULL CHECK (length(holder) BETWEEN 1 AND 128),
+                expires_at bigint NOT NULL
+            )
+            """,
+            "ALTER TABLE mail_outbox ADD COLUMN claimed_until bigint",
+        ]),
     ]
 
     /// The newest version this build knows.

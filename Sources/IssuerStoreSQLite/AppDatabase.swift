@@ -444,6 +444,16 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX account_application_rejected ON account_application(decided_at) WHERE status = 'rejected';
                 """)
         }
+        migrator.registerMigration("v9: leases, so work that must happen once is done by one instance; mail claimed while it is sent") { db in
+            try db.execute(sql: """
+                CREATE TABLE lease (
+                    name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+                    holder TEXT NOT NULL CHECK (length(holder) BETWEEN 1 AND 128),
+                    expires_at INTEGER NOT NULL
+                );
+                ALTER TABLE mail_outbox ADD COLUMN claimed_until INTEGER;
+                """)
+        }
         return migrator
     }
 }

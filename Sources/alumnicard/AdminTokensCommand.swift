@@ -38,8 +38,9 @@ struct AdminTokensCommand: AsyncParsableCommand {
                 }
                 lifetime = seconds
             }
+            let chosenLifetime = lifetime
             let token = try await store.withServices { services in
-                try await services.staffAdministration.createAdminToken(name: name, role: parsed, lifetime: lifetime, actor: store.auditActor)
+                try await services.staffAdministration.createAdminToken(name: name, role: parsed, lifetime: chosenLifetime, actor: store.auditActor)
             }
             print(token)
         }

@@ -20,8 +20,8 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.configuration()
         try await store.withServices { services in
-            if markDevelopment { try services.database.markDevelopment(now: store.time) }
-            guard try services.database.isDevelopment() else {
+            if markDevelopment { try await services.repositories.instances.markDevelopment(now: store.time) }
+            guard try await services.repositories.instances.isDevelopment() else {
                 throw CommandFailure.failed("\(configuration.database) is not a development database (made by `alumnicard serve --dev`): the demo alumnus has a public password and would overwrite student \(DemoAlumnus.studentID) if that is a real one. Use `serve --dev`, or --mark-development on a database that holds no real data")
             }
             try await services.samples.seedDemoAlumnus(actor: store.auditActor)

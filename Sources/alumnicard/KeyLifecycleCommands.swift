@@ -3,6 +3,7 @@ import CardKeys
 import CardToken
 import CLISupport
 import Foundation
+import IssuerCore
 import IssuerService
 import IssuerStore
 import IssuerStoreSQLite
@@ -17,8 +18,8 @@ extension KeysCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        func run() throws {
-            let ring = try store.withKeyStore { try $0.ring() }
+        func run() async throws {
+            let ring = try await store.withServices { try await $0.keyService.ring() }
             if json {
                 let rows = ring.keys.map { key -> [String: String] in
                     var row = ["kid": key.id.base64URL, "alg": key.algorithm.jwkName, "state": key.state.rawValue,
@@ -56,7 +57,7 @@ extension KeysCommand {
         @Option(help: "The algorithm of new keys: ed25519 (default), hs256 or hs256-64.")
         var alg: KeysCommand.Algorithm = .ed25519
 
-        func run() throws {
+        func run() async throws {
             var hook: (@Sendable () -> Void)?
             // Failpoint for the crash-safety test: stop inside the transaction.
             if let marker = store.environment["ALUMNICARD_FAILPOINT_ROTATE_BEFORE_COMMIT"] {
@@ -65,9 +66,19 @@ extension KeysCommand {
                     while true { pause() }
                 }
             }
-            let (changes, seq) = try store.withKeyStore { keyStore in
-                (try keyStore.rotate(now: store.time, force: !ifDue, ifDue: ifDue, actor: store.auditActor, algorithm: alg.cose, beforeCommit: hook),
-                 try keyStore.currentSeq())
+            let changes: [KeyChange], seq: UInt64
+            if try store.usesPostgres {
+                // The daemon's own rotation, in one PostgreSQL transaction that locks the key rows.
+                let force = !ifDue, actor = store.auditActor, algorithm = alg.cose, now = store.time
+                (changes, seq) = try await store.withServices { services in
+                    let changes = try await services.repositories.keys.rotate(now: now, force: force, ifDue: !force, actor: actor, algorithm: algorithm)
+                    return (changes, try await services.repositories.keys.currentSeq())
+                }
+            } else {
+                (changes, seq) = try store.withKeyStore { keyStore in
+                    (try keyStore.rotate(now: store.time, force: !ifDue, ifDue: ifDue, actor: store.auditActor, algorithm: alg.cose, beforeCommit: hook),
+                     try keyStore.currentSeq())
+                }
             }
             if changes.isEmpty { print("nothing is due"); return }
             for change in changes { print(change) }
@@ -103,12 +114,23 @@ extension KeysCommand {
             guard kids.count == 1 else { throw ValidationError("give exactly one kid to revoke, not \(kids.count): \(kids.joined(separator: " "))") }
         }
 
-        func run() throws {
+        func run() async throws {
             let id: KeyID
             do { id = try KeyID(base64URL: kid) } catch { throw CommandFailure.usage("\(kid) is not a kid: \(error.message)") }
             let configuration = try store.configuration()
             let rootKey = try root.map { path throws(CommandFailure) in try RootKeyFiles.signingKey(at: path) }
             let now = store.time
+            if try store.usesPostgres {
+                // The API's revocation: the standby takes over, and with --root the key set is re-signed at once.
+                let reason = reason, actor = store.auditActor
+                let (changes, seq) = try await store.withServices(rootKey: rootKey) { services in
+                    (try await services.keyService.revoke(id, reason: reason, actor: actor), try await services.keyService.overview().keySetSeq)
+                }
+                for change in changes { print(change) }
+                print(rootKey == nil ? "Next: an instance holding the root key signs key set seq \(seq) or later within a minute."
+                                     : "Signed and installed key set seq \(seq).")
+                return
+            }
             try store.withKeyStore { keyStore in
                 let changes = try keyStore.revoke(id, reason: reason, now: now, actor: store.auditActor)
                 for change in changes { print(change) }

@@ -145,10 +145,15 @@ struct KeySetCommand: AsyncParsableCommand {
         @Option(help: "The root public JWK (or JWK Set) it must verify under.")
         var rootPublic: String
 
-        func run() throws {
+        func run() async throws {
             let jws = String(decoding: try RootKeyFiles.read(file), as: UTF8.self)
             let roots = try RootKeyFiles.publicKeys(at: rootPublic)
-            try store.withKeyStore { try $0.install(jws, pinnedRoots: roots, now: store.time, actor: store.auditActor) }
+            if try store.usesPostgres {
+                let now = store.time, actor = store.auditActor
+                try await store.withServices { try await $0.repositories.keys.install(jws, pinnedRoots: roots, now: now, actor: actor) }
+            } else {
+                try store.withKeyStore { try $0.install(jws, pinnedRoots: roots, now: store.time, actor: store.auditActor) }
+            }
             print("installed")
         }
     }
@@ -168,8 +173,8 @@ struct KeySetCommand: AsyncParsableCommand {
         @Option(help: "The directory to write under (the web server's root).")
         var out: String
 
-        func run() throws {
-            let jws = try store.withKeyStore { try $0.currentKeySet() }
+        func run() async throws {
+            let jws = try await store.withServices { try await $0.repositories.keys.currentKeySet() }
             guard let jws, let published = KeySetPublisher.publish(jws) else {
                 throw CommandFailure.failed("no key set has been signed or installed yet: run `alumnicard keyset export --root FILE` or `keyset install` first")
             }

@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
                 if dev {
                     let samples = services.samples, actor = "dev-setup"
                     let madeKey = try await samples.ensureKeys(actor: actor)
-                    try services.database.markDevelopment(now: services.clock.now())
+                    try await services.repositories.instances.markDevelopment(now: services.clock.now())
                     try await samples.seedDemoAlumnus(actor: actor)
                     try await samples.seedApplicant(actor: actor)
                     let seeded = try await samples.seedApplication()
@@ -75,10 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
                     printDevelopmentBanner(announced, made: madeFiles, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
                                            staffSecret: staffSecret)
                 } else {
-                    if services.credentials.rootKey == nil, try services.keyStore.currentKeySet() == nil {
+                    if services.credentials.rootKey == nil, try await services.repositories.keys.currentKeySet() == nil {
                         logger.warning("no key set is installed and this host has no root key; verifiers cannot sync until `alumnicard keyset install` runs")
                     }
-                    if try services.keyStore.ring().active == nil {
+                    if try await services.repositories.keys.ring().active == nil {
                         logger.warning("there is no active signing key: token requests will fail until `alumnicard keys rotate` makes one")
                     }
                     if announced.publicURL == nil {

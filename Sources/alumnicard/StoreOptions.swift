@@ -70,8 +70,7 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// The composed services on this command's storage (migrated, the KEK
-    /// proven), as the daemon has them but with no server and no background
+    /// The composed services on this command's storage, as the daemon has them but with no server and no background
     /// loop; the clock reads `--now`. Only `keyset refresh` gives it the
     /// root key; otherwise the daemon re-signs the key set after a change
     /// within its refresh interval.
@@ -81,21 +80,27 @@ struct StoreOptions: ParsableArguments {
         var logger = Logger(label: "alumnicard")
         logger.logLevel = .warning
         do {
-            let services = try await IssuerServices.open(configuration: configuration,
-                                                         credentials: IssuerCredentials(kek: kek, rootKey: rootKey, bootstrapAdminTokenHash: nil),
-                                                         clock: IssuerClock { time }, logger: logger)
-            try await services.migrateStorage()
-            return services
+            let credentials = IssuerCredentials(kek: kek, rootKey: rootKey, bootstrapAdminTokenHash: nil,
+                                                postgresPassword: try IssuerCredentials.postgresPassword(configuration, environment: environment))
+            return try await IssuerServices.open(configuration: configuration, credentials: credentials, clock: IssuerClock { time }, logger: logger)
         } catch {
             throw Self.failure(error)
         }
     }
 
-    /// Runs `body` on the services: the one place where a command's
-    /// storage is opened and its failures become the command line's.
-    func withServices<T>(rootKey: RootSigningKey? = nil, _ body: (IssuerServices) async throws -> T) async throws(CommandFailure) -> T {
+    /// Runs `body` on the services, the storage migrated and its pool
+    /// running: the one place where a command's storage is opened and its
+    /// failures become the command line's.
+    func withServices<T: Sendable>(rootKey: RootSigningKey? = nil, _ body: @Sendable (IssuerServices) async throws -> T) async throws(CommandFailure) -> T {
         let services = try await openServices(rootKey: rootKey)
-        do { return try await body(services) } catch { throw Self.failure(error) }
+        do {
+            return try await services.withStorageRunning {
+                try await services.migrateStorage()
+                return try await body(services)
+            }
+        } catch {
+            throw Self.failure(error)
+        }
     }
 
     /// Runs `body` on the key store alone: the key and key-set commands,
@@ -103,6 +108,9 @@ struct StoreOptions: ParsableArguments {
     /// failpoint inside its SQLite transaction.
     func withKeyStore<T>(_ body: (KeyStore) throws -> T) throws(CommandFailure) -> T {
         let configuration = try configuration()
+        if configuration.postgres != nil {
+            throw .failed("this command works on the SQLite file only; on PostgreSQL, rotate and revoke through `alumnicard keys rotate|revoke` (which use the daemon's rules) or the admin API, and let an instance holding the root key sign the key set (docs/scale-out.md)")
+        }
         let kek = try locateKEK(configuration)
         do {
             try FileManager.default.createDirectory(atPath: parentDirectory(of: configuration.database),
@@ -112,6 +120,11 @@ struct StoreOptions: ParsableArguments {
         } catch {
             throw Self.failure(error)
         }
+    }
+
+    /// Whether the configuration names PostgreSQL (`storage.postgres_url`).
+    var usesPostgres: Bool {
+        get throws(CommandFailure) { try configuration().postgres != nil }
     }
 
     /// What a command says when the work fails: a refusal with its code,

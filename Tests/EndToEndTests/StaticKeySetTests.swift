@@ -18,33 +18,7 @@ struct StaticKeySetTests {
             .replacingOccurrences(of: "listen 8080;", with: "listen 127.0.0.1:\(port);")
             .replacingOccurrences(of: "root /var/www/alumnicard-keyset;", with: "root \(root.path);")
         #expect(site != shipped, "the test rewrote the shipped block's listen and root lines")
-        let runAs = getuid() == 0 ? "user root;" : ""
-        let configuration = """
-            \(runAs)
-            worker_processes 1;
-            error_log \(directory.path)/error.log warn;
-            pid \(directory.path)/nginx.pid;
-            events { worker_connections 64; }
-            http {
-                access_log \(directory.path)/access.log;
-                client_body_temp_path \(directory.path)/body;
-                proxy_temp_path \(directory.path)/proxy;
-                fastcgi_temp_path \(directory.path)/fastcgi;
-                uwsgi_temp_path \(directory.path)/uwsgi;
-                scgi_temp_path \(directory.path)/scgi;
-                include /etc/nginx/mime.types;
-                \(site)
-            }
-            """
-        let file = directory.appendingPathComponent("nginx.conf")
-        try configuration.write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-p", directory.path, "-c", file.path, "-g", "daemon off;"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try TestNginx.start(directory, sites: [site])
     }
 
     @Test func aVerifierSyncsFromNginxServingThePublishedFilesAndIsAnswered304() async throws {

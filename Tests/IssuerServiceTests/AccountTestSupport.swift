@@ -149,8 +149,16 @@ extension IssuerHarness {
     var mailDirectory: String { configuration.mailDirectory }
 
     /// Delivers the outbox and returns every mail written so far.
+    /// The mail written so far, after the outbox has been run. The
+    /// daemon's own delivery loop may have claimed a message a moment
+    /// before (issue #27: one claimer per message), so this waits, briefly,
+    /// until nothing queued is left.
     func deliveredMail() async throws -> [DeliveredMail] {
-        await services.deliverMail()
+        for _ in 0..<200 {
+            await services.deliverMail()
+            if try await services.repositories.outbox.summary(status: nil, limit: 1).queued == 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         return try DeliveredMail.all(in: mailDirectory)
     }
 

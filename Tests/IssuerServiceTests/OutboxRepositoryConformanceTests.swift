@@ -29,6 +29,34 @@ struct OutboxRepositoryConformanceTests {
         #expect(try await outbox.summary(status: nil, limit: 10).sent == 1, "the record stays; only the text goes")
     }
 
+    /// Issue #27: a mail is taken by one claimer; racing claimers take
+    /// disjoint mails; a claim that is never settled (its instance died)
+    /// lets the mail be taken again once its lease has passed.
+    @Test(arguments: StorageBackend.allCases)
+    func aClaimedMailIsTakenOnceUntilItsLeasePasses(backend: StorageBackend) async throws {
+        let outbox = try await backend.store().outbox(kek: Self.kek)
+        try await outbox.enqueue((0..<12).map { Self.mail("m\($0)") }, now: 100)
+        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for _ in 0..<4 { group.addTask { try await outbox.claim(now: 100, limit: 5, lease: 900).map(\.id) } }
+            return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+        }
+        let taken = claims.flatMap { $0 }
+        #expect(taken.count == 12 && Set(taken).count == 12, "every mail taken once among the racing claimers: \(claims)")
+        #expect(try await outbox.claim(now: 999, limit: 20, lease: 900).isEmpty, "nothing is due while the leases run")
+        #expect(try await outbox.due(now: 999, limit: 20).isEmpty)
+        try await outbox.record(id: taken[0], outcome: .sent, detail: "250 ok", retryAt: nil, now: 120)
+        let again = try await outbox.claim(now: 1_000, limit: 20, lease: 900)
+        #expect(again.count == 11 && !again.contains { $0.id == taken[0] }, "the unsettled ones come back after the lease; the sent one does not")
+        // A claimer shutting down gives two back: due again at once, to anyone; the rest stay claimed.
+        try await outbox.releaseClaims(ids: [again[0].id, again[1].id])
+        #expect(Set(try await outbox.claim(now: 1_001, limit: 20, lease: 900).map(\.id)) == [again[0].id, again[1].id])
+        // A retry's time holds even when its claim is freed: released, it is not due before its time.
+        try await outbox.record(id: again[2].id, outcome: .retry, detail: "451 later", retryAt: 5_000, now: 1_002)
+        try await outbox.releaseClaims(ids: nil)
+        let afterRestart = try await outbox.claim(now: 1_003, limit: 20, lease: 900).map(\.id)
+        #expect(afterRestart.count == 10 && !afterRestart.contains(again[2].id), "every claim freed, the retry still waits: \(afterRestart)")
+    }
+
     @Test(arguments: StorageBackend.allCases)
     func theAuditLogReadsNewestFirst(backend: StorageBackend) async throws {
         let store = try await backend.store()

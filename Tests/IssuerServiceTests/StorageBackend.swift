@@ -104,6 +104,13 @@ enum TestStore {
         }
     }
 
+    func instances() -> any InstanceRepository {
+        switch self {
+        case .sqlite(let database): SQLiteInstanceRepository(database: database, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresInstanceRepository(storage: storage)
+        }
+    }
+
     func audit() -> any AuditRepository {
         switch self {
         case .sqlite(let database): SQLiteAuditRepository(database: database, threads: DatabaseThreads())

@@ -14,8 +14,9 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// Issue #26: a database written before the storage was reshaped opens
-/// without a migration and serves its holders, cards, sessions and keys.
+/// Issue #26: a database written before the storage was reshaped (schema
+/// v8) opens, takes only the migrations after it, and serves its holders,
+/// cards, sessions and keys.
 @Suite("A database written by an earlier version")
 struct StoredDatabaseTests {
     static let fixture = ProjectPaths.packageRoot.appendingPathComponent("Tests/Fixtures/issuer-data-v8")
@@ -40,7 +41,7 @@ struct StoredDatabaseTests {
         return try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
     }
 
-    @Test func theV8DatabaseOpensUnmigratedAndServesItsHoldersCardsSessionsAndKeys() async throws {
+    @Test func theV8DatabaseMigratesForwardAndServesItsHoldersCardsSessionsAndKeys() async throws {
         let directory = try Self.copy()
         let database = directory.appendingPathComponent("issuer.sqlite").path
         let before = try Self.migrations(database)
@@ -57,7 +58,8 @@ struct StoredDatabaseTests {
         var logger = Logger(label: "stored-v8")
         logger.logLevel = .warning
         let services = try IssuerServices(configuration: configuration, credentials: credentials, clock: clock.epochClock, logger: logger)
-        #expect(try Self.migrations(database) == before, "nothing to migrate")
+        #expect(try Self.migrations(database) == before + ["v9: leases, so work that must happen once is done by one instance; mail claimed while it is sent"],
+                "only the migrations after v8 ran, and the data below is as stored")
 
         // Holders and cards as stored.
         let holder = try #require(try services.accounts.holder(studentID: "R09000001"))

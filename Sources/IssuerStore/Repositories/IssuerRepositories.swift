@@ -1,6 +1,6 @@
 /// Everything the issuer keeps, as one storage backend provides it: one
 /// repository per aggregate, and a probe for readiness. A backend is a
-/// target that builds one of these (today `IssuerStoreSQLite`); the
+/// target that builds one of these (`IssuerStoreSQLite`, `IssuerStorePostgres`); the
 /// domain services take the repositories they need from it, and nothing
 /// above them sees which backend it is.
 public struct IssuerRepositories: Sendable {
@@ -14,11 +14,12 @@ public struct IssuerRepositories: Sendable {
     public let outbox: any OutboxRepository
     public let audit: any AuditRepository
     public let merchants: any MerchantRepository
+    public let instances: any InstanceRepository
     public let probe: any StorageProbe
 
     public init(loginGuard: any LoginGuardRepository, sessions: any SessionRepository, holders: any HolderRepository, cards: any CardRepository,
                 applications: any AccountApplicationRepository, keys: any KeyRepository, staff: any StaffRepository, outbox: any OutboxRepository,
-                audit: any AuditRepository, merchants: any MerchantRepository, probe: any StorageProbe) {
+                audit: any AuditRepository, merchants: any MerchantRepository, instances: any InstanceRepository, probe: any StorageProbe) {
         self.loginGuard = loginGuard
         self.sessions = sessions
         self.holders = holders
@@ -29,6 +30,7 @@ public struct IssuerRepositories: Sendable {
         self.outbox = outbox
         self.audit = audit
         self.merchants = merchants
+        self.instances = instances
         self.probe = probe
     }
 }

@@ -25,11 +25,44 @@ public struct PostgresOutboxRepository: OutboxRepository {
             var rows: [(Int64, String, Data, Data, Int, Int64)] = []
             for try await row in try await connection.query("""
                 SELECT id, kind, sealed_recipient, sealed_message, attempts, created_at FROM mail_outbox
-                WHERE status = 'queued' AND next_attempt_at <= \(now) ORDER BY next_attempt_at, id LIMIT \(limit)
+                WHERE status = 'queued' AND next_attempt_at <= \(now) AND (claimed_until IS NULL OR claimed_until <= \(now))
+                ORDER BY next_attempt_at, id LIMIT \(limit)
                 """, logger: PostgresConnection.quiet).decode((Int64, String, Data, Data, Int, Int64).self) { rows.append(row) }
             return rows
         }
-        return try rows.map { row throws(IssuerStoreError) in
+        return try open(rows)
+    }
+
+    /// Takes due rows with `FOR UPDATE SKIP LOCKED`: an instance claiming
+    /// at the same moment skips what this one locked and takes the next.
+    public func claim(now: Int64, limit: Int, lease: Int64) async throws -> [QueuedMail] {
+        let until = now.addingReportingOverflow(max(1, lease)).partialValue
+        let rows = try await storage.transaction("cannot claim mail from the outbox") { connection in
+            var rows: [(Int64, String, Data, Data, Int, Int64)] = []
+            for try await row in try await connection.query("""
+                UPDATE mail_outbox SET claimed_until = \(until) WHERE id IN (
+                    SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= \(now)
+                        AND (claimed_until IS NULL OR claimed_until <= \(now))
+                    ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING id, kind, sealed_recipient, sealed_message, attempts, created_at
+                """, logger: PostgresConnection.quiet).decode((Int64, String, Data, Data, Int, Int64).self) { rows.append(row) }
+            return rows.sorted { $0.0 < $1.0 }
+        }
+        return try open(rows)
+    }
+
+    public func releaseClaims(ids: [Int64]?) async throws {
+        try await storage.transaction("cannot give up mail claims") { connection in
+            if let ids {
+                _ = try await connection.run("UPDATE mail_outbox SET claimed_until = NULL WHERE id = ANY(\(ids)) AND status = 'queued'")
+            } else {
+                _ = try await connection.run("UPDATE mail_outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL")
+            }
+        }
+    }
+
+    private func open(_ rows: [(Int64, String, Data, Data, Int, Int64)]) throws(IssuerStoreError) -> [QueuedMail] {
+        try rows.map { row throws(IssuerStoreError) in
             let recipient = try seal.open(row.2, field: "mail", studentID: "recipient")
             let message = try seal.open(row.3, field: "mail", studentID: "message")
             return QueuedMail(id: row.0, kind: row.1, recipient: recipient, message: Array(message.utf8), attempts: row.4, createdAt: row.5)
@@ -42,11 +75,11 @@ public struct PostgresOutboxRepository: OutboxRepository {
             try await connection.run("INSERT INTO mail_attempt (mail_id, at, outcome, detail) VALUES (\(id), \(now), \(outcome.rawValue), \(detail))")
             switch outcome {
             case .sent:
-                try await connection.run("UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = \(now), last_error = NULL WHERE id = \(id)")
+                try await connection.run("UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = \(now), last_error = NULL, claimed_until = NULL WHERE id = \(id)")
             case .retry:
-                try await connection.run("UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = \(retryAt ?? now), last_error = \(detail) WHERE id = \(id)")
+                try await connection.run("UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = \(retryAt ?? now), last_error = \(detail), claimed_until = NULL WHERE id = \(id)")
             case .failed:
-                try await connection.run("UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = \(detail) WHERE id = \(id)")
+                try await connection.run("UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = \(detail), claimed_until = NULL WHERE id = \(id)")
             }
         }
     }

@@ -18,6 +18,7 @@ extension IssuerRepositories {
             outbox: PostgresOutboxRepository(storage: storage, kek: kek),
             audit: PostgresAuditRepository(storage: storage),
             merchants: PostgresMerchantRepository(storage: storage),
+            instances: PostgresInstanceRepository(storage: storage),
             probe: PostgresProbe(storage: storage))
     }
 }

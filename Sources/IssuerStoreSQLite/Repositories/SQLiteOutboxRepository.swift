@@ -20,6 +20,16 @@ public struct SQLiteOutboxRepository: OutboxRepository {
         return try await threads.read { try outbox.due(now: now, limit: limit) }
     }
 
+    public func claim(now: Int64, limit: Int, lease: Int64) async throws -> [QueuedMail] {
+        let outbox = outbox
+        return try await threads.write { try outbox.claim(now: now, limit: limit, lease: lease) }
+    }
+
+    public func releaseClaims(ids: [Int64]?) async throws {
+        let outbox = outbox
+        try await threads.write { try outbox.releaseClaims(ids: ids) }
+    }
+
     public func record(id: Int64, outcome: MailOutbox.Outcome, detail: String, retryAt: Int64?, now: Int64) async throws {
         let outbox = outbox
         try await threads.write { try outbox.record(id: id, outcome: outcome, detail: detail, retryAt: retryAt, now: now) }

@@ -15,6 +15,7 @@ extension IssuerRepositories {
             outbox: SQLiteOutboxRepository(database: database, kek: kek, threads: threads),
             audit: SQLiteAuditRepository(database: database, threads: threads),
             merchants: SQLiteMerchantRepository(database: database, threads: threads),
+            instances: SQLiteInstanceRepository(database: database, threads: threads),
             probe: SQLiteProbe(database: database, threads: threads))
     }
 }
