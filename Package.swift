@@ -96,6 +96,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `alumnicard storage migrate`: a SQLite database copied into an
+        // empty PostgreSQL one, typed and verified table by table.
+        .target(
+            name: "StorageTransfer",
+            dependencies: [
+                "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The centre's flows as domain services, free of HTTP and of any
         // storage engine: their one error type, the rules that compose the
         // repositories (docs/architecture.md). Imports neither Hummingbird,
@@ -251,6 +266,8 @@ let package = Package(
                 "CardKeys",
                 "IssuerStore",
                 "IssuerStoreSQLite",
+                "IssuerStorePostgres",
+                "StorageTransfer",
                 "IssuerCore",
                 "Clocks",
                 "QREncoder",
@@ -336,7 +353,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
+                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres", "StorageTransfer", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

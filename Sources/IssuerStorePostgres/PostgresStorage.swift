@@ -66,6 +66,12 @@ public final class PostgresStorage: Service, Sendable {
         }
     }
 
+    /// One READ COMMITTED transaction for work outside the repositories
+    /// (`alumnicard storage migrate`): committed when `body` returns.
+    public func inTransaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(doing, body)
+    }
+
     /// Runs one read-only query outside an explicit transaction.
     func read<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {

@@ -9,7 +9,7 @@ struct AlumniCardCommand: AsyncParsableCommand {
         abstract: "The AlumniCard issuer: run the daemon, manage cards, accounts and keys, issue and check AC1 tokens, draw QR codes.",
         subcommands: [ServeCommand.self, DemoCommand.self, CardsCommand.self, AccountsCommand.self, ApplicationsCommand.self, AdminTokensCommand.self, StaffCommand.self,
                       MerchantsCommand.self, CalendarCommand.self, MailCommand.self, ChallengeCommand.self,
-                      KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self, BackupCommand.self]
+                      KeysCommand.self, KeySetCommand.self, KEKCommand.self, TokenCommand.self, QRCommand.self, BackupCommand.self, StorageCommand.self]
     )
 
     static func main() async {

@@ -3,6 +3,7 @@ import CLISupport
 import Foundation
 import IssuerService
 import IssuerStore
+import IssuerStorePostgres
 import IssuerStoreSQLite
 
 /// `alumnicard backup`: a consistent copy of the SQLite database while the
@@ -28,6 +29,9 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() throws {
         let configuration = try store.configuration()
+        if let postgres = configuration.postgres {
+            throw CommandFailure.failed("the issuer's data is on PostgreSQL (\(postgres.redacted)): back it up with pg_dump (docs/scale-out.md, Backups)")
+        }
         guard FileManager.default.fileExists(atPath: configuration.database) else {
             throw CommandFailure.failed("there is no database at \(configuration.database)")
         }

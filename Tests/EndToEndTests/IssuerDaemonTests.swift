@@ -130,7 +130,8 @@ struct IssuerDaemonTests {
     }
 
     @Test(arguments: [("alumnicard.service", "alumnicard"), ("alumnicard-verifier.service", "alumnicard-verifier"),
-                      ("alumnicard-rotate-keys.service", "alumnicard"), ("alumnicard-publish-keyset.service", "alumnicard")])
+                      ("alumnicard-rotate-keys.service", "alumnicard"), ("alumnicard-publish-keyset.service", "alumnicard"),
+                      ("alumnicard@.service", "alumnicard")])
     func theSystemdUnitsValidate(unitName: String, product: String) throws {
         let analyze = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
         try #require(FileManager.default.isExecutableFile(atPath: analyze.path), "systemd-analyze is not installed")
@@ -139,11 +140,12 @@ struct IssuerDaemonTests {
         // `verify` checks that ExecStart exists: point it at the built binary.
         let unit = try String(contentsOf: ProjectPaths.packageRoot.appendingPathComponent("systemd/\(unitName)"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/\(product) ", with: ProjectPaths.builtProduct(product).path + " ")
-        let path = directory.appendingPathComponent(unitName)
+        // A template is verified as one of its instances.
+        let path = directory.appendingPathComponent(unitName.replacingOccurrences(of: "@.", with: "@8081."))
         try unit.write(to: path, atomically: true, encoding: .utf8)
         let verify = try ExternalTool.runCollecting(analyze, ["verify", path.path])
         #expect(verify.status == 0, "\(verify.standardError)")
-        #expect(!verify.standardError.contains(unitName), "\(verify.standardError)")
+        #expect(!verify.standardError.contains(path.lastPathComponent), "\(verify.standardError)")
         let security = try ExternalTool.runCollecting(analyze, ["security", "--offline=true", "--no-pager", path.path])
         let line = try #require(security.output.split(separator: "\n").last { $0.contains("Overall exposure level") })
         let score = try #require(Double(line.split(separator: ":").last!.split(separator: " ").first!))

@@ -31,12 +31,12 @@ enum AccountBenchmark {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let services = try IssuerServices(configuration: configuration, credentials: credentials, database: AppDatabase.inMemory(), logger: logger)
-        try services.keyStore.rotate(now: Int64(Date().timeIntervalSince1970), force: true, actor: "bench")
+        try services.sqlite!.keyStore.rotate(now: Int64(Date().timeIntervalSince1970), force: true, actor: "bench")
         let password = "Bench-password-1"
         let hash = services.hasher.hash(password)
-        _ = try services.accounts.upsert(RegistrarRow(studentID: "B00000001", displayName: "測試", email: "b@example.org", cardNumber: nil, validThrough: nil),
+        _ = try services.sqlite!.accounts.upsert(RegistrarRow(studentID: "B00000001", displayName: "測試", email: "b@example.org", cardNumber: nil, validThrough: nil),
                                          now: Int64(Date().timeIntervalSince1970), actor: "bench")
-        try services.accounts.setPasswordHash(studentID: "B00000001", hash: hash, now: Int64(Date().timeIntervalSince1970), actor: "bench")
+        try services.sqlite!.accounts.setPasswordHash(studentID: "B00000001", hash: hash, now: Int64(Date().timeIntervalSince1970), actor: "bench")
 
         // Bare bcrypt at the configured cost, on this thread.
         let bcryptCount = 12

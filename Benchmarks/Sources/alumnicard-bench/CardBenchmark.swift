@@ -36,16 +36,16 @@ enum CardBenchmark {
         let now = Int64(Date().timeIntervalSince1970)
         // On disk with synchronous=FULL, as in production.
         let services = try IssuerServices(configuration: configuration, credentials: credentials, logger: logger)
-        try services.keyStore.rotate(now: now, force: true, actor: "bench")
+        try services.sqlite!.keyStore.rotate(now: now, force: true, actor: "bench")
         let cards = 40
         var rows: [RegistrarRow] = []
         for index in 0..<cards {
             rows.append(RegistrarRow(studentID: String(format: "B%08d", index), displayName: "測試人", email: nil,
                                      cardNumber: try CardNumber(String(format: "D%010d", index)), validThrough: try CardDate(iso8601: "2030-12-31")))
         }
-        for row in rows { _ = try services.accounts.upsert(row, now: now, actor: "bench") }
+        for row in rows { _ = try services.sqlite!.accounts.upsert(row, now: now, actor: "bench") }
         let hash = services.hasher.hash("Bench-password-1")
-        for row in rows { try services.accounts.setPasswordHash(studentID: row.studentID, hash: hash, now: now, actor: "bench") }
+        for row in rows { try services.sqlite!.accounts.setPasswordHash(studentID: row.studentID, hash: hash, now: now, actor: "bench") }
 
         let application = buildApplication(services)
         let holders = rows
@@ -97,10 +97,10 @@ enum CardBenchmark {
         var jws = ""
         for _ in 0..<5 {
             let start = DispatchTime.now().uptimeNanoseconds
-            jws = try services.keyStore.signKeySet(root: root, issuer: "bench", now: now, validity: 86_400, revokedCards: revoked, actor: "bench")
+            jws = try services.sqlite!.keyStore.signKeySet(root: root, issuer: "bench", now: now, validity: 86_400, revokedCards: revoked, actor: "bench")
             signMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
-        let plain = try services.keyStore.signKeySet(root: root, issuer: "bench", now: now, validity: 86_400, revokedCards: [], actor: "bench")
+        let plain = try services.sqlite!.keyStore.signKeySet(root: root, issuer: "bench", now: now, validity: 86_400, revokedCards: [], actor: "bench")
         let verifyStart = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<5 { precondition(KeySetVerifier(pinnedRoots: [root.publicKey]).verify(jws, heldSeq: nil, now: now).isOK) }
         let verifyMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - verifyStart) / 5e6
@@ -154,7 +154,7 @@ enum CardBenchmark {
                 + "九折優惠,10% off,2026-01-01,2027-12-31\n"
         }
         // The directory's own synchronous calls: what a search costs, without the thread hop.
-        let directory = MerchantDirectory(database: services.database)
+        let directory = MerchantDirectory(database: services.sqlite!.database)
         let report = try directory.importCSV(Data(csv.utf8), now: now, actor: "bench", dryRun: false)
         precondition(report.applied, "the directory import was refused")
         let chinese = Measurement.once("search 咖啡 (2 characters), 2,000 merchants", seconds: 1) {

@@ -26,17 +26,17 @@ enum IssuerBenchmark {
         for index in 0..<cards {
             csv += String(format: "B%08d,林%@明,alumnus%d@example.org,A%09d,2031-12-31\n", index, "小", index, index)
         }
-        let report = try services.accounts.importCSV(Data(csv.utf8), now: services.clock.now(), actor: "bench")
+        let report = try services.sqlite!.accounts.importCSV(Data(csv.utf8), now: services.clock.now(), actor: "bench")
         precondition(report.applied, "the seed import was refused")
         var sessions: [String] = []
         let now = services.clock.now()
         let passwordHash = services.hasher.hash("Bench-password-1")
         for index in 0..<cards {
             let studentID = String(format: "B%08d", index)
-            try services.accounts.setPasswordHash(studentID: studentID, hash: passwordHash, now: now, actor: "bench")
-            guard let holder = try services.accounts.holder(studentID: studentID) else { continue }
+            try services.sqlite!.accounts.setPasswordHash(studentID: studentID, hash: passwordHash, now: now, actor: "bench")
+            guard let holder = try services.sqlite!.accounts.holder(studentID: studentID) else { continue }
             let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
-            try services.accounts.createSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: now + 86_400)
+            try services.sqlite!.accounts.createSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: now + 86_400)
             sessions.append(token)
         }
         try sessions.joined(separator: "\n").write(toFile: directory + "/sessions.txt", atomically: true, encoding: .utf8)
