@@ -37,7 +37,10 @@ package struct DevelopmentSamples: Sendable {
     /// Makes the first signing key and signs the first key set when there is none.
     package func ensureKeys(actor: String) async throws -> Bool {
         guard try await repositories.keys.ring().active == nil else { return false }
-        _ = try await repositories.keys.rotate(now: clock.now(), force: true, ifDue: false, actor: actor, algorithm: keyService.algorithm)
+        // Not forced: under the key rows' lock, a second instance starting at
+        // the same moment finds the first key made and changes nothing.
+        let changes = try await repositories.keys.rotate(now: clock.now(), force: false, ifDue: false, actor: actor, algorithm: keyService.algorithm)
+        guard !changes.isEmpty else { return false }
         try await keyService.keysChanged(actor: actor)
         return true
     }

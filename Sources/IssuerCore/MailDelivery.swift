@@ -73,11 +73,14 @@ package final class MailDeliveryService: Service, Sendable {
     package let clock: IssuerClock
     package let logger: Logger
     package let metrics: any FlowMetrics
+    /// Where each pass shows it is alive while it sends (``OutboxRepository/claim(now:limit:lease:claimer:)``).
+    package let instances: any InstanceRepository
     private let signal = Mutex<AsyncStream<Void>.Continuation?>(nil)
     package static let idleInterval: Duration = .seconds(5)
 
     package init(outbox: any OutboxRepository, transport: any MailTransport, sender: String, giveUpAfter: Int64, retryInitial: Int64, clock: IssuerClock, logger: Logger,
-         metrics: any FlowMetrics) {
+         metrics: any FlowMetrics, instances: any InstanceRepository) {
+        self.instances = instances
         self.retryInitial = retryInitial
         self.outbox = outbox
         self.transport = transport
@@ -136,24 +139,61 @@ package final class MailDeliveryService: Service, Sendable {
     /// One mail is taken at a time, for longer than its sending can take
     /// on the slowest relay (each step of SMTP times out within a minute),
     /// so no second instance takes it while the first still sends it.
-    /// After a crash on PostgreSQL it waits this long to be sent again; a
-    /// daemon alone on its SQLite file frees it at start.
     static let claimBatch = 1
     static let claimLease: Int64 = 600
+    /// A pass's liveness lease, renewed every third of it while the pass
+    /// runs and given up when it ends: the claims of an instance killed
+    /// mid-pass are free again within this time.
+    static let alive: Int64 = 30
 
-    /// One pass over the due messages; returns how many were sent.
+    /// One pass over the due messages, as a claimer of its own (a random
+    /// name, so that two passes of one process never take each other's
+    /// mail), alive throughout; returns how many were sent.
     @discardableResult
     package func deliverDue() async -> Int {
+        let claimer = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let instances = instances, clock = clock, lease = OutboxRules.livenessLease(of: claimer)
+        do {
+            guard try await instances.acquireLease(lease, holder: claimer, now: clock.now(), duration: Self.alive) else { return 0 }
+        } catch {
+            if !Task.isCancelled {
+                logger.error("cannot mark this instance alive for mail delivery", metadata: ["error": "\(IssuerStoreError.wrapping(error, "lease").message)"])
+            }
+            return 0
+        }
+        return await withTaskGroup(of: Int?.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(Self.alive / 3))
+                    if Task.isCancelled { break }
+                    _ = try? await instances.acquireLease(lease, holder: claimer, now: clock.now(), duration: Self.alive)
+                }
+                return nil
+            }
+            group.addTask { await self.deliverClaimed(as: claimer) }
+            var sent = 0
+            for await finished in group {
+                if let finished { sent = finished; break }
+            }
+            group.cancelAll()
+            // Given up in a task of its own, so that a shutdown does not stop it: what this pass still holds is free at once.
+            await Task { try? await instances.releaseLease(lease, holder: claimer) }.value
+            return sent
+        }
+    }
+
+    private func deliverClaimed(as claimer: String) async -> Int {
         let outbox = outbox
         var sent = 0
         do {
             while true {
                 let now = clock.now()
-                let batch = try await outbox.claim(now: now, limit: Self.claimBatch, lease: Self.claimLease)
+                let batch = try await outbox.claim(now: now, limit: Self.claimBatch, lease: Self.claimLease, claimer: claimer)
                 if batch.isEmpty { break }
                 for (index, mail) in batch.enumerated() {
                     if Task.isCancelled {
                         // Shutting down: give back what was taken and not sent, so another instance (or the next start) sends it now.
+                        // A new task, so the cancellation does not stop the write.
                         let unsent = batch[index...].map(\.id)
                         await Task { try? await outbox.releaseClaims(ids: unsent) }.value
                         return sent

@@ -26,7 +26,8 @@ package struct OnceAcrossInstances: Sendable {
     }
 
     package static func processHolder() -> String {
-        let host = ProcessInfo.processInfo.hostName.prefix(60)
+        // Well within the lease table's 128 characters for a holder.
+        let host = ProcessInfo.processInfo.hostName.prefix(30)
         return "\(host):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
@@ -65,5 +66,28 @@ package struct OnceAcrossInstances: Sendable {
         }
         try? await instances.releaseLease(name, holder: holder)
         return result
+    }
+
+    /// Runs `work` once this instance holds the lease `name`, waiting (up
+    /// to `patience`) while another holds it: start-up work every instance
+    /// does, but never two at once (the development seed's check-then-create
+    /// steps). Throws when the lease stays taken or the storage fails.
+    package func runInTurn<T: Sendable>(_ name: String, duration: Int64, patience: Duration = .seconds(60),
+                                        _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + patience
+        while try await !instances.acquireLease(name, holder: holder, now: clock.now(), duration: duration) {
+            guard ContinuousClock.now < deadline else {
+                throw IssuerStoreError(.databaseBusy, "another instance has held the lease \(name) for longer than \(patience); try again")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        do {
+            let value = try await work()
+            try? await instances.releaseLease(name, holder: holder)
+            return value
+        } catch {
+            try? await instances.releaseLease(name, holder: holder)
+            throw error
+        }
     }
 }

@@ -64,7 +64,6 @@ public func buildApplication(
                                  notifier: notifier, logger: services.logger,
                                  beforeServerStarts: {
                                      try await services.migrateStorage()
-                                     try await services.recoverClaims()
                                      try await prepare(services)
                                      storageReady.open()
                                  },

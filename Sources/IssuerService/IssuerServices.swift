@@ -156,6 +156,8 @@ public struct IssuerServices: Sendable {
         clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         metrics = IssuerMetrics(service: ServiceMetrics())
         let flow = configuration.flowSettings
+        // This process among the instances: the holder of its leases.
+        let holder = OnceAcrossInstances.processHolder()
         let sessions = SessionCache()
         self.sessions = sessions
         tokens = CardTokenService(keys: keys, cards: cards,
@@ -196,7 +198,7 @@ public struct IssuerServices: Sendable {
         }
         mailDelivery = MailDeliveryService(outbox: repositories.outbox, transport: transport, sender: configuration.mailFrom,
                                            giveUpAfter: configuration.mailGiveUpAfter, retryInitial: configuration.mailRetryInitial, clock: clock, logger: logger,
-                                           metrics: metrics)
+                                           metrics: metrics, instances: repositories.instances)
         applications = AccountApplicationService(
             store: repositories.applications, documents: vault, calendar: calendar, consent: try ConsentNotice.load(path: configuration.consentFile),
             composer: composer, humanCheck: humanCheck, settings: flow,
@@ -220,7 +222,7 @@ public struct IssuerServices: Sendable {
         staffAdministration = StaffAdministrationService(staff: repositories.staff, hasher: hasher, clock: clock)
         merchantDirectory = MerchantService(merchants: repositories.merchants, calendar: calendar, clock: clock)
         auditTrail = AuditService(audit: repositories.audit)
-        once = OnceAcrossInstances(instances: repositories.instances, clock: clock, logger: logger)
+        once = OnceAcrossInstances(instances: repositories.instances, clock: clock, logger: logger, holder: holder)
     }
 
     /// SQLite's own stores, when the engine is SQLite.
@@ -247,14 +249,6 @@ public struct IssuerServices: Sendable {
         return name.isEmpty || name.contains(" ") ? "localhost" : name
     }
 
-    /// What the daemon does to its storage before it serves, once migrated:
-    /// on SQLite, where it is the file's only daemon, it frees the mail
-    /// claims a killed predecessor held, so that mail goes at once. (On
-    /// PostgreSQL another instance may be sending them: their claims lapse.)
-    public func recoverClaims() async throws {
-        if case .sqlite = engine { try await repositories.outbox.releaseClaims(ids: nil) }
-    }
-
     /// What `serve` checks before it listens: the document directory is
     /// private, and the office calendars cover this year and the next.
     public func prepareForServing() throws(IssuerServiceError) {
@@ -267,13 +261,15 @@ public struct IssuerServices: Sendable {
     /// stale upload files.
     /// One instance does it at a time (the lease "maintenance").
     public func maintenanceTick() async {
-        let applications = applications, mailDelivery = mailDelivery, logger = logger, now = clock.now()
+        let applications = applications, mailDelivery = mailDelivery, logger = logger, now = clock.now(), instances = repositories.instances
         await once.run("maintenance", duration: 1_800) {
             await applications.closeAndErase(now: now, logger: logger)
             await applications.deleteExpiredDocuments(now: now, logger: logger)
             await applications.deleteOrphanedFiles(logger: logger)
             // A sent message's text has done its work; keep the record, drop the text after a day.
             try? await mailDelivery.pruneSent(olderThan: 86_400)
+            // Leases of processes that died holding them (a killed mail pass leaves one).
+            try? await instances.pruneLeases(expiredBefore: now - 86_400)
         }
     }
 

@@ -336,6 +336,7 @@ public enum PostgresMigrations {
             )
             """,
             "ALTER TABLE mail_outbox ADD COLUMN claimed_until bigint",
+            "ALTER TABLE mail_outbox ADD COLUMN claimed_by text CHECK (claimed_by IS NULL OR length(claimed_by) BETWEEN 1 AND 59)",
         ]),
     ]
 

@@ -452,6 +452,7 @@ public struct AppDatabase: Sendable {
                     expires_at INTEGER NOT NULL
                 );
                 ALTER TABLE mail_outbox ADD COLUMN claimed_until INTEGER;
+                ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT CHECK (claimed_by IS NULL OR length(claimed_by) BETWEEN 1 AND 59);
                 """)
         }
         return migrator

@@ -55,36 +55,33 @@ public struct MailOutbox: Sendable {
 
     /// Takes the due messages for `lease` seconds (``OutboxRepository/claim(now:limit:lease:)``);
     /// the write transaction is the file's only writer, so two claimers never take one message.
-    public func claim(now: Int64, limit: Int, lease: Int64) throws(IssuerStoreError) -> [QueuedMail] {
+    public func claim(now: Int64, limit: Int, lease: Int64, claimer: String) throws(IssuerStoreError) -> [QueuedMail] {
         let until = now.addingReportingOverflow(max(1, lease)).partialValue
         return try open(try database.write { db in
             let rows = try Self.dueRows(db, now: now, limit: limit)
             for row in rows {
-                try db.execute(sql: "UPDATE mail_outbox SET claimed_until = ? WHERE id = ?", arguments: [until, row["id"] as Int64])
+                try db.execute(sql: "UPDATE mail_outbox SET claimed_until = ?, claimed_by = ? WHERE id = ?", arguments: [until, claimer, row["id"] as Int64])
             }
             return rows
         })
     }
 
-    /// Gives claims up (`ids`, or every claim when nil) without an attempt:
-    /// the messages are due again at once.
-    public func releaseClaims(ids: [Int64]?) throws(IssuerStoreError) {
+    /// Gives claims up without an attempt: the messages are due again at once.
+    public func releaseClaims(ids: [Int64]) throws(IssuerStoreError) {
         try database.write { db in
-            if let ids {
-                for id in ids { try db.execute(sql: "UPDATE mail_outbox SET claimed_until = NULL WHERE id = ? AND status = 'queued'", arguments: [id]) }
-            } else {
-                try db.execute(sql: "UPDATE mail_outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL")
+            for id in ids {
+                try db.execute(sql: "UPDATE mail_outbox SET claimed_until = NULL, claimed_by = NULL WHERE id = ? AND status = 'queued'", arguments: [id])
             }
         }
     }
 
-    /// Queued, due and not claimed by a live claimer.
+    /// Queued, due, and not held by a live claim.
     private static func dueRows(_ db: Database, now: Int64, limit: Int) throws -> [Row] {
         try Row.fetchAll(db, sql: """
             SELECT id, kind, sealed_recipient, sealed_message, attempts, created_at FROM mail_outbox
-            WHERE status = 'queued' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
-            ORDER BY next_attempt_at, id LIMIT ?
-            """, arguments: [now, now, limit])
+            WHERE status = 'queued' AND next_attempt_at <= :now AND \(OutboxRules.claimLapsedSQL)
+            ORDER BY next_attempt_at, id LIMIT :limit
+            """, arguments: ["now": now, "limit": limit])
     }
 
     private func open(_ rows: [Row]) throws(IssuerStoreError) -> [QueuedMail] {
@@ -104,13 +101,13 @@ public struct MailOutbox: Sendable {
                            arguments: [id, now, outcome.rawValue, detail])
             switch outcome {
             case .sent:
-                try db.execute(sql: "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
+                try db.execute(sql: "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_until = NULL, claimed_by = NULL WHERE id = ?",
                                arguments: [now, id])
             case .retry:
-                try db.execute(sql: "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
+                try db.execute(sql: "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_until = NULL, claimed_by = NULL WHERE id = ?",
                                arguments: [retryAt ?? now, detail, id])
             case .failed:
-                try db.execute(sql: "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, claimed_until = NULL WHERE id = ?",
+                try db.execute(sql: "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, claimed_until = NULL, claimed_by = NULL WHERE id = ?",
                                arguments: [detail, id])
             }
         }

@@ -65,13 +65,17 @@ struct ServeCommand: AsyncParsableCommand {
                                                  notifier: SystemdNotifier(environment: store.environment), prepare: { services in
                 if dev {
                     let samples = services.samples, actor = "dev-setup"
-                    let madeKey = try await samples.ensureKeys(actor: actor)
-                    try await services.repositories.instances.markDevelopment(now: services.clock.now())
-                    try await samples.seedDemoAlumnus(actor: actor)
-                    try await samples.seedApplicant(actor: actor)
-                    let seeded = try await samples.seedApplication()
-                    let seededMerchants = try await samples.seedMerchants(actor: actor)
-                    let staffSecret = try await samples.seedStaff(actor: actor)
+                    // Instances sharing one database seed in turn: each step checks what is there, then adds what is not.
+                    let (madeKey, seeded, seededMerchants, staffSecret) = try await services.once.runInTurn("dev-seed", duration: 120) {
+                        let madeKey = try await samples.ensureKeys(actor: actor)
+                        try await services.repositories.instances.markDevelopment(now: services.clock.now())
+                        try await samples.seedDemoAlumnus(actor: actor)
+                        try await samples.seedApplicant(actor: actor)
+                        let seeded = try await samples.seedApplication()
+                        let seededMerchants = try await samples.seedMerchants(actor: actor)
+                        let staffSecret = try await samples.seedStaff(actor: actor)
+                        return (madeKey, seeded, seededMerchants, staffSecret)
+                    }
                     printDevelopmentBanner(announced, made: madeFiles, madeKey: madeKey, seededApplication: seeded, seededMerchants: seededMerchants,
                                            staffSecret: staffSecret)
                 } else {

@@ -109,11 +109,44 @@ struct IssuerCrashSafetyTests {
         try AppDatabase.open(path: setup.directory.appendingPathComponent("data/issuer.sqlite").path)
     }
 
-    @Test func fiftyKillsDuringRotationsImportsApplicationsCardApplicationsAndMail() async throws {
+    /// Where the killed issuer keeps its data (issue #27: the loop runs on both).
+    enum Backend: String, CaseIterable, CustomStringConvertible {
+        case sqlite, postgres
+        var description: String { rawValue }
+    }
+
+    /// The first column of each row `sql` answers, as text: read with GRDB
+    /// from the SQLite file, or with psql from the PostgreSQL database.
+    static func column(_ sql: String, setup: AccountFlowTests.Setup, postgres: String?) throws -> [String] {
+        if let postgres { return try PostgresTestServer.shared().psql(sql, database: postgres).split(separator: "\n").map(String.init) }
+        return try database(setup).writer.read { db in
+            try Row.fetchAll(db, sql: sql).map { row in
+                switch (row[0] as DatabaseValue).storage {
+                case .int64(let value): String(value)
+                case .string(let value): value
+                default: "\(row[0] as DatabaseValue)"
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func fiftyKillsDuringRotationsImportsApplicationsCardApplicationsAndMail(backend: Backend) async throws {
         // Two applications a life, one national ID, one client: past the daily and hourly limits by design.
         let limits = "per_client_hourly: 100000\n  per_national_id_daily: 1000"
         // Logins from one client in fifty lives: the per-client rate is kept in the database and outlives each kill (issue #27).
-        let environment = ["ALUMNICARD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE": "100000"]
+        var environment = ["ALUMNICARD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE": "100000"]
+        var postgres: String?
+        if backend == .postgres {
+            let server = try PostgresTestServer.shared()
+            let name = try server.createDatabase(prefix: "kill")
+            let passwordFile = try ProjectPaths.temporaryDirectory("kill-loop-password").appendingPathComponent("password")
+            try Data((server.password + "\n").utf8).write(to: passwordFile)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile.path)
+            environment["ALUMNICARD_STORAGE_POSTGRES_URL"] = server.url(database: name)
+            environment["ALUMNICARD_STORAGE_POSTGRES_PASSWORD_FILE"] = passwordFile.path
+            postgres = name
+        }
         var setup = try await AccountFlowTests.setUp("issuer-kill-loop", extra: limits, environment: environment)
         defer { setup.sink?.stop(); try? FileManager.default.removeItem(at: setup.directory) }
         var random = SeededRandom(seed: 0xAC1_C0DE)
@@ -213,26 +246,24 @@ struct IssuerCrashSafetyTests {
         }
         #expect(setup.daemon.stop() == 0)
 
-        let database = try Self.database(setup)
-        #expect(try database.integrityCheck() == "ok")
-        let importsTried = record.importsTried
-        let counts = try await database.writer.read { db in
-            (outbox: try Int.fetchOne(db, sql: "SELECT count(*) FROM mail_outbox") ?? -1,
-             unsent: try Int.fetchOne(db, sql: "SELECT count(*) FROM mail_outbox WHERE status != 'sent'") ?? -1,
-             applications: try Int.fetchOne(db, sql: "SELECT count(*) FROM account_application") ?? -1,
-             withoutDocuments: try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM account_application a
-                WHERE (SELECT count(*) FROM application_document d WHERE d.application_id = a.id) != 2
-                """) ?? -1,
-             cardApplications: Set(try String.fetchAll(db, sql: "SELECT id FROM card_application")),
-             issuedWithoutCard: try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM card_application a LEFT JOIN card c ON c.number = a.card_number
-                WHERE a.status = 'issued' AND (c.number IS NULL OR c.holder_id != a.holder_id)
-                """) ?? -1,
-             batches: try [String: Int](uniqueKeysWithValues: importsTried.map { prefix in
-                 (prefix, try Int.fetchOne(db, sql: "SELECT count(*) FROM holder WHERE upper(student_id) LIKE ? || '%'", arguments: [prefix]) ?? -1)
-             }))
-        }
+        if postgres == nil { #expect(try Self.database(setup).integrityCheck() == "ok") }
+        func count(_ sql: String) throws -> Int { Int(try Self.column(sql, setup: setup, postgres: postgres).first ?? "") ?? -1 }
+        let counts = (outbox: try count("SELECT count(*) FROM mail_outbox"),
+                      unsent: try count("SELECT count(*) FROM mail_outbox WHERE status != 'sent'"),
+                      applications: try count("SELECT count(*) FROM account_application"),
+                      withoutDocuments: try count("""
+                          SELECT count(*) FROM account_application a
+                          WHERE (SELECT count(*) FROM application_document d WHERE d.application_id = a.id) != 2
+                          """),
+                      cardApplications: Set(try Self.column("SELECT id FROM card_application", setup: setup, postgres: postgres)),
+                      issuedWithoutCard: try count("""
+                          SELECT count(*) FROM card_application a LEFT JOIN card c ON c.number = a.card_number
+                          WHERE a.status = 'issued' AND (c.number IS NULL OR c.holder_id != a.holder_id)
+                          """),
+                      // The prefixes are this test's own, K26 and three digits.
+                      batches: try [String: Int](uniqueKeysWithValues: record.importsTried.map { prefix in
+                          (prefix, try count("SELECT count(*) FROM holder WHERE upper(student_id) LIKE '\(prefix)%'"))
+                      }))
         #expect(counts.applications == listed.count)
         #expect(counts.withoutDocuments == 0)
         #expect(Set(record.cardApplications).isSubset(of: counts.cardApplications))

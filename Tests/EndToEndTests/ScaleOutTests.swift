@@ -183,4 +183,36 @@ struct ScaleOutTests {
         let again = try await LoopbackHTTP.request(.GET, cluster.b.baseURL + "/v1/card", bearer: session)
         #expect(again.status == 200, "\(again.status) \(again.text)")
     }
+
+    /// Two development instances started at the same moment on an empty
+    /// database: one migrates, the other waits on the advisory lock and
+    /// finds nothing to do; both seed (the seed tolerates the race) and serve.
+    @Test func twoInstancesStartingTogetherOnAnEmptyDatabaseBothServe() async throws {
+        let server = try PostgresTestServer.shared()
+        let database = try server.createDatabase(prefix: "together")
+        let directory = try ProjectPaths.temporaryDirectory("scale-together")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The secrets, made once by a development start on SQLite, then copied.
+        let first = try await Self.startInstance(directory.appendingPathComponent("a"), sinkPort: AccountFlowTests.freePort(), environment: [:])
+        #expect(first.stop() == 0)
+        let second = directory.appendingPathComponent("b/data")
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in Self.sharedSecrets {
+            try FileManager.default.copyItem(at: directory.appendingPathComponent("a/data/\(name)"), to: second.appendingPathComponent(name))
+        }
+        let environment = try Self.environment(directory, server: server, database: database)
+        async let a = Self.startInstance(directory.appendingPathComponent("a"), sinkPort: AccountFlowTests.freePort(), environment: environment)
+        async let b = Self.startInstance(directory.appendingPathComponent("b"), sinkPort: AccountFlowTests.freePort(), environment: environment)
+        let (instanceA, instanceB) = try await (a, b)
+        defer { _ = instanceA.stop(); _ = instanceB.stop() }
+        let applied = try server.psql("SELECT count(*) FROM schema_migration", database: database)
+        #expect(applied == (try server.psql("SELECT max(version) FROM schema_migration", database: database)), "each migration applied once")
+        for instance in [instanceA, instanceB] {
+            try await MerchantVerifierTests.waitUntil("an instance is ready") { try await LoopbackHTTP.request(.GET, instance.baseURL + "/readyz").status == 200 }
+            let login = try await AccountFlowTests.login(instance.baseURL, "R09000001", "demo-password")
+            #expect(login.status == 201, "\(login.text)")
+        }
+        #expect(try server.psql("SELECT count(*) FROM holder WHERE student_id = 'R09000001'", database: database) == "1", "one demo alumnus")
+        #expect(try server.psql("SELECT count(*) FROM signing_key WHERE state = 'active'", database: database) == "1", "one active key")
+    }
 }

@@ -29,6 +29,12 @@ struct InstanceRepositoryConformanceTests {
         try await instances.releaseLease("rotation", holder: other)
         #expect(try await instances.acquireLease("rotation", holder: holder, now: 212, duration: 60), "given up: free at once")
         #expect(try await !instances.acquireLease("", holder: holder, now: 212, duration: 60), "a name outside the schema's bounds is refused, not thrown")
+        // A holder that died leaves its lease; pruning forgets the long expired only.
+        #expect(try await instances.acquireLease("mail:dead", holder: "dead", now: 100, duration: 10))
+        try await instances.pruneLeases(expiredBefore: 200)
+        #expect(try await instances.acquireLease("mail:dead", holder: "someone", now: 300, duration: 10), "gone, so free")
+        try await instances.pruneLeases(expiredBefore: 200)
+        #expect(try await !instances.acquireLease("rotation", holder: other, now: 213, duration: 60), "an unexpired lease is kept")
     }
 
     @Test(arguments: StorageBackend.allCases)

@@ -30,31 +30,41 @@ struct OutboxRepositoryConformanceTests {
     }
 
     /// Issue #27: a mail is taken by one claimer; racing claimers take
-    /// disjoint mails; a claim that is never settled (its instance died)
-    /// lets the mail be taken again once its lease has passed.
+    /// disjoint mails; a claim ends when it is settled, given back, past
+    /// its time, or when its claimer stops renewing its liveness lease (an
+    /// instance killed mid-send).
     @Test(arguments: StorageBackend.allCases)
-    func aClaimedMailIsTakenOnceUntilItsLeasePasses(backend: StorageBackend) async throws {
-        let outbox = try await backend.store().outbox(kek: Self.kek)
+    func aClaimedMailIsTakenOnceUntilSettledOrItsClaimerDies(backend: StorageBackend) async throws {
+        let store = try await backend.store()
+        let outbox = store.outbox(kek: Self.kek), instances = store.instances()
         try await outbox.enqueue((0..<12).map { Self.mail("m\($0)") }, now: 100)
+        for claimer in 0..<4 { #expect(try await instances.acquireLease("mail:c\(claimer)", holder: "c\(claimer)", now: 100, duration: 10_000)) }
         let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<4 { group.addTask { try await outbox.claim(now: 100, limit: 5, lease: 900).map(\.id) } }
+            for claimer in 0..<4 { group.addTask { try await outbox.claim(now: 100, limit: 5, lease: 900, claimer: "c\(claimer)").map(\.id) } }
             return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
         }
         let taken = claims.flatMap { $0 }
         #expect(taken.count == 12 && Set(taken).count == 12, "every mail taken once among the racing claimers: \(claims)")
-        #expect(try await outbox.claim(now: 999, limit: 20, lease: 900).isEmpty, "nothing is due while the leases run")
+        #expect(try await outbox.claim(now: 999, limit: 20, lease: 900, claimer: "other").isEmpty, "nothing is due while the claims hold")
         #expect(try await outbox.due(now: 999, limit: 20).isEmpty)
         try await outbox.record(id: taken[0], outcome: .sent, detail: "250 ok", retryAt: nil, now: 120)
-        let again = try await outbox.claim(now: 1_000, limit: 20, lease: 900)
-        #expect(again.count == 11 && !again.contains { $0.id == taken[0] }, "the unsettled ones come back after the lease; the sent one does not")
-        // A claimer shutting down gives two back: due again at once, to anyone; the rest stay claimed.
+        let again = try await outbox.claim(now: 1_000, limit: 20, lease: 900, claimer: "c0")
+        #expect(again.count == 11 && !again.contains { $0.id == taken[0] }, "past their time the unsettled come back; the sent one does not")
+
+        // A claimer shutting down gives two back: due again at once, to anyone.
         try await outbox.releaseClaims(ids: [again[0].id, again[1].id])
-        #expect(Set(try await outbox.claim(now: 1_001, limit: 20, lease: 900).map(\.id)) == [again[0].id, again[1].id])
-        // A retry's time holds even when its claim is freed: released, it is not due before its time.
-        try await outbox.record(id: again[2].id, outcome: .retry, detail: "451 later", retryAt: 5_000, now: 1_002)
-        try await outbox.releaseClaims(ids: nil)
-        let afterRestart = try await outbox.claim(now: 1_003, limit: 20, lease: 900).map(\.id)
-        #expect(afterRestart.count == 10 && !afterRestart.contains(again[2].id), "every claim freed, the retry still waits: \(afterRestart)")
+        let given = try await outbox.claim(now: 1_001, limit: 20, lease: 900, claimer: "doomed")
+        #expect(Set(given.map(\.id)) == [again[0].id, again[1].id])
+
+        // "doomed" is alive until 1_010; its claims hold until then, not until their own time (1_901).
+        #expect(try await instances.acquireLease("mail:doomed", holder: "doomed", now: 1_001, duration: 9))
+        #expect(try await outbox.claim(now: 1_005, limit: 20, lease: 900, claimer: "c1").isEmpty, "a live claimer's mail is not taken")
+        let rescued = try await outbox.claim(now: 1_010, limit: 20, lease: 900, claimer: "c1")
+        #expect(Set(rescued.map(\.id)) == Set(given.map(\.id)), "the dead claimer's mail is taken over once its liveness lapsed")
+        // A retry's time holds whoever claimed it.
+        try await outbox.record(id: rescued[0].id, outcome: .retry, detail: "451 later", retryAt: 5_000, now: 1_011)
+        #expect(try await outbox.claim(now: 4_999, limit: 20, lease: 900, claimer: "c2").map(\.id).contains(rescued[0].id) == false)
+        #expect(try await outbox.claim(now: 5_000, limit: 20, lease: 900, claimer: "c2").map(\.id).contains(rescued[0].id))
     }
 
     @Test(arguments: StorageBackend.allCases)

@@ -20,6 +20,8 @@ public protocol InstanceRepository: Sendable {
     func acquireLease(_ name: String, holder: String, now: Int64, duration: Int64) async throws -> Bool
     /// Gives the lease up, when `holder` still holds it.
     func releaseLease(_ name: String, holder: String) async throws
+    /// Forgets leases that expired before `time` (their holders died).
+    func pruneLeases(expiredBefore time: Int64) async throws
 }
 
 /// The names of the leases, and their rules: one place for both backends.

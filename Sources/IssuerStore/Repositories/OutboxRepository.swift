@@ -7,19 +7,18 @@ public protocol OutboxRepository: Sendable {
     /// Mails due to be sent (queued, or their retry time come), oldest
     /// first: a look at the queue, taking nothing (tests, staff).
     func due(now: Int64, limit: Int) async throws -> [QueuedMail]
-    /// Takes up to `limit` due mails for sending: each is claimed until
-    /// `now + lease`, so no other instance takes it meanwhile (on
-    /// PostgreSQL, rows another claimer holds are skipped, not waited for).
+    /// Takes up to `limit` due mails for `claimer`: each is claimed until
+    /// `now + lease`, so no other claimer takes it meanwhile (on PostgreSQL,
+    /// rows another claimer is taking are skipped, not waited for).
     /// ``record(id:outcome:detail:retryAt:now:)`` then settles each and
-    /// ends its claim; a claimer that dies leaves its mails to be taken
-    /// again once the lease has passed: at least once after a crash, never
-    /// twice otherwise.
-    func claim(now: Int64, limit: Int, lease: Int64) async throws -> [QueuedMail]
-    /// Ends claims without an attempt (`ids`, or every claim when nil), so
-    /// the mails are due again at once: a claimer shutting down gives back
-    /// what it did not send; a daemon alone on its SQLite file frees, at
-    /// start, what a crashed predecessor held.
-    func releaseClaims(ids: [Int64]?) async throws
+    /// ends its claim. A claim also ends when its claimer's liveness lease
+    /// (``OutboxRules/livenessLease(of:)`` in the lease table) lapses: the
+    /// mails of a killed instance go again within that lease, at least once
+    /// after a crash and never twice otherwise.
+    func claim(now: Int64, limit: Int, lease: Int64, claimer: String) async throws -> [QueuedMail]
+    /// Ends claims without an attempt, so the mails are due again at once:
+    /// a claimer shutting down gives back what it did not send.
+    func releaseClaims(ids: [Int64]) async throws
     /// What became of one attempt: sent, retry at `retryAt`, or failed for good.
     func record(id: Int64, outcome: MailOutcome, detail: String, retryAt: Int64?, now: Int64) async throws
     /// What staff see of the outbox (never the messages).

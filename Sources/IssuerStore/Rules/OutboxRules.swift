@@ -27,6 +27,18 @@ package enum OutboxRules {
         recipientCount <= dailyLimitPerRecipient && (kindCount.map { $0 <= 1 } ?? true)
     }
 
+    /// The lease a mail claimer keeps while it sends (``OutboxRepository/claim(now:limit:lease:claimer:)``);
+    /// a claimer's name is at most 59 characters (the schema's CHECK).
+    package static func livenessLease(of claimer: String) -> String { "mail:" + claimer }
+
+    /// The SQL condition, on `mail_outbox`, of a claim that no longer holds
+    /// (the same text on both backends; `?`/`$n` placeholders are the
+    /// caller's): none, past its time, or its claimer no longer alive.
+    package static let claimLapsedSQL = """
+        (claimed_until IS NULL OR claimed_until <= :now OR NOT EXISTS (
+            SELECT 1 FROM lease WHERE lease.name = 'mail:' || mail_outbox.claimed_by AND lease.expires_at > :now))
+        """
+
     /// The longest failure detail kept with an attempt.
     package static let maximumDetail = 500
 }

@@ -34,6 +34,12 @@ public struct PostgresInstanceRepository: InstanceRepository {
         }
     }
 
+    public func pruneLeases(expiredBefore time: Int64) async throws {
+        try await storage.transaction("cannot prune leases") { connection in
+            _ = try await connection.run("DELETE FROM lease WHERE expires_at < \(time)")
+        }
+    }
+
     public func releaseLease(_ name: String, holder: String) async throws {
         try await storage.transaction("cannot give up the lease \(name)") { connection in
             _ = try await connection.run("DELETE FROM lease WHERE name = \(name) AND holder = \(holder)")

@@ -25,7 +25,7 @@ public struct PostgresOutboxRepository: OutboxRepository {
             var rows: [(Int64, String, Data, Data, Int, Int64)] = []
             for try await row in try await connection.query("""
                 SELECT id, kind, sealed_recipient, sealed_message, attempts, created_at FROM mail_outbox
-                WHERE status = 'queued' AND next_attempt_at <= \(now) AND (claimed_until IS NULL OR claimed_until <= \(now))
+                WHERE status = 'queued' AND next_attempt_at <= \(now) AND \(unescaped: Self.lapsed(now))
                 ORDER BY next_attempt_at, id LIMIT \(limit)
                 """, logger: PostgresConnection.quiet).decode((Int64, String, Data, Data, Int, Int64).self) { rows.append(row) }
             return rows
@@ -35,14 +35,17 @@ public struct PostgresOutboxRepository: OutboxRepository {
 
     /// Takes due rows with `FOR UPDATE SKIP LOCKED`: an instance claiming
     /// at the same moment skips what this one locked and takes the next.
-    public func claim(now: Int64, limit: Int, lease: Int64) async throws -> [QueuedMail] {
+    /// ``OutboxRules/claimLapsedSQL`` with `now` written in: an Int64, so nothing from outside reaches the text.
+    static func lapsed(_ now: Int64) -> String { OutboxRules.claimLapsedSQL.replacingOccurrences(of: ":now", with: String(now)) }
+
+    public func claim(now: Int64, limit: Int, lease: Int64, claimer: String) async throws -> [QueuedMail] {
         let until = now.addingReportingOverflow(max(1, lease)).partialValue
         let rows = try await storage.transaction("cannot claim mail from the outbox") { connection in
             var rows: [(Int64, String, Data, Data, Int, Int64)] = []
             for try await row in try await connection.query("""
-                UPDATE mail_outbox SET claimed_until = \(until) WHERE id IN (
+                UPDATE mail_outbox SET claimed_until = \(until), claimed_by = \(claimer) WHERE id IN (
                     SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= \(now)
-                        AND (claimed_until IS NULL OR claimed_until <= \(now))
+                        AND \(unescaped: Self.lapsed(now))
                     ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 RETURNING id, kind, sealed_recipient, sealed_message, attempts, created_at
                 """, logger: PostgresConnection.quiet).decode((Int64, String, Data, Data, Int, Int64).self) { rows.append(row) }
@@ -51,13 +54,9 @@ public struct PostgresOutboxRepository: OutboxRepository {
         return try open(rows)
     }
 
-    public func releaseClaims(ids: [Int64]?) async throws {
+    public func releaseClaims(ids: [Int64]) async throws {
         try await storage.transaction("cannot give up mail claims") { connection in
-            if let ids {
-                _ = try await connection.run("UPDATE mail_outbox SET claimed_until = NULL WHERE id = ANY(\(ids)) AND status = 'queued'")
-            } else {
-                _ = try await connection.run("UPDATE mail_outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL")
-            }
+            _ = try await connection.run("UPDATE mail_outbox SET claimed_until = NULL, claimed_by = NULL WHERE id = ANY(\(ids)) AND status = 'queued'")
         }
     }
 
@@ -75,11 +74,11 @@ public struct PostgresOutboxRepository: OutboxRepository {
             try await connection.run("INSERT INTO mail_attempt (mail_id, at, outcome, detail) VALUES (\(id), \(now), \(outcome.rawValue), \(detail))")
             switch outcome {
             case .sent:
-                try await connection.run("UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = \(now), last_error = NULL, claimed_until = NULL WHERE id = \(id)")
+                try await connection.run("UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = \(now), last_error = NULL, claimed_until = NULL, claimed_by = NULL WHERE id = \(id)")
             case .retry:
-                try await connection.run("UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = \(retryAt ?? now), last_error = \(detail), claimed_until = NULL WHERE id = \(id)")
+                try await connection.run("UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = \(retryAt ?? now), last_error = \(detail), claimed_until = NULL, claimed_by = NULL WHERE id = \(id)")
             case .failed:
-                try await connection.run("UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = \(detail), claimed_until = NULL WHERE id = \(id)")
+                try await connection.run("UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = \(detail), claimed_until = NULL, claimed_by = NULL WHERE id = \(id)")
             }
         }
     }

@@ -40,6 +40,13 @@ public struct SQLiteInstanceRepository: InstanceRepository {
         }
     }
 
+    public func pruneLeases(expiredBefore time: Int64) async throws {
+        let database = database
+        try await threads.write {
+            try database.write { db in try db.execute(sql: "DELETE FROM lease WHERE expires_at < ?", arguments: [time]) }
+        }
+    }
+
     public func releaseLease(_ name: String, holder: String) async throws {
         let database = database
         try await threads.write {

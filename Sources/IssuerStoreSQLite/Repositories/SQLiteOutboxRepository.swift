@@ -20,12 +20,12 @@ public struct SQLiteOutboxRepository: OutboxRepository {
         return try await threads.read { try outbox.due(now: now, limit: limit) }
     }
 
-    public func claim(now: Int64, limit: Int, lease: Int64) async throws -> [QueuedMail] {
+    public func claim(now: Int64, limit: Int, lease: Int64, claimer: String) async throws -> [QueuedMail] {
         let outbox = outbox
-        return try await threads.write { try outbox.claim(now: now, limit: limit, lease: lease) }
+        return try await threads.write { try outbox.claim(now: now, limit: limit, lease: lease, claimer: claimer) }
     }
 
-    public func releaseClaims(ids: [Int64]?) async throws {
+    public func releaseClaims(ids: [Int64]) async throws {
         let outbox = outbox
         try await threads.write { try outbox.releaseClaims(ids: ids) }
     }
