@@ -111,9 +111,32 @@ public struct PostgresConnectionSettings: Sendable, Equatable {
     }
 
     func clientTLS() throws(IssuerStoreError) -> PostgresClient.Configuration.TLS {
+        try tlsConfiguration().map { .require($0) } ?? .disable
+    }
+
+    /// One connection, outside any pool, with the same TLS as the pool's:
+    /// a failed handshake is an error at once, not a pool retrying (for
+    /// checks and tests of the settings).
+    public func connectionConfiguration(password: String?) throws(IssuerStoreError) -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        if let configuration = try tlsConfiguration() {
+            do { tls = .require(try NIOSSLContext(configuration: configuration)) } catch {
+                throw IssuerStoreError(.databaseUnavailable, "storage.postgres_url: cannot prepare TLS: \(error)")
+            }
+        } else {
+            tls = .disable
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password ?? passwordInURL,
+                                                             database: database, tls: tls)
+        configuration.options.connectTimeout = .init(connectTimeout)
+        return configuration
+    }
+
+    /// The TLS client configuration `sslmode` asks for (nil: none).
+    func tlsConfiguration() throws(IssuerStoreError) -> TLSConfiguration? {
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
         switch tls {
-        case .disable: return .disable
+        case .disable: return nil
         case .require: tlsConfiguration.certificateVerification = .none
         case .verifyCA: tlsConfiguration.certificateVerification = .noHostnameVerification
         case .verifyFull: tlsConfiguration.certificateVerification = .fullVerification
@@ -125,7 +148,7 @@ public struct PostgresConnectionSettings: Sendable, Equatable {
                 throw IssuerStoreError(.databaseUnavailable, "storage.postgres_url: cannot read the CA certificates in \(caFile) (sslrootcert): \(error)")
             }
         }
-        return .require(tlsConfiguration)
+        return tlsConfiguration
     }
 
     /// The URL with any password left out, for logs and messages.

@@ -59,6 +59,8 @@ public final class PostgresTestServer: Sendable {
                 "-D", directory.appendingPathComponent("data").path, "-U", username, "--auth=scram-sha-256", "--pwfile=\(passwordFile.path)",
                 "-E", "UTF8", "--locale=C", "--no-sync",
             ], asPostgres: asRoot)
+            try Self.makeCertificates(in: directory)
+            if asRoot { try run(URL(fileURLWithPath: "/bin/chown"), ["-R", "postgres:postgres", directory.path]) }
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -70,7 +72,8 @@ public final class PostgresTestServer: Sendable {
         let data = directory.appendingPathComponent("data").path
         let script = """
             "\(postgres)" -D "\(data)" -p \(port) -k "\(directory.path)" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-                -c full_page_writes=off -c max_connections=300 -c log_min_messages=warning >"\(directory.path)/server.log" 2>&1 &
+                -c full_page_writes=off -c max_connections=300 -c log_min_messages=warning \
+                -c ssl=on -c ssl_cert_file="\(directory.path)/server.pem" -c ssl_key_file="\(directory.path)/server.key" >"\(directory.path)/server.log" 2>&1 &
             server=$!
             while [ -d /proc/\(getpid()) ] && kill -0 $server 2>/dev/null; do sleep 1; done
             kill -INT $server 2>/dev/null; wait $server; rm -rf "\(directory.path)"
@@ -89,6 +92,33 @@ public final class PostgresTestServer: Sendable {
         }
         let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
         throw Failure(description: "PostgreSQL did not start on \(host):\(port) within 30 s: \(log.suffix(2_000))")
+    }
+
+    /// The CA that signed the server's certificate (for `localhost` only,
+    /// not for 127.0.0.1, so that `verify-full` can be seen to check the
+    /// name). The server takes TLS and plain connections alike.
+    public var caFile: String { directory.appendingPathComponent("ca.pem").path }
+
+    /// A throwaway CA and a server certificate for `localhost`, by openssl.
+    public static func makeCertificates(in directory: URL, serverName: String = "localhost") throws(Failure) {
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+        do {
+            try Data("subjectAltName=DNS:\(serverName)\n".utf8).write(to: directory.appendingPathComponent("server.ext"))
+        } catch { throw Failure(description: "cannot write server.ext: \(error)") }
+        for arguments in [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem"),
+             "-days", "3", "-subj", "/CN=alumnicard test CA"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"),
+             "-subj", "/CN=\(serverName)"],
+            ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial", "-out", path("server.pem"),
+             "-days", "3", "-extfile", path("server.ext")],
+        ] {
+            let result: ExternalTool.Result
+            do { result = try ExternalTool.runCollecting(openssl, arguments) } catch { throw Failure(description: "openssl: \(error)") }
+            guard result.status == 0 else { throw Failure(description: "openssl \(arguments.prefix(2).joined(separator: " ")): \(result.standardError)") }
+        }
+        chmod(path("server.key"), 0o600)
     }
 
     /// A new, empty database on the cluster; returns its name.
