@@ -152,34 +152,9 @@ package final class MailDeliveryService: Service, Sendable {
     @discardableResult
     package func deliverDue() async -> Int {
         let claimer = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        let instances = instances, clock = clock, lease = OutboxRules.livenessLease(of: claimer)
-        do {
-            guard try await instances.acquireLease(lease, holder: claimer, now: clock.now(), duration: Self.alive) else { return 0 }
-        } catch {
-            if !Task.isCancelled {
-                logger.error("cannot mark this instance alive for mail delivery", metadata: ["error": "\(IssuerStoreError.wrapping(error, "lease").message)"])
-            }
-            return 0
-        }
-        return await withTaskGroup(of: Int?.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(Self.alive / 3))
-                    if Task.isCancelled { break }
-                    _ = try? await instances.acquireLease(lease, holder: claimer, now: clock.now(), duration: Self.alive)
-                }
-                return nil
-            }
-            group.addTask { await self.deliverClaimed(as: claimer) }
-            var sent = 0
-            for await finished in group {
-                if let finished { sent = finished; break }
-            }
-            group.cancelAll()
-            // Given up in a task of its own, so that a shutdown does not stop it: what this pass still holds is free at once.
-            await Task { try? await instances.releaseLease(lease, holder: claimer) }.value
-            return sent
-        }
+        // The pass's liveness is a lease held, renewed and given up as any once-only work's.
+        let alive = OnceAcrossInstances(instances: instances, clock: clock, logger: logger, holder: claimer)
+        return await alive.run(OutboxRules.livenessLease(of: claimer), duration: Self.alive) { await self.deliverClaimed(as: claimer) } ?? 0
     }
 
     private func deliverClaimed(as claimer: String) async -> Int {

@@ -64,7 +64,8 @@ package struct OnceAcrossInstances: Sendable {
             group.cancelAll()
             return value
         }
-        try? await instances.releaseLease(name, holder: holder)
+        // Given up in a task of its own, so that a shutdown cancelling this one does not stop it.
+        await Task { try? await instances.releaseLease(name, holder: holder) }.value
         return result
     }
 

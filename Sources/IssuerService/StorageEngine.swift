@@ -18,14 +18,6 @@ public enum StorageEngine: Sendable {
         case .postgres(let storage): storage
         }
     }
-
-    /// Where the data is, for messages (never with a password).
-    public func describe(_ configuration: IssuerConfiguration) -> String {
-        switch self {
-        case .sqlite: configuration.database
-        case .postgres: configuration.postgres?.redacted ?? "PostgreSQL"
-        }
-    }
 }
 
 /// SQLite's own stores below the repositories: the tests read the file

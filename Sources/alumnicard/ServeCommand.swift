@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import IssuerCore
 import IssuerService
+import IssuerStorePostgres
 import IssuerStore
 import IssuerStoreSQLite
 import Logging
@@ -102,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
                       alumni app API:   \(base.baseURL)/v1/session, /v1/card, /v1/card/token, /v1/card/token/qr
                       key set:          \(base.baseURL)/.well-known/alumni-card/keyset.jws
                       health, metrics:  \(base.baseURL)/readyz, /metrics; API: \(base.baseURL)/openapi.yaml
+                      storage:          \(base.postgres?.redacted ?? base.database)
 
                     """)
             })
