@@ -32,8 +32,9 @@ package enum OutboxRules {
     package static func livenessLease(of claimer: String) -> String { "mail:" + claimer }
 
     /// The SQL condition, on `mail_outbox`, of a claim that no longer holds
-    /// (the same text on both backends; `?`/`$n` placeholders are the
-    /// caller's): none, past its time, or its claimer no longer alive.
+    /// (the same text on both backends; `:now` is bound by name on SQLite
+    /// and written in as a number on PostgreSQL): none, past its time, or
+    /// its claimer no longer alive.
     package static let claimLapsedSQL = """
         (claimed_until IS NULL OR claimed_until <= :now OR NOT EXISTS (
             SELECT 1 FROM lease WHERE lease.name = 'mail:' || mail_outbox.claimed_by AND lease.expires_at > :now))

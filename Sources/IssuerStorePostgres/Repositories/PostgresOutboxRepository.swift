@@ -33,10 +33,11 @@ public struct PostgresOutboxRepository: OutboxRepository {
         return try open(rows)
     }
 
-    /// Takes due rows with `FOR UPDATE SKIP LOCKED`: an instance claiming
-    /// at the same moment skips what this one locked and takes the next.
     /// ``OutboxRules/claimLapsedSQL`` with `now` written in: an Int64, so nothing from outside reaches the text.
     static func lapsed(_ now: Int64) -> String { OutboxRules.claimLapsedSQL.replacingOccurrences(of: ":now", with: String(now)) }
+
+    /// Takes due rows with `FOR UPDATE SKIP LOCKED`: an instance claiming
+    /// at the same moment skips what this one locked and takes the next.
 
     public func claim(now: Int64, limit: Int, lease: Int64, claimer: String) async throws -> [QueuedMail] {
         let until = now.addingReportingOverflow(max(1, lease)).partialValue
