@@ -138,6 +138,15 @@ public final class PostgresTestServer: Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The cluster's password in a 0600 file under `directory`, as an
+    /// operator gives it (`storage.postgres_password_file`).
+    public func writePasswordFile(in directory: URL) throws -> URL {
+        let file = directory.appendingPathComponent("postgres-password")
+        try Data((password + "\n").utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        return file
+    }
+
     /// A libpq URL of `database`, without the password (the daemon reads that from a file).
     public func url(database: String) -> String {
         "postgres://\(username)@\(host):\(port)/\(database)?sslmode=disable"

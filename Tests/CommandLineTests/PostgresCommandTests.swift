@@ -19,9 +19,7 @@ import Testing
         let database = try server.createDatabase(prefix: "cli")
         let directory = try ProjectPaths.temporaryDirectory("cli-postgres")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let passwordFile = directory.appendingPathComponent("postgres-password")
-        try Data((server.password + "\n").utf8).write(to: passwordFile)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile.path)
+        let passwordFile = try server.writePasswordFile(in: directory)
         let environment = ["ALUMNICARD_STORAGE_POSTGRES_URL": server.url(database: database),
                            "ALUMNICARD_STORAGE_POSTGRES_PASSWORD_FILE": passwordFile.path]
         #expect(try run(["kek", "generate", "--out", "kek"], in: directory, environment: [:]).status == 0)

@@ -140,9 +140,7 @@ struct IssuerCrashSafetyTests {
         if backend == .postgres {
             let server = try PostgresTestServer.shared()
             let name = try server.createDatabase(prefix: "kill")
-            let passwordFile = try ProjectPaths.temporaryDirectory("kill-loop-password").appendingPathComponent("password")
-            try Data((server.password + "\n").utf8).write(to: passwordFile)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile.path)
+            let passwordFile = try server.writePasswordFile(in: try ProjectPaths.temporaryDirectory("kill-loop-password"))
             environment["ALUMNICARD_STORAGE_POSTGRES_URL"] = server.url(database: name)
             environment["ALUMNICARD_STORAGE_POSTGRES_PASSWORD_FILE"] = passwordFile.path
             postgres = name

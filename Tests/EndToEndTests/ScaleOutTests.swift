@@ -32,9 +32,7 @@ struct ScaleOutTests {
     /// The environment both instances share: the database (its password in
     /// a 0600 file, never in the URL), one document directory, nginx trusted.
     static func environment(_ directory: URL, server: PostgresTestServer, database: String) throws -> [String: String] {
-        let passwordFile = directory.appendingPathComponent("postgres-password")
-        try Data((server.password + "\n").utf8).write(to: passwordFile)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile.path)
+        let passwordFile = try server.writePasswordFile(in: directory)
         return ["ALUMNICARD_STORAGE_POSTGRES_URL": server.url(database: database),
                 "ALUMNICARD_STORAGE_POSTGRES_PASSWORD_FILE": passwordFile.path,
                 "ALUMNICARD_STORAGE_DOCUMENT_DIR": directory.appendingPathComponent("documents").path,

@@ -28,9 +28,7 @@ struct StorageMigrateTests {
         // The move.
         let server = try PostgresTestServer.shared()
         let database = try server.createDatabase(prefix: "moved")
-        let passwordFile = setup.directory.appendingPathComponent("postgres-password")
-        try Data((server.password + "\n").utf8).write(to: passwordFile)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile.path)
+        let passwordFile = try server.writePasswordFile(in: setup.directory)
         let data = setup.directory.appendingPathComponent("data")
         let arguments = ["storage", "migrate", "--to", server.url(database: database), "--password-file", passwordFile.path,
                          "--data-dir", data.path, "--kek", data.appendingPathComponent("kek").path]
