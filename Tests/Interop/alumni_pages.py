@@ -44,6 +44,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 config = json.loads(sys.argv[1])
@@ -108,6 +109,18 @@ def both_languages(name, ready=None):
         axe(name + "-" + language())
         shot(name + "-" + language())
         switch_language(ready)
+
+
+def search_merchants(submit, url_part):
+    """Submits the directory's search and reads the names from the page that answers it.
+
+    The URL changes before the old document is gone, so reading right after the URL
+    can meet the old page's elements; wait until the old root is stale first."""
+    old_root = driver.find_element(By.TAG_NAME, "html")
+    submit()
+    wait.until(expected_conditions.staleness_of(old_root))
+    wait.until(lambda d: url_part in d.current_url and d.execute_script("return document.readyState") == "complete")
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".merchants h2")]
 
 
 def human_check_done():
@@ -422,13 +435,9 @@ try:
     all_listed = len(driver.find_elements(By.CSS_SELECTOR, ".merchants li"))
     from selenium.webdriver.support.ui import Select
     Select(driver.find_element(By.ID, "category")).select_by_value("books")
-    driver.find_element(By.CSS_SELECTOR, "form.search button").click()
-    wait.until(lambda d: "category=books" in d.current_url)
-    books = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".merchants h2")]
+    books = search_merchants(lambda: driver.find_element(By.CSS_SELECTOR, "form.search button").click(), "category=books")
     Select(driver.find_element(By.ID, "category")).select_by_value("")
-    driver.find_element(By.ID, "q").send_keys("咖啡" + Keys.ENTER)
-    wait.until(lambda d: "q=" in d.current_url)
-    coffee = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".merchants h2")]
+    coffee = search_merchants(lambda: driver.find_element(By.ID, "q").send_keys("咖啡" + Keys.ENTER), "q=")
     result["steps"]["merchants"] = {"all": all_listed, "books": books, "coffee": coffee}
 
     # 4. The card page, online.
