@@ -287,7 +287,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FormEncoding", "IssuerCore", "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerWeb", "Mail", "Multipart",
+                "AccountRules", "CardKeys", "CardToken", "DaemonSupport", "FileChecks", "FormEncoding", "IssuerCore", "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerWeb", "Mail", "Multipart",
                 "VerifierService",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -9,6 +9,7 @@ import PackageDescription
 let parsers = [
     "ac1-token", "cbor", "base45", "keyset-jws", "jwk", "registrar-csv", "merchant-csv", "calendar-csv",
     "issuer-config", "verifier-config", "form", "human-check", "json-body", "verify-body", "smtp-reply", "multipart", "multipart-parser",
+    "file-structure",
 ]
 
 let package = Package(

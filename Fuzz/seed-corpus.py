@@ -136,4 +136,11 @@ add("multipart", b"--fuzzboundary\r\nContent-Type: text/plain\r\n\r\nno name\r\n
 for body in made["multipart"]:
     add("multipart-parser", body)
 
+# Uploaded files by structure: whole images, one cut short, one with a
+# broken chunk checksum, one with bytes after its end, PDFs with and without %%EOF.
+progressive = fixture("photo-progressive.jpg")
+for seed in (jpeg, png, progressive, pdf, fixture("id-document.pdf"), jpeg[: len(jpeg) // 2], png[:-5],
+             png[:40] + bytes([png[40] ^ 1]) + png[41:], jpeg + b"PK\x03\x04 appended", b"%PDF-1.4 no end", b"\xff\xd8\xff\xd9"):
+    add("file-structure", seed)
+
 print("seed corpora in Fuzz/corpus/:", ", ".join(sorted(os.listdir(os.path.join(root, "Fuzz", "corpus")))), file=sys.stderr)

@@ -2,6 +2,7 @@ import AccountRules
 import CardKeys
 import CardToken
 import DaemonSupport
+import FileChecks
 import FormEncoding
 import Foundation
 import IssuerService
@@ -35,6 +36,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case smtpReply = "smtp-reply"
     case multipart
     case multipartParser = "multipart-parser"
+    case fileStructure = "file-structure"
 
     public func run(_ bytes: [UInt8]) throws(FuzzPropertyFailure) {
         switch self {
@@ -55,6 +57,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .smtpReply: try Self.smtpReply(bytes)
         case .multipart: try FuzzMultipart.run(bytes)
         case .multipartParser: try FuzzMultipart.chunking(bytes)
+        case .fileStructure: try FuzzFileStructure.run(bytes)
         }
     }
 
@@ -67,6 +70,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// The file fields the multipart target's reader accepted from `bytes`, nil when it refused them.
     public static func multipartFiles(_ bytes: [UInt8]) throws(FuzzPropertyFailure) -> [String]? { try FuzzMultipart.run(bytes) }
+
+    /// The kind the file-structure target accepted `bytes` as, nil when it refused them.
+    public static func fileStructureKind(_ bytes: [UInt8]) -> String? {
+        FuzzFileStructure.verdict(bytes, chunk: 61).kind?.rawValue
+    }
 
     /// Token text → verdict, against the shared vectors' keys at a time inside
     /// their windows. A token that verifies is the `AC1:` prefix and the

@@ -43,4 +43,12 @@ struct FuzzCorpusReplayTests {
         #expect(outcomes.contains { $0 == ["id_document", "photo"] })
         #expect(outcomes.filter { $0 == nil }.count >= 5, "\(outcomes)")
     }
+
+    @Test func theFileStructureTargetAcceptsEachKindAndRefusesTheBrokenOnes() throws {
+        // The seeds reach the end of each structure (a JPEG, a PNG and a PDF accepted) and its refusals
+        // (cut short, a bad checksum, no %%EOF); an image with bytes after its end keeps only the image.
+        let outcomes = try Self.corpus(.fileStructure).map { FuzzTarget.fileStructureKind(Array(try Data(contentsOf: $0))) }
+        #expect(Set(outcomes.compactMap { $0 }) == ["jpeg", "png", "pdf"], "\(outcomes)")
+        #expect(outcomes.filter { $0 == nil }.count >= 4, "\(outcomes)")
+    }
 }
