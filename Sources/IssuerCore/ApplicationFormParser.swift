@@ -36,24 +36,8 @@ package struct ApplicationFormParser: Sendable {
         }
         let permanent = try address(try required(fields, "permanent_address"), field: "permanent_address", allowSame: false)!
         let mailing = try address(try required(fields, "mailing_address"), field: "mailing_address", allowSame: true)
-        var phone: String?
-        if let text = fields["phone"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            guard text.count <= 32, text.allSatisfy({ $0.isASCII && ($0.isNumber || " +-()#".contains($0)) }) else {
-                throw invalid("phone", "phone is at most 32 digits, spaces and + - ( ) #")
-            }
-            phone = text
-        }
-        let mobileText = try required(fields, "mobile")
-        let mobile: String
-        if let taiwan = try? TaiwanMobileNumber(mobileText) {
-            mobile = taiwan.digits
-        } else {
-            let compact = mobileText.filter { $0 != " " && $0 != "-" }
-            guard compact.hasPrefix("+"), (9...16).contains(compact.count), compact.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw invalid("mobile", "mobile is a Taiwan mobile number (0912-345-678) or an international one starting with + and the country code")
-            }
-            mobile = compact
-        }
+        let phone = try phone(fields["phone"])
+        let mobile = try mobile(try required(fields, "mobile"))
         let email: String
         do { email = try EmailAddress(try required(fields, "email")).text } catch let error as AccountRulesError {
             throw invalid("email", error.message)
@@ -62,6 +46,25 @@ package struct ApplicationFormParser: Sendable {
                                           birthDate: birth.description, records: records, permanentAddress: permanent, mailingAddress: mailing,
                                           phone: phone, mobile: mobile, email: email)
         return (form, nationalID)
+    }
+
+    /// A phone number, optional: nil when absent or blank.
+    package func phone(_ value: String?) throws -> String? {
+        guard let text = value?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard text.count <= 32, text.allSatisfy({ $0.isASCII && ($0.isNumber || " +-()#".contains($0)) }) else {
+            throw invalid("phone", "phone is at most 32 digits, spaces and + - ( ) #")
+        }
+        return text
+    }
+
+    /// A mobile number, normalised: ten digits for Taiwan, `+` and digits otherwise.
+    package func mobile(_ text: String) throws -> String {
+        if let taiwan = try? TaiwanMobileNumber(text) { return taiwan.digits }
+        let compact = text.trimmingCharacters(in: .whitespaces).filter { $0 != " " && $0 != "-" }
+        guard compact.hasPrefix("+"), (9...16).contains(compact.count), compact.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw invalid("mobile", "mobile is a Taiwan mobile number (0912-345-678) or an international one starting with + and the country code")
+        }
+        return compact
     }
 
     package func required(_ fields: [String: String], _ name: String) throws -> String {

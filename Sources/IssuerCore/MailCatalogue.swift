@@ -22,6 +22,18 @@ package struct MailCatalogue: Sendable {
     /// To the address on file when an account's first login is guessed at too often.
     package let firstLoginGuessed: @Sendable (_ studentID: String, _ attempts: Int) -> (subject: String, body: String)
     package let cardIssued: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ renewal: Bool, _ feeOwed: Int, _ cardURL: String) -> (subject: String, body: String)
+    /// A contact datum's name in a mail (`phone`, `mobile`, `permanent_address`, `mailing_address`).
+    package let contactField: @Sendable (_ field: String) -> String
+    /// To the e-mail address on file, after the holder changed contact data.
+    package let contactChanged: @Sendable (_ name: String, _ fields: [String], _ at: String, _ accountURL: String) -> (subject: String, body: String)
+    /// To the new address: the code that confirms it.
+    package let emailChangeCode: @Sendable (_ code: String, _ minutes: Int) -> (subject: String, body: String)
+    /// To the old address when a change is asked for; the new one only masked.
+    package let emailChangeRequested: @Sendable (_ name: String, _ newMasked: String, _ at: String) -> (subject: String, body: String)
+    /// To the owner of an address another account tried to move to; nothing about that account.
+    package let emailAddressInUse: @Sendable () -> (subject: String, body: String)
+    /// To the old address once the change is confirmed.
+    package let emailChanged: @Sendable (_ name: String, _ newMasked: String, _ at: String) -> (subject: String, body: String)
 
     package static let traditionalChinese = MailCatalogue(
         signature: "國立臺灣大學校友中心",
@@ -155,6 +167,54 @@ package struct MailCatalogue: Sendable {
              \(fee > 0 ? "應繳費用：新臺幣 \(fee) 元，請至校友中心櫃檯繳納；繳清前無法再申請。" : "")
 
              登入後即可在手機上出示校友證 QR code，至特約商店享有校友優惠：\(url)
+             """)
+        },
+        contactField: { field in
+            ["phone": "電話", "mobile": "手機號碼", "permanent_address": "戶籍地址", "mailing_address": "通訊地址"][field] ?? field
+        },
+        contactChanged: { name, fields, at, url in
+            ("您的校友帳號聯絡資料已變更",
+             """
+             \(name) 您好：
+
+             您的校友帳號於 \(at) 變更了下列聯絡資料：\(fields.joined(separator: "、"))。
+             若是您本人變更，無須理會本信；若不是，請立即登入變更密碼、登出其他裝置，並與校友中心聯絡：\(url)
+             """)
+        },
+        emailChangeCode: { code, minutes in
+            ("請確認您的新電子郵件地址",
+             """
+             您好：
+
+             您的校友帳號申請將登入用的電子郵件地址改為本信箱。確認碼：\(code)
+             確認碼 \(minutes) 分鐘內有效，僅能使用一次。若不是您本人申請，請勿理會本信。
+             """)
+        },
+        emailChangeRequested: { name, masked, at in
+            ("您的校友帳號申請變更電子郵件地址",
+             """
+             \(name) 您好：
+
+             您的校友帳號於 \(at) 申請將電子郵件地址改為 \(masked)，須以寄到新地址的確認碼完成。完成前，本地址仍可登入。
+             若不是您本人申請，請立即登入變更密碼並登出其他裝置，或與校友中心聯絡。
+             """)
+        },
+        emailAddressInUse: {
+            ("有人嘗試以您的電子郵件地址變更另一個校友帳號",
+             """
+             校友您好：
+
+             另一個校友帳號剛嘗試把登入用的電子郵件地址改為本信箱。本信箱已屬於您的帳號，因此未做任何變更，也沒有寄出確認碼。
+             若您不知情，無須處理；如有疑問，請與校友中心聯絡。
+             """)
+        },
+        emailChanged: { name, masked, at in
+            ("您的校友帳號電子郵件地址已變更",
+             """
+             \(name) 您好：
+
+             您的校友帳號於 \(at) 將電子郵件地址改為 \(masked)。自此本地址不能再登入，也不再收到校友中心的通知。
+             若不是您本人變更，請立即與校友中心聯絡。
              """)
         }
     )
@@ -292,6 +352,54 @@ package struct MailCatalogue: Sendable {
              \(fee > 0 ? "Fee owed: \(fee) TWD, payable at the Alumni Centre desk; no further application is taken until it is paid." : "")
 
              Sign in to show the card's QR code on your phone at partner merchants for alumni offers: \(url)
+             """)
+        },
+        contactField: { field in
+            ["phone": "phone", "mobile": "mobile number", "permanent_address": "permanent address", "mailing_address": "mailing address"][field] ?? field
+        },
+        contactChanged: { name, fields, at, url in
+            ("Your alumni account's contact details changed",
+             """
+             Dear \(name),
+
+             At \(at) your alumni account's \(fields.joined(separator: ", ")) changed.
+             If you made the change, there is nothing to do. If not, sign in at once, change your password, sign out your other devices and contact the Alumni Centre: \(url)
+             """)
+        },
+        emailChangeCode: { code, minutes in
+            ("Confirm your new e-mail address",
+             """
+             Hello,
+
+             Your alumni account asked to make this address its e-mail address for signing in. Your code: \(code)
+             It is valid for \(minutes) minutes and works once. If you did not ask for this, ignore this message.
+             """)
+        },
+        emailChangeRequested: { name, masked, at in
+            ("A change of your alumni account's e-mail address was requested",
+             """
+             Dear \(name),
+
+             At \(at) your alumni account asked to change its e-mail address to \(masked). The change completes only with the code sent to the new address; until then this address still signs in.
+             If you did not ask for this, sign in at once, change your password and sign out your other devices, or contact the Alumni Centre.
+             """)
+        },
+        emailAddressInUse: {
+            ("Someone tried to move another alumni account to your e-mail address",
+             """
+             Hello,
+
+             Another alumni account just tried to make this address its e-mail address. This address belongs to your account, so nothing was changed and no code was sent.
+             There is nothing you need to do; if in doubt, contact the Alumni Centre.
+             """)
+        },
+        emailChanged: { name, masked, at in
+            ("Your alumni account's e-mail address changed",
+             """
+             Dear \(name),
+
+             At \(at) your alumni account's e-mail address was changed to \(masked). This address no longer signs in and no longer receives the Alumni Centre's notices.
+             If you did not make this change, contact the Alumni Centre at once.
              """)
         }
     )

@@ -53,5 +53,8 @@ package struct MailComposer: Sendable {
         "\(baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL)\(path)?token=\(token)"
     }
 
-    package var loginURL: String { baseURL.hasSuffix("/") ? baseURL + "login" : baseURL + "/login" }
+    package var loginURL: String { pageURL("/login") }
+
+    /// A page of the site (`path` starts with `/`).
+    package func pageURL(_ path: String) -> String { (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + path }
 }

@@ -33,21 +33,8 @@ package struct PasswordService: Sendable {
     @discardableResult
     package func change(holder: Holder, sessionHash: [UInt8], current: String, new: String, client: String, rotateSession: Bool = false,
                 logger: Logger) async throws -> SignInService.Session? {
-        let sign = signIn, loginGuard = signIn.loginGuard, now = signIn.clock.now()
-        let account = "holder:\(holder.id)"
-        if case .refused(let retryAfter) = try await signIn.throttle.decide(client: client, now: now) {
-            throw SignInService.tooManyAttempts(retryAfter)
-        }
-        if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
-            throw SignInService.tooManyAttempts(retryAfter)
-        }
-        guard PasswordHasher.isAcceptableAtLogin(current), current.utf8.count <= 1_024,
-              try await sign.passwordMatches(holder, current) else {
-            let lockout = try await loginGuard.recordFailure(accounts: [account], client: client, now: now)
-            logger.notice("password change: wrong current password", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)",
-                                                                                "locked_out": "\(lockout != nil)"])
-            throw IssuerError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
-        }
+        let now = signIn.clock.now()
+        try await verifyCurrentPassword(holder: holder, current, client: client, doing: "password change", logger: logger)
         var session: SignInService.Session?
         var replacement: (tokenHash: [UInt8], expiresAt: Int64)?
         if rotateSession {
@@ -58,6 +45,28 @@ package struct PasswordService: Sendable {
         try await set(holder: holder, new: new, keepSession: sessionHash, reset: nil, newSession: replacement, action: "password_changed")
         logger.info("password changed", metadata: ["student_id": "\(holder.studentID)", "session_rotated": "\(rotateSession)"])
         return session
+    }
+
+    /// Checks the signed-in holder's current password before a change that
+    /// needs it (the password, the e-mail address, a data request): the
+    /// client's login rate first, then its lockout on the account; a wrong
+    /// password counts as a failed login of the account from this client.
+    package func verifyCurrentPassword(holder: Holder, _ current: String, client: String, doing: String, logger: Logger) async throws {
+        let loginGuard = signIn.loginGuard, now = signIn.clock.now()
+        let account = "holder:\(holder.id)"
+        if case .refused(let retryAfter) = try await signIn.throttle.decide(client: client, now: now) {
+            throw SignInService.tooManyAttempts(retryAfter)
+        }
+        if let retryAfter = try await loginGuard.retryAfter(account: account, client: client, now: now) {
+            throw SignInService.tooManyAttempts(retryAfter)
+        }
+        guard PasswordHasher.isAcceptableAtLogin(current), current.utf8.count <= 1_024,
+              try await signIn.passwordMatches(holder, current) else {
+            let lockout = try await loginGuard.recordFailure(accounts: [account], client: client, now: now)
+            logger.notice("\(doing): wrong current password", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)",
+                                                                          "locked_out": "\(lockout != nil)"])
+            throw IssuerError(.forbidden, code: "wrong_password", "current_password is not the account's current password", field: "current_password")
+        }
     }
 
     /// Checks the rules, hashes, and stores.

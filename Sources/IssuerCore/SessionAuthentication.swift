@@ -41,6 +41,11 @@ package struct SessionAuthentication: Sendable {
             guard let found = try await sessionStore.holderSession(tokenHash: hash, now: now) else { throw Self.sessionEnded }
             entry = SessionCache.Entry(holder: found.holder, cards: found.cards, expiresAt: found.expiresAt, loadedAt: now)
             sessions.store(entry, for: hash)
+            // "Last seen" in the sessions list, to within lastSeenResolution: a write at most every few minutes, not per request.
+            if now - (found.lastSeenAt ?? 0) >= SessionCache.lastSeenResolution {
+                let store = sessionStore
+                Task { try? await store.touchHolderSession(tokenHash: hash, now: now) }
+            }
         }
         guard entry.holder.status == .active else {
             throw IssuerError(.forbidden, code: "account_suspended", "this account is suspended; contact the alumni centre")

@@ -17,6 +17,8 @@ package final class SessionCache: Sendable {
     }
 
     package let reuse: Int64
+    /// A session's last use is written at most once in this many seconds (the sessions list's "last seen").
+    package static let lastSeenResolution: Int64 = 300
     package let capacity: Int
     private let entries = Mutex<[[UInt8]: Entry]>([:])
 

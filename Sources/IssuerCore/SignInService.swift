@@ -50,13 +50,16 @@ package struct SignInService: Sendable {
         package let altcha: String?
         package let mailCode: String?
         package let client: String
+        /// The browser's `User-Agent`, shown in the sessions list (``SessionDevice``).
+        package let userAgent: String?
 
-        package init(login: String, password: String, altcha: String?, mailCode: String?, client: String) {
+        package init(login: String, password: String, altcha: String?, mailCode: String?, client: String, userAgent: String? = nil) {
             self.login = login
             self.password = password
             self.altcha = altcha
             self.mailCode = mailCode
             self.client = client
+            self.userAgent = userAgent
         }
     }
 
@@ -155,7 +158,8 @@ package struct SignInService: Sendable {
         try await loginGuard.recordSuccess(accounts: [account, spelling], client: client)
         let token = BearerToken.generate(prefix: BearerToken.sessionPrefix)
         let expires = now + settings.sessionLifetime
-        try await sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires)
+        try await sessionStore.createHolderSession(holderID: holder.id, tokenHash: BearerToken.digest(token), now: now, expiresAt: expires,
+                                                  userAgent: SessionDevice.userAgent(attempt.userAgent))
         metrics.login("ok")
         logger.info("login", metadata: ["student_id": "\(holder.studentID)", "client": "\(client)", "first": "\(holder.firstLoginPending)"])
         return Session(token: token, expiresAt: expires, studentID: holder.studentID,

@@ -66,7 +66,7 @@ struct AlumniAppController: Sendable {
         let input = try JSONBody.decode(LoginRequest.self, from: body, allowedKeys: ["login", "password", "altcha", "mail_code"])
         let session = try await signIn.signIn(
             .init(login: input.login, password: input.password, altcha: input.altcha, mailCode: input.mailCode,
-                  client: clientAddresses.client(of: request, context: context)),
+                  client: clientAddresses.client(of: request, context: context), userAgent: request.headers[.userAgent]),
             logger: context.logger)
         return try JSONBody.response(LoginResponse(sessionToken: session.token, expiresAt: session.expiresAt, studentID: session.studentID,
                                                    passwordChangeRequired: session.passwordChangeRequired), status: .created)

@@ -87,6 +87,8 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
                         metrics: s.metrics, clock: clock, configuration: configuration).addRoutes(to: v1)
     AccountController(applications: s.applications, passwords: s.passwords, humanCheck: s.humanCheck, authentication: authentication,
                       clientAddresses: s.clientAddresses, clock: clock, configuration: configuration).addRoutes(to: v1)
+    OwnAccountController(accounts: s.accountSelfService, authentication: authentication, clientAddresses: s.clientAddresses,
+                         configuration: configuration).addRoutes(to: v1)
     VerifyController(verifier: s.verifier, publisher: s.publisher, metrics: s.metrics, clock: clock).addRoutes(to: v1)
     let admin = v1.group("admin")
     AdminController(keyService: s.keyService, accountAdministration: s.accountAdministration, auditTrail: s.auditTrail, authentication: authentication,

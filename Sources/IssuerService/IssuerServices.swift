@@ -51,6 +51,7 @@ public struct IssuerServices: Sendable {
     package let authentication: SessionAuthentication
     package let signIn: SignInService
     package let passwords: PasswordService
+    package let accountSelfService: AccountService
     package let staffSignIn: StaffSignInService
     package let cardApplications: CardApplicationService
     package let keyService: KeyService
@@ -210,6 +211,7 @@ public struct IssuerServices: Sendable {
                                throttle: throttle, humanCheck: humanCheck, hasher: hasher, composer: composer, mailDelivery: mailDelivery,
                                calendar: calendar, metrics: metrics)
         passwords = PasswordService(signIn: signIn)
+        accountSelfService = AccountService(accounts: repositories.accounts, passwords: passwords)
         staffSignIn = StaffSignInService(clock: clock, settings: flow, staffRepository: repositories.staff, loginGuard: loginGuard, sessionStore: sessionStore,
                                          throttle: throttle, hasher: hasher, composer: composer, kek: credentials.kek)
         cardApplications = CardApplicationService(clock: clock, settings: flow, cards: cards, caches: caches, humanCheck: humanCheck, composer: composer,

@@ -338,6 +338,23 @@ public enum PostgresMigrations {
             "ALTER TABLE mail_outbox ADD COLUMN claimed_until bigint",
             "ALTER TABLE mail_outbox ADD COLUMN claimed_by text CHECK (claimed_by IS NULL OR length(claimed_by) BETWEEN 1 AND 59)",
         ]),
+        Migration(version: 3, name: "the alumnus's own account: profile, reminders, sessions' last use and browser, e-mail changes (SQLite version 10)", sql: [
+            "ALTER TABLE holder ADD COLUMN sealed_profile bytea",
+            "ALTER TABLE holder ADD COLUMN reminders boolean NOT NULL DEFAULT true",
+            "ALTER TABLE session ADD COLUMN last_seen_at bigint",
+            "ALTER TABLE session ADD COLUMN user_agent text CHECK (user_agent IS NULL OR length(user_agent) <= 200)",
+            """
+            CREATE TABLE email_change (
+                holder_id bigint PRIMARY KEY REFERENCES holder(id) ON DELETE CASCADE,
+                sealed_email bytea NOT NULL,
+                code_hash bytea NOT NULL CHECK (octet_length(code_hash) = 32),
+                address_taken boolean NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                created_at bigint NOT NULL,
+                expires_at bigint NOT NULL CHECK (expires_at > created_at)
+            )
+            """,
+        ]),
     ]
 
     /// The newest version this build knows.

@@ -123,12 +123,16 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
     var holderID: Int64
     var createdAt: Int64
     var expiresAt: Int64
+    var lastSeenAt: Int64? = nil
+    var userAgent: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case tokenHash = "token_hash"
         case holderID = "holder_id"
         case createdAt = "created_at"
         case expiresAt = "expires_at"
+        case lastSeenAt = "last_seen_at"
+        case userAgent = "user_agent"
     }
 }
 

@@ -137,11 +137,11 @@ public struct AccountStore: Sendable {
     // MARK: - Sessions
 
     /// Stores a new session under the SHA-256 of its bearer token.
-    public func createSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64) throws(IssuerStoreError) {
+    public func createSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64, userAgent: String? = nil) throws(IssuerStoreError) {
         try database.write { db in
             // Expired sessions are pruned as new ones arrive.
             try SessionRecord.filter(Column("expires_at") <= now).deleteAll(db)
-            try SessionRecord(tokenHash: Data(tokenHash), holderID: holderID, createdAt: now, expiresAt: expiresAt).insert(db)
+            try SessionRecord(tokenHash: Data(tokenHash), holderID: holderID, createdAt: now, expiresAt: expiresAt, userAgent: userAgent).insert(db)
         }
     }
 
@@ -154,15 +154,15 @@ public struct AccountStore: Sendable {
 
     /// A live session's holder and their cards (active first), read in one
     /// transaction: what every request of the alumni app needs.
-    public func sessionContext(tokenHash: [UInt8], now: Int64) throws(IssuerStoreError) -> (holder: Holder, cards: [Card], expiresAt: Int64)? {
-        let found = try database.read { db -> (HolderRecord, [CardRecord], Int64)? in
+    public func sessionContext(tokenHash: [UInt8], now: Int64) throws(IssuerStoreError) -> HolderSession? {
+        let found = try database.read { db -> (HolderRecord, [CardRecord], SessionRecord)? in
             guard let session = try SessionRecord.fetchOne(db, key: Data(tokenHash)), session.expiresAt > now,
                   let holder = try HolderRecord.fetchOne(db, key: session.holderID) else { return nil }
-            return (holder, try CardRecord.filter(Column("holder_id") == session.holderID).fetchAll(db), session.expiresAt)
+            return (holder, try CardRecord.filter(Column("holder_id") == session.holderID).fetchAll(db), session)
         }
-        guard let (record, cardRecords, expiresAt) = found else { return nil }
+        guard let (record, cardRecords, session) = found else { return nil }
         let cards = try cardRecords.map { record throws(IssuerStoreError) in try record.card() }
-        return (try holder(record), Self.preferred(cards), expiresAt)
+        return HolderSession(holder: try holder(record), cards: Self.preferred(cards), expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt)
     }
 
     /// Active cards first, then by latest valid-through.

@@ -455,6 +455,27 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT CHECK (claimed_by IS NULL OR length(claimed_by) BETWEEN 1 AND 59);
                 """)
         }
+        migrator.registerMigration("v10: the alumnus's own account: profile and reminder switch, sessions' last use and browser, e-mail changes") { db in
+            try db.execute(sql: """
+                -- The profile the holder keeps up (addresses, phone; sealed JSON). NULL until
+                -- the first change: until then it is read from the approved application.
+                ALTER TABLE holder ADD COLUMN sealed_profile BLOB;
+                ALTER TABLE holder ADD COLUMN reminders INTEGER NOT NULL DEFAULT 1 CHECK (reminders IN (0, 1));
+                ALTER TABLE session ADD COLUMN last_seen_at INTEGER;
+                ALTER TABLE session ADD COLUMN user_agent TEXT CHECK (user_agent IS NULL OR length(user_agent) <= 200);
+                -- One pending change of e-mail address per holder; the code only as its hash.
+                CREATE TABLE email_change (
+                    holder_id INTEGER PRIMARY KEY NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    sealed_email BLOB NOT NULL,
+                    code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),
+                    -- Another account has the address: no code can complete the change.
+                    address_taken INTEGER NOT NULL CHECK (address_taken IN (0, 1)),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+                );
+                """)
+        }
         return migrator
     }
 }

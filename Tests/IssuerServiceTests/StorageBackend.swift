@@ -146,6 +146,13 @@ enum TestStore {
         }
     }
 
+    func accounts(kek: KeyEncryptionKey) -> any AccountRepository {
+        switch self {
+        case .sqlite(let database): SQLiteAccountRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresAccountRepository(storage: storage, kek: kek)
+        }
+    }
+
     func sessions(kek: KeyEncryptionKey) -> any SessionRepository {
         switch self {
         case .sqlite(let database): SQLiteSessionRepository(database: database, kek: kek, threads: DatabaseThreads())

@@ -58,8 +58,12 @@ struct StoredDatabaseTests {
         var logger = Logger(label: "stored-v8")
         logger.logLevel = .warning
         let services = try IssuerServices(configuration: configuration, credentials: credentials, clock: clock.epochClock, logger: logger)
-        #expect(try Self.migrations(database) == before + ["v9: leases, so work that must happen once is done by one instance; mail claimed while it is sent"],
-                "only the migrations after v8 ran, and the data below is as stored")
+        // By name, "v10" sorts before "v2": compare what was added, not the order.
+        let after = try Self.migrations(database)
+        #expect(after.count == before.count + 2 && Set(after).subtracting(before) == [
+            "v9: leases, so work that must happen once is done by one instance; mail claimed while it is sent",
+            "v10: the alumnus's own account: profile and reminder switch, sessions' last use and browser, e-mail changes",
+        ], "only the migrations after v8 ran, and the data below is as stored")
 
         // Holders and cards as stored.
         let holder = try #require(try services.accounts.holder(studentID: "R09000001"))

@@ -144,4 +144,43 @@ struct TwoInstancesTests {
             #expect(summary.sent == 12 && summary.queued == 0)
         }
     }
+
+    /// Issue #28 on PostgreSQL across instances: an e-mail change asked on
+    /// one is confirmed on the other, a contact change on one shows on the
+    /// other, and a session ended from one stops on the other within the
+    /// session cache's 5 seconds.
+    @Test func theOwnAccountEndpointsWorkAcrossInstances() async throws {
+        let pair = try await Self.pair()
+        defer { try? FileManager.default.removeItem(at: pair.directory) }
+        try await Self.running(pair) { a, b in
+            _ = try await pair.a.samples.ensureKeys(actor: "test")
+            try await pair.a.samples.seedDemoAlumnus(actor: "test")
+            let onA = try Self.sessionToken(try await Self.login(a, DemoAlumnus.studentID, DemoAlumnus.password))
+            let onB = try Self.sessionToken(try await Self.login(b, DemoAlumnus.studentID, DemoAlumnus.password))
+
+            let changed = try await a.send(.patch, "/v1/account", bearer: onA, json: ["phone": "02-3366-1234"])
+            #expect(changed.status == .ok)
+            #expect(try jsonObject(try await b.send(.get, "/v1/account", bearer: onB).body)["phone"] as? String == "02-3366-1234")
+
+            #expect(try await a.send(.post, "/v1/account/email", bearer: onA,
+                                     json: ["email": "demo.new@example.org", "current_password": DemoAlumnus.password]).status == .accepted)
+            _ = await pair.a.deliverMail()
+            let mailDirectory = pair.directory.appendingPathComponent("a/mail").path
+            let toNew = try #require(try DeliveredMail.all(in: mailDirectory).last { $0.recipient == "demo.new@example.org" })
+            let code = String(try #require(toNew.body.split(whereSeparator: { !($0.isASCII && $0.isNumber) }).first { $0.count == 6 }))
+            let confirmed = try await b.send(.post, "/v1/account/email/confirm", bearer: onB, json: ["code": code])
+            #expect(try confirmed.status == .ok && (jsonObject(confirmed.body)["email"] as? String) == "demo.new@example.org")
+            #expect(try await Self.login(a, DemoAlumnus.email, DemoAlumnus.password).status == .unauthorized, "the old address no longer signs in")
+            #expect(try await Self.login(b, "demo.new@example.org", DemoAlumnus.password).status == .created)
+
+            // B's session, ended from A's list.
+            let listed = try jsonObject(try await a.send(.get, "/v1/account/sessions", bearer: onA).body)["sessions"] as? [[String: Any]] ?? []
+            let current = listed.filter { $0["current"] as? Bool == true }
+            #expect(listed.count == 3 && current.count == 1, "A's, B's and the last sign-in's; one is this one")
+            #expect(try await a.send(.post, "/v1/account/sessions/end-others", bearer: onA).status == .noContent)
+            pair.clock.advance(by: 6)
+            #expect(try await b.send(.get, "/v1/account", bearer: onB).status == .unauthorized)
+            #expect(try await b.send(.get, "/v1/account", bearer: onA).status == .ok, "the session that ended the others stays")
+        }
+    }
 }

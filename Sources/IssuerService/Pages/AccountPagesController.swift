@@ -84,7 +84,7 @@ struct AccountPagesController: Sendable {
         do {
             session = try await signIn.signIn(
                 .init(login: login, password: password, altcha: fields.nonEmpty("altcha"),
-                      mailCode: fields.nonEmpty("mail_code"), client: clientAddresses.client(of: request, context: context)),
+                      mailCode: fields.nonEmpty("mail_code"), client: clientAddresses.client(of: request, context: context), userAgent: request.headers[.userAgent]),
                 logger: context.logger)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer

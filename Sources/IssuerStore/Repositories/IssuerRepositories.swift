@@ -7,6 +7,7 @@ public struct IssuerRepositories: Sendable {
     public let loginGuard: any LoginGuardRepository
     public let sessions: any SessionRepository
     public let holders: any HolderRepository
+    public let accounts: any AccountRepository
     public let cards: any CardRepository
     public let applications: any AccountApplicationRepository
     public let keys: any KeyRepository
@@ -17,12 +18,14 @@ public struct IssuerRepositories: Sendable {
     public let instances: any InstanceRepository
     public let probe: any StorageProbe
 
-    public init(loginGuard: any LoginGuardRepository, sessions: any SessionRepository, holders: any HolderRepository, cards: any CardRepository,
+    public init(loginGuard: any LoginGuardRepository, sessions: any SessionRepository, holders: any HolderRepository, accounts: any AccountRepository,
+                cards: any CardRepository,
                 applications: any AccountApplicationRepository, keys: any KeyRepository, staff: any StaffRepository, outbox: any OutboxRepository,
                 audit: any AuditRepository, merchants: any MerchantRepository, instances: any InstanceRepository, probe: any StorageProbe) {
         self.loginGuard = loginGuard
         self.sessions = sessions
         self.holders = holders
+        self.accounts = accounts
         self.cards = cards
         self.applications = applications
         self.keys = keys

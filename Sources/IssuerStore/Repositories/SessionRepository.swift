@@ -4,14 +4,25 @@
 /// Every method is one transaction; every backend passes
 /// `SessionRepositoryConformanceTests`.
 public protocol SessionRepository: Sendable {
-    /// Starts an alumnus's session.
-    func createHolderSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64) async throws
+    /// Starts an alumnus's session; `userAgent` is the browser it was
+    /// started from, already cut to ``HolderSessionRecord/userAgentLength`` characters.
+    func createHolderSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64, userAgent: String?) async throws
     /// A live session's holder with their cards (active first) and when it
     /// ends, read in one snapshot: what every request of the alumni app needs.
     /// The holder's status is the caller's to judge.
     func holderSession(tokenHash: [UInt8], now: Int64) async throws -> HolderSession?
     /// Ends an alumnus's session; ending one that does not exist is not an error.
     func endHolderSession(tokenHash: [UInt8]) async throws
+
+    /// Notes that the session was used at `now` (only ever moves forward).
+    func touchHolderSession(tokenHash: [UInt8], now: Int64) async throws
+    /// The holder's live sessions, newest first.
+    func holderSessions(holderID: Int64, now: Int64) async throws -> [HolderSessionRecord]
+    /// Ends one of the holder's sessions, audited as the holder's own;
+    /// false when the holder has no such session.
+    func endHolderSession(holderID: Int64, tokenHash: [UInt8], now: Int64) async throws -> Bool
+    /// Ends every session of the holder but `keep`, audited; returns how many ended.
+    func endOtherHolderSessions(holderID: Int64, keep: [UInt8], now: Int64) async throws -> Int
 
     /// Starts a staff member's console session, audited as `staff_login`.
     func createStaffSession(name: String, tokenHash: [UInt8], now: Int64, expiresAt: Int64) async throws
@@ -27,11 +38,21 @@ public struct HolderSession: Sendable, Equatable {
     /// Active first, then by latest valid-through.
     public let cards: [Card]
     public let expiresAt: Int64
+    /// When the session was last noted as used (``SessionRepository/touchHolderSession(tokenHash:now:)``).
+    public let lastSeenAt: Int64?
 
-    public init(holder: Holder, cards: [Card], expiresAt: Int64) {
+    public init(holder: Holder, cards: [Card], expiresAt: Int64, lastSeenAt: Int64? = nil) {
         self.holder = holder
         self.cards = cards
         self.expiresAt = expiresAt
+        self.lastSeenAt = lastSeenAt
+    }
+}
+
+extension SessionRepository {
+    /// Starts a session without a known browser.
+    public func createHolderSession(holderID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64) async throws {
+        try await createHolderSession(holderID: holderID, tokenHash: tokenHash, now: now, expiresAt: expiresAt, userAgent: nil)
     }
 }
 

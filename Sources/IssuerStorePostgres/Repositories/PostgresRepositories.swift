@@ -11,6 +11,7 @@ extension IssuerRepositories {
             loginGuard: PostgresLoginGuard(storage: storage, limits: lockouts, kek: kek),
             sessions: PostgresSessionRepository(storage: storage, kek: kek),
             holders: PostgresHolderRepository(storage: storage, kek: kek),
+            accounts: PostgresAccountRepository(storage: storage, kek: kek),
             cards: PostgresCardRepository(storage: storage, kek: kek),
             applications: PostgresAccountApplicationRepository(storage: storage, kek: kek),
             keys: PostgresKeyRepository(storage: storage, kek: kek, policy: policy),

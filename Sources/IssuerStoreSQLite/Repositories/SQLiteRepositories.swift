@@ -8,6 +8,7 @@ extension IssuerRepositories {
             loginGuard: SQLiteLoginGuard(database: database, limits: lockouts, kek: kek, threads: threads),
             sessions: SQLiteSessionRepository(database: database, kek: kek, threads: threads),
             holders: SQLiteHolderRepository(database: database, kek: kek, threads: threads),
+            accounts: SQLiteAccountRepository(database: database, kek: kek, threads: threads),
             cards: SQLiteCardRepository(database: database, kek: kek, threads: threads),
             applications: SQLiteAccountApplicationRepository(database: database, kek: kek, threads: threads),
             keys: SQLiteKeyRepository(keyStore: keyStore, threads: threads),
