@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "IssuerCore",
             dependencies: [
-                "CardKeys", "CardToken", "AccountRules", "IssuerStore", "Clocks", "Mail", "SecureFiles", "FileChecks", "QREncoder",
+                "CardKeys", "CardToken", "AccountRules", "IssuerStore", "Clocks", "Mail", "SecureFiles", "FileChecks", "QREncoder", "ZipArchive",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -160,10 +160,23 @@ let package = Package(
             name: "Multipart",
             swiftSettings: swiftSettings
         ),
+        // Checksums that formats carry (CRC-32). No dependencies.
+        .target(
+            name: "Checksums",
+            swiftSettings: swiftSettings
+        ),
         // An uploaded file's structure (JPEG markers, PNG chunks, PDF ends),
-        // checked as it streams. No dependencies.
+        // checked as it streams.
         .target(
             name: "FileChecks",
+            dependencies: ["Checksums"],
+            swiftSettings: swiftSettings
+        ),
+        // A ZIP archive written as a stream (stored entries, data
+        // descriptors): the personal-data copy. Holds nothing whole.
+        .target(
+            name: "ZipArchive",
+            dependencies: ["Checksums"],
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR Code encoder and its renderers. No dependencies.
@@ -353,7 +366,7 @@ let package = Package(
         .testTarget(
             name: "IssuerServiceTests",
             dependencies: [
-                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres", "StorageTransfer", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail",
+                "IssuerService", "IssuerStore", "IssuerStoreSQLite", "IssuerStorePostgres", "StorageTransfer", "IssuerCore", "Clocks", "CardToken", "CardKeys", "DaemonSupport", "TestSupport", "SecureFiles", "AccountRules", "Mail", "ZipArchive", "Checksums",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,3 +1,5 @@
+import Checksums
+
 /// A PNG's chunk structure (ISO/IEC 15948 §5), walked as it streams:
 /// the signature, then chunks of length, type, data and CRC-32 (checked),
 /// `IHDR` first with 13 bytes and a non-zero size, at least one `IDAT`,
@@ -98,22 +100,4 @@ struct PNGStructure: Sendable {
     func finish() throws(FileStructureError) {
         guard case .ended = state else { throw .truncated("the PNG has no IEND chunk") }
     }
-}
-
-/// CRC-32 as PNG (and zlib, and Ethernet) define it: polynomial
-/// 0xEDB88320 reflected, initial and final value all ones.
-struct CRC32: Sendable {
-    private var crc: UInt32 = 0xFFFF_FFFF
-
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    mutating func update(_ bytes: ArraySlice<UInt8>) {
-        for byte in bytes { crc = Self.table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-    }
-
-    var value: UInt32 { crc ^ 0xFFFF_FFFF }
 }

@@ -14,6 +14,8 @@ public protocol FlowMetrics: Sendable {
     func mail(_ outcome: String)
     /// A key change made by the daemon's rotation timer or the admin API.
     func keyChange(_ kind: String)
+    /// Open personal-data requests past their statutory due date, now.
+    func dataRequestsOverdue(_ count: Int)
 }
 
 extension FlowMetrics {

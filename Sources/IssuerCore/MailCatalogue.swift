@@ -34,6 +34,14 @@ package struct MailCatalogue: Sendable {
     package let emailAddressInUse: @Sendable () -> (subject: String, body: String)
     /// To the old address once the change is confirmed.
     package let emailChanged: @Sendable (_ name: String, _ newMasked: String, _ at: String) -> (subject: String, body: String)
+    /// A data request's kind in words.
+    package let dataRequestKind: @Sendable (_ kind: String) -> String
+    /// The receipt of a data request, with its statutory due date (a copy: ready to download until `until`).
+    package let dataRequestReceived: @Sendable (_ name: String, _ kind: String, _ id: String, _ due: String, _ copyUntil: String?, _ url: String) -> (subject: String, body: String)
+    package let dataRequestExtended: @Sendable (_ name: String, _ kind: String, _ id: String, _ due: String, _ reason: String) -> (subject: String, body: String)
+    package let dataRequestDecided: @Sendable (_ name: String, _ kind: String, _ id: String, _ completed: Bool, _ text: String) -> (subject: String, body: String)
+    /// 30 and 7 days before a digital card ends (`days_30`, `days_7`), and the day after (`ended`).
+    package let cardReminder: @Sendable (_ name: String, _ number: String, _ validThrough: String, _ kind: String, _ renewURL: String, _ accountURL: String) -> (subject: String, body: String)
 
     package static let traditionalChinese = MailCatalogue(
         signature: "國立臺灣大學校友中心",
@@ -215,6 +223,48 @@ package struct MailCatalogue: Sendable {
 
              您的校友帳號於 \(at) 將電子郵件地址改為 \(masked)。自此本地址不能再登入，也不再收到校友中心的通知。
              若不是您本人變更，請立即與校友中心聯絡。
+             """)
+        },
+        dataRequestKind: { kind in
+            ["copy": "製給複製本", "correction": "補充或更正", "stop_processing": "停止蒐集、處理或利用", "deletion": "刪除"][kind] ?? kind
+        },
+        dataRequestReceived: { name, kind, id, due, until, url in
+            ("已收到您的個人資料請求",
+             """
+             \(name) 您好：
+
+             我們已收到您依個人資料保護法提出的請求（\(kind)，編號 \(id)）。
+             \(until.map { "複製本已備妥，登入後可於 \($0) 前下載：\(url)" } ?? "我們將於 \(due) 前處理並以電子郵件通知您結果；如須延長，會先告知原因。")
+             """)
+        },
+        dataRequestExtended: { name, kind, id, due, reason in
+            ("您的個人資料請求處理期限延長",
+             """
+             \(name) 您好：
+
+             您的請求（\(kind)，編號 \(id)）須延長處理，新的期限為 \(due)。
+             原因：\(reason)
+             """)
+        },
+        dataRequestDecided: { name, kind, id, completed, text in
+            (completed ? "您的個人資料請求已處理完成" : "您的個人資料請求未能照辦",
+             """
+             \(name) 您好：
+
+             您的請求（\(kind)，編號 \(id)）\(completed ? "已處理完成" : "經審酌後未能照辦")。
+             \(completed ? "說明" : "理由")：\(text)
+             \(completed && kind.contains("刪除") ? "您的帳號已關閉，個人資料已刪除；本信是寄到此地址的最後一封信。" : "")
+             """)
+        },
+        cardReminder: { name, number, through, kind, renew, account in
+            (kind == "ended" ? "您的數位校友證已到期" : "您的數位校友證即將到期",
+             """
+             \(name) 您好：
+
+             \(kind == "ended" ? "您的數位校友證（卡號 \(number)）已於 \(through) 到期。" : "您的數位校友證（卡號 \(number)）將於 \(through) 到期。")
+             續期申請：\(renew)
+
+             不想再收到到期提醒，可在帳號頁關閉：\(account)
              """)
         }
     )
@@ -400,6 +450,49 @@ package struct MailCatalogue: Sendable {
 
              At \(at) your alumni account's e-mail address was changed to \(masked). This address no longer signs in and no longer receives the Alumni Centre's notices.
              If you did not make this change, contact the Alumni Centre at once.
+             """)
+        },
+        dataRequestKind: { kind in
+            ["copy": "a copy", "correction": "supplement or correct", "stop_processing": "stop collecting, processing or using",
+             "deletion": "deletion"][kind] ?? kind
+        },
+        dataRequestReceived: { name, kind, id, due, until, url in
+            ("We received your personal data request",
+             """
+             Dear \(name),
+
+             We received your request under the Personal Data Protection Act (\(kind), number \(id)).
+             \(until.map { "Your copy is ready: sign in and download it before \($0): \(url)" } ?? "We will deal with it by \(due) and tell you the outcome by e-mail; should we need longer, we will tell you why first.")
+             """)
+        },
+        dataRequestExtended: { name, kind, id, due, reason in
+            ("More time is needed for your personal data request",
+             """
+             Dear \(name),
+
+             Your request (\(kind), number \(id)) needs more time; the new date is \(due).
+             Reason: \(reason)
+             """)
+        },
+        dataRequestDecided: { name, kind, id, completed, text in
+            (completed ? "Your personal data request is done" : "Your personal data request was refused",
+             """
+             Dear \(name),
+
+             Your request (\(kind), number \(id)) \(completed ? "has been carried out" : "was refused").
+             \(completed ? "Note" : "Reason"): \(text)
+             \(completed && kind == "deletion" ? "Your account is closed and your personal data deleted; this is the last message to this address." : "")
+             """)
+        },
+        cardReminder: { name, number, through, kind, renew, account in
+            (kind == "ended" ? "Your digital alumni card has ended" : "Your digital alumni card ends soon",
+             """
+             Dear \(name),
+
+             \(kind == "ended" ? "Your digital alumni card (number \(number)) ended on \(through)." : "Your digital alumni card (number \(number)) is valid through \(through).")
+             Renew it: \(renew)
+
+             To stop these reminders, turn them off on your account page: \(account)
              """)
         }
     )

@@ -95,6 +95,8 @@ public func buildRouter(_ services: IssuerServices) -> Router<IssuerRequestConte
                     configuration: configuration).addRoutes(to: admin)
     ReviewController(applications: s.applications, mailDelivery: s.mailDelivery, authentication: authentication, clock: clock,
                      configuration: configuration).addRoutes(to: admin)
+    DataRequestController(service: s.dataRequests, authentication: authentication, clientAddresses: s.clientAddresses, configuration: configuration)
+        .addRoutes(to: v1, admin: admin)
     CardApplicationController(cardApplications: s.cardApplications, authentication: authentication, configuration: configuration)
         .addRoutes(to: v1, admin: admin)
     MerchantController(merchantDirectory: s.merchantDirectory, authentication: authentication, configuration: configuration).addRoutes(to: v1, admin: admin)

@@ -2,6 +2,7 @@ import CardToken
 import CoreMetrics
 import DaemonSupport
 import IssuerCore
+import Prometheus
 
 /// The issuer's own figures on `/metrics`, beside the per-route request
 /// counts and latencies of ``RequestMetricsMiddleware``.
@@ -12,6 +13,7 @@ public struct IssuerMetrics: Sendable {
     private let logins: CounterFamily
     private let verifications: CounterFamily
     private let mails: CounterFamily
+    private let overdueRequests: Prometheus.Gauge
 
     public init(service: ServiceMetrics) {
         self.service = service
@@ -20,6 +22,12 @@ public struct IssuerMetrics: Sendable {
         logins = CounterFamily("alumnicard_logins_total", by: "result", values: ["ok", "invalid_credentials", "throttled", "suspended"], metrics: service)
         mails = CounterFamily("alumnicard_mail_attempts_total", by: "outcome", values: ["sent", "retry", "failed"], metrics: service)
         verifications = CounterFamily("alumnicard_verifications_total", by: "reason", values: VerificationReason.allCases.map(\.code), metrics: service)
+        overdueRequests = service.registry.makeGauge(name: "alumnicard_data_requests_overdue",
+                                                     help: "Open personal-data requests past their statutory due date")
+    }
+
+    public func dataRequestsOverdue(_ count: Int) {
+        overdueRequests.set(Int64(count))
     }
 
     /// Tokens were signed (not served from memory).

@@ -52,6 +52,8 @@ public struct IssuerServices: Sendable {
     package let signIn: SignInService
     package let passwords: PasswordService
     package let accountSelfService: AccountService
+    package let dataRequests: DataRequestService
+    package let cardReminders: CardReminderService
     package let staffSignIn: StaffSignInService
     package let cardApplications: CardApplicationService
     package let keyService: KeyService
@@ -221,6 +223,10 @@ public struct IssuerServices: Sendable {
         accountAdministration = AccountAdministrationService(cards: cards, holders: repositories.holders, publisher: publisher, caches: caches,
                                                              composer: composer, calendar: calendar, mailDelivery: mailDelivery, hasher: hasher,
                                                              clock: clock, logger: logger)
+        cardReminders = CardReminderService(reminders: repositories.reminders, clock: clock, calendar: calendar, composer: composer,
+                                            mailDelivery: mailDelivery)
+        dataRequests = DataRequestService(requests: repositories.dataRequests, passwords: passwords, documents: vault,
+                                          administration: accountAdministration, metrics: metrics)
         staffAdministration = StaffAdministrationService(staff: repositories.staff, hasher: hasher, clock: clock)
         merchantDirectory = MerchantService(merchants: repositories.merchants, calendar: calendar, clock: clock)
         auditTrail = AuditService(audit: repositories.audit)
@@ -260,14 +266,17 @@ public struct IssuerServices: Sendable {
 
     /// One run of the maintenance loop: unanswered requests closed,
     /// documents and rejected applications past retention, sent mail texts,
-    /// stale upload files.
+    /// stale upload files, the overdue data requests counted, card reminders.
     /// One instance does it at a time (the lease "maintenance").
     public func maintenanceTick() async {
         let applications = applications, mailDelivery = mailDelivery, logger = logger, now = clock.now(), instances = repositories.instances
+        let dataRequests = dataRequests, cardReminders = cardReminders
         await once.run("maintenance", duration: 1_800) {
             await applications.closeAndErase(now: now, logger: logger)
             await applications.deleteExpiredDocuments(now: now, logger: logger)
             await applications.deleteOrphanedFiles(logger: logger)
+            await dataRequests.refreshOverdue(logger: logger)
+            await cardReminders.sendDue(logger: logger)
             // A sent message's text has done its work; keep the record, drop the text after a day.
             try? await mailDelivery.pruneSent(olderThan: 86_400)
             // Leases of processes that died holding them (a killed mail pass leaves one).

@@ -16,6 +16,9 @@ public protocol DocumentStore: Sendable {
     func makeWriter(fileName: String) throws(IssuerStoreError) -> any DocumentWriter
     /// A whole document, opened; at most `limit` plaintext bytes.
     func read(fileName: String, limit: Int) throws(IssuerStoreError) -> Data
+    /// Opens a document to read it chunk by chunk (a copy of personal
+    /// data streams its documents instead of holding them).
+    func openReader(fileName: String) throws(IssuerStoreError) -> any DocumentReader
     /// Removes a document; one that is already gone is no error.
     func delete(fileName: String) throws(IssuerStoreError)
     /// Documents that none of `known` names and that were last written
@@ -33,4 +36,12 @@ public protocol DocumentWriter: AnyObject, Sendable {
     func finish() throws(IssuerStoreError)
     /// Abandons the document (an upload refused or cut off).
     func discard()
+}
+
+/// One document being read: plaintext out, chunk by chunk, each checked
+/// before it is handed over. Not shared between tasks; blocking I/O.
+public protocol DocumentReader: AnyObject, Sendable {
+    /// The next chunk of plaintext, or nil after the last one. Throws when
+    /// the file is damaged, cut off or not sealed under this key.
+    func next() throws(IssuerStoreError) -> [UInt8]?
 }

@@ -88,6 +88,11 @@ public struct DocumentVault: DocumentStore {
         return plain
     }
 
+    /// Opens a sealed file for reading chunk by chunk. Blocking I/O: call from a thread pool.
+    public func openReader(fileName: String) throws(IssuerStoreError) -> any DocumentReader {
+        try SealedDocumentReader(path: path(of: fileName), key: documentKey, fileName: fileName)
+    }
+
     /// Deletes a document file; a missing one is not an error.
     public func delete(fileName: String) throws(IssuerStoreError) {
         if unlink(path(of: fileName)) != 0 && errno != ENOENT {
@@ -190,5 +195,78 @@ public final class SealedDocumentWriter: DocumentWriter, @unchecked Sendable {
             }
             offset += written
         }
+    }
+}
+
+/// Reads one sealed document chunk by chunk (see ``DocumentVault``): at
+/// most one chunk (64 KiB) in memory. Blocking I/O, for a thread pool.
+public final class SealedDocumentReader: DocumentReader, @unchecked Sendable {
+    private let descriptor: Int32
+    private let key: SymmetricKey
+    private let size: Int64
+    private let fileName: String
+    private var offset: Int64 = 22
+    private var counter: UInt64 = 0
+
+    package init(path: String, key documentKey: SymmetricKey, fileName: String) throws(IssuerStoreError) {
+        self.fileName = fileName
+        descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { throw IssuerStoreError(.notFound, "the document file \(fileName) is missing or unreadable") }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            Glibc.close(descriptor)
+            throw IssuerStoreError(.notFound, "the document file \(fileName) cannot be examined")
+        }
+        size = Int64(status.st_size)
+        var header = [UInt8](repeating: 0, count: 22)
+        guard size >= 22, (try? Self.readFully(descriptor, &header, at: 0)) == true, Array(header[0..<6]) == DocumentVault.magic else {
+            Glibc.close(descriptor)
+            throw IssuerStoreError(.corruptRecord, "the document file \(fileName) is not a sealed document")
+        }
+        key = DocumentVault.fileKey(documentKey, salt: Array(header[6..<22]), fileName: fileName)
+    }
+
+    deinit { Glibc.close(descriptor) }
+
+    public func next() throws(IssuerStoreError) -> [UInt8]? {
+        guard offset < size else {
+            guard counter > 0 else { throw IssuerStoreError(.corruptRecord, "the document \(fileName) has no content") }
+            return nil
+        }
+        var lengthBytes = [UInt8](repeating: 0, count: 4)
+        guard offset + 4 <= size, (try? Self.readFully(descriptor, &lengthBytes, at: offset)) == true else {
+            throw IssuerStoreError(.corruptRecord, "the document \(fileName) is cut off")
+        }
+        let length = Int64(lengthBytes[0]) << 24 | Int64(lengthBytes[1]) << 16 | Int64(lengthBytes[2]) << 8 | Int64(lengthBytes[3])
+        guard length >= 16, length <= Int64(DocumentVault.chunkSize + 16), offset + 4 + length <= size else {
+            throw IssuerStoreError(.corruptRecord, "the document \(fileName) has a damaged chunk")
+        }
+        var sealed = [UInt8](repeating: 0, count: Int(length))
+        guard (try? Self.readFully(descriptor, &sealed, at: offset + 4)) == true else {
+            throw IssuerStoreError(.corruptRecord, "the document \(fileName) cannot be read")
+        }
+        offset += 4 + length
+        let isLast = offset == size
+        guard let box = try? AES.GCM.SealedBox(nonce: DocumentVault.nonce(counter), ciphertext: sealed.dropLast(16), tag: sealed.suffix(16)),
+              let opened = try? AES.GCM.open(box, using: key, authenticating: [isLast ? 1 : 0]) else {
+            throw IssuerStoreError(.corruptRecord, "the document \(fileName) does not open: damaged, cut off, or not sealed under this KEK")
+        }
+        counter += 1
+        return Array(opened)
+    }
+
+    /// Fills `buffer` from `position`; false at an early end of file.
+    private static func readFully(_ descriptor: Int32, _ buffer: inout [UInt8], at position: Int64) throws -> Bool {
+        var done = 0
+        while done < buffer.count {
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, $0.count - done, off_t(position) + off_t(done)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            if count == 0 { return false }
+            done += count
+        }
+        return true
     }
 }

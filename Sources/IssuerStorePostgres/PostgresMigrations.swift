@@ -338,7 +338,7 @@ public enum PostgresMigrations {
             "ALTER TABLE mail_outbox ADD COLUMN claimed_until bigint",
             "ALTER TABLE mail_outbox ADD COLUMN claimed_by text CHECK (claimed_by IS NULL OR length(claimed_by) BETWEEN 1 AND 59)",
         ]),
-        Migration(version: 3, name: "the alumnus's own account: profile, reminders, sessions' last use and browser, e-mail changes (SQLite version 10)", sql: [
+        Migration(version: 3, name: "the alumnus's own account: profile, reminders, sessions' last use and browser, e-mail changes, data requests, card reminders (SQLite version 10)", sql: [
             "ALTER TABLE holder ADD COLUMN sealed_profile bytea",
             "ALTER TABLE holder ADD COLUMN reminders boolean NOT NULL DEFAULT true",
             "ALTER TABLE session ADD COLUMN last_seen_at bigint",
@@ -352,6 +352,37 @@ public enum PostgresMigrations {
                 attempts integer NOT NULL DEFAULT 0,
                 created_at bigint NOT NULL,
                 expires_at bigint NOT NULL CHECK (expires_at > created_at)
+            )
+            """,
+            "ALTER TABLE holder ADD COLUMN closed_at bigint",
+            """
+            CREATE TABLE data_request (
+                id text PRIMARY KEY CHECK (length(id) BETWEEN 8 AND 40),
+                holder_id bigint REFERENCES holder(id) ON DELETE SET NULL,
+                student_id text NOT NULL,
+                kind text NOT NULL CHECK (kind IN ('copy', 'correction', 'stop_processing', 'deletion')),
+                status text NOT NULL CHECK (status IN ('open', 'completed', 'refused')),
+                sealed_details bytea,
+                received_at bigint NOT NULL,
+                due bigint NOT NULL CHECK (due BETWEEN 19000101 AND 99991231),
+                extended_at bigint,
+                sealed_extension_reason bytea,
+                decided_at bigint,
+                decided_by text,
+                sealed_outcome bytea,
+                export_until bigint,
+                CHECK ((status = 'open') = (decided_at IS NULL))
+            )
+            """,
+            "CREATE INDEX data_request_queue ON data_request (status, due)",
+            "CREATE INDEX data_request_holder ON data_request (holder_id, received_at)",
+            """
+            CREATE TABLE card_reminder (
+                card_number text NOT NULL REFERENCES card(number) ON DELETE CASCADE,
+                kind text NOT NULL CHECK (kind IN ('days_30', 'days_7', 'ended')),
+                valid_through bigint NOT NULL,
+                sent_at bigint NOT NULL,
+                PRIMARY KEY (card_number, kind, valid_through)
             )
             """,
         ]),

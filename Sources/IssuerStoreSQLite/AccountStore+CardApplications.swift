@@ -83,11 +83,14 @@ extension AccountStore {
 
     /// The holder's applications, newest first.
     public func cardApplications(holderID: Int64) throws(IssuerStoreError) -> [CardApplication] {
-        try database.read { db in
-            let studentID = try HolderRecord.fetchOne(db, key: holderID)?.studentID ?? "?"
-            return try CardApplicationRecord.filter(Column("holder_id") == holderID).order(Column("submitted_at").desc, Column("id")).fetchAll(db)
-                .map { try $0.application(studentID: studentID) }
-        }
+        try database.read { db in try cardApplications(holderID: holderID, db) }
+    }
+
+    /// The same, in the caller's transaction.
+    func cardApplications(holderID: Int64, _ db: Database) throws -> [CardApplication] {
+        let studentID = try HolderRecord.fetchOne(db, key: holderID)?.studentID ?? "?"
+        return try CardApplicationRecord.filter(Column("holder_id") == holderID).order(Column("submitted_at").desc, Column("id")).fetchAll(db)
+            .map { try $0.application(studentID: studentID) }
     }
 
     /// Applications for staff, oldest first, by status and payment; the read is audited.

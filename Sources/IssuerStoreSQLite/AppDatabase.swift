@@ -50,6 +50,8 @@ public struct AppDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted rows are overwritten, not left in free pages: an erased person stays erased in the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             if let maxBytes {
                 let pageSize = max(try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096, 512)
                 try db.execute(sql: "PRAGMA max_page_count = \(max(maxBytes / pageSize, 1))")
@@ -455,7 +457,7 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT CHECK (claimed_by IS NULL OR length(claimed_by) BETWEEN 1 AND 59);
                 """)
         }
-        migrator.registerMigration("v10: the alumnus's own account: profile and reminder switch, sessions' last use and browser, e-mail changes") { db in
+        migrator.registerMigration("v10: the alumnus's own account: profile and reminder switch, sessions' last use and browser, e-mail changes, data requests, card reminders") { db in
             try db.execute(sql: """
                 -- The profile the holder keeps up (addresses, phone; sealed JSON). NULL until
                 -- the first change: until then it is read from the approved application.
@@ -474,6 +476,36 @@ public struct AppDatabase: Sendable {
                     created_at INTEGER NOT NULL,
                     expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
                 );
+                -- Set when the account was closed by a completed deletion request.
+                ALTER TABLE holder ADD COLUMN closed_at INTEGER;
+                -- Requests under the Personal Data Protection Act; free texts sealed.
+                CREATE TABLE data_request (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 8 AND 40),
+                    holder_id INTEGER REFERENCES holder(id) ON DELETE SET NULL,
+                    student_id TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('copy', 'correction', 'stop_processing', 'deletion')),
+                    status TEXT NOT NULL CHECK (status IN ('open', 'completed', 'refused')),
+                    sealed_details BLOB,
+                    received_at INTEGER NOT NULL,
+                    due INTEGER NOT NULL CHECK (due BETWEEN 19000101 AND 99991231),
+                    extended_at INTEGER,
+                    sealed_extension_reason BLOB,
+                    decided_at INTEGER,
+                    decided_by TEXT,
+                    sealed_outcome BLOB,
+                    export_until INTEGER,
+                    CHECK ((status = 'open') = (decided_at IS NULL))
+                );
+                CREATE INDEX data_request_queue ON data_request(status, due);
+                CREATE INDEX data_request_holder ON data_request(holder_id, received_at);
+                -- Card reminders sent, so each goes once whatever restarts or instances there are.
+                CREATE TABLE card_reminder (
+                    card_number TEXT NOT NULL REFERENCES card(number) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('days_30', 'days_7', 'ended')),
+                    valid_through INTEGER NOT NULL,
+                    sent_at INTEGER NOT NULL,
+                    PRIMARY KEY (card_number, kind, valid_through)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

@@ -146,6 +146,20 @@ enum TestStore {
         }
     }
 
+    func reminders(kek: KeyEncryptionKey) -> any CardReminderRepository {
+        switch self {
+        case .sqlite(let database): SQLiteCardReminderRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresCardReminderRepository(storage: storage, kek: kek)
+        }
+    }
+
+    func dataRequests(kek: KeyEncryptionKey) -> any DataRequestRepository {
+        switch self {
+        case .sqlite(let database): SQLiteDataRequestRepository(database: database, kek: kek, threads: DatabaseThreads())
+        case .postgres(let storage): PostgresDataRequestRepository(storage: storage, kek: kek)
+        }
+    }
+
     func accounts(kek: KeyEncryptionKey) -> any AccountRepository {
         switch self {
         case .sqlite(let database): SQLiteAccountRepository(database: database, kek: kek, threads: DatabaseThreads())

@@ -62,7 +62,7 @@ struct StoredDatabaseTests {
         let after = try Self.migrations(database)
         #expect(after.count == before.count + 2 && Set(after).subtracting(before) == [
             "v9: leases, so work that must happen once is done by one instance; mail claimed while it is sent",
-            "v10: the alumnus's own account: profile and reminder switch, sessions' last use and browser, e-mail changes",
+            "v10: the alumnus's own account: profile and reminder switch, sessions' last use and browser, e-mail changes, data requests, card reminders",
         ], "only the migrations after v8 ran, and the data below is as stored")
 
         // Holders and cards as stored.

@@ -8,6 +8,8 @@ public struct IssuerRepositories: Sendable {
     public let sessions: any SessionRepository
     public let holders: any HolderRepository
     public let accounts: any AccountRepository
+    public let dataRequests: any DataRequestRepository
+    public let reminders: any CardReminderRepository
     public let cards: any CardRepository
     public let applications: any AccountApplicationRepository
     public let keys: any KeyRepository
@@ -18,7 +20,8 @@ public struct IssuerRepositories: Sendable {
     public let instances: any InstanceRepository
     public let probe: any StorageProbe
 
-    public init(loginGuard: any LoginGuardRepository, sessions: any SessionRepository, holders: any HolderRepository, accounts: any AccountRepository,
+    public init(loginGuard: any LoginGuardRepository, sessions: any SessionRepository, holders: any HolderRepository, accounts: any AccountRepository, dataRequests: any DataRequestRepository,
+                reminders: any CardReminderRepository,
                 cards: any CardRepository,
                 applications: any AccountApplicationRepository, keys: any KeyRepository, staff: any StaffRepository, outbox: any OutboxRepository,
                 audit: any AuditRepository, merchants: any MerchantRepository, instances: any InstanceRepository, probe: any StorageProbe) {
@@ -26,6 +29,8 @@ public struct IssuerRepositories: Sendable {
         self.sessions = sessions
         self.holders = holders
         self.accounts = accounts
+        self.dataRequests = dataRequests
+        self.reminders = reminders
         self.cards = cards
         self.applications = applications
         self.keys = keys

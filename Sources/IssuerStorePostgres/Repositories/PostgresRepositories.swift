@@ -12,6 +12,8 @@ extension IssuerRepositories {
             sessions: PostgresSessionRepository(storage: storage, kek: kek),
             holders: PostgresHolderRepository(storage: storage, kek: kek),
             accounts: PostgresAccountRepository(storage: storage, kek: kek),
+            dataRequests: PostgresDataRequestRepository(storage: storage, kek: kek),
+            reminders: PostgresCardReminderRepository(storage: storage, kek: kek),
             cards: PostgresCardRepository(storage: storage, kek: kek),
             applications: PostgresAccountApplicationRepository(storage: storage, kek: kek),
             keys: PostgresKeyRepository(storage: storage, kek: kek, policy: policy),

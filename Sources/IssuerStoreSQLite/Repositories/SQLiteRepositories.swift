@@ -9,6 +9,8 @@ extension IssuerRepositories {
             sessions: SQLiteSessionRepository(database: database, kek: kek, threads: threads),
             holders: SQLiteHolderRepository(database: database, kek: kek, threads: threads),
             accounts: SQLiteAccountRepository(database: database, kek: kek, threads: threads),
+            dataRequests: SQLiteDataRequestRepository(database: database, kek: kek, threads: threads),
+            reminders: SQLiteCardReminderRepository(database: database, kek: kek, threads: threads),
             cards: SQLiteCardRepository(database: database, kek: kek, threads: threads),
             applications: SQLiteAccountApplicationRepository(database: database, kek: kek, threads: threads),
             keys: SQLiteKeyRepository(keyStore: keyStore, threads: threads),
