@@ -25,7 +25,7 @@ package struct AccountService: Sendable {
         self.passwords = passwords
     }
 
-    var signIn: SignInService { passwords.signIn }
+    package var signIn: SignInService { passwords.signIn }
 
     /// `GET /v1/account`.
     package func details(of holder: Holder) async throws -> AccountDetails {

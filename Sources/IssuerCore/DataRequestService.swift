@@ -35,7 +35,7 @@ package struct DataRequestService: Sendable {
         self.metrics = metrics
     }
 
-    var signIn: SignInService { passwords.signIn }
+    package var signIn: SignInService { passwords.signIn }
 
     /// A free text: trimmed, 1–2,000 characters, no control characters but line breaks and tabs.
     static func text(_ value: String?, field: String, required: Bool) throws -> String? {

@@ -118,11 +118,14 @@ func addPages(_ services: IssuerServices, to router: Router<IssuerRequestContext
     applications.addDataRoutes(to: router)
     let group = router.group().add(middleware: PageErrorMiddleware(pages: pages, sessionCookie: pages.cookies.session))
     account.addRoutes(to: group)
+    OwnAccountPagesController(accounts: s.accountSelfService, dataRequests: s.dataRequests, authentication: authentication,
+                              clientAddresses: s.clientAddresses, clock: clock, pages: pages).addRoutes(to: group)
     cards.addRoutes(to: group)
     applications.addRoutes(to: group)
     DirectoryPageController(merchantDirectory: s.merchantDirectory, pages: pages).addRoutes(to: group)
     let staff = router.group("staff").add(middleware: PageErrorMiddleware(pages: pages, signIn: "/staff/login", sessionCookie: pages.cookies.staffSession))
     StaffConsoleController(applications: s.applications, cardApplications: s.cardApplications, staffSignIn: s.staffSignIn, keyService: s.keyService,
-                           merchantDirectory: s.merchantDirectory, publisher: s.publisher, composer: s.composer, authentication: authentication,
+                           merchantDirectory: s.merchantDirectory, dataRequests: s.dataRequests, publisher: s.publisher, composer: s.composer,
+                           authentication: authentication,
                            clientAddresses: s.clientAddresses, clock: clock, pages: pages).addRoutes(to: staff)
 }

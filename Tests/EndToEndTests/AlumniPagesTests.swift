@@ -59,7 +59,7 @@ struct AlumniPagesTests {
         let axe = try #require(result["axe"] as? [String: [[String: Any]]])
         let checked = Set(axe.keys)
         for page in ["welcome", "apply", "status", "reset", "reset-confirm", "login", "password", "card-apply", "home", "merchants", "card", "staff-login", "staff-queue", "staff-application",
-                     "staff-cards", "staff-keys", "staff-merchants"] {
+                     "staff-cards", "staff-keys", "staff-merchants", "staff-data-requests", "account", "account-email", "account-sessions", "account-data"] {
             #expect(checked.isSuperset(of: ["\(page)-zh-Hant", "\(page)-en"]), "\(page) in both languages: \(checked.sorted())")
         }
         for (page, findings) in axe.sorted(by: { $0.key < $1.key }) { #expect(findings.isEmpty, "\(page): \(findings)") }
@@ -145,6 +145,17 @@ struct AlumniPagesTests {
         }
         let kept = try #require(secondHolder["kept_tokens"] as? [String])
         #expect(!kept.isEmpty && kept.allSatisfy { (try? ParsedToken(text: $0).claims.cardNumber.rawValue) == secondNumber })
+
+        // The second holder's own account (issue #28): a contact change saved, the e-mail address changed with the
+        // code read from the SMTP sink, the sessions listed with this one marked, a copy of the data ready to download.
+        let own = try #require(steps["own_account"] as? [String: Any])
+        let saved = own["saved"] as? [String: Any]
+        #expect(saved?["phone"] as? String == "02-3366-1234" && (saved?["notice"] as? String ?? "").isEmpty == false, "\(own)")
+        #expect((own["email"] as? [String: Any])?["shown"] as? Bool == true, "\(own)")
+        let listedSessions = own["sessions"] as? [String: Any]
+        #expect((listedSessions?["listed"] as? Int ?? 0) >= 1 && listedSessions?["current"] as? Int == 1, "\(own)")
+        let downloads = (own["data"] as? [String: Any])?["downloads"] as? [String] ?? []
+        #expect(downloads.count == 1 && downloads.first?.contains("/account/data/dr-") == true, "\(own)")
 
         // Offline, with the issuer stopped: the reloaded page still shows a valid code (the second holder's) and switches.
         let offline = try #require(steps["offline"] as? [String: Any])

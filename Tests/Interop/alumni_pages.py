@@ -15,8 +15,9 @@ console: sign-in, authenticator enrolment (the code computed by pyotp from
 the key the page shows), the queue, the application, approval.
 
 Then a second holder signs in on the same browser without logging out:
-every code the card page draws must be theirs, and the offline part runs
-as that holder.
+every code the card page draws must be theirs; that holder walks their own
+account (profile, e-mail change with the mailed code, sessions, a request
+for a copy of their data), and the offline part runs as that holder.
 
 Argument: a JSON object {base, shots, applicant: {...}, staff: {name,
 password}, second: {login, password}, student_id, national_id,
@@ -34,6 +35,7 @@ import re
 import signal
 import sys
 import time
+import traceback
 
 import pyotp
 import zxingcpp
@@ -352,10 +354,71 @@ def staff_approves():
     driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
     wait.until(lambda d: d.current_url.endswith("/staff?done=approved"))
     after = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")]
-    for page in ("cards", "keys", "merchants"):
+    for page in ("cards", "keys", "merchants", "data-requests"):
         driver.get(base + "/staff/" + page)
         both_languages("staff-" + page)
     result["steps"]["staff"] = {"qr_uri": qr_seen, "secret": secret, "queue": rows, "after": after, "documents": documents}
+
+
+def mailed_code(recipient):
+    """The six-digit code in the newest mail to `recipient` in the test's SMTP sink."""
+    for _ in range(150):
+        found = None
+        for path in sorted(glob.glob(os.path.join(config["mails"], "*.eml")), key=os.path.getmtime):
+            with open(path, "rb") as handle:
+                message = email.message_from_bytes(handle.read(), policy=email.policy.default)
+            if recipient in str(message.get("To", "")):
+                code = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())
+                if code:
+                    found = code.group(1)
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("no code mailed to " + recipient)
+
+
+def own_account():
+    steps = {}
+    driver.get(base + "/home")
+    driver.find_element(By.CSS_SELECTOR, "main a[href='/account']").click()
+    wait.until(lambda d: d.find_elements(By.ID, "mobile"))
+    both_languages("account", ready=lambda d: d.find_elements(By.ID, "mobile"))
+    phone = driver.find_element(By.ID, "phone")
+    phone.clear()
+    phone.send_keys("02-3366-1234")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/account'] button[type=submit]").click()
+    wait.until(lambda d: "done=" in d.current_url and d.find_elements(By.CSS_SELECTOR, ".notice"))
+    steps["saved"] = {"notice": driver.find_element(By.CSS_SELECTOR, ".notice").text, "phone": driver.find_element(By.ID, "phone").get_attribute("value")}
+
+    driver.find_element(By.CSS_SELECTOR, "a[href='/account/email']").click()
+    wait.until(lambda d: d.find_elements(By.ID, "email"))
+    both_languages("account-email", ready=lambda d: d.find_elements(By.ID, "email"))
+    new_address = "demo.moved@example.org"
+    driver.find_element(By.ID, "email").send_keys(new_address)
+    driver.find_element(By.ID, "current_password").send_keys(config["second"]["password"] + Keys.ENTER)
+    wait.until(lambda d: d.find_elements(By.ID, "code"))
+    axe("account-email-code-" + language())
+    shot("account-email-code-" + language())
+    driver.find_element(By.ID, "code").send_keys(mailed_code(new_address) + Keys.ENTER)
+    wait.until(lambda d: "done=email" in d.current_url)
+    steps["email"] = {"notice": driver.find_element(By.CSS_SELECTOR, ".notice").text, "shown": new_address in driver.find_element(By.TAG_NAME, "main").text}
+
+    driver.get(base + "/account/sessions")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.sessions li"))
+    both_languages("account-sessions", ready=lambda d: d.find_elements(By.CSS_SELECTOR, "ul.sessions li"))
+    steps["sessions"] = {"listed": len(driver.find_elements(By.CSS_SELECTOR, "ul.sessions li")),
+                         "current": len(driver.find_elements(By.CSS_SELECTOR, "ul.sessions .badge"))}
+
+    driver.get(base + "/account/data")
+    wait.until(lambda d: d.find_elements(By.ID, "kind_copy"))
+    both_languages("account-data", ready=lambda d: d.find_elements(By.ID, "kind_copy"))
+    driver.find_element(By.CSS_SELECTOR, "label[for='kind_copy']").click()
+    driver.find_element(By.ID, "current_password").send_keys(config["second"]["password"] + Keys.ENTER)
+    wait.until(lambda d: "done=filed" in d.current_url)
+    axe("account-data-filed-" + language())
+    steps["data"] = {"notice": driver.find_element(By.CSS_SELECTOR, ".notice").text,
+                     "downloads": [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "ul.requests a[download]")]}
+    result["steps"]["own_account"] = steps
 
 
 try:
@@ -437,7 +500,9 @@ try:
     Select(driver.find_element(By.ID, "category")).select_by_value("books")
     books = search_merchants(lambda: driver.find_element(By.CSS_SELECTOR, "form.search button").click(), "category=books")
     Select(driver.find_element(By.ID, "category")).select_by_value("")
-    coffee = search_merchants(lambda: driver.find_element(By.ID, "q").send_keys("咖啡" + Keys.ENTER), "q=")
+    driver.find_element(By.ID, "q").send_keys("咖啡")
+    wait.until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == "咖啡")
+    coffee = search_merchants(lambda: driver.find_element(By.CSS_SELECTOR, "form.search button").click(), "q=%E5%92%96%E5%95%A1")
     result["steps"]["merchants"] = {"all": all_listed, "books": books, "coffee": coffee}
 
     # 4. The card page, online.
@@ -481,6 +546,11 @@ try:
     result["steps"]["second_holder"] = {"card": second, "shown": driver.execute_script("return window.__shown || []"),
                                         "kept_tokens": [t["token"] for t in (kept or {}).get("tokens", [])][:400]}
 
+    # 4c. The account of one's own (issue #28), as the second holder: profile,
+    # e-mail change with the mailed code, sessions, a data request; axe on
+    # every page in both languages.
+    own_account()
+
     # 5. Offline: the issuer stops, the network goes, the page reloads from what it kept.
     os.kill(int(config["issuer_pid"]), signal.SIGTERM)
     time.sleep(1)
@@ -493,7 +563,8 @@ try:
     result["steps"]["offline"] = {"first": offline, "switch": offline_switch}
     console()
 except Exception:
-    # What the browser showed when a step failed, for whoever reads the test log.
+    # What failed and what the browser showed, for whoever reads the test log.
+    traceback.print_exc()
     sys.stderr.write("failed at " + driver.current_url + "\n" + driver.find_element(By.TAG_NAME, "body").text[:2000] + "\n")
     driver.save_screenshot(os.path.join(shots, "failure.png"))
     raise

@@ -29,17 +29,9 @@ struct AccountRepositoryConformanceTests {
     static func make(_ backend: StorageBackend) async throws -> Fixture {
         let store = try await backend.store()
         let holders = store.holders(kek: kek)
-        var lin = RegistrarRow(studentID: "R09000001", displayName: "林小明", email: "lin@alumni.example.org", cardNumber: try CardNumber("A000000001"),
-                               validThrough: try CardDate(iso8601: "2030-12-31"))
-        lin.nationalID = try IdentityNumber("A123456789")
-        lin.mobile = try TaiwanMobileNumber("0912345678")
-        var wang = RegistrarRow(studentID: "R09000002", displayName: "王大同", email: "wang@alumni.example.org", cardNumber: nil, validThrough: nil)
-        wang.mobile = try TaiwanMobileNumber("0987654321")
-        _ = try await holders.upsert(lin, now: 100, actor: "test")
-        _ = try await holders.upsert(wang, now: 100, actor: "test")
+        let (lin, wang) = try await TwoHolders.add(to: holders, wangMobile: true)
         return Fixture(store: store, accounts: store.accounts(kek: kek), holders: holders, sessions: store.sessions(kek: kek), outbox: store.outbox(kek: kek),
-                       audit: store.audit(), lin: try #require(try await holders.holder(studentID: "R09000001")),
-                       wang: try #require(try await holders.holder(studentID: "R09000002")))
+                       audit: store.audit(), lin: lin, wang: wang)
     }
 
     static func mail(_ kind: String, to recipient: String) -> OutgoingMail {

@@ -1,6 +1,6 @@
 import Foundation
 
-// alumnicard-bench [token|qr|token-sample|profile-hmac|profile-qr|verifier|accounts|cards]…
+// alumnicard-bench [token|qr|token-sample|profile-hmac|profile-qr|verifier|accounts|cards|copy-export]…
 //   alumnicard-bench issuer-seed DIR CARDS | minimal-server PORT
 // Prints rates and ratios; Benchmarks/run records them in docs/performance.md.
 let selected = Set(CommandLine.arguments.dropFirst())
@@ -31,6 +31,9 @@ if selected.contains("accounts") {
 }
 if selected.contains("cards") {
     print(try await CardBenchmark.run(), terminator: "")
+}
+if selected.contains("copy-export") {
+    print(try await CopyExportBenchmark.run(), terminator: "")
 }
 if selected.contains("verifier-memory") {
     print(await VerifierBenchmark.memory(), terminator: "")

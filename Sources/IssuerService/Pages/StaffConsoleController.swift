@@ -16,7 +16,7 @@ import QREncoder
 /// The staff console under `/staff`: sign-in with a password and a TOTP
 /// code (enrolment at the first sign-in), the review queue and an
 /// application's page with its documents and decisions, card applications
-/// and payments, the merchant directory, keys and the key set. Every
+/// and payments, personal-data requests, the merchant directory, keys and the key set. Every
 /// action goes through the services and audit log the admin API uses,
 /// as `staff:<name>`.
 struct StaffConsoleController: Sendable {
@@ -25,6 +25,7 @@ struct StaffConsoleController: Sendable {
     let staffSignIn: StaffSignInService
     let keyService: KeyService
     let merchantDirectory: MerchantService
+    let dataRequests: DataRequestService
     let publisher: KeySetPublisher
     let composer: MailComposer
     let authentication: SessionAuthentication
@@ -43,6 +44,8 @@ struct StaffConsoleController: Sendable {
         reviewers.get("applications/:id", use: application)
         reviewers.get("applications/:id/documents/:kind", use: document)
         reviewers.post("applications/:id/:decision", use: decide)
+        reviewers.get("data-requests", use: dataRequestQueue)
+        reviewers.post("data-requests/:id/:action", use: decideDataRequest)
         let operators = staff.group().add(middleware: StaffAuthentication(authentication: authentication, pages: pages, minimum: .operator))
         operators.get("cards", use: cardApplications)
         operators.post("cards/:id/payment", use: recordPayment)
