@@ -12,8 +12,20 @@ public struct CRC32: Sendable {
 
     public init() {}
 
+    /// Adds bytes. Contiguous ones (arrays, slices, buffers) go through one
+    /// tight loop; a generic sequence called across modules would otherwise
+    /// cost a dynamic call per byte.
     public mutating func update(_ bytes: some Sequence<UInt8>) {
+        if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) != nil { return }
         for byte in bytes { crc = Self.table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    }
+
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        var value = crc
+        Self.table.withUnsafeBufferPointer { table in
+            for byte in buffer { value = table[Int((value ^ UInt32(byte)) & 0xFF)] ^ (value >> 8) }
+        }
+        crc = value
     }
 
     public var value: UInt32 { crc ^ 0xFFFF_FFFF }

@@ -51,16 +51,28 @@ package struct AccountService: Sendable {
         }
     }
 
+    /// How a change of the mobile number is confirmed.
+    package enum MobileConfirmation: Sendable {
+        /// As §10's `PATCH` has it: the session suffices (a given password is still checked).
+        case sessionOrPassword(String?)
+        /// The pages: the current password, always (issue #28; a mobile number is a login name).
+        case password(String)
+    }
+
     /// `PATCH /v1/account`: each member checked by the application form's
     /// rule (422 `invalid_field` with `field`), then one change; a mobile
     /// number another account has is 409 `mobile_unavailable`. The old
-    /// e-mail address is told of every change of contact data.
-    package func update(_ holder: Holder, _ fields: ContactFields, logger: Logger) async throws -> AccountDetails {
+    /// e-mail address is told of every change of contact data. A change of
+    /// the mobile number checks the current password as `confirmation`
+    /// says, like a login (throttled, wrong ones counted).
+    package func update(_ holder: Holder, _ fields: ContactFields, confirmation: MobileConfirmation = .sessionOrPassword(nil), client: String,
+                        logger: Logger) async throws -> AccountDetails {
         let now = signIn.clock.now()
         let parser = ApplicationFormParser(today: signIn.calendar.day(of: now))
         var update = ContactUpdate()
         if let phone = fields.phone { update.phone = .some(try parser.phone(phone)) }
         if let mobile = fields.mobile { update.mobile = try parser.mobile(mobile) }
+
         if let permanent = fields.permanentAddress {
             update.permanentAddress = try parser.address(permanent, field: "permanent_address", allowSame: false)
         }
@@ -68,6 +80,16 @@ package struct AccountService: Sendable {
             update.mailingAddress = .some(try parser.address(mailing, field: "mailing_address", allowSame: true))
         }
         update.reminders = fields.reminders
+        // Every member is checked before the password, so a typing error costs no attempt.
+        if let mobile = update.mobile, mobile != holder.mobile {
+            switch confirmation {
+            case .sessionOrPassword(nil): break
+            case .password(let password) where password.isEmpty:
+                throw IssuerError.invalid("missing_field", field: "current_password", "changing the mobile number takes the current password")
+            case .sessionOrPassword(let password?), .password(let password):
+                try await passwords.verifyCurrentPassword(holder: holder, password, client: client, doing: "mobile change", logger: logger)
+            }
+        }
         let composer = signIn.composer, accountURL = composer.pageURL("/account")
         let outcome: ContactChangeOutcome
         do {
@@ -98,7 +120,7 @@ package struct AccountService: Sendable {
     /// instead and no code can complete the change.
     package func requestEmailChange(_ holder: Holder, email text: String, currentPassword: String, client: String, logger: Logger) async throws {
         let email: String
-        do { email = try EmailAddress(text).text } catch let error as AccountRulesError {
+        do { email = try EmailAddress(text).text } catch {
             throw IssuerError.invalid("invalid_field", field: "email", error.message)
         }
         try await passwords.verifyCurrentPassword(holder: holder, currentPassword, client: client, doing: "e-mail change", logger: logger)

@@ -22,8 +22,8 @@ public struct IssuerMetrics: Sendable {
         logins = CounterFamily("alumnicard_logins_total", by: "result", values: ["ok", "invalid_credentials", "throttled", "suspended"], metrics: service)
         mails = CounterFamily("alumnicard_mail_attempts_total", by: "outcome", values: ["sent", "retry", "failed"], metrics: service)
         verifications = CounterFamily("alumnicard_verifications_total", by: "reason", values: VerificationReason.allCases.map(\.code), metrics: service)
-        overdueRequests = service.registry.makeGauge(name: "alumnicard_data_requests_overdue",
-                                                     help: "Open personal-data requests past their statutory due date")
+        overdueRequests = service.registry.makeGauge(descriptor: MetricNameDescriptor(
+            metricName: "alumnicard_data_requests_overdue", unitName: "", helpText: "Open personal-data requests past their statutory due date"))
     }
 
     public func dataRequestsOverdue(_ count: Int) {

@@ -23,6 +23,16 @@ extension AppDatabase {
         try write { db in try db.execute(sql: "INSERT OR IGNORE INTO instance_flag (name, set_at) VALUES ('development', ?)", arguments: [now]) }
     }
 
+    /// Copies the write-ahead log into the file and empties it, so pages
+    /// overwritten by a deletion (`secure_delete`) leave no older image in
+    /// the log. Fails (busy) while another connection reads; callers treat
+    /// it as best effort.
+    public func checkpointTruncating() throws(IssuerStoreError) {
+        do { try writer.barrierWriteWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
+            throw .wrapping(error, "cannot checkpoint the database")
+        }
+    }
+
     /// Whether the database answers a trivial query (for readiness probes).
     public func isReachable() -> Bool {
         (try? writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

@@ -68,6 +68,9 @@ struct OwnAccountAPITests {
         try await harness.application.test(.router) { client in
             let wang = try await client.login("B07000002")
             let mei = try await client.login()
+            // §10 takes the session alone; a password given with it is checked all the same.
+            let wrong = try await client.send(.patch, "/v1/account", bearer: wang, json: ["mobile": "0987654321", "current_password": "not it"])
+            #expect(try wrong.status == .forbidden && errorCode(wrong) == "wrong_password")
             #expect(try await client.send(.patch, "/v1/account", bearer: wang, json: ["mobile": "0987654321"]).status == .ok)
             let refused = try await client.send(.patch, "/v1/account", bearer: mei, json: ["mobile": "+886 987 654 321", "phone": "02-1111-2222"])
             #expect(try refused.status == .conflict && errorCode(refused) == "mobile_unavailable")

@@ -36,6 +36,12 @@ struct OwnAccountPagesTests {
 
             var fixed = fields
             fixed["permanent_postal_code"] = "106"
+            // A new mobile number (a login name) takes the current password on the page.
+            let noPassword = try await browser.post(client, "/account", fixed)
+            #expect(noPassword.status == .unprocessableContent && Self.html(noPassword).contains(#"id="current_password-error""#))
+            let wrongPassword = try await browser.post(client, "/account", fixed.merging(["current_password": "not it"]) { $1 })
+            #expect(wrongPassword.status == .forbidden && Self.html(wrongPassword).contains(#"id="current_password-error""#))
+            fixed["current_password"] = IssuerHarness.password
             let saved = try await browser.post(client, "/account", fixed)
             #expect(saved.status == .seeOther || saved.status == .found)
             #expect(saved.headers[.location] == "/account?done=saved")

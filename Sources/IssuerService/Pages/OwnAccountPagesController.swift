@@ -109,6 +109,9 @@ struct OwnAccountPagesController: Sendable {
                   errors: fieldErrors),
             field("phone", catalogue.text("apply_phone"), value: form?["phone"] ?? profile.phone, type: "tel", maxlength: 32, errors: fieldErrors),
         ]
+        values["password_fields"] = [field("current_password", catalogue.text("account_mobile_password"), value: nil, type: "password",
+                                           autocomplete: "current-password", errors: fieldErrors)]
+        values["username"] = details.studentID
         values["permanent"] = addressValues("permanent", legend: catalogue.text("account_permanent"), permanent, visit, errors: fieldErrors)
         values["mailing"] = addressValues("mailing", legend: catalogue.text("account_mailing"), mailing, visit, errors: fieldErrors)
         values["mailing_same"] = form.map { $0["mailing_same"] != nil } ?? (profile.permanentAddress != nil && profile.mailingAddress == nil)
@@ -169,7 +172,8 @@ struct OwnAccountPagesController: Sendable {
         input.reminders = fields["reminders"] != nil
         let before = try await accounts.details(of: found.holder)
         do {
-            let after = try await accounts.update(found.holder, input, logger: context.logger)
+            let after = try await accounts.update(found.holder, input, confirmation: .password(fields["current_password"] ?? ""),
+                                                  client: clientAddresses.client(of: request, context: context), logger: context.logger)
             return pages.redirect(after == before ? "/account?done=unchanged" : "/account?done=saved", visit)
         } catch let refusal as any ClientRefusal {
             let error = refusal.answer

@@ -151,6 +151,10 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
                 return (row, closure)
             }
         }
+        if closure != nil {
+            // The erased rows' old images can wait in the write-ahead log until the next checkpoint: move them out now.
+            try? await threads.write { try database.checkpointTruncating() }
+        }
         return (try row.request(seal: seal), closure)
     }
 
