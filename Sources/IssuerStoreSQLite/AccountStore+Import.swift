@@ -98,7 +98,7 @@ extension AccountStore {
                 try CardRecord(after).update(db)
             }
         }
-        if let accountReady {
+        if accountReady != nil {
             for (mail, notBefore) in plan.mails { try outbox.enqueue(mail, now: now, notBefore: notBefore, db: db) }
         }
         let report = CardImportReport(rows: plan.report.rows, applied: true)

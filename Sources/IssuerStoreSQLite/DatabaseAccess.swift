@@ -28,7 +28,7 @@ extension AppDatabase {
     /// the log. Fails (busy) while another connection reads; callers treat
     /// it as best effort.
     public func checkpointTruncating() throws(IssuerStoreError) {
-        do { try writer.barrierWriteWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
+        do { _ = try writer.barrierWriteWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
             throw .wrapping(error, "cannot checkpoint the database")
         }
     }

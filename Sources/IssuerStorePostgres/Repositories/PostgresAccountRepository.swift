@@ -17,7 +17,7 @@ public struct PostgresAccountRepository: AccountRepository {
 
     static func stored(holderID: Int64, lock: Bool, _ connection: PostgresConnection) async throws -> StoredAccount? {
         var query = PostgresQuery(unsafeSQL: "SELECT \(PostgresHolderRows.holderColumns) FROM holder WHERE id = $1\(lock ? " FOR UPDATE" : "")")
-        try query.binds.append(holderID)
+        query.binds.append(holderID)
         guard let holder = try await PostgresHolderRows.holders(try await connection.query(query, logger: PostgresConnection.quiet)).first else { return nil }
         var extra: (Data?, Bool)?
         for try await row in try await connection.query("SELECT sealed_profile, reminders FROM holder WHERE id = \(holderID)",
@@ -102,7 +102,7 @@ public struct PostgresAccountRepository: AccountRepository {
         do {
             return try await storage.transaction("cannot confirm the change of address") { connection -> EmailChangeOutcome in
                 var query = PostgresQuery(unsafeSQL: "SELECT \(PostgresHolderRows.holderColumns) FROM holder WHERE id = $1 FOR UPDATE")
-                try query.binds.append(holderID)
+                query.binds.append(holderID)
                 guard let holder = try await PostgresHolderRows.holders(try await connection.query(query, logger: PostgresConnection.quiet)).first else {
                     return .invalid
                 }

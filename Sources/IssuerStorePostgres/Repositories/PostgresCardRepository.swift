@@ -103,7 +103,7 @@ public struct PostgresCardRepository: CardRepository {
     }
 
     public func noteTokensHandedOut(card: String, until: Int64) async throws {
-        try await storage.transaction("cannot note the tokens handed out") { connection in
+        _ = try await storage.transaction("cannot note the tokens handed out") { connection in
             try await connection.run("UPDATE card SET tokens_live_until = \(until) WHERE number = \(card) AND tokens_live_until < \(until)")
         }
     }

@@ -1,3 +1,4 @@
+import CardToken
 import Foundation
 import IssuerStore
 import PostgresNIO
@@ -155,7 +156,7 @@ public struct PostgresDataRequestRepository: DataRequestRepository {
     static func closeAccount(holderID: Int64, requestID: String, actor: String, now: Int64, seal: PersonalDataSeal,
                              _ connection: PostgresConnection) async throws -> AccountClosure {
         var query = PostgresQuery(unsafeSQL: "SELECT \(PostgresHolderRows.holderColumns) FROM holder WHERE id = $1 FOR UPDATE")
-        try query.binds.append(holderID)
+        query.binds.append(holderID)
         guard let holder = try await PostgresHolderRows.holders(try await connection.query(query, logger: PostgresConnection.quiet)).first else {
             throw IssuerStoreError(.notFound, "no such holder")
         }
@@ -181,7 +182,7 @@ public struct PostgresDataRequestRepository: DataRequestRepository {
         }
         for table in ["session", "password_history", "password_reset", "first_login_code", "email_change"] {
             var statement = PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE holder_id = $1")
-            try statement.binds.append(holderID)
+            statement.binds.append(holderID)
             try await connection.run(statement)
         }
         let name = seal.seal(DataRequestRow.closedAccountName, field: "name", studentID: studentID)

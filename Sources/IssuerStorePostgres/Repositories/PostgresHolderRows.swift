@@ -106,7 +106,7 @@ struct PrefetchedRegistrarLookup: RegistrarLookup {
         ]
         for (column, values) in indexes where !values.isEmpty {
             var query = PostgresQuery(unsafeSQL: "SELECT \(column.rawValue), student_id FROM holder WHERE \(column.rawValue) = ANY($1)")
-            try query.binds.append(values.map { ByteBuffer(bytes: $0) })
+            query.binds.append(values.map { ByteBuffer(bytes: $0) })
             var owners: [Data: String] = [:]
             for try await (index, studentID) in try await connection.query(query, logger: PostgresConnection.quiet).decode((Data, String).self) {
                 owners[index] = studentID

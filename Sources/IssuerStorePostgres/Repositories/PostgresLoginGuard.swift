@@ -78,7 +78,7 @@ public struct PostgresLoginGuard: LoginGuardRepository {
                 try await connection.value("SELECT EXISTS (SELECT 1 FROM login_failure WHERE account = \(account) AND client = \(client))", as: Bool.self)
             } ?? false
             guard failed else { continue }
-            try await storage.transaction("cannot forget the failed logins") { connection in
+            _ = try await storage.transaction("cannot forget the failed logins") { connection in
                 try await connection.run("DELETE FROM login_failure WHERE account = \(account) AND client = \(client)")
             }
         }

@@ -105,7 +105,7 @@ public struct PostgresOutboxRepository: OutboxRepository {
     }
 
     public func pruneSent(olderThan age: Int64, now: Int64) async throws {
-        try await storage.transaction("cannot prune the sent mail") { connection in
+        _ = try await storage.transaction("cannot prune the sent mail") { connection in
             try await connection.run("""
                 UPDATE mail_outbox SET sealed_message = ''::bytea, sealed_recipient = ''::bytea
                 WHERE status = 'sent' AND sent_at < \(now - age) AND octet_length(sealed_message) > 0

@@ -26,7 +26,7 @@ public struct PostgresSessionRepository: SessionRepository {
     }
 
     public func touchHolderSession(tokenHash: [UInt8], now: Int64) async throws {
-        try await storage.transaction("cannot note the session's use") { connection in
+        _ = try await storage.transaction("cannot note the session's use") { connection in
             try await connection.run("""
                 UPDATE session SET last_seen_at = \(now) WHERE token_hash = \(Data(tokenHash)) AND (last_seen_at IS NULL OR last_seen_at < \(now))
                 """)
@@ -89,7 +89,7 @@ public struct PostgresSessionRepository: SessionRepository {
     }
 
     public func endHolderSession(tokenHash: [UInt8]) async throws {
-        try await storage.transaction("cannot end the session") { connection in
+        _ = try await storage.transaction("cannot end the session") { connection in
             try await connection.run("DELETE FROM session WHERE token_hash = \(Data(tokenHash))")
         }
     }
@@ -115,7 +115,7 @@ public struct PostgresSessionRepository: SessionRepository {
     }
 
     public func endStaffSession(tokenHash: [UInt8]) async throws {
-        try await storage.transaction("cannot end the staff session") { connection in
+        _ = try await storage.transaction("cannot end the staff session") { connection in
             try await connection.run("DELETE FROM staff_session WHERE token_hash = \(Data(tokenHash))")
         }
     }

@@ -123,7 +123,7 @@ public struct PostgresStaffRepository: StaffRepository {
     }
 
     public func noteAdminTokenUse(name: String, now: Int64) async throws {
-        try await storage.transaction("cannot note the token's use") { connection in
+        _ = try await storage.transaction("cannot note the token's use") { connection in
             try await connection.run("UPDATE admin_token SET last_used_at = \(now) WHERE name = \(name)")
         }
     }
