@@ -46,13 +46,18 @@ extension AccountStore {
                 DELETE FROM password_history WHERE holder_id = ? AND rowid NOT IN
                     (SELECT rowid FROM password_history WHERE holder_id = ? ORDER BY set_at DESC, rowid DESC LIMIT ?)
                 """, arguments: [holderID, holderID, Self.passwordHistoryDepth])
+            // The replacement is the same browser: it keeps the old one's name in the sessions list.
+            let browser = try keepSession.flatMap {
+                try String.fetchOne(db, sql: "SELECT user_agent FROM session WHERE token_hash = ? AND holder_id = ?", arguments: [Data($0), holderID])
+            }
             if let keepSession, newSession == nil {
                 try db.execute(sql: "DELETE FROM session WHERE holder_id = ? AND token_hash != ?", arguments: [holderID, Data(keepSession)])
             } else {
                 try SessionRecord.filter(Column("holder_id") == holderID).deleteAll(db)
             }
             if let newSession {
-                try SessionRecord(tokenHash: Data(newSession.tokenHash), holderID: holderID, createdAt: now, expiresAt: newSession.expiresAt).insert(db)
+                try SessionRecord(tokenHash: Data(newSession.tokenHash), holderID: holderID, createdAt: now, expiresAt: newSession.expiresAt,
+                                  userAgent: browser).insert(db)
             }
             // Other reset links die with the old password.
             try db.execute(sql: "UPDATE password_reset SET used_at = ? WHERE holder_id = ? AND used_at IS NULL", arguments: [now, holderID])

@@ -54,7 +54,8 @@ struct HolderRepositoryConformanceTests {
         let fixture = try await Self.make(backend)
         let holders = fixture.holders, sessions = fixture.sessions, id = fixture.holderID
         let kept = BearerToken.digest("acs_kept"), other = BearerToken.digest("acs_other")
-        for token in [kept, other] { try await sessions.createHolderSession(holderID: id, tokenHash: token, now: 200, expiresAt: 9_000) }
+        try await sessions.createHolderSession(holderID: id, tokenHash: kept, now: 200, expiresAt: 9_000, userAgent: "Firefox on Android")
+        try await sessions.createHolderSession(holderID: id, tokenHash: other, now: 200, expiresAt: 9_000)
         for (index, hash) in ["h1", "h2", "h3", "h4"].enumerated() {
             try await holders.changePassword(holderID: id, hash: hash, keepSession: kept, consumeReset: nil, newSession: nil, action: "password_changed",
                                              now: 300 + Int64(index))
@@ -63,12 +64,15 @@ struct HolderRepositoryConformanceTests {
         #expect(try await holders.holder(studentID: "R09000001")?.passwordHash == "h4")
         #expect(try await sessions.holderSession(tokenHash: kept, now: 400) != nil)
         #expect(try await sessions.holderSession(tokenHash: other, now: 400) == nil)
-        // With a new session, every session ends and the new one takes their place.
+        // With a new session, every session ends and the new one takes their
+        // place, listed with the browser of the one it replaces.
         let fresh = BearerToken.digest("acs_fresh")
         try await holders.changePassword(holderID: id, hash: "h5", keepSession: kept, consumeReset: nil, newSession: (fresh, 9_000), action: "password_changed",
                                          now: 500)
         #expect(try await sessions.holderSession(tokenHash: kept, now: 600) == nil)
         #expect(try await sessions.holderSession(tokenHash: fresh, now: 600)?.holder.id == id)
+        let listed = try await sessions.holderSessions(holderID: id, now: 600)
+        #expect(listed.count == 1 && listed.first?.userAgent == "Firefox on Android" && listed.first?.createdAt == 500)
         #expect(try await fixture.audit.recent(limit: 20).filter { $0.action == "password_changed" }.count == 5)
     }
 

@@ -88,6 +88,13 @@ public struct PostgresHolderRepository: HolderRepository {
                 DELETE FROM password_history WHERE holder_id = \(holderID) AND ctid NOT IN (
                     SELECT ctid FROM password_history WHERE holder_id = \(holderID) ORDER BY set_at DESC, ctid DESC LIMIT \(Self.passwordHistoryDepth))
                 """)
+            // The replacement is the same browser: it keeps the old one's name in the sessions list.
+            var browser: String?
+            if let keepSession, newSessionHash != nil {
+                browser = try await connection.value("""
+                    SELECT user_agent FROM session WHERE token_hash = \(Data(keepSession)) AND holder_id = \(holderID)
+                    """, as: String?.self) ?? nil
+            }
             if let keepSession, newSessionHash == nil {
                 try await connection.run("DELETE FROM session WHERE holder_id = \(holderID) AND token_hash != \(Data(keepSession))")
             } else {
@@ -95,7 +102,8 @@ public struct PostgresHolderRepository: HolderRepository {
             }
             if let newSessionHash, let newSessionEnd {
                 try await connection.run("""
-                    INSERT INTO session (token_hash, holder_id, created_at, expires_at) VALUES (\(newSessionHash), \(holderID), \(now), \(newSessionEnd))
+                    INSERT INTO session (token_hash, holder_id, created_at, expires_at, user_agent)
+                    VALUES (\(newSessionHash), \(holderID), \(now), \(newSessionEnd), \(browser))
                     """)
             }
             // Other reset links die with the old password.
