@@ -102,11 +102,9 @@ public final class KeySetPublisher: Sendable {
                 "served_root": "\(signer)", "host_root": "\(rootKey.id)"])
             return false
         }
-        let ring: KeyRing, withdrawn: [String]
-        do {
-            ring = try await keys.ring()
-            withdrawn = try await cards.withdrawnCards(since: now - withdrawnCardHorizon, liveAfter: now - leeway)
-        } catch { throw .wrapping(error, "cannot read the keys") }
+        let ring: KeyRing
+        do { ring = try await keys.ring() } catch { throw .wrapping(error, "cannot read the keys") }
+        let withdrawn = try await withdrawnCards(now: now)
         let ringKeys = ring.publishedKeys.compactMap { $0.publicJWK() }
         if let served,
            served.document.keys == ringKeys,
@@ -124,6 +122,37 @@ public final class KeySetPublisher: Sendable {
         logger.info("signed a new key set", metadata: ["seq": "\(fresh?.document.seq ?? 0)", "keys": "\(ringKeys.count)",
                                                        "revoked_cards": "\(withdrawn.count)"])
         return true
+    }
+
+    /// What `alumnicard keyset export` hands out.
+    package enum Export: Sendable {
+        /// Signed by the root given and installed as the document served.
+        case signed(String)
+        /// For a root kept offline: signed elsewhere, then installed.
+        case unsigned(KeySetDocument)
+    }
+
+    /// The next key set, always with a new seq and the cards withdrawn as of
+    /// `now`: signed with `root` and served from then on, or unsigned. The
+    /// same on every backend; ``refreshIfNeeded(now:actor:)`` is its
+    /// conditional sibling for a host that keeps the root.
+    package func export(root: RootSigningKey?, issuer: String, validity: Int64, now: Int64, actor: String) async throws(IssuerStoreError) -> Export {
+        let withdrawn = try await withdrawnCards(now: now)
+        do {
+            guard let root else {
+                return .unsigned(try await keys.nextKeySetDocument(issuer: issuer, now: now, validity: validity, revokedCards: withdrawn))
+            }
+            let jws = try await keys.signKeySet(root: root, issuer: issuer, now: now, validity: validity, revokedCards: withdrawn, actor: actor)
+            _ = try? await reload(now: now)
+            return .signed(jws)
+        } catch { throw .wrapping(error, "cannot export the key set") }
+    }
+
+    /// The cards a key set lists as withdrawn at `now` (keyset.md's `revoked_cards`).
+    private func withdrawnCards(now: Int64) async throws(IssuerStoreError) -> [String] {
+        do {
+            return try await cards.withdrawnCards(since: now - withdrawnCardHorizon, liveAfter: now - leeway)
+        } catch { throw .wrapping(error, "cannot read the withdrawn cards") }
     }
 
     package static func publish(_ jws: String) -> PublishedKeySet? {

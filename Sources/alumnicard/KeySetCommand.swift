@@ -42,26 +42,22 @@ struct KeySetCommand: AsyncParsableCommand {
         @Option(help: "Write to this file instead of standard output.")
         var out: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try store.configuration()
             let issuer = self.issuer ?? configuration.issuerName
             let validity = self.validity ?? configuration.keySetValidity
             guard validity > 0 else { throw CommandFailure.usage("--validity must be positive") }
             let rootKey = unsigned ? nil : try RootKeyFiles.signingKey(at: root)
-            let (output, published) = try store.withKeyStore { keyStore in
-                let accounts = AccountStore(database: keyStore.database, kek: keyStore.kek)
-                let withdrawn = try accounts.withdrawnCards(since: store.time - configuration.withdrawnCardHorizon, liveAfter: store.time - configuration.leeway)
-                let output: Data
-                if let rootKey {
-                    output = Data(try keyStore.signKeySet(root: rootKey, issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn,
-                                                          actor: store.auditActor).utf8) + Data("\n".utf8)
-                } else {
-                    output = Data(try keyStore.nextKeySetDocument(issuer: issuer, now: store.time, validity: validity, revokedCards: withdrawn).json())
-                        + Data("\n".utf8)
-                }
-                return (output, try keyStore.ring().publishedKeys)
+            let now = store.time, actor = store.auditActor
+            let (exported, published) = try await store.withServices { services in
+                (try await services.publisher.export(root: rootKey, issuer: issuer, validity: validity, now: now, actor: actor),
+                 try await services.repositories.keys.ring().publishedKeys)
             }
-            try write(output, to: out)
+            let output = switch exported {
+            case .signed(let jws): Data(jws.utf8)
+            case .unsigned(let document): Data(document.json())
+            }
+            try write(output + Data("\n".utf8), to: out)
             for key in published {
                 printError("\(key.id) \(key.state.rawValue), signs \(describeTime(key.notBefore)) → \(describeTime(key.notAfter))")
             }

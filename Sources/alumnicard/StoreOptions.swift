@@ -34,6 +34,16 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Act as of this time, in seconds since the Unix epoch (default: now). For drills and tests.")
     var now: Int64?
 
+    /// The last second `--now` may name (9999-12-31T23:59:59Z): every
+    /// horizon and lifetime added to or taken from it stays inside Int64.
+    static let latestTime: Int64 = 253_402_300_799
+
+    func validate() throws {
+        if let now, !(0...Self.latestTime).contains(now) {
+            throw ValidationError("--now is seconds since 1970-01-01T00:00:00Z, from 0 to \(Self.latestTime) (the year 9999), not \(now)")
+        }
+    }
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
     var time: Int64 { now ?? Int64(Date().timeIntervalSince1970) }
     var auditActor: String { actor ?? "cli:\(environment["USER"] ?? "unknown")" }
@@ -103,13 +113,13 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` on the key store alone: the key and key-set commands,
-    /// which sign with a root key file and keep the rotation's crash
-    /// failpoint inside its SQLite transaction.
+    /// Runs `body` on the SQLite key store alone: `keys rotate|revoke` on
+    /// SQLite, which keep the rotation's crash failpoint inside its
+    /// transaction and print what verifiers see. PostgreSQL takes the services' path.
     func withKeyStore<T>(_ body: (KeyStore) throws -> T) throws(CommandFailure) -> T {
         let configuration = try configuration()
         if configuration.postgres != nil {
-            throw .failed("this command works on the SQLite file only; on PostgreSQL, rotate and revoke through `alumnicard keys rotate|revoke` (which use the daemon's rules) or the admin API, and let an instance holding the root key sign the key set (docs/scale-out.md)")
+            throw .failed("internal: the SQLite key store was asked for on a PostgreSQL configuration; please report it (storage.postgres_url is set)")
         }
         let kek = try locateKEK(configuration)
         do {

@@ -230,6 +230,19 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("alumnicard kek generate"))
     }
+
+    /// `--now` feeds horizons subtracted from it: a time outside 1970–9999 is
+    /// a usage error, not a trap, and nothing is written.
+    @Test func aTimeOutsideTheCalendarIsAUsageError() throws {
+        let directory = try prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for now in ["-9223372036854775808", "9223372036854775807", "-1"] {
+            let result = try run(["keyset", "export", "--unsigned", "--now=\(now)"] + store, in: directory)
+            #expect(result.status == 2 && result.standardError.contains("--now is seconds since 1970"), "\(now): \(result.standardError)")
+        }
+        let accepted = try run(["keyset", "export", "--unsigned", "--now", "\(Self.start)"] + store, in: directory)
+        #expect(accepted.status == 0, "\(accepted.standardError)")
+    }
 }
 
 /// base64url without padding (RFC 4648 §5), as JWS parts are written.

@@ -41,9 +41,51 @@ import Testing
             as? [[String: String]] ?? []
         #expect(after.first { $0["kid"] == active }?["state"] == "revoked" && after.contains { $0["state"] == "active" }, "\(after)")
 
-        // The offline key-set export is SQLite's: refused with a reason on PostgreSQL, nothing half done.
-        let export = try run(["keyset", "export", "--unsigned"] + store, in: directory, environment: environment)
-        #expect(export.status != 0 && export.standardError.contains("SQLite file only"))
+    }
+
+    /// A root kept offline, on PostgreSQL: the unsigned payload takes a seq
+    /// in the shared database, is signed elsewhere and installed back; a
+    /// signed export is installed at once. Either is what every instance serves.
+    @Test func theKeySetIsExportedForAnOfflineRootAndInstalledBack() throws {
+        let server = try PostgresTestServer.shared()
+        let database = try server.createDatabase(prefix: "cli")
+        let directory = try ProjectPaths.temporaryDirectory("cli-postgres-keyset")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["ALUMNICARD_STORAGE_POSTGRES_URL": server.url(database: database),
+                           "ALUMNICARD_STORAGE_POSTGRES_PASSWORD_FILE": try server.writePasswordFile(in: directory).path]
+        let store = ["--kek", "kek", "--data-dir", directory.path]
+        let now = "\(Self.start)"
+        for step in [["kek", "generate", "--out", "kek"], ["keys", "root", "--generate", "--out", "root.jwk"],
+                     ["keys", "rotate", "--now", now] + store,
+                     ["keyset", "export", "--unsigned", "--now", now, "--out", "unsigned.json"] + store,
+                     ["keyset", "sign", "--root", "root.jwk", "--in", "unsigned.json", "--out", "set.jws"]] {
+            let result = try run(step, in: directory, environment: environment)
+            #expect(result.status == 0, "\(step): \(result.standardError)")
+        }
+        let unsigned = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("unsigned.json"))) as? [String: Any]
+        let seq = try #require(unsigned?["seq"] as? Int64)
+        #expect(seq >= Self.start && (unsigned?["keys"] as? [Any])?.count == 2, "\(String(describing: unsigned))")
+        #expect(try server.psql("SELECT seq FROM keyset_state", database: database) == "\(seq)", "the seq is taken in the shared database")
+        #expect(try server.psql("SELECT count(*) FROM keyset_state WHERE document IS NULL", database: database) == "1", "nothing served yet")
+
+        try run(["keys", "root", "--public", "--root", "root.jwk"], in: directory, environment: [:]).standardOutput
+            .write(to: directory.appendingPathComponent("root.pub.json"))
+        let install = try run(["keyset", "install", "set.jws", "--root-public", "root.pub.json", "--now", now] + store, in: directory, environment: environment)
+        #expect(install.status == 0, "\(install.standardError)")
+        let signedOffline = try String(contentsOf: directory.appendingPathComponent("set.jws"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try server.psql("SELECT document FROM keyset_state", database: database) == signedOffline)
+
+        // Signed here with the root: a higher seq, installed at once, and a verifier accepts it.
+        let signed = try run(["keyset", "export", "--root", "root.jwk", "--now", "\(Self.start + 60)", "--out", "next.jws"] + store,
+                             in: directory, environment: environment)
+        #expect(signed.status == 0, "\(signed.standardError)")
+        let verdict = try run(["keyset", "verify", "next.jws", "--root", "root.pub.json", "--held-seq", "\(seq)", "--now", "\(Self.start + 60)", "--json"],
+                              in: directory, environment: [:])
+        let checked = try JSONSerialization.jsonObject(with: verdict.standardOutput) as? [String: Any]
+        #expect(verdict.status == 0 && (checked?["seq"] as? Int64 ?? 0) > seq, "\(verdict.output)")
+        #expect(try server.psql("SELECT document FROM keyset_state", database: database)
+            == String(contentsOf: directory.appendingPathComponent("next.jws"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test func aPasswordInTheConfigurationFilesURLIsRefused() throws {

@@ -77,4 +77,27 @@ struct KeyRepositoryConformanceTests {
         #expect(await Self.code { try await keys.install(foreign, pinnedRoots: [root.publicKey], now: Self.start + 70, actor: "cli:ops") } != nil)
         #expect(try await keys.currentKeySet() == second)
     }
+
+    /// A root kept offline: the unsigned document takes its seq at once (so
+    /// nothing signed meanwhile reuses it), serves nothing until it comes
+    /// back signed, and installs over the set served.
+    @Test(arguments: StorageBackend.allCases)
+    func anUnsignedKeySetTakesItsSeqAndIsServedOnceInstalled(backend: StorageBackend) async throws {
+        let keys = try await Self.make(backend)
+        let root = RootSigningKey.generate()
+        _ = try await keys.rotate(now: Self.start, force: true, ifDue: false, actor: "admin:ops", algorithm: .edDSA)
+        let served = try await keys.signKeySet(root: root, issuer: "https://alumni.example.org", now: Self.start, validity: 86_400, revokedCards: [],
+                                               actor: "daemon")
+        let document = try await keys.nextKeySetDocument(issuer: "https://alumni.example.org", now: Self.start + 60, validity: 86_400,
+                                                         revokedCards: ["A000000002"])
+        let taken = try await keys.currentSeq()
+        #expect(taken == document.seq && document.revokedCards == ["A000000002"] && document.keys.count == 2)
+        #expect(try await keys.currentKeySet() == served, "an unsigned document is not served")
+        let later = try await keys.nextKeySetDocument(issuer: "https://alumni.example.org", now: Self.start + 60, validity: 86_400, revokedCards: [])
+        #expect(later.seq == document.seq + 1)
+        let signed = KeySetSigner.sign(document, with: root)
+        try await keys.install(signed, pinnedRoots: [root.publicKey], now: Self.start + 70, actor: "cli:ops")
+        #expect(try await keys.currentKeySet() == signed)
+        #expect(try await keys.currentSeq() == later.seq, "the seq handed out stays taken")
+    }
 }

@@ -19,6 +19,10 @@ public protocol KeyRepository: Sendable {
     func verificationKeys() async throws -> TrustedKeySet
     /// The key set served now, as its compact JWS.
     func currentKeySet() async throws -> String?
+    /// The next key set document, unsigned, taking its seq (one higher than
+    /// any before, and at least `now`): for a root kept offline, which signs
+    /// it elsewhere and brings it back through ``install(_:pinnedRoots:now:actor:)``.
+    func nextKeySetDocument(issuer: String, now: Int64, validity: Int64, revokedCards: [String]) async throws -> KeySetDocument
     /// Signs and stores the next key set (its seq one higher), audited.
     func signKeySet(root: RootSigningKey, issuer: String, now: Int64, validity: Int64, revokedCards: [String], actor: String) async throws -> String
     /// Keeps a key set signed elsewhere (an offline root) as the one served, after checking it as a verifier would.

@@ -115,20 +115,21 @@ public struct PostgresKeyRepository: KeyRepository {
         }
     }
 
+    public func nextKeySetDocument(issuer: String, now: Int64, validity: Int64, revokedCards: [String]) async throws -> KeySetDocument {
+        let policy = policy
+        return try await storage.transaction("cannot prepare the key set") { connection in
+            let document = try await Self.nextDocument(connection, policy: policy, issuer: issuer, now: now, validity: validity, revokedCards: revokedCards)
+            try await connection.run("UPDATE keyset_state SET seq = \(Int64(document.seq)) WHERE id = 1")
+            return document
+        }
+    }
+
     public func signKeySet(root: RootSigningKey, issuer: String, now: Int64, validity: Int64, revokedCards: [String], actor: String) async throws -> String {
         let policy = policy
         return try await storage.transaction("cannot sign the key set") { connection in
-            let seq = KeyStorageRules.nextSeq(after: try await Self.lockState(connection), now: now)
-            let ring = KeyRing(keys: try await Self.rows(try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM signing_key"),
-                                                                                    logger: PostgresConnection.quiet)).map(\.key), policy: policy)
-            let document: KeySetDocument
-            do {
-                document = try KeySetDocument(ring: ring, issuer: issuer, seq: UInt64(seq), now: now, validity: validity, revokedCards: revokedCards)
-            } catch let error as CardKeysError {
-                throw IssuerStoreError(.keySetRefused, error.message)
-            }
+            let document = try await Self.nextDocument(connection, policy: policy, issuer: issuer, now: now, validity: validity, revokedCards: revokedCards)
             let jws = KeySetSigner.sign(document, with: root)
-            try await connection.run("UPDATE keyset_state SET seq = \(seq), document = \(jws), signed_at = \(document.iat) WHERE id = 1")
+            try await connection.run("UPDATE keyset_state SET seq = \(Int64(document.seq)), document = \(jws), signed_at = \(document.iat) WHERE id = 1")
             try await connection.audit(at: now, actor: actor, action: "keyset_installed", subject: "seq \(document.seq)", detail: "expires \(document.exp)")
             return jws
         }
@@ -147,6 +148,19 @@ public struct PostgresKeyRepository: KeyRepository {
     }
 
     // MARK: - Internals
+
+    /// The ring as it stands in a document with the next seq, the key set's row locked.
+    static func nextDocument(_ connection: PostgresConnection, policy: RotationPolicy, issuer: String, now: Int64, validity: Int64,
+                             revokedCards: [String]) async throws -> KeySetDocument {
+        let seq = KeyStorageRules.nextSeq(after: try await lockState(connection), now: now)
+        let ring = KeyRing(keys: try await rows(try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM signing_key"),
+                                                                           logger: PostgresConnection.quiet)).map(\.key), policy: policy)
+        do {
+            return try KeySetDocument(ring: ring, issuer: issuer, seq: UInt64(seq), now: now, validity: validity, revokedCards: revokedCards)
+        } catch {
+            throw IssuerStoreError(.keySetRefused, error.message)
+        }
+    }
 
     /// Locks the key set's row (every key change and key set waits here) and returns its seq.
     static func lockState(_ connection: PostgresConnection) async throws -> Int64 {

@@ -51,6 +51,11 @@ public struct SQLiteKeyRepository: KeyRepository {
         return try await threads.read { try keyStore.currentKeySet() }
     }
 
+    public func nextKeySetDocument(issuer: String, now: Int64, validity: Int64, revokedCards: [String]) async throws -> KeySetDocument {
+        let keyStore = keyStore
+        return try await threads.write { try keyStore.nextKeySetDocument(issuer: issuer, now: now, validity: validity, revokedCards: revokedCards) }
+    }
+
     public func signKeySet(root: RootSigningKey, issuer: String, now: Int64, validity: Int64, revokedCards: [String], actor: String) async throws -> String {
         let keyStore = keyStore
         return try await threads.write {
