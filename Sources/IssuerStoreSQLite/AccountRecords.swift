@@ -3,118 +3,17 @@ import CardToken
 import Foundation
 import GRDB
 
-struct HolderRecord: Codable, Equatable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "holder"
-    var id: Int64?
-    var studentID: String
-    var sealedName: Data
-    var sealedEmail: Data?
-    var emailIndex: Data?
-    var status: String
-    var passwordHash: String?
-    var createdAt: Int64
-    var updatedAt: Int64
-    var sealedNationalID: Data? = nil
-    var nationalIDIndex: Data? = nil
-    var sealedMobile: Data? = nil
-    var mobileIndex: Data? = nil
-    var diplomaDate: Int64? = nil
-    var passwordChangeRequired = false
+// The neutral rows are SQLite's records: one definition of each table's
+// columns for every backend (their coding keys are the columns).
 
-    enum CodingKeys: String, CodingKey {
-        case id, status
-        case studentID = "student_id"
-        case sealedName = "sealed_name"
-        case sealedEmail = "sealed_email"
-        case emailIndex = "email_index"
-        case passwordHash = "password_hash"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-        case sealedNationalID = "sealed_national_id"
-        case nationalIDIndex = "national_id_index"
-        case sealedMobile = "sealed_mobile"
-        case mobileIndex = "mobile_index"
-        case diplomaDate = "diploma_date"
-        case passwordChangeRequired = "password_change_required"
-    }
+extension HolderRow: FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "holder"
 
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-
-    init(id: Int64?, studentID: String, sealedName: Data, sealedEmail: Data?, emailIndex: Data?, status: String, passwordHash: String?,
-         createdAt: Int64, updatedAt: Int64, sealedNationalID: Data? = nil, nationalIDIndex: Data? = nil, sealedMobile: Data? = nil,
-         mobileIndex: Data? = nil, diplomaDate: Int64? = nil, passwordChangeRequired: Bool = false) {
-        self.id = id
-        self.studentID = studentID
-        self.sealedName = sealedName
-        self.sealedEmail = sealedEmail
-        self.emailIndex = emailIndex
-        self.status = status
-        self.passwordHash = passwordHash
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.sealedNationalID = sealedNationalID
-        self.nationalIDIndex = nationalIDIndex
-        self.sealedMobile = sealedMobile
-        self.mobileIndex = mobileIndex
-        self.diplomaDate = diplomaDate
-        self.passwordChangeRequired = passwordChangeRequired
-    }
-
-    /// The record of a neutral row, and back.
-    init(_ row: HolderRow) {
-        self.init(id: row.id, studentID: row.studentID, sealedName: row.sealedName, sealedEmail: row.sealedEmail, emailIndex: row.emailIndex,
-                  status: row.status, passwordHash: row.passwordHash, createdAt: row.createdAt, updatedAt: row.updatedAt,
-                  sealedNationalID: row.sealedNationalID, nationalIDIndex: row.nationalIDIndex, sealedMobile: row.sealedMobile,
-                  mobileIndex: row.mobileIndex, diplomaDate: row.diplomaDate, passwordChangeRequired: row.passwordChangeRequired)
-    }
-
-    var row: HolderRow {
-        HolderRow(id: id, studentID: studentID, sealedName: sealedName, sealedEmail: sealedEmail, emailIndex: emailIndex, status: status,
-                  passwordHash: passwordHash, createdAt: createdAt, updatedAt: updatedAt, sealedNationalID: sealedNationalID,
-                  nationalIDIndex: nationalIDIndex, sealedMobile: sealedMobile, mobileIndex: mobileIndex, diplomaDate: diplomaDate,
-                  passwordChangeRequired: passwordChangeRequired)
-    }
+    package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-struct CardRecord: Codable, Equatable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "card"
-    var number: String
-    var holderID: Int64
-    var status: String
-    var validThrough: Int64
-    var statusReason: String?
-    var updatedAt: Int64
-    var kind = CardKind.digital.rawValue
-
-    enum CodingKeys: String, CodingKey {
-        case number, status, kind
-        case holderID = "holder_id"
-        case validThrough = "valid_through"
-        case statusReason = "status_reason"
-        case updatedAt = "updated_at"
-    }
-
-    init(number: String, holderID: Int64, status: String, validThrough: Int64, statusReason: String?, updatedAt: Int64,
-         kind: String = CardKind.digital.rawValue) {
-        self.number = number
-        self.holderID = holderID
-        self.status = status
-        self.validThrough = validThrough
-        self.statusReason = statusReason
-        self.updatedAt = updatedAt
-        self.kind = kind
-    }
-
-    init(_ row: CardRow) {
-        self.init(number: row.number, holderID: row.holderID, status: row.status, validThrough: row.validThrough, statusReason: row.statusReason,
-                  updatedAt: row.updatedAt, kind: row.kind)
-    }
-
-    var row: CardRow {
-        CardRow(number: number, holderID: holderID, status: status, validThrough: validThrough, statusReason: statusReason, updatedAt: updatedAt, kind: kind)
-    }
-
-    func card() throws(IssuerStoreError) -> Card { try row.card() }
+extension CardRow: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "card"
 }
 
 struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
@@ -154,4 +53,8 @@ struct AdminTokenRecord: Codable, FetchableRecord, PersistableRecord {
         case expiresAt = "expires_at"
         case lastUsedAt = "last_used_at"
     }
+}
+
+extension CardApplicationRow: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "card_application"
 }

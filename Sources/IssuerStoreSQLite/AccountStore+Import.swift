@@ -76,26 +76,25 @@ extension AccountStore {
         var insertedIDs: [String: Int64] = [:]
         for write in plan.writes {
             switch write {
-            case .insertHolder(let row):
-                var record = HolderRecord(row)
-                try record.insert(db)
-                insertedIDs[record.studentID] = record.id
+            case .insertHolder(var row):
+                try row.insert(db)
+                insertedIDs[row.studentID] = row.id
             case .updateHolder(var before, var after):
                 if before.id == nil { before.id = insertedIDs[before.studentID]; after.id = before.id }
                 if verify {
-                    let current = try HolderRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE student_id = ?"), arguments: [before.studentID])
-                    guard current?.row == before else { throw StaleSnapshot() }
+                    let current = try HolderRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE student_id = ?"), arguments: [before.studentID])
+                    guard current == before else { throw StaleSnapshot() }
                 }
-                try HolderRecord(after).update(db)
+                try after.update(db)
             case .insertCard(var row, let holderStudentID):
                 if let id = insertedIDs[holderStudentID] { row.holderID = id }
-                try CardRecord(row).insert(db)
+                try row.insert(db)
             case .updateCard(let before, let after):
                 if verify {
-                    let current = try CardRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [before.number])
-                    guard current?.row == before else { throw StaleSnapshot() }
+                    let current = try CardRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [before.number])
+                    guard current == before else { throw StaleSnapshot() }
                 }
-                try CardRecord(after).update(db)
+                try after.update(db)
             }
         }
         if accountReady != nil {
@@ -113,7 +112,7 @@ struct SQLiteRegistrarLookup: RegistrarLookup {
     let db: Database
 
     func holder(studentID: String) throws -> HolderRow? {
-        try HolderRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE student_id = ?"), arguments: [studentID])?.row
+        try HolderRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM holder WHERE student_id = ?"), arguments: [studentID])
     }
 
     func owner(of index: Data, in column: HolderIndexColumn) throws -> String? {
@@ -121,7 +120,7 @@ struct SQLiteRegistrarLookup: RegistrarLookup {
     }
 
     func card(number: String) throws -> CardRow? {
-        try CardRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [number])?.row
+        try CardRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM card WHERE number = ?"), arguments: [number])
     }
 
     func studentID(holderID: Int64) throws -> String? {

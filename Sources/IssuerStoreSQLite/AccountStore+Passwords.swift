@@ -34,7 +34,7 @@ extension AccountStore {
                                arguments: [now, Data(consumeReset), now, holderID])
                 guard db.changesCount == 1 else { throw IssuerStoreError(.tokenUnusable, "this reset link was used or expired just now; ask for a new one") }
             }
-            guard var record = try HolderRecord.fetchOne(db, key: holderID) else {
+            guard var record = try HolderRow.fetchOne(db, key: holderID) else {
                 throw IssuerStoreError(.notFound, "the account no longer exists")
             }
             record.passwordHash = hash
@@ -100,7 +100,7 @@ extension AccountStore {
     /// The holder a live, unused reset token belongs to.
     public func passwordReset(tokenHash: [UInt8], now: Int64) throws(IssuerStoreError) -> Holder? {
         let record = try database.read { db in
-            try HolderRecord.fetchOne(db, sql: """
+            try HolderRow.fetchOne(db, sql: """
                 SELECT holder.* FROM password_reset JOIN holder ON holder.id = password_reset.holder_id
                 WHERE password_reset.token_hash = ? AND password_reset.used_at IS NULL AND password_reset.expires_at > ?
                 """, arguments: [Data(tokenHash), now])

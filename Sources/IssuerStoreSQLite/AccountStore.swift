@@ -31,10 +31,10 @@ public struct AccountStore: Sendable {
     public func holder(login: LoginName) throws(IssuerStoreError) -> Holder? {
         let index = seal.emailIndex(login.text)
         let mobileIndex = login.mobile.map { seal.mobileIndex($0) }
-        let record = try database.read { db -> HolderRecord? in
-            if let mobileIndex, let found = try HolderRecord.filter(Column("mobile_index") == mobileIndex).fetchOne(db) { return found }
-            return try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [login.text])
-                ?? HolderRecord.filter(Column("email_index") == index).fetchOne(db)
+        let record = try database.read { db -> HolderRow? in
+            if let mobileIndex, let found = try HolderRow.filter(Column("mobile_index") == mobileIndex).fetchOne(db) { return found }
+            return try HolderRow.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [login.text])
+                ?? HolderRow.filter(Column("email_index") == index).fetchOne(db)
         }
         return try record.map(holder)
     }
@@ -50,14 +50,14 @@ public struct AccountStore: Sendable {
     }
 
     public func holder(studentID: String) throws(IssuerStoreError) -> Holder? {
-        try database.read { db in try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) }.map(holder)
+        try database.read { db in try HolderRow.filter(Column("student_id") == studentID).fetchOne(db) }.map(holder)
     }
 
     /// Sets a holder's password hash (the caller hashes; the store never
     /// sees a password) and ends their sessions.
     public func setPasswordHash(studentID: String, hash: String, now: Int64, actor: String) throws(IssuerStoreError) {
         try database.write { db in
-            guard var record = try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) else {
+            guard var record = try HolderRow.filter(Column("student_id") == studentID).fetchOne(db) else {
                 throw IssuerStoreError(.notFound, "there is no holder with student ID \(studentID)")
             }
             record.passwordHash = hash
@@ -71,7 +71,7 @@ public struct AccountStore: Sendable {
     /// Suspends or reinstates a holder's account. Suspending ends their sessions.
     public func setHolderStatus(studentID: String, status: HolderStatus, reason: String, now: Int64, actor: String) throws(IssuerStoreError) {
         try database.write { db in
-            guard var record = try HolderRecord.filter(Column("student_id") == studentID).fetchOne(db) else {
+            guard var record = try HolderRow.filter(Column("student_id") == studentID).fetchOne(db) else {
                 throw IssuerStoreError(.notFound, "there is no holder with student ID \(studentID)")
             }
             record.status = status.rawValue
@@ -94,7 +94,7 @@ public struct AccountStore: Sendable {
     // MARK: - Cards
 
     public func card(number: String) throws(IssuerStoreError) -> Card? {
-        try database.read { db in try CardRecord.fetchOne(db, key: number) }.map { record throws(IssuerStoreError) in try record.card() }
+        try database.read { db in try CardRow.fetchOne(db, key: number) }.map { record throws(IssuerStoreError) in try record.card() }
     }
 
     /// Suspends, revokes or reinstates a card. A revoked card stays
@@ -103,7 +103,7 @@ public struct AccountStore: Sendable {
     @discardableResult
     public func setCardStatus(number: String, status: CardStatus, reason: String, now: Int64, actor: String) throws(IssuerStoreError) -> Card {
         try database.write { db in
-            guard var record = try CardRecord.fetchOne(db, key: number) else {
+            guard var record = try CardRow.fetchOne(db, key: number) else {
                 throw IssuerStoreError(.notFound, "there is no card \(number)")
             }
             if record.status == CardStatus.revoked.rawValue && status != .revoked {
@@ -155,10 +155,10 @@ public struct AccountStore: Sendable {
     /// A live session's holder and their cards (active first), read in one
     /// transaction: what every request of the alumni app needs.
     public func sessionContext(tokenHash: [UInt8], now: Int64) throws(IssuerStoreError) -> HolderSession? {
-        let found = try database.read { db -> (HolderRecord, [CardRecord], SessionRecord)? in
+        let found = try database.read { db -> (HolderRow, [CardRow], SessionRecord)? in
             guard let session = try SessionRecord.fetchOne(db, key: Data(tokenHash)), session.expiresAt > now,
-                  let holder = try HolderRecord.fetchOne(db, key: session.holderID) else { return nil }
-            return (holder, try CardRecord.filter(Column("holder_id") == session.holderID).fetchAll(db), session)
+                  let holder = try HolderRow.fetchOne(db, key: session.holderID) else { return nil }
+            return (holder, try CardRow.filter(Column("holder_id") == session.holderID).fetchAll(db), session)
         }
         guard let (record, cardRecords, session) = found else { return nil }
         let cards = try cardRecords.map { record throws(IssuerStoreError) in try record.card() }
@@ -189,12 +189,12 @@ public struct AccountStore: Sendable {
 
     /// How many holders and cards there are (for status output).
     public func counts() throws(IssuerStoreError) -> (holders: Int, cards: Int) {
-        try database.read { db in (try HolderRecord.fetchCount(db), try CardRecord.fetchCount(db)) }
+        try database.read { db in (try HolderRow.fetchCount(db), try CardRow.fetchCount(db)) }
     }
 
     // MARK: - Internals
 
-    func holder(_ record: HolderRecord) throws(IssuerStoreError) -> Holder {
-        try record.row.holder(seal: seal)
+    func holder(_ record: HolderRow) throws(IssuerStoreError) -> Holder {
+        try record.holder(seal: seal)
     }
 }

@@ -31,8 +31,8 @@ public struct ApplicationStore: Sendable {
 
     public func identityFacts(_ number: IdentityNumber) throws(IssuerStoreError) -> IdentityFacts {
         let index = seal.nationalIDIndex(number)
-        let found = try database.read { db -> (HolderRecord?, Bool) in
-            let holder = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db)
+        let found = try database.read { db -> (HolderRow?, Bool) in
+            let holder = try HolderRow.filter(Column("national_id_index") == index).fetchOne(db)
             let open = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_application WHERE national_id_index = ? AND status IN ('pending', 'needs_info'))",
                                          arguments: [index]) ?? false
             return (holder, open)
@@ -49,7 +49,7 @@ public struct ApplicationStore: Sendable {
         let sealedForm = seal.seal(String(decoding: form, as: UTF8.self), field: "application", studentID: submission.id)
         let studentIDs = submission.form.records.compactMap { $0.studentID?.uppercased() }
         try database.write { db in
-            let holder = try HolderRecord.filter(Column("national_id_index") == index).fetchOne(db)
+            let holder = try HolderRow.filter(Column("national_id_index") == index).fetchOne(db)
             let open = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_application WHERE national_id_index = ? AND status IN ('pending', 'needs_info'))",
                                          arguments: [index]) ?? false
             // A holder record with this national ID makes it known, activated
@@ -116,7 +116,7 @@ public struct ApplicationStore: Sendable {
 
     /// The whole application, read by `actor`, audited as `action` in the same transaction.
     public func application(id: String, actor: String, now: Int64, action: String = "application_read") throws(IssuerStoreError) -> AccountApplication {
-        let found = try database.write { db -> (Row, [Row], [HolderRecord])? in
+        let found = try database.write { db -> (Row, [Row], [HolderRow])? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account_application WHERE id = ?", arguments: [id]) else { return nil }
             let documents = try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ? ORDER BY kind", arguments: [id])
             try AuditEvent(at: now, actor: actor, action: action, subject: id, detail: "").insert(db)
@@ -131,18 +131,18 @@ public struct ApplicationStore: Sendable {
 
     /// The holders named by an application: its registrar match and the
     /// student IDs the applicant typed.
-    private func namedHolders(_ row: Row, db: Database) throws -> [HolderRecord] {
+    private func namedHolders(_ row: Row, db: Database) throws -> [HolderRow] {
         guard let form = try? openForm(row["sealed_form"], id: row["id"]) else { return [] }
         var ids = form.records.compactMap { $0.studentID?.uppercased() }
         if let match: String = row["registrar_match"] { ids.insert(match.uppercased(), at: 0) }
-        var seen = Set<String>(), holders: [HolderRecord] = []
+        var seen = Set<String>(), holders: [HolderRow] = []
         for id in ids where seen.insert(id).inserted {
-            if let holder = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [id]) { holders.append(holder) }
+            if let holder = try HolderRow.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [id]) { holders.append(holder) }
         }
         return holders
     }
 
-    private func registrarRecord(_ holder: HolderRecord, nationalIDIndex: Data?) throws(IssuerStoreError) -> RegistrarRecord {
+    private func registrarRecord(_ holder: HolderRow, nationalIDIndex: Data?) throws(IssuerStoreError) -> RegistrarRecord {
         let id = holder.studentID
         let comparison: RegistrarRecord.NationalIDComparison = holder.nationalIDIndex.map { $0 == nationalIDIndex ? .same : .different } ?? .none
         return RegistrarRecord(
@@ -247,12 +247,12 @@ public struct ApplicationStore: Sendable {
             guard let key else { return nil }
             return try String.fetchOne(db, sql: "SELECT student_id FROM holder WHERE \(column) = ? LIMIT 1", arguments: [key])
         }
-        let existing = try HolderRecord.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [studentID])
+        let existing = try HolderRow.fetchOne(db, sql: "SELECT * FROM holder WHERE student_id = ? COLLATE NOCASE", arguments: [studentID])
         let found = AccountOpeningPlan.Found(
-            nationalIDOwner: try owner("national_id_index", plan.nationalIDIndex), existing: existing?.row,
+            nationalIDOwner: try owner("national_id_index", plan.nationalIDIndex), existing: existing,
             emailOwner: try owner("email_index", plan.emailIndex), mobileOwner: try owner("mobile_index", plan.mobileIndex))
         let outcome = try plan.decide(studentID: studentID, take: take, onlyIfNothingReplaced: onlyIfNothingReplaced, found: found, now: now)
-        var holder = HolderRecord(outcome.holder)
+        var holder = outcome.holder
         if existing == nil { try holder.insert(db) } else { try holder.update(db) }
         guard let holderID = holder.id else {
             throw IssuerStoreError(.corruptRecord, "the new holder has no id")

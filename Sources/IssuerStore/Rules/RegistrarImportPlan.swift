@@ -3,8 +3,9 @@ import CardToken
 import Foundation
 
 /// A holder's stored columns, as every backend keeps them (sealed and
-/// hashed as ``PersonalDataSeal`` makes them).
-package struct HolderRow: Equatable, Sendable {
+/// hashed as ``PersonalDataSeal`` makes them); its coding keys are the
+/// columns' names, so SQLite reads and writes it as it is.
+package struct HolderRow: Codable, Equatable, Sendable {
     package var id: Int64?
     package var studentID: String
     package var sealedName: Data
@@ -20,6 +21,23 @@ package struct HolderRow: Equatable, Sendable {
     package var mobileIndex: Data? = nil
     package var diplomaDate: Int64? = nil
     package var passwordChangeRequired = false
+
+    package enum CodingKeys: String, CodingKey {
+        case id, status
+        case studentID = "student_id"
+        case sealedName = "sealed_name"
+        case sealedEmail = "sealed_email"
+        case emailIndex = "email_index"
+        case passwordHash = "password_hash"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case sealedNationalID = "sealed_national_id"
+        case nationalIDIndex = "national_id_index"
+        case sealedMobile = "sealed_mobile"
+        case mobileIndex = "mobile_index"
+        case diplomaDate = "diploma_date"
+        case passwordChangeRequired = "password_change_required"
+    }
 
     package init(id: Int64?, studentID: String, sealedName: Data, sealedEmail: Data?, emailIndex: Data?, status: String, passwordHash: String?,
                  createdAt: Int64, updatedAt: Int64, sealedNationalID: Data? = nil, nationalIDIndex: Data? = nil, sealedMobile: Data? = nil,
@@ -61,8 +79,8 @@ extension HolderRow {
     }
 }
 
-/// A card's stored columns, as every backend keeps them.
-package struct CardRow: Equatable, Sendable {
+/// A card's stored columns, as every backend keeps them (coding keys: the columns).
+package struct CardRow: Codable, Equatable, Sendable {
     package var number: String
     package var holderID: Int64
     package var status: String
@@ -70,6 +88,14 @@ package struct CardRow: Equatable, Sendable {
     package var statusReason: String?
     package var updatedAt: Int64
     package var kind = CardKind.digital.rawValue
+
+    package enum CodingKeys: String, CodingKey {
+        case number, status, kind
+        case holderID = "holder_id"
+        case validThrough = "valid_through"
+        case statusReason = "status_reason"
+        case updatedAt = "updated_at"
+    }
 
     package init(number: String, holderID: Int64, status: String, validThrough: Int64, statusReason: String?, updatedAt: Int64,
                  kind: String = CardKind.digital.rawValue) {

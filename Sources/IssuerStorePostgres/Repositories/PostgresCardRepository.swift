@@ -22,38 +22,10 @@ public struct PostgresCardRepository: CardRepository {
         payment_reference, payment_recorded_by
         """
 
-    struct ApplicationRow {
-        var id: String
-        var holderID: Int64
-        var kind: String
-        var status: String
-        var feeAmount: Int
-        var currency: String
-        var cardNumber: String?
-        var validThrough: Int64?
-        var submittedAt: Int64
-        var issuedAt: Int64?
-        var paidAt: Int64?
-        var paidAmount: Int?
-        var paymentReference: String?
-        var paymentRecordedBy: String?
-
-        func application(studentID: String) throws(IssuerStoreError) -> CardApplication {
-            guard let kind = CardApplicationRules.Kind(rawValue: kind), let status = CardApplicationStatus(rawValue: status) else {
-                throw IssuerStoreError(.corruptRecord, "card application \(id) has an unknown kind or status")
-            }
-            return CardApplication(
-                id: id, holderID: holderID, studentID: studentID, kind: kind, status: status, feeAmount: feeAmount, currency: currency,
-                cardNumber: cardNumber, validThrough: validThrough.flatMap { $0 >= 0 ? try? CardDate(yyyymmdd: UInt64($0)) : nil },
-                submittedAt: submittedAt, issuedAt: issuedAt, paidAt: paidAt, paidAmount: paidAmount, paymentReference: paymentReference,
-                paymentRecordedBy: paymentRecordedBy)
-        }
-    }
-
-    static func applications(_ rows: PostgresRowSequence) async throws -> [ApplicationRow] {
-        var applications: [ApplicationRow] = []
+    static func applications(_ rows: PostgresRowSequence) async throws -> [CardApplicationRow] {
+        var applications: [CardApplicationRow] = []
         for try await row in rows.decode((String, Int64, String, String, Int, String, String?, Int64?, Int64, Int64?, Int64?, Int?, String?, String?).self) {
-            applications.append(ApplicationRow(id: row.0, holderID: row.1, kind: row.2, status: row.3, feeAmount: row.4, currency: row.5, cardNumber: row.6,
+            applications.append(CardApplicationRow(id: row.0, holderID: row.1, kind: row.2, status: row.3, feeAmount: row.4, currency: row.5, cardNumber: row.6,
                                                validThrough: row.7, submittedAt: row.8, issuedAt: row.9, paidAt: row.10, paidAmount: row.11,
                                                paymentReference: row.12, paymentRecordedBy: row.13))
         }
@@ -122,7 +94,7 @@ public struct PostgresCardRepository: CardRepository {
             let target = try policy.rules.decide(kind, cards: try await Self.cardsOnFile(holderID: holderID, connection),
                                                  pendingApplication: try await Self.hasUnpaidApplication(holderID: holderID, connection), today: today)
             let fee = policy.fees[kind] ?? 0
-            var application = ApplicationRow(id: CardApplication.newID(), holderID: holderID, kind: kind.rawValue,
+            var application = CardApplicationRow(id: CardApplication.newID(), holderID: holderID, kind: kind.rawValue,
                                              status: CardApplicationStatus.awaitingPayment.rawValue, feeAmount: fee, currency: "TWD", cardNumber: nil,
                                              validThrough: nil, submittedAt: now)
             if case .renew(let number) = target { application.cardNumber = number }
@@ -191,7 +163,7 @@ public struct PostgresCardRepository: CardRepository {
 
     public func cardApplications(status: CardApplicationStatus?, paid: Bool?, limit: Int, actor: String, now: Int64) async throws -> [CardApplication] {
         try await storage.transaction("cannot list the card applications") { connection in
-            var applications: [(ApplicationRow, String)] = []
+            var applications: [(CardApplicationRow, String)] = []
             for row in try await Self.applications(try await connection.query("""
                 SELECT \(unescaped: Self.applicationColumns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
                 FROM card_application a
@@ -220,59 +192,40 @@ public struct PostgresCardRepository: CardRepository {
     static func cardsOnFile(holderID: Int64, _ connection: PostgresConnection) async throws -> [CardApplicationRules.CardOnFile] {
         try await PostgresHolderRows.cards(try await connection.query("""
             SELECT \(unescaped: PostgresHolderRows.cardColumns) FROM card WHERE holder_id = \(holderID)
-            """, logger: PostgresConnection.quiet)).compactMap { card in
-            guard let form = CardApplicationRules.CardOnFile.Form(rawValue: card.kind),
-                  let standing = CardApplicationRules.CardOnFile.Standing(rawValue: card.status),
-                  let day = try? CalendarDay(yyyymmdd: Int(card.validThrough)) else { return nil }
-            return CardApplicationRules.CardOnFile(number: card.number, form: form, standing: standing, validThrough: day)
-        }
+            """, logger: PostgresConnection.quiet)).compactMap(\.onFile)
     }
 
     /// Makes the new card or extends the renewed one, marks the application
     /// issued, audits it and queues the confirmation mail.
-    static func issue(_ application: inout ApplicationRow, holder: HolderRow, policy: CardIssuePolicy, today: CalendarDay, now: Int64, actor: String,
+    static func issue(_ application: inout CardApplicationRow, holder: HolderRow, policy: CardIssuePolicy, today: CalendarDay, now: Int64, actor: String,
                       mail: CardIssuedMail?, seal: PersonalDataSeal, _ connection: PostgresConnection) async throws {
-        let renewal = application.kind == CardApplicationRules.Kind.renewal.rawValue
-        let number: String, validThrough: CalendarDay
-        let existing = try await application.cardNumber.asyncMap { number in
+        let named = try await application.cardNumber.asyncMap { number in
             try await PostgresHolderRows.cards(try await connection.query("""
                 SELECT \(unescaped: PostgresHolderRows.cardColumns) FROM card WHERE number = \(number) FOR UPDATE
                 """, logger: PostgresConnection.quiet)).first
         } ?? nil
-        // A renewal extends its card unless that card was revoked meanwhile; then a new number replaces it.
-        if renewal, var card = existing, card.status != CardStatus.revoked.rawValue {
-            validThrough = try policy.rules.renewedValidThrough(currentEnd: try CalendarDay(yyyymmdd: Int(card.validThrough)), today: today)
-            card.validThrough = Int64(validThrough.yyyymmdd)
-            card.updatedAt = now
-            try await PostgresHolderRows.update(card, connection)
-            number = card.number
+        let issue: CardIssue
+        if let renewed = try application.renewedCard(named, policy: policy, today: today, now: now) {
+            issue = renewed
+            try await PostgresHolderRows.update(issue.card, connection)
         } else {
-            var generator = SystemRandomNumberGenerator()
-            var candidate = policy.numbers.generate(using: &generator)
-            var tries = 1
-            while try await connection.value("SELECT EXISTS (SELECT 1 FROM card WHERE number = \(candidate))", as: Bool.self) == true {
-                guard tries < 20 else { throw IssuerStoreError(.invalidChange, "20 random card numbers with prefix \(policy.numbers.prefix) were all taken, which should not happen with 10¹⁰ numbers; check the card table for imported numbers of this form, or set another cards.number_prefix") }
-                candidate = policy.numbers.generate(using: &generator)
-                tries += 1
+            var free: String?
+            for candidate in policy.numberCandidates()
+            where try await connection.value("SELECT EXISTS (SELECT 1 FROM card WHERE number = \(candidate))", as: Bool.self) != true {
+                free = candidate
+                break
             }
-            number = candidate
-            validThrough = try policy.rules.validThrough(issuedOn: today)
-            try await PostgresHolderRows.insert(CardRow(number: number, holderID: application.holderID, status: CardStatus.active.rawValue,
-                                                        validThrough: Int64(validThrough.yyyymmdd), statusReason: nil, updatedAt: now,
-                                                        kind: CardKind.digital.rawValue), connection)
+            guard let free else { throw policy.numbersExhausted }
+            issue = try application.newCard(number: free, policy: policy, today: today, now: now)
+            try await PostgresHolderRows.insert(issue.card, connection)
         }
-        application.status = CardApplicationStatus.issued.rawValue
-        application.issuedAt = now
-        application.cardNumber = number
-        application.validThrough = Int64(validThrough.yyyymmdd)
+        let event = application.markIssued(issue, now: now, actor: actor)
         try await connection.run("""
-            UPDATE card_application SET status = \(application.status), issued_at = \(now), card_number = \(number),
+            UPDATE card_application SET status = \(application.status), issued_at = \(now), card_number = \(application.cardNumber),
                 valid_through = \(application.validThrough) WHERE id = \(application.id)
             """)
-        try await connection.audit(at: now, actor: actor, action: renewal ? "card_renewed" : "card_issued", subject: number,
-                                   detail: "application \(application.id), valid through \(validThrough)")
-        if let mail, let holder = try? holder.holder(seal: seal), let email = holder.email,
-           let message = mail.compose(holder.displayName, email, number, validThrough, renewal, application.paidAt == nil ? application.feeAmount : 0) {
+        try await connection.audit(at: event.at, actor: event.actor, action: event.action, subject: event.subject, detail: event.detail)
+        if let message = application.issuedMail(mail, holder: try? holder.holder(seal: seal), issue: issue) {
             try await connection.enqueue(message, now: now, seal: seal)
         }
     }

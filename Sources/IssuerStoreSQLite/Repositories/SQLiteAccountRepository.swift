@@ -18,7 +18,7 @@ public struct SQLiteAccountRepository: AccountRepository {
     }
 
     static func stored(holderID: Int64, _ db: Database) throws -> StoredAccount? {
-        guard let record = try HolderRecord.fetchOne(db, key: holderID),
+        guard let record = try HolderRow.fetchOne(db, key: holderID),
               let extra = try Row.fetchOne(db, sql: "SELECT sealed_profile, reminders FROM holder WHERE id = ?", arguments: [holderID]) else { return nil }
         let sealedProfile: Data? = extra["sealed_profile"]
         var application: (String, Data)?
@@ -27,7 +27,7 @@ public struct SQLiteAccountRepository: AccountRepository {
             """, arguments: [holderID]) {
             application = (row["id"], row["sealed_form"])
         }
-        return StoredAccount(holder: record.row, sealedProfile: sealedProfile, reminders: extra["reminders"], approvedApplication: application)
+        return StoredAccount(holder: record, sealedProfile: sealedProfile, reminders: extra["reminders"], approvedApplication: application)
     }
 
     public func details(holderID: Int64) async throws -> AccountDetails? {
@@ -69,7 +69,7 @@ public struct SQLiteAccountRepository: AccountRepository {
         let database = database, seal = seal, outbox = outbox
         try await threads.write {
             try database.write { db in
-                guard let record = try HolderRecord.fetchOne(db, key: holderID) else { throw IssuerStoreError(.notFound, "no such holder") }
+                guard let record = try HolderRow.fetchOne(db, key: holderID) else { throw IssuerStoreError(.notFound, "no such holder") }
                 let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM holder WHERE email_index = ? AND id <> ?)",
                                               arguments: [seal.emailIndex(email), holderID]) ?? false
                 try db.execute(sql: """
@@ -90,7 +90,7 @@ public struct SQLiteAccountRepository: AccountRepository {
         let database = database, seal = seal, outbox = outbox
         return try await threads.write {
             try database.write { db -> EmailChangeOutcome in
-                guard let record = try HolderRecord.fetchOne(db, key: holderID),
+                guard let record = try HolderRow.fetchOne(db, key: holderID),
                       let pending = try Row.fetchOne(db, sql: "SELECT * FROM email_change WHERE holder_id = ? AND expires_at > ?", arguments: [holderID, now])
                 else { return .invalid }
                 let stored: Data = pending["code_hash"], taken: Bool = pending["address_taken"], attempts: Int = pending["attempts"]

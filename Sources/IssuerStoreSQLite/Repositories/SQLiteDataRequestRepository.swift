@@ -38,7 +38,7 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
     }
 
     static func recipient(holderID: Int64?, _ db: Database, seal: PersonalDataSeal) throws -> MailRecipient? {
-        guard let holderID, let record = try HolderRecord.fetchOne(db, key: holderID), let sealed = record.sealedEmail else { return nil }
+        guard let holderID, let record = try HolderRow.fetchOne(db, key: holderID), let sealed = record.sealedEmail else { return nil }
         return MailRecipient(email: try seal.open(sealed, field: "email", studentID: record.studentID),
                              name: try seal.open(record.sealedName, field: "name", studentID: record.studentID))
     }
@@ -48,7 +48,7 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
         let database = database, seal = seal, outbox = outbox
         let row = try await threads.write {
             try database.write { db -> DataRequestRow in
-                guard let holder = try HolderRecord.fetchOne(db, key: holderID) else { throw IssuerStoreError(.notFound, "no such holder") }
+                guard let holder = try HolderRow.fetchOne(db, key: holderID) else { throw IssuerStoreError(.notFound, "no such holder") }
                 let id = DataRequestRow.newID()
                 let row = DataRequestRow(id: id, holderID: holderID, studentID: holder.studentID, kind: kind.rawValue,
                                          status: kind == .copy ? DataRequestStatus.completed.rawValue : DataRequestStatus.open.rawValue,
@@ -161,7 +161,7 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
 
     /// Closes the account in the caller's transaction (``DataRequestRepository/decide(id:decision:actor:now:mails:)``).
     static func closeAccount(holderID: Int64, requestID: String, actor: String, now: Int64, seal: PersonalDataSeal, _ db: Database) throws -> AccountClosure {
-        guard let holder = try HolderRecord.fetchOne(db, key: holderID) else { throw IssuerStoreError(.notFound, "no such holder") }
+        guard let holder = try HolderRow.fetchOne(db, key: holderID) else { throw IssuerStoreError(.notFound, "no such holder") }
         let studentID = holder.studentID
         let cards = try String.fetchAll(db, sql: "SELECT number FROM card WHERE holder_id = ? AND status <> 'revoked' ORDER BY number", arguments: [holderID])
         try db.execute(sql: "UPDATE card SET status = 'revoked', status_reason = ?, updated_at = ? WHERE holder_id = ? AND status <> 'revoked'",
@@ -202,7 +202,7 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
                 let nationalID = try stored.holder.sealedNationalID.map { sealed throws(IssuerStoreError) in
                     try seal.open(sealed, field: "national_id", studentID: studentID)
                 }
-                let cards = try CardRecord.filter(Column("holder_id") == holderID).order(Column("number")).fetchAll(db).map { try $0.card() }
+                let cards = try CardRow.filter(Column("holder_id") == holderID).order(Column("number")).fetchAll(db).map { try $0.card() }
                 let applicationRows = try Row.fetchAll(db, sql: """
                     SELECT * FROM account_application WHERE holder_id = ? OR (? IS NOT NULL AND national_id_index = ?) ORDER BY submitted_at, id
                     """, arguments: [holderID, stored.holder.nationalIDIndex, stored.holder.nationalIDIndex])
