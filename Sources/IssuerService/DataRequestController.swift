@@ -165,19 +165,18 @@ struct DataRequestController: Sendable {
     }
 
     @Sendable func complete(_ request: Request, context: IssuerRequestContext) async throws -> Response {
-        let staff = try context.admin()
-        let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
-        let input = try JSONBody.decode(Note.self, from: body, allowedKeys: ["note"])
-        let decided = try await service.decide(id: context.parameters.get("id") ?? "", decision: .complete(note: input.note), actor: staff.actor,
-                                               logger: context.logger)
-        return try JSONBody.response(StaffEntry(decided, today: service.today))
+        try await decide(request, context) { body in .complete(note: try JSONBody.decode(Note.self, from: body, allowedKeys: ["note"]).note) }
     }
 
     @Sendable func refuse(_ request: Request, context: IssuerRequestContext) async throws -> Response {
+        try await decide(request, context) { body in .refuse(reason: try JSONBody.decode(Reason.self, from: body, allowedKeys: ["reason"]).reason) }
+    }
+
+    /// Completing and refusing differ only in the body's member.
+    private func decide(_ request: Request, _ context: IssuerRequestContext, decision: (ByteBuffer) throws -> DataRequestDecision) async throws -> Response {
         let staff = try context.admin()
         let body = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
-        let input = try JSONBody.decode(Reason.self, from: body, allowedKeys: ["reason"])
-        let decided = try await service.decide(id: context.parameters.get("id") ?? "", decision: .refuse(reason: input.reason), actor: staff.actor,
+        let decided = try await service.decide(id: context.parameters.get("id") ?? "", decision: try decision(body), actor: staff.actor,
                                                logger: context.logger)
         return try JSONBody.response(StaffEntry(decided, today: service.today))
     }

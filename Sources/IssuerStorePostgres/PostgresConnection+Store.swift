@@ -27,6 +27,11 @@ extension PostgresConnection {
         try await run("INSERT INTO audit_event (at, actor, action, subject, detail) VALUES (\(at), \(actor), \(action), \(subject), \(detail))")
     }
 
+    /// Writes an audit entry the shared rules made, in the caller's transaction.
+    func audit(_ event: AuditEvent) async throws {
+        try await audit(at: event.at, actor: event.actor, action: event.action, subject: event.subject, detail: event.detail)
+    }
+
     /// Adds one to `key`'s count in `scope`'s current window; returns the new count.
     func addToCounter(_ scope: RateCounterScope, key: String, now: Int64) async throws -> Int {
         let start = scope.start(now)

@@ -59,6 +59,28 @@ package struct DataRequestRow: Sendable {
                            decidedAt: decidedAt, decidedBy: decidedBy, outcome: try open(sealedOutcome, "outcome"), exportUntil: exportUntil)
     }
 
+    /// The one extension the Act allows, with its reason sealed; returns its audit entry.
+    package mutating func extend(reason: String, newDue: Int, actor: String, now: Int64, seal: PersonalDataSeal) throws(IssuerStoreError) -> AuditEvent {
+        guard extendedAt == nil else { throw IssuerStoreError(.invalidChange, "data request \(id) was extended once already; the Act allows one extension") }
+        extendedAt = now
+        due = Int64(newDue)
+        sealedExtensionReason = Self.seal(reason, "extension", id: id, seal: seal)
+        return AuditEvent(at: now, actor: actor, action: "data_request_extended", subject: id, detail: "due \(newDue)")
+    }
+
+    /// Staff's decision, its note or reason sealed; returns its audit entry.
+    package mutating func decide(_ decision: DataRequestDecision, actor: String, now: Int64, seal: PersonalDataSeal) -> AuditEvent {
+        let text: String
+        switch decision {
+        case .complete(let note): (status, text) = (DataRequestStatus.completed.rawValue, note)
+        case .refuse(let reason): (status, text) = (DataRequestStatus.refused.rawValue, reason)
+        }
+        decidedAt = now
+        decidedBy = actor
+        sealedOutcome = Self.seal(text, "outcome", id: id, seal: seal)
+        return AuditEvent(at: now, actor: actor, action: "data_request_\(status)", subject: id, detail: kind)
+    }
+
     /// The name a closed account keeps: not the person's, so nothing of them is left to open.
     package static let closedAccountName = "（已刪除 deleted）"
     /// Why a closure revoked the cards (the key set and the audit say so).

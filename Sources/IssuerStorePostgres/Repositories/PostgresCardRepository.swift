@@ -224,7 +224,7 @@ public struct PostgresCardRepository: CardRepository {
             UPDATE card_application SET status = \(application.status), issued_at = \(now), card_number = \(application.cardNumber),
                 valid_through = \(application.validThrough) WHERE id = \(application.id)
             """)
-        try await connection.audit(at: event.at, actor: event.actor, action: event.action, subject: event.subject, detail: event.detail)
+        try await connection.audit(event)
         if let message = application.issuedMail(mail, holder: try? holder.holder(seal: seal), issue: issue) {
             try await connection.enqueue(message, now: now, seal: seal)
         }

@@ -110,14 +110,11 @@ public struct PostgresDataRequestRepository: DataRequestRepository {
         let seal = seal
         let row = try await storage.transaction("cannot extend the data request") { connection -> DataRequestRow in
             var row = try await Self.openRequest(id: id, connection)
-            guard row.extendedAt == nil else { throw IssuerStoreError(.invalidChange, "data request \(id) was extended once already; the Act allows one extension") }
-            row.extendedAt = now
-            row.due = Int64(newDue)
-            row.sealedExtensionReason = DataRequestRow.seal(reason, "extension", id: id, seal: seal)
+            let event = try row.extend(reason: reason, newDue: newDue, actor: actor, now: now, seal: seal)
             try await connection.run("""
-                UPDATE data_request SET due = \(Int64(newDue)), extended_at = \(now), sealed_extension_reason = \(row.sealedExtensionReason) WHERE id = \(id)
+                UPDATE data_request SET due = \(row.due), extended_at = \(now), sealed_extension_reason = \(row.sealedExtensionReason) WHERE id = \(id)
                 """)
-            try await connection.audit(at: now, actor: actor, action: "data_request_extended", subject: id, detail: "due \(newDue)")
+            try await connection.audit(event)
             let email = try await Self.recipient(holderID: row.holderID, connection, seal: seal)
             for mail in mails(try row.request(seal: seal), email) { try await connection.enqueue(mail, now: now, seal: seal) }
             return row
@@ -130,18 +127,11 @@ public struct PostgresDataRequestRepository: DataRequestRepository {
         let seal = seal
         let (row, closure) = try await storage.transaction("cannot decide the data request") { connection -> (DataRequestRow, AccountClosure?) in
             var row = try await Self.openRequest(id: id, connection)
-            let text: String
-            switch decision {
-            case .complete(let note): (row.status, text) = (DataRequestStatus.completed.rawValue, note)
-            case .refuse(let reason): (row.status, text) = (DataRequestStatus.refused.rawValue, reason)
-            }
-            row.decidedAt = now
-            row.decidedBy = actor
-            row.sealedOutcome = DataRequestRow.seal(text, "outcome", id: id, seal: seal)
+            let event = row.decide(decision, actor: actor, now: now, seal: seal)
             try await connection.run("""
                 UPDATE data_request SET status = \(row.status), decided_at = \(now), decided_by = \(actor), sealed_outcome = \(row.sealedOutcome) WHERE id = \(id)
                 """)
-            try await connection.audit(at: now, actor: actor, action: "data_request_\(row.status)", subject: id, detail: row.kind)
+            try await connection.audit(event)
             let email = try await Self.recipient(holderID: row.holderID, connection, seal: seal)
             for mail in mails(try row.request(seal: seal), email) { try await connection.enqueue(mail, now: now, seal: seal) }
             var closure: AccountClosure?

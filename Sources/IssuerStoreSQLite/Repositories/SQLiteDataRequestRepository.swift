@@ -110,13 +110,10 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
         let row = try await threads.write {
             try database.write { db -> DataRequestRow in
                 var row = try Self.openRequest(id: id, db)
-                guard row.extendedAt == nil else { throw IssuerStoreError(.invalidChange, "data request \(id) was extended once already; the Act allows one extension") }
-                row.extendedAt = now
-                row.due = Int64(newDue)
-                row.sealedExtensionReason = DataRequestRow.seal(reason, "extension", id: id, seal: seal)
+                let event = try row.extend(reason: reason, newDue: newDue, actor: actor, now: now, seal: seal)
                 try db.execute(sql: "UPDATE data_request SET due = ?, extended_at = ?, sealed_extension_reason = ? WHERE id = ?",
-                               arguments: [newDue, now, row.sealedExtensionReason, id])
-                try AuditEvent(at: now, actor: actor, action: "data_request_extended", subject: id, detail: "due \(newDue)").insert(db)
+                               arguments: [row.due, now, row.sealedExtensionReason, id])
+                try event.insert(db)
                 let email = try Self.recipient(holderID: row.holderID, db, seal: seal)
                 for mail in mails(try row.request(seal: seal), email) { try outbox.enqueue(mail, now: now, db: db) }
                 return row
@@ -131,17 +128,10 @@ public struct SQLiteDataRequestRepository: DataRequestRepository {
         let (row, closure) = try await threads.write {
             try database.write { db -> (DataRequestRow, AccountClosure?) in
                 var row = try Self.openRequest(id: id, db)
-                let text: String
-                switch decision {
-                case .complete(let note): (row.status, text) = (DataRequestStatus.completed.rawValue, note)
-                case .refuse(let reason): (row.status, text) = (DataRequestStatus.refused.rawValue, reason)
-                }
-                row.decidedAt = now
-                row.decidedBy = actor
-                row.sealedOutcome = DataRequestRow.seal(text, "outcome", id: id, seal: seal)
+                let event = row.decide(decision, actor: actor, now: now, seal: seal)
                 try db.execute(sql: "UPDATE data_request SET status = ?, decided_at = ?, decided_by = ?, sealed_outcome = ? WHERE id = ?",
                                arguments: [row.status, now, actor, row.sealedOutcome, id])
-                try AuditEvent(at: now, actor: actor, action: "data_request_\(row.status)", subject: id, detail: row.kind).insert(db)
+                try event.insert(db)
                 // The mail goes to the address on file before a closure erases it.
                 let email = try Self.recipient(holderID: row.holderID, db, seal: seal)
                 for mail in mails(try row.request(seal: seal), email) { try outbox.enqueue(mail, now: now, db: db) }
