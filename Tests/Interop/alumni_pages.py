@@ -136,11 +136,25 @@ def decode_qr():
     return found[0].text if found else None
 
 
+def shown_token(qr):
+    """The token the page holds and the one its QR code shows, read around
+    one screenshot. A window's switch between the two reads (the page swaps
+    the code at the window's end) would pair one window's attribute with the
+    other's picture, so such a reading is taken again."""
+    for _ in range(3):
+        held = qr.get_attribute("data-token")
+        decoded = decode_qr()
+        if qr.get_attribute("data-token") == held:
+            break
+    return held, decoded
+
+
 def card_state():
     qr = driver.find_element(By.ID, "qr")
+    token_attr, decoded = shown_token(qr)
     return {
         "state": driver.find_element(By.ID, "card").get_attribute("data-state"),
-        "token_attr": qr.get_attribute("data-token"),
+        "token_attr": token_attr,
         "window_start": int(qr.get_attribute("data-window-start") or 0),
         "refresh_at": int(qr.get_attribute("data-refresh-at") or 0),
         "countdown": driver.find_element(By.ID, "countdown").text,
@@ -149,7 +163,7 @@ def card_state():
         "name": driver.find_element(By.ID, "holder-name").text,
         "number": driver.find_element(By.ID, "card-number").text,
         "valid_through": driver.find_element(By.ID, "valid-through").text,
-        "decoded": decode_qr(),
+        "decoded": decoded,
         "at": time.time(),
     }
 
