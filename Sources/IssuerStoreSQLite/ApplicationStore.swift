@@ -95,7 +95,7 @@ public struct ApplicationStore: Sendable {
             }
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, status, submitted_at, review_due, sealed_form, registrar_match, known_identity FROM account_application
+                SELECT \(Self.applicationColumns) FROM account_application
                 WHERE status IN (\(marks)) \(keyset) ORDER BY review_due IS NULL, COALESCE(review_due, 0), submitted_at, id LIMIT ?
                 """, arguments: arguments)
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM account_application WHERE status IN (\(marks))", arguments: StatementArguments(names)) ?? 0
@@ -103,14 +103,7 @@ public struct ApplicationStore: Sendable {
                            detail: "status \(names.joined(separator: "+")), \(min(rows.count, limit)) of \(total) shown").insert(db)
             return (rows, total)
         }
-        let entries = try rows.prefix(limit).map { row throws(IssuerStoreError) in
-            let id: String = row["id"]
-            let form = try openForm(row["sealed_form"], id: id)
-            return ApplicationQueueEntry(id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"],
-                              reviewDue: row["review_due"], chineseName: form.chineseName,
-                              nationalIDMasked: (try? IdentityNumber(form.nationalID).masked) ?? "**********",
-                              records: form.records, registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"])
-        }
+        let entries = try rows.prefix(limit).map { row throws(IssuerStoreError) in try Self.applicationRow(row).queueEntry(seal: seal) }
         return ApplicationQueuePage(entries: entries, total: total, next: rows.count > limit ? entries.last.map(ApplicationQueueCursor.init) : nil)
     }
 
@@ -132,7 +125,7 @@ public struct ApplicationStore: Sendable {
     /// The holders named by an application: its registrar match and the
     /// student IDs the applicant typed.
     private func namedHolders(_ row: Row, db: Database) throws -> [HolderRow] {
-        guard let form = try? openForm(row["sealed_form"], id: row["id"]) else { return [] }
+        guard let form = try? seal.openApplicationForm(row["sealed_form"], id: row["id"]) else { return [] }
         var ids = form.records.compactMap { $0.studentID?.uppercased() }
         if let match: String = row["registrar_match"] { ids.insert(match.uppercased(), at: 0) }
         var seen = Set<String>(), holders: [HolderRow] = []
@@ -152,31 +145,34 @@ public struct ApplicationStore: Sendable {
             nationalID: comparison, activated: holder.passwordHash != nil, diplomaDate: holder.diplomaDate)
     }
 
-    /// Staff's words to an applicant (a request's message, a rejection's
-    /// reason) are about the applicant: sealed like the form (review 2, §C).
-    /// Rows written before that hold clear text, read as it is until
-    /// ``sealClearStaffTexts(limit:)`` seals them.
-    func staffText(_ row: Row, _ column: String, id: String) throws(IssuerStoreError) -> String? {
-        let value: DatabaseValue = row[column]
+    /// Staff's words as stored: sealed, or clear text in a row from before review 2.
+    static func staffText(_ value: DatabaseValue) -> AccountApplicationRow.StaffText? {
         switch value.storage {
-        case .blob(let sealed): return try seal.open(sealed, field: column, studentID: id)
-        case .string(let text): return text
-        default: return nil
+        case .blob(let sealed): .sealed(sealed)
+        case .string(let text): .clear(text)
+        default: nil
         }
     }
 
-    func application(_ row: Row, documents: [Row]) throws(IssuerStoreError) -> AccountApplication {
-        let id: String = row["id"]
-        let form = try openForm(row["sealed_form"], id: id)
-        let reply = try (row["sealed_reply"] as Data?).map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "reply", studentID: id) }
-        return AccountApplication(
-            id: id, status: ApplicationStatus(rawValue: row["status"]) ?? .pending, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
-            workingDaysLeft: row["working_days_left"], form: form,
-            consent: ConsentRecord(version: row["consent_version"], sha256: row["consent_sha256"], at: row["consented_at"]),
-            registrarMatch: row["registrar_match"], knownIdentity: row["known_identity"], message: try staffText(row, "message", id: id), reply: reply,
-            decidedAt: row["decided_at"], decidedBy: row["decided_by"], decisionReason: try staffText(row, "decision_reason", id: id),
-            documents: Self.documents(documents),
+    /// What ``applicationRow(_:)`` reads (`SELECT *` holds them too).
+    static let applicationColumns = """
+        id, status, submitted_at, review_due, working_days_left, sealed_form, consent_version, consent_sha256, consented_at, registrar_match,
+        known_identity, message, sealed_reply, decided_at, decided_by, decision_reason, documents_deleted_at
+        """
+
+    /// An `account_application` row as the backends share it.
+    static func applicationRow(_ row: Row) -> AccountApplicationRow {
+        AccountApplicationRow(
+            id: row["id"], status: row["status"], submittedAt: row["submitted_at"], reviewDue: row["review_due"],
+            workingDaysLeft: row["working_days_left"], sealedForm: row["sealed_form"], consentVersion: row["consent_version"],
+            consentSHA256: row["consent_sha256"], consentedAt: row["consented_at"], registrarMatch: row["registrar_match"],
+            knownIdentity: row["known_identity"], message: staffText(row["message"]), sealedReply: row["sealed_reply"],
+            decidedAt: row["decided_at"], decidedBy: row["decided_by"], decisionReason: staffText(row["decision_reason"]),
             documentsDeletedAt: row["documents_deleted_at"])
+    }
+
+    func application(_ row: Row, documents: [Row]) throws(IssuerStoreError) -> AccountApplication {
+        try Self.applicationRow(row).application(seal: seal, documents: Self.documents(documents))
     }
 
     /// Records that `actor` read one document (the caller then reads the file).
@@ -291,12 +287,9 @@ public struct ApplicationStore: Sendable {
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT * FROM account_application WHERE (status_token_hash = ? OR info_token_hash = ?) AND (decided_at IS NULL OR decided_at >= ?)
                 """, arguments: [Data(tokenHash), Data(tokenHash), decidedSince]) else { return nil }
-            let id: String = row["id"]
-            let documents = Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?", arguments: [id]))
-            let status = ApplicationStatus(rawValue: row["status"]) ?? .pending
-            let message = try staffText(row, status == .rejected ? "decision_reason" : "message", id: id)
-            return ApplicationPublicStatus(id: id, status: status, submittedAt: row["submitted_at"], reviewDue: row["review_due"],
-                                workingDaysLeft: row["working_days_left"], message: message, documents: documents)
+            let documents = Self.documents(try Row.fetchAll(db, sql: "SELECT * FROM application_document WHERE application_id = ?",
+                                                            arguments: [row["id"] as String]))
+            return try Self.applicationRow(row).publicStatus(documents: documents, seal: seal)
         }
     }
 
@@ -430,13 +423,5 @@ public struct ApplicationStore: Sendable {
             guard let kind = DocumentKind(rawValue: row["kind"]) else { return nil }
             return StoredDocument(kind: kind, contentType: row["content_type"], fileName: row["file_name"], size: row["size"])
         }
-    }
-
-    func openForm(_ sealed: Data, id: String) throws(IssuerStoreError) -> AccountApplicationForm {
-        let text = try seal.open(sealed, field: "application", studentID: id)
-        guard let form = try? JSONDecoder().decode(AccountApplicationForm.self, from: Data(text.utf8)) else {
-            throw IssuerStoreError(.corruptRecord, "application \(id) holds an unreadable form")
-        }
-        return form
     }
 }

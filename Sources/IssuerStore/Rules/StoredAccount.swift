@@ -38,15 +38,7 @@ package struct StoredAccount: Sendable {
             return profile
         }
         guard let (id, sealed) = approvedApplication else { return HolderProfile() }
-        return HolderProfile(try Self.openForm(sealed, id: id, seal: seal))
-    }
-
-    package static func openForm(_ sealed: Data, id: String, seal: PersonalDataSeal) throws(IssuerStoreError) -> AccountApplicationForm {
-        let text = try seal.open(sealed, field: "application", studentID: id)
-        guard let form = try? JSONDecoder().decode(AccountApplicationForm.self, from: Data(text.utf8)) else {
-            throw IssuerStoreError(.corruptRecord, "application \(id) holds an unreadable form")
-        }
-        return form
+        return HolderProfile(try seal.openApplicationForm(sealed, id: id))
     }
 
     /// The columns a contact change writes, and what changed.

@@ -24,38 +24,19 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
         known_identity, message, sealed_reply, decided_at, decided_by, decision_reason, documents_deleted_at
         """
 
-    struct Row {
-        let id: String
-        let status: String
-        let submittedAt: Int64
-        let reviewDue: Int?
-        let workingDaysLeft: Int?
-        let sealedForm: Data
-        let consentVersion: String
-        let consentSHA256: String
-        let consentedAt: Int64
-        let registrarMatch: String?
-        let knownIdentity: Bool
-        let message: Data?
-        let sealedReply: Data?
-        let decidedAt: Int64?
-        let decidedBy: String?
-        let decisionReason: Data?
-        let documentsDeletedAt: Int64?
-    }
-
-    static func rows(_ sequence: PostgresRowSequence) async throws -> [Row] {
-        var rows: [Row] = []
+    static func rows(_ sequence: PostgresRowSequence) async throws -> [AccountApplicationRow] {
+        var rows: [AccountApplicationRow] = []
         for try await row in sequence.decode((String, String, Int64, Int?, Int?, Data, String, String, Int64, String?, Bool, Data?, Data?, Int64?, String?,
                                               Data?, Int64?).self) {
-            rows.append(Row(id: row.0, status: row.1, submittedAt: row.2, reviewDue: row.3, workingDaysLeft: row.4, sealedForm: row.5, consentVersion: row.6,
-                            consentSHA256: row.7, consentedAt: row.8, registrarMatch: row.9, knownIdentity: row.10, message: row.11, sealedReply: row.12,
-                            decidedAt: row.13, decidedBy: row.14, decisionReason: row.15, documentsDeletedAt: row.16))
+            rows.append(AccountApplicationRow(id: row.0, status: row.1, submittedAt: row.2, reviewDue: row.3, workingDaysLeft: row.4, sealedForm: row.5, consentVersion: row.6,
+                            consentSHA256: row.7, consentedAt: row.8, registrarMatch: row.9, knownIdentity: row.10, message: row.11.map(AccountApplicationRow.StaffText.sealed),
+                            sealedReply: row.12, decidedAt: row.13, decidedBy: row.14, decisionReason: row.15.map(AccountApplicationRow.StaffText.sealed),
+                            documentsDeletedAt: row.16))
         }
         return rows
     }
 
-    static func row(id: String, locking: Bool, _ connection: PostgresConnection) async throws -> Row? {
+    static func row(id: String, locking: Bool, _ connection: PostgresConnection) async throws -> AccountApplicationRow? {
         try await rows(try await connection.query(
             PostgresQuery(unsafeSQL: "SELECT \(columns) FROM account_application WHERE id = $1\(locking ? " FOR UPDATE" : "")", binds: try binds(id)),
             logger: PostgresConnection.quiet)).first
@@ -76,28 +57,6 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
             documents.append(StoredDocument(kind: kind, contentType: contentType, fileName: fileName, size: size))
         }
         return documents
-    }
-
-    func openForm(_ sealed: Data, id: String) throws(IssuerStoreError) -> AccountApplicationForm {
-        let text = try seal.open(sealed, field: "application", studentID: id)
-        guard let form = try? JSONDecoder().decode(AccountApplicationForm.self, from: Data(text.utf8)) else {
-            throw IssuerStoreError(.corruptRecord, "application \(id) holds an unreadable form")
-        }
-        return form
-    }
-
-    func application(_ row: Row, documents: [StoredDocument]) throws(IssuerStoreError) -> AccountApplication {
-        let id = row.id
-        return AccountApplication(
-            id: id, status: ApplicationStatus(rawValue: row.status) ?? .pending, submittedAt: row.submittedAt, reviewDue: row.reviewDue,
-            workingDaysLeft: row.workingDaysLeft, form: try openForm(row.sealedForm, id: id),
-            consent: ConsentRecord(version: row.consentVersion, sha256: row.consentSHA256, at: row.consentedAt),
-            registrarMatch: row.registrarMatch, knownIdentity: row.knownIdentity,
-            message: try row.message.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "message", studentID: id) },
-            reply: try row.sealedReply.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "reply", studentID: id) },
-            decidedAt: row.decidedAt, decidedBy: row.decidedBy,
-            decisionReason: try row.decisionReason.map { sealed throws(IssuerStoreError) in try seal.open(sealed, field: "decision_reason", studentID: id) },
-            documents: documents, documentsDeletedAt: row.documentsDeletedAt)
     }
 
     public func nationalIDKey(_ number: IdentityNumber) -> String {
@@ -153,7 +112,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
     }
 
     public func status(tokenHash: [UInt8], decidedSince: Int64) async throws -> ApplicationPublicStatus? {
-        let found = try await storage.transaction("cannot read the application", isolation: .repeatableRead) { connection -> (Row, [StoredDocument])? in
+        let found = try await storage.transaction("cannot read the application", isolation: .repeatableRead) { connection -> (AccountApplicationRow, [StoredDocument])? in
             guard let row = try await Self.rows(try await connection.query("""
                 SELECT \(unescaped: Self.columns) FROM account_application
                 WHERE (status_token_hash = \(Data(tokenHash)) OR info_token_hash = \(Data(tokenHash))) AND (decided_at IS NULL OR decided_at >= \(decidedSince))
@@ -161,13 +120,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
             return (row, try await Self.documents(of: row.id, connection))
         }
         guard let (row, documents) = found else { return nil }
-        let status = ApplicationStatus(rawValue: row.status) ?? .pending
-        let sealed = status == .rejected ? row.decisionReason : row.message
-        let message = try sealed.map { sealed throws(IssuerStoreError) in
-            try seal.open(sealed, field: status == .rejected ? "decision_reason" : "message", studentID: row.id)
-        }
-        return ApplicationPublicStatus(id: row.id, status: status, submittedAt: row.submittedAt, reviewDue: row.reviewDue, workingDaysLeft: row.workingDaysLeft,
-                                       message: message, documents: documents)
+        return try row.publicStatus(documents: documents, seal: seal)
     }
 
     public func answer(tokenHash: [UInt8], reply: String, documents: [StoredDocument], reviewDue: Int, now: Int64) async throws -> [StoredDocument] {
@@ -200,7 +153,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
         -> ApplicationQueuePage {
         let limit = min(max(limit, 1), 500)
         let names = statuses.map(\.rawValue)
-        let (rows, total) = try await storage.transaction("cannot list the applications", isolation: .repeatableRead) { connection -> ([Row], Int) in
+        let (rows, total) = try await storage.transaction("cannot list the applications", isolation: .repeatableRead) { connection -> ([AccountApplicationRow], Int) in
             let rows = try await Self.rows(try await connection.query("""
                 SELECT \(unescaped: Self.columns) FROM account_application
                 WHERE status = ANY(\(names))
@@ -213,13 +166,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
                                        detail: "status \(names.joined(separator: "+")), \(min(rows.count, limit)) of \(total) shown")
             return (rows, total)
         }
-        let entries = try rows.prefix(limit).map { row throws(IssuerStoreError) in
-            let form = try openForm(row.sealedForm, id: row.id)
-            return ApplicationQueueEntry(id: row.id, status: ApplicationStatus(rawValue: row.status) ?? .pending, submittedAt: row.submittedAt,
-                                         reviewDue: row.reviewDue, chineseName: form.chineseName,
-                                         nationalIDMasked: (try? IdentityNumber(form.nationalID).masked) ?? "**********",
-                                         records: form.records, registrarMatch: row.registrarMatch, knownIdentity: row.knownIdentity)
-        }
+        let entries = try rows.prefix(limit).map { row throws(IssuerStoreError) in try row.queueEntry(seal: seal) }
         return ApplicationQueuePage(entries: entries, total: total, next: rows.count > limit ? entries.last.map(ApplicationQueueCursor.init) : nil)
     }
 
@@ -229,22 +176,22 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
 
     /// The whole application, read by `actor`, audited as `action` in the same transaction.
     func application(id: String, actor: String, now: Int64, action: String) async throws -> AccountApplication {
-        let found = try await storage.transaction("cannot read the application", isolation: .repeatableRead) { connection -> (Row, [StoredDocument], [HolderRow])? in
+        let found = try await storage.transaction("cannot read the application", isolation: .repeatableRead) { connection -> (AccountApplicationRow, [StoredDocument], [HolderRow])? in
             guard let row = try await Self.row(id: id, locking: false, connection) else { return nil }
             let documents = try await Self.documents(of: id, connection)
             try await connection.audit(at: now, actor: actor, action: action, subject: id, detail: "")
             return (row, documents, try await namedHolders(row, connection))
         }
         guard let (row, documents, holders) = found else { throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))") }
-        var application = try application(row, documents: documents)
+        var application = try row.application(seal: seal, documents: documents)
         let index = (try? IdentityNumber(application.form.nationalID)).map(seal.nationalIDIndex)
         application.registrarRecords = try holders.map { holder throws(IssuerStoreError) in try registrarRecord(holder, nationalIDIndex: index) }
         return application
     }
 
     /// The holders an application names: its registrar match and the student IDs the applicant typed.
-    private func namedHolders(_ row: Row, _ connection: PostgresConnection) async throws -> [HolderRow] {
-        guard let form = try? openForm(row.sealedForm, id: row.id) else { return [] }
+    private func namedHolders(_ row: AccountApplicationRow, _ connection: PostgresConnection) async throws -> [HolderRow] {
+        guard let form = try? seal.openApplicationForm(row.sealedForm, id: row.id) else { return [] }
         var ids = form.records.compactMap { $0.studentID?.uppercased() }
         if let match = row.registrarMatch { ids.insert(match.uppercased(), at: 0) }
         var seen = Set<String>(), holders: [HolderRow] = []
@@ -293,7 +240,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
             guard let row = try await Self.row(id: id, locking: true, connection) else {
                 throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))")
             }
-            let application = try application(row, documents: try await Self.documents(of: id, connection))
+            let application = try row.application(seal: seal, documents: try await Self.documents(of: id, connection))
             guard application.status == .pending || application.status == .needsInfo else {
                 throw IssuerStoreError(.alreadyDecided, "application \(id) was already \(application.status.rawValue) by \(application.decidedBy ?? "?"); nothing was changed")
             }
@@ -356,7 +303,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
             guard let row = try await Self.row(id: id, locking: true, connection) else {
                 throw IssuerStoreError(.notFound, "there is no application \(id.prefix(40))")
             }
-            let application = try application(row, documents: [])
+            let application = try row.application(seal: seal, documents: [])
             guard application.status == .pending else {
                 if application.status == .needsInfo {
                     throw IssuerStoreError(.invalidChange, "application \(id) is already waiting for the applicant's answer to an earlier request")
@@ -382,7 +329,7 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
                 ORDER BY info_requested_at LIMIT 100 FOR UPDATE SKIP LOCKED
                 """, logger: PostgresConnection.quiet))
             for row in rows {
-                let application = try application(row, documents: [])
+                let application = try row.application(seal: seal, documents: [])
                 try await connection.run("""
                     UPDATE account_application SET status = 'rejected', decided_at = \(now), decided_by = 'daemon',
                         decision_reason = \(seal.seal(reason, field: "decision_reason", studentID: application.id)), working_days_left = NULL

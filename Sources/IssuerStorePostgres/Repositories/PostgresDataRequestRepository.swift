@@ -9,13 +9,11 @@ import PostgresNIO
 public struct PostgresDataRequestRepository: DataRequestRepository {
     let storage: PostgresStorage
     let seal: PersonalDataSeal
-    let applications: PostgresAccountApplicationRepository
     let cards: PostgresCardRepository
 
     public init(storage: PostgresStorage, kek: KeyEncryptionKey) {
         self.storage = storage
         seal = PersonalDataSeal(kek: kek)
-        applications = PostgresAccountApplicationRepository(storage: storage, kek: kek)
         cards = PostgresCardRepository(storage: storage, kek: kek)
     }
 
@@ -189,7 +187,7 @@ public struct PostgresDataRequestRepository: DataRequestRepository {
     }
 
     public func personalData(holderID: Int64) async throws -> PersonalDataRecord? {
-        let seal = seal, applications = applications
+        let seal = seal
         let cardApplications = try await cards.cardApplications(holderID: holderID)
         return try await storage.transaction("cannot read the personal data", isolation: .repeatableRead) { connection -> PersonalDataRecord? in
             guard let stored = try await PostgresAccountRepository.stored(holderID: holderID, lock: false, connection) else { return nil }
@@ -205,7 +203,7 @@ public struct PostgresDataRequestRepository: DataRequestRepository {
                 SELECT \(unescaped: PostgresAccountApplicationRepository.columns) FROM account_application
                 WHERE holder_id = \(holderID) OR national_id_index = \(stored.holder.nationalIDIndex) ORDER BY submitted_at, id
                 """, logger: PostgresConnection.quiet)) {
-                accountApplications.append(try applications.application(row, documents: try await PostgresAccountApplicationRepository.documents(of: row.id, connection)))
+                accountApplications.append(try row.application(seal: seal, documents: try await PostgresAccountApplicationRepository.documents(of: row.id, connection)))
             }
             var sessions: [HolderSessionRecord] = []
             for try await row in try await connection.query("""
