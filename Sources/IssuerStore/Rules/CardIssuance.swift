@@ -9,8 +9,6 @@ package struct CardIssue: Sendable {
     /// The card as it is to be stored: the renewed one valid for longer, or a new one.
     package let card: CardRow
     package let validThrough: CalendarDay
-    /// Whether `card` is already on file (a renewal extending it) rather than to be inserted.
-    package let extendsCard: Bool
 }
 
 extension CardApplicationRow {
@@ -24,7 +22,7 @@ extension CardApplicationRow {
         let end = try policy.rules.renewedValidThrough(currentEnd: try CalendarDay(yyyymmdd: Int(card.validThrough)), today: today)
         card.validThrough = Int64(end.yyyymmdd)
         card.updatedAt = now
-        return CardIssue(card: card, validThrough: end, extendsCard: true)
+        return CardIssue(card: card, validThrough: end)
     }
 
     /// A new digital card for the applicant under `number` (one of
@@ -33,7 +31,7 @@ extension CardApplicationRow {
         let end = try policy.rules.validThrough(issuedOn: today)
         return CardIssue(card: CardRow(number: number, holderID: holderID, status: CardStatus.active.rawValue, validThrough: Int64(end.yyyymmdd),
                                        statusReason: nil, updatedAt: now, kind: CardKind.digital.rawValue),
-                         validThrough: end, extendsCard: false)
+                         validThrough: end)
     }
 
     /// Records `issue` on the application and returns the audit entry that goes with it.

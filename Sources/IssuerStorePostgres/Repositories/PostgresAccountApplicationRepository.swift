@@ -28,10 +28,11 @@ public struct PostgresAccountApplicationRepository: AccountApplicationRepository
         var rows: [AccountApplicationRow] = []
         for try await row in sequence.decode((String, String, Int64, Int?, Int?, Data, String, String, Int64, String?, Bool, Data?, Data?, Int64?, String?,
                                               Data?, Int64?).self) {
-            rows.append(AccountApplicationRow(id: row.0, status: row.1, submittedAt: row.2, reviewDue: row.3, workingDaysLeft: row.4, sealedForm: row.5, consentVersion: row.6,
-                            consentSHA256: row.7, consentedAt: row.8, registrarMatch: row.9, knownIdentity: row.10, message: row.11.map(AccountApplicationRow.StaffText.sealed),
-                            sealedReply: row.12, decidedAt: row.13, decidedBy: row.14, decisionReason: row.15.map(AccountApplicationRow.StaffText.sealed),
-                            documentsDeletedAt: row.16))
+            // Staff's words are always sealed here (PostgreSQL came after review 2).
+            rows.append(AccountApplicationRow(
+                id: row.0, status: row.1, submittedAt: row.2, reviewDue: row.3, workingDaysLeft: row.4, sealedForm: row.5, consentVersion: row.6,
+                consentSHA256: row.7, consentedAt: row.8, registrarMatch: row.9, knownIdentity: row.10, message: row.11.map { .sealed($0) },
+                sealedReply: row.12, decidedAt: row.13, decidedBy: row.14, decisionReason: row.15.map { .sealed($0) }, documentsDeletedAt: row.16))
         }
         return rows
     }
