@@ -88,6 +88,42 @@ struct CardRepositoryConformanceTests {
         #expect(try await cards.cardApplications(status: .awaitingPayment, paid: nil, limit: 10, actor: "staff:desk", now: 2_300).isEmpty)
     }
 
+    /// A renewal paid later extends its card; one whose card was revoked
+    /// between the application and the payment gets a new number instead.
+    @Test(arguments: StorageBackend.allCases)
+    func aPaidRenewalExtendsItsCardUnlessTheCardWasRevokedMeanwhile(backend: StorageBackend) async throws {
+        let (cards, holders, audit) = try await Self.make(backend)
+        let csv = """
+            student_id,display_name,email,card_number,valid_through,card_kind
+            R09000003,陳小華,hua@alumni.example.org,D000000003,2027-04-30,digital
+            R09000004,李小安,an@alumni.example.org,D000000004,2027-04-30,digital
+
+            """
+        #expect(try await holders.importRegistrar(Data(csv.utf8), now: 200, actor: "cli:test", dryRun: false, accountReady: nil).applied)
+        let policy = Self.policy(onSubmission: false)
+        var issued: [String: CardApplication] = [:]
+        for (studentID, revokeFirst) in [("R09000003", false), ("R09000004", true)] {
+            let holder = try #require(try await holders.holder(studentID: studentID))
+            let applied = try await cards.submitCardApplication(holderID: holder.id, kind: .renewal, policy: policy, today: Self.today, now: 3_000, mail: nil)
+            let named = try #require(applied.cardNumber)
+            if revokeFirst { _ = try await cards.setCardStatus(number: named, status: .revoked, reason: "stolen", now: 3_050, actor: "admin:ops") }
+            issued[studentID] = try await cards.recordCardPayment(applicationID: applied.id, amount: 100, reference: "R-\(studentID)", policy: policy,
+                                                                  today: Self.today, now: 3_100, actor: "staff:desk", mail: nil)
+        }
+        // Sixty months from the old end (days paid for are kept), or from today for the new card.
+        let longer = try CalendarDay(year: 2032, month: 4, day: 30), anew = try CalendarDay(year: 2032, month: 2, day: 29)
+        let extended = try #require(issued["R09000003"])
+        #expect(extended.cardNumber == "D000000003" && extended.validThrough == longer)
+        #expect(try await cards.card(number: "D000000003")?.validThrough == longer)
+        let replaced = try #require(issued["R09000004"])
+        let fresh = try #require(replaced.cardNumber)
+        #expect(fresh != "D000000004" && replaced.validThrough == anew)
+        #expect(try await cards.card(number: fresh)?.status == .active)
+        #expect(try await cards.card(number: "D000000004")?.status == .revoked)
+        let renewed = try await audit.recent(limit: 20).filter { $0.action == "card_renewed" }.compactMap(\.subject)
+        #expect(Set(renewed) == ["D000000003", fresh])
+    }
+
     @Test(arguments: StorageBackend.allCases)
     func issuedOnSubmissionAHolderWithAPhysicalCardIsToldWhy(backend: StorageBackend) async throws {
         let (cards, holders, _) = try await Self.make(backend)
