@@ -19,7 +19,7 @@ struct DataRequestController: Sendable {
         let holders = v1.signedInHolders(authentication, cardAccess: true)
         holders.post("account/data-requests", use: file)
         holders.get("account/data-requests", use: mine)
-        holders.get("account/data-requests/:id/export", use: export)
+        holders.get("account/data-requests/:request_id/export", use: export)
         let reviewers = admin.administrators(authentication, minimum: .reviewer)
         reviewers.get("data-requests", use: queue)
         reviewers.post("data-requests/:id/extend", use: extend)
@@ -87,7 +87,7 @@ struct DataRequestController: Sendable {
 
     @Sendable func export(_ request: Request, context: IssuerRequestContext) async throws -> Response {
         let signedIn = try context.holder()
-        let id = context.parameters.get("id") ?? ""
+        let id = context.parameters.get("request_id") ?? ""
         let service = service, logger = context.logger
         // Checked before the answer starts, so a refusal is an ordinary JSON error; then streamed.
         let first = try await service.prepareCopy(signedIn.holder, requestID: id)

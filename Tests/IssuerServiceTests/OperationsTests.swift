@@ -78,7 +78,7 @@ struct OperationsTests {
                      "/v1/card/tokens", "/v1/card-applications", "/v1/merchants", "/v1/admin/card-applications",
                      "/v1/admin/card-applications/{id}/payment", "/v1/admin/merchants", "/v1/admin/merchants/import", "/v1/admin/merchants/{id}",
                      "/v1/account", "/v1/account/email", "/v1/account/email/confirm", "/v1/account/sessions", "/v1/account/sessions/{session_id}",
-                     "/v1/account/sessions/end-others", "/v1/account/data-requests", "/v1/account/data-requests/{id}/export",
+                     "/v1/account/sessions/end-others", "/v1/account/data-requests", "/v1/account/data-requests/{request_id}/export",
                      "/v1/admin/data-requests", "/v1/admin/data-requests/{id}/extend", "/v1/admin/data-requests/{id}/complete",
                      "/v1/admin/data-requests/{id}/refuse"] {
             #expect(documented.contains("\n  \(path):\n"), "\(path) is not in docs/openapi.yaml")
